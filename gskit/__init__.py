@@ -1,0 +1,1 @@
+"""gskit: IBM i GSKit secure sockets and Qso completion ports on OpenSSL."""

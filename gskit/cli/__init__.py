@@ -1,0 +1,53 @@
+"""The ``gskit`` command: one dispatcher, one module per subcommand.
+
+The dispatcher imports only the module of the subcommand asked for, so that
+``gskit errors`` starts without loading any TLS library.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subcommand -> (module, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "errors": ("gskit.cli.errors_cmd", "look up GSKit return codes, names and message IDs"),
+    "ciphers": ("gskit.cli.ciphers_cmd", "explain a GSKit cipher configuration offline"),
+    "scan": ("gskit.cli.scan_cmd", "scan a TLS server's protocols, suites and certificate"),
+    "certstore": ("gskit.cli.certstore_cmd", "manage keystores and application IDs"),
+    "demo": ("gskit.cli.demo_cmd", "run a TLS echo over loopback through the GSKit API"),
+}
+
+USAGE = "usage: gskit COMMAND [ARGS...]   (gskit COMMAND --help for details)"
+
+
+def _print_help() -> None:
+    print(USAGE)
+    print()
+    print("commands:")
+    for name, (_, summary) in COMMANDS.items():
+        print(f"  {name:<10} {summary}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; return its exit code (2 for bad usage)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        _print_help()
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    entry = COMMANDS.get(name)
+    if entry is None:
+        print(f"gskit: unknown command {name!r}; try one of: {', '.join(COMMANDS)}.", file=sys.stderr)
+        return 2
+    module = importlib.import_module(entry[0])
+    try:
+        return int(module.main(rest))
+    except KeyboardInterrupt:
+        print("gskit: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
