@@ -1,0 +1,129 @@
+"""Development certificates and the demo's embedded default *SYSTEM store."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from . import kdb, pem, stash
+from .files import atomic_write
+from .keystore import open_keystore
+from .model import Entry
+from .registry import ApplicationDefinition, Registry, RegistryData
+
+CA_LABEL = "gskit-dev-ca"
+SERVER_RSA_LABEL = "gskit-dev-server-rsa"
+SERVER_ECDSA_LABEL = "gskit-dev-server-ecdsa"
+CLIENT_LABEL = "gskit-dev-client"
+SERVER_NAMES = ("localhost", "127.0.0.1", "::1")
+SYSTEM_STORE_FILE = "system.kdb"
+SYSTEM_STASH_FILE = "system.sth"
+DEMO_SERVER = "GSKIT_DEMO_SERVER"
+DEMO_CLIENT = "GSKIT_DEMO_CLIENT"
+# file name in a dev-ca output folder -> label of the entry it holds
+DEV_FILES = {
+    "ca.pem": CA_LABEL,
+    "server-rsa.pem": SERVER_RSA_LABEL,
+    "server-ecdsa.pem": SERVER_ECDSA_LABEL,
+    "client.pem": CLIENT_LABEL,
+}
+DEMO_APPLICATIONS = (
+    ApplicationDefinition(
+        DEMO_SERVER, "gskit demo TLS echo server", "server",
+        certificate_labels=(SERVER_RSA_LABEL, SERVER_ECDSA_LABEL), ca_trust_list=(CA_LABEL,),
+    ),
+    ApplicationDefinition(
+        DEMO_CLIENT, "gskit demo TLS client", "client",
+        certificate_labels=(CLIENT_LABEL,), ca_trust_list=(CA_LABEL,),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DevCertificates:
+    """A development CA and the certificates it issued, as keystore entries."""
+
+    entries: tuple[Entry, ...]  # CA (trusted, no key), RSA server, ECDSA server, client
+
+    @property
+    def ca(self) -> x509.Certificate:
+        return self.entries[0].certificate
+
+
+def _leaf(ca: trustme.CA, label: str, names: tuple[str, ...], key_type: trustme.KeyType, cn: str) -> Entry:
+    issued = ca.issue_cert(*names, common_name=cn, key_type=key_type)
+    cert = x509.load_pem_x509_certificate(issued.cert_chain_pems[0].bytes())
+    key = serialization.load_pem_private_key(issued.private_key_pem.bytes(), None)
+    return Entry(label, cert, key)  # type: ignore[arg-type]
+
+
+def make_dev_certificates() -> DevCertificates:
+    """A fresh development CA (RSA), RSA and ECDSA server certificates for localhost,
+    127.0.0.1 and ::1, and a client certificate."""
+    ca = trustme.CA(organization_name="gskit development CA", key_type=trustme.KeyType.RSA)
+    ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+    return DevCertificates((
+        Entry(CA_LABEL, ca_cert, None, trusted=True),
+        _leaf(ca, SERVER_RSA_LABEL, SERVER_NAMES, trustme.KeyType.RSA, "localhost"),
+        _leaf(ca, SERVER_ECDSA_LABEL, SERVER_NAMES, trustme.KeyType.ECDSA, "localhost"),
+        _leaf(ca, CLIENT_LABEL, ("client.gskit.test",), trustme.KeyType.ECDSA, "gskit development client"),
+    ))
+
+
+def write_dev_files(dev: DevCertificates, folder: str | os.PathLike) -> list[Path]:
+    """Write one PEM file per entry (see DEV_FILES) into ``folder``; keys are not encrypted."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    by_label = {e.label: e for e in dev.entries}
+    return [
+        atomic_write(out / name, pem.build([by_label[label]], None), mode=0o600 if by_label[label].private_key else 0o644)
+        for name, label in DEV_FILES.items()
+    ]
+
+
+def _create_system_store(registry: Registry, data: RegistryData, dev: DevCertificates) -> None:
+    password = secrets.token_urlsafe(32)
+    store = registry.home / SYSTEM_STORE_FILE
+    stash.write(registry.home / SYSTEM_STASH_FILE, password)
+    atomic_write(store, kdb.build(list(dev.entries), password), mode=0o600)
+    data.system_store, data.system_stash = SYSTEM_STORE_FILE, SYSTEM_STASH_FILE
+
+
+def _add_missing(registry: Registry, data: RegistryData, dev: DevCertificates) -> None:
+    """Put the development entries into an existing *SYSTEM store that lacks them."""
+    path, stash_path = registry.system_store()
+    store = open_keystore(path, stash_file=stash_path)
+    missing = [e for e in dev.entries if store.find(e.label) is None]
+    if missing:
+        password = stash.read(stash_path) if stash_path else ""
+        atomic_write(path, kdb.build(store.entries + missing, password), mode=0o600)
+
+
+def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
+    """Make sure the *SYSTEM store and the demo application IDs exist; return the home.
+
+    The first call creates them; later calls (and concurrent first calls, which wait on the
+    registry lock) find them and change nothing.
+    """
+    registry = Registry(home)
+    with registry.lock():
+        data = registry.read()
+        store_ok = bool(data.system_store) and registry.resolve_path(data.system_store).exists()
+        if store_ok and all(a.application_id in data.applications for a in DEMO_APPLICATIONS):
+            return registry.home
+        dev = make_dev_certificates()
+        if store_ok:
+            _add_missing(registry, data, dev)
+        else:
+            _create_system_store(registry, data, dev)
+            atomic_write(registry.home / "dev-ca.pem", pem.build([dev.entries[0]], None), mode=0o644)
+        for app in DEMO_APPLICATIONS:
+            data.applications.setdefault(app.application_id, app)
+        registry.write(data)
+    return registry.home
+

@@ -1,0 +1,45 @@
+"""The one exception of the certificate-store layer: a GSKit return code and a sentence."""
+from __future__ import annotations
+
+from gskit import errors as rc
+
+
+class KeystoreError(Exception):
+    """A keystore or registry failure carrying the GSKit return code it maps to."""
+
+    def __init__(self, rc: int, message: str) -> None:
+        super().__init__(message)
+        self.rc = rc
+        self.message = message
+
+    @property
+    def name(self) -> str:
+        """The GSKit name of :attr:`rc` (``GSK_KEYRING_OPEN_ERROR``)."""
+        try:
+            return rc.GSKError(self.rc).name
+        except Exception:  # an unknown rc still gets a readable name
+            return f"rc {self.rc}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def open_error(path: object, why: str) -> KeystoreError:
+    """GSK_KEYRING_OPEN_ERROR with one sentence naming the file."""
+    return KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"{path} is not a usable keystore: {why}.")
+
+
+def bad_password(path: object) -> KeystoreError:
+    """GSK_ERROR_BAD_KEYFILE_PASSWORD for ``path``."""
+    return KeystoreError(
+        rc.GSK_ERROR_BAD_KEYFILE_PASSWORD,
+        f"the password or stash file does not open {path}.",
+    )
+
+
+def no_password(path: object) -> KeystoreError:
+    """GSK_NO_KEYFILE_PASSWORD for ``path``."""
+    return KeystoreError(
+        rc.GSK_NO_KEYFILE_PASSWORD,
+        f"{path} needs a password or a stash file and neither was given.",
+    )

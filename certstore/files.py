@@ -1,0 +1,66 @@
+"""File reading and atomic writing with GSKit return codes for the failures."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from gskit import errors as rc
+
+from .errors import KeystoreError
+
+MAX_FILE = 64 * 1024 * 1024  # no keystore is bigger; refuse to slurp anything that is
+
+
+def read_bytes(path: str | os.PathLike, what: str = "keystore") -> bytes:
+    """The bytes of ``path``; GSK_KEYRING_OPEN_ERROR or GSK_IBMI_ERROR_NO_ACCESS on failure."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE + 1)
+    except PermissionError:
+        raise KeystoreError(rc.GSK_IBMI_ERROR_NO_ACCESS, f"permission to read the {what} {path} is denied.") from None
+    except FileNotFoundError:
+        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} does not exist.") from None
+    except IsADirectoryError:
+        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is a directory, not a file.") from None
+    except OSError as exc:
+        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} cannot be read ({exc.strerror}).") from None
+    if len(data) > MAX_FILE:
+        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is too large to be a keystore.")
+    return data
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> Path:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, mode) if hasattr(os, "fchmod") else None
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+    return path
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable where the platform allows opening a directory."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

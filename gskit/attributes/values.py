@@ -1,0 +1,22 @@
+"""The attribute values held by one environment or session handle."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AttributeValues:
+    """Values set by ID, plus the cipher lists they imply (keyed "V2", "V3", "TLSV10".."TLSV13").
+
+    A session starts with a copy of its environment's values.  Cipher lists are stored parsed,
+    once, when the attribute is set; the text form is derived from them on read.
+    """
+
+    values: dict[int, object] = field(default_factory=dict)
+    cipher_lists: dict[str, tuple] = field(default_factory=dict)
+
+    def get(self, attr_id: int, default: object = None) -> object:
+        return self.values.get(attr_id, default)
+
+    def copy(self) -> "AttributeValues":
+        return AttributeValues(dict(self.values), dict(self.cipher_lists))

@@ -1,0 +1,517 @@
+"""``gskit certstore``: keystores and the application-ID registry (the DCM stand-in)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from certstore import devstore, kdb, stash
+from certstore.errors import KeystoreError
+from certstore.files import atomic_write, read_bytes
+from certstore.keystore import FORMATS, encode_keystore, format_for_path, open_keystore, sniff
+from certstore.model import Entry, Keystore, check_label
+from certstore.registry import SYSTEM, ApplicationDefinition, Registry, normalise_protocols
+from certstore.report import application_info, entry_info, entry_kind
+from certstore.resolve import is_system
+from gskit import errors as rc
+
+PROG = "gskit certstore"
+NOT_FOUND_RCS = frozenset({rc.GSK_IBMI_ERROR_NOT_REGISTERED, rc.GSK_ERROR_BAD_KEYFILE_LABEL})
+
+
+class UsageError(Exception):
+    """Bad usage: one sentence, exit 2."""
+
+
+class NotFound(Exception):
+    """The thing asked for does not exist: one sentence, exit 1."""
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def _password_from(args: argparse.Namespace, prefix: str, prompt: str | None, confirm: bool = False) -> str | None:
+    """A password from --PREFIXpassword-file, --PREFIXpassword-env, or a prompt on a terminal."""
+    path = getattr(args, f"{prefix}password_file", None)
+    env = getattr(args, f"{prefix}password_env", None)
+    if path:
+        try:
+            text = read_bytes(path, what="password file").decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"the password file {path} is not UTF-8 text.") from None
+        return text.splitlines()[0] if text else ""
+    if env:
+        if env not in os.environ:
+            raise UsageError(f"the environment variable {env} is not set.")
+        return os.environ[env]
+    if prompt and sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if confirm and getpass.getpass(f"{prompt} (again): ") != first:
+            raise UsageError("the two passwords do not match.")
+        return first
+    return None
+
+
+def _store_secret(args: argparse.Namespace, path: str, prefix: str = "") -> tuple[str | None, str | None]:
+    """(password, stash file) for an existing store: given, else its sibling .sth, else a prompt.
+
+    Asked once per command: the answer is kept on ``args``."""
+    cache = args.__dict__.setdefault("_secrets", {})
+    if (path, prefix) not in cache:
+        cache[(path, prefix)] = _find_secret(args, path, prefix)
+    return cache[(path, prefix)]
+
+
+def _find_secret(args: argparse.Namespace, path: str, prefix: str) -> tuple[str | None, str | None]:
+    stash_file = getattr(args, f"{prefix}stash_file", None)
+    if getattr(args, f"{prefix}password_file", None) or getattr(args, f"{prefix}password_env", None):
+        return _password_from(args, prefix, None), None
+    if stash_file:
+        return None, stash_file
+    sibling = Path(path).with_suffix(".sth")
+    if sibling.exists():
+        return None, str(sibling)
+    return _password_from(args, prefix, f"Password for {path}"), None
+
+
+# ---------------------------------------------------------------- stores
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    return Registry(args.home)
+
+
+def _require_file(path: str) -> None:
+    if not Path(path).exists():
+        raise NotFound(f"{path} does not exist.")
+
+
+def _open(args: argparse.Namespace, path: str, prefix: str = "", *, require_password: bool = True) -> Keystore:
+    if is_system(path):
+        store_path, stash_path = _registry(args).system_store()
+        return open_keystore(store_path, stash_file=stash_path)
+    _require_file(path)
+    password, stash_file = _store_secret(args, path, prefix)
+    return open_keystore(path, password, stash_file, require_password=require_password)
+
+
+def _save(args: argparse.Namespace, path: str, entries: list[Entry], password: str | None, fmt: str | None = None) -> None:
+    """Encode everything first, then replace the file in one step (bad input never changes it)."""
+    target = Path(path)
+    if is_system(path):
+        store_path, stash_path = _registry(args).system_store()
+        target, password = store_path, stash.read(stash_path) if stash_path else password
+    data = encode_keystore(entries, password, fmt or format_for_path(target))
+    atomic_write(target, data, mode=0o600)
+
+
+def _store_password(args: argparse.Namespace, store: Keystore, path: str) -> str | None:
+    """The password to write ``store`` back with (the one that opened it)."""
+    if is_system(path):
+        return None
+    password, stash_file = _store_secret(args, path)
+    return password if password else (stash.read(stash_file) if stash_file else None)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    if is_system(args.store):
+        return _create_system(args)
+    if Path(args.store).exists():
+        raise UsageError(f"{args.store} already exists; it was left unchanged.")
+    fmt = args.format or format_for_path(args.store)
+    if fmt == "pem":
+        raise UsageError("a PEM keystore cannot be empty; use 'import' to write one, or a .kdb or .p12 store.")
+    password = _password_from(args, "", f"New password for {args.store}", confirm=True)
+    if fmt == "kdb" and not password:
+        raise UsageError("a .kdb store needs a password: use --password-file, --password-env or a terminal prompt.")
+    atomic_write(Path(args.store), encode_keystore([], password, fmt), mode=0o600)
+    if args.stash:
+        stash.write(Path(args.store).with_suffix(".sth"), password or "")
+    print(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
+    return 0
+
+
+def _create_system(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    with registry.lock():
+        data = registry.read()
+        if data.system_store and registry.resolve_path(data.system_store).exists():
+            raise UsageError(f"the *SYSTEM store already exists in {registry.home}.")
+        password = os.urandom(24).hex()
+        stash.write(registry.home / devstore.SYSTEM_STASH_FILE, password)
+        atomic_write(registry.home / devstore.SYSTEM_STORE_FILE, kdb.build([], password), mode=0o600)
+        data.system_store, data.system_stash = devstore.SYSTEM_STORE_FILE, devstore.SYSTEM_STASH_FILE
+        registry.write(data)
+    print(f"created the *SYSTEM store in {registry.home}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = _open(args, args.store, require_password=False)
+    if args.json:
+        print(json.dumps({"store": args.store, "format": store.format, "verified": store.verified,
+                          "entries": [entry_info(e) for e in store.entries]}, indent=2))
+        return 0
+    if not store.verified:
+        print(f"{PROG}: note: no password was given, so {args.store} was not verified and keys are not shown.",
+              file=sys.stderr)
+    if not store.entries:
+        print(f"{args.store}: no entries")
+        return 0
+    print(f"{'LABEL':<28} {'KIND':<4} {'KEY TYPE':<16} {'EXPIRES':<10} SUBJECT")
+    for e in store.entries:
+        info = entry_info(e)
+        print(f"{e.label:<28} {entry_kind(e):<4} {info['key_type']:<16} {info['not_after'][:10]:<10} {info['subject']}")
+    return 0
+
+
+def _relabel(entries: list[Entry], label: str | None, trusted: bool) -> list[Entry]:
+    if label is not None:
+        keyed = [e for e in entries if e.private_key is not None]
+        target = keyed[0] if len(keyed) == 1 else (entries[0] if len(entries) == 1 else None)
+        if target is None:
+            raise UsageError("--label needs a file with exactly one private key or one certificate.")
+        entries = [Entry(label, e.certificate, e.private_key, e.trusted) if e is target else e for e in entries]
+    if trusted:
+        entries = [Entry(e.label, e.certificate, e.private_key, e.private_key is None) for e in entries]
+    return entries
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    store = _open(args, args.store)
+    source = _open(args, args.file, "in_")
+    incoming = _relabel(source.entries, args.label, args.trusted)
+    taken = {e.label for e in store.entries}
+    clash = [e.label for e in incoming if e.label in taken]
+    if clash and not args.replace:
+        raise UsageError(f"{args.store} already has an entry labelled {clash[0]!r}; use --replace or --label.")
+    names = {e.label for e in incoming}
+    merged = [e for e in store.entries if e.label not in names] + incoming
+    _save(args, args.store, merged, _store_password(args, store, args.store), store.format)
+    print(f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
+          + ", ".join(repr(e.label) for e in incoming))
+    return 0
+
+
+def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None:
+    fmt = args.format or format_for_path(out, default="pem")
+    has_keys = any(e.private_key is not None for e in entries)
+    password = _password_from(args, "out_", f"Password for {out}" if has_keys or fmt == "kdb" else None, confirm=True)
+    if has_keys and not password and not args.no_key_password and fmt != "kdb":
+        raise UsageError(f"{out} would hold private keys without a password; give --out-password-file, "
+                         "--out-password-env or --no-key-password.")
+    if fmt == "kdb" and not password:
+        raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
+    if Path(out).exists() and not args.force:
+        raise UsageError(f"{out} already exists; use --force to replace it.")
+    atomic_write(Path(out), encode_keystore(entries, password, fmt), mode=0o600)
+    if args.stash and fmt == "kdb":
+        stash.write(Path(out).with_suffix(".sth"), password or "")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _open(args, args.store)
+    if args.label:
+        chosen = [store.get(label) for label in args.label]
+        if args.chain:
+            extra = [c for e in chosen for c in store.chain_for(e.certificate)]
+            chosen += [e for e in store.entries if e.certificate in extra and e not in chosen]
+    else:
+        chosen = list(store.entries)
+    if not chosen:
+        raise NotFound(f"{args.store} has no entries to export.")
+    _write_out(args, chosen, args.out)
+    print(f"exported {len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} to {args.out}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    source = _open(args, args.source, "in_")
+    _write_out(args, list(source.entries), args.out)
+    print(f"converted {args.source} ({source.format}) to {args.out}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = _open(args, args.store)
+    store.get(args.label)
+    kept = [e for e in store.entries if e.label != args.label]
+    _save(args, args.store, kept, _store_password(args, store, args.store), store.format)
+    print(f"removed {args.label!r} from {args.store}")
+    return 0
+
+
+def cmd_stash(args: argparse.Namespace) -> int:
+    _require_file(args.store)
+    password = _password_from(args, "", f"Password for {args.store}")
+    if not password:
+        raise UsageError("give the store's password with --password-file, --password-env or a terminal prompt.")
+    open_keystore(args.store, password)  # the password must open the store before it is stashed
+    out = Path(args.out or Path(args.store).with_suffix(".sth"))
+    stash.write(out, password)
+    print(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
+    return 0
+
+
+def cmd_dev_ca(args: argparse.Namespace) -> int:
+    if not (args.out or args.store or args.system):
+        raise UsageError("say where the certificates go: --out DIR, --store STORE and/or --system.")
+    if args.system:
+        home = devstore.ensure_dev_store(args.home)
+        print(f"*SYSTEM store and demo application IDs ready in {home}")
+    dev = devstore.make_dev_certificates()
+    if args.out:
+        for path in devstore.write_dev_files(dev, args.out):
+            print(f"wrote {path}")
+    if args.store:
+        store = _open(args, args.store)
+        taken = {e.label for e in store.entries}
+        clash = [e.label for e in dev.entries if e.label in taken]
+        if clash and not args.replace:
+            raise UsageError(f"{args.store} already has {clash[0]!r}; use --replace.")
+        merged = [e for e in store.entries if e.label not in {d.label for d in dev.entries}] + list(dev.entries)
+        _save(args, args.store, merged, _store_password(args, store, args.store), store.format)
+        print(f"imported the development CA and certificates into {args.store}")
+    return 0
+
+
+def cmd_home(args: argparse.Namespace) -> int:
+    print(_registry(args).home)
+    return 0
+
+
+# ---------------------------------------------------------------- application IDs
+
+
+def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(x.strip() for v in values for x in v.split(",") if x.strip())
+
+
+def _app_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The optional per-application settings given on the command line."""
+    settings: dict[str, Any] = {}
+    if args.protocols is not None:
+        try:
+            settings["protocols"] = normalise_protocols(_split(args.protocols) or ())
+        except ValueError as exc:
+            raise UsageError(f"{exc}.") from None
+    for field, value in (("cipher_suites", args.ciphers), ("sni_names", args.sni)):
+        if value is not None:
+            settings[field] = _split(value)
+    for field in ("client_auth", "description"):
+        if getattr(args, field) is not None:
+            settings[field] = getattr(args, field)
+    if args.label is not None:
+        settings["certificate_labels"] = tuple(args.label)
+    if args.ca is not None:
+        settings["ca_trust_list"] = tuple(args.ca)
+    return settings
+
+
+def cmd_app_register(args: argparse.Namespace) -> int:
+    store = args.store or SYSTEM
+    app = ApplicationDefinition(args.application_id, type=args.type, store=store if is_system(store) else str(Path(store).resolve()),
+                                stash_file=str(Path(args.stash_file).resolve()) if args.stash_file else None,
+                                **_app_settings(args))
+    _registry(args).register(app, replace_existing=args.replace)
+    print(f"registered {app.application_id} ({app.type})")
+    return 0
+
+
+def cmd_app_assign(args: argparse.Namespace) -> int:
+    changes = _app_settings(args)
+    if not changes:
+        raise UsageError("nothing to change: give --label, --ca or a setting.")
+    app = _registry(args).modify(args.application_id, **changes)
+    print(f"updated {app.application_id}: certificates {', '.join(app.certificate_labels) or '(none)'}")
+    return 0
+
+
+def cmd_app_remove(args: argparse.Namespace) -> int:
+    _registry(args).remove(args.application_id)
+    print(f"removed {args.application_id}")
+    return 0
+
+
+def cmd_app_show(args: argparse.Namespace) -> int:
+    info = application_info(_registry(args).application(args.application_id))
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            shown = ", ".join(value) if isinstance(value, list) else ("(default)" if value is None else value)
+            print(f"{key:<20} {shown}")
+    return 0
+
+
+def cmd_app_list(args: argparse.Namespace) -> int:
+    apps = _registry(args).read().applications
+    if args.json:
+        print(json.dumps([application_info(a) for a in apps.values()], indent=2))
+        return 0
+    if not apps:
+        print("no application IDs are registered")
+        return 1
+    for app in apps.values():
+        print(f"{app.application_id:<32} {app.type:<6} {', '.join(app.certificate_labels) or '-':<40} {app.description}")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _label(text: str) -> str:
+    try:
+        return check_label(text)
+    except KeystoreError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _password_options(p: argparse.ArgumentParser, prefix: str = "", what: str = "the store", stash_opt: bool = True) -> None:
+    flag = f"--{prefix.replace('_', '-')}"
+    p.add_argument(f"{flag}password-file", metavar="PATH", help=f"read the password of {what} from the first line of PATH")
+    p.add_argument(f"{flag}password-env", metavar="NAME", help=f"read the password of {what} from environment variable NAME")
+    if stash_opt:
+        p.add_argument(f"{flag}stash-file", metavar="PATH", help=f"the stash file of {what} (default: its .sth sibling)")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from the file name)")
+    _password_options(p, "out_", "the output file", stash_opt=False)
+    p.add_argument("--no-key-password", action="store_true", help="allow private keys without a password")
+    p.add_argument("--stash", action="store_true", help="also write a .sth stash next to a .kdb output")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+
+
+def _app_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--description")
+    p.add_argument("--label", action="append", type=_label, help="an assigned certificate (repeat, 1 to 4)")
+    p.add_argument("--ca", action="append", type=_label, help="a CA certificate label for the trust list (repeat)")
+    p.add_argument("--protocols", action="append", help="e.g. TLSv1.3,TLSv1.2 (default: the system's)")
+    p.add_argument("--ciphers", action="append", help="IANA cipher-suite names in preference order")
+    p.add_argument("--sni", action="append", help="server names this application answers for")
+    p.add_argument("--client-auth", choices=("none", "optional", "required"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Manage keystores and the application-ID registry "
+                                     "(the stand-in for IBM i's Digital Certificate Manager).")
+    parser.add_argument("--home", help="registry folder (default: $GSKIT_HOME or the per-user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("create", cmd_create, "create an empty keystore (.kdb, .p12) or the *SYSTEM store")
+    p.add_argument("store")
+    p.add_argument("--format", choices=FORMATS)
+    p.add_argument("--stash", action="store_true", help="also write a .sth stash file")
+    _password_options(p, stash_opt=False)
+
+    p = add("list", cmd_list, "list a keystore's labels, subjects, expiry and key types")
+    p.add_argument("store", help="a keystore file or *SYSTEM")
+    p.add_argument("--json", action="store_true")
+    _password_options(p)
+
+    p = add("import", cmd_import, "import certificates and keys from a PKCS#12, PEM or .kdb file")
+    p.add_argument("store")
+    p.add_argument("file")
+    p.add_argument("--label", type=_label, help="label for the imported key (or single certificate)")
+    p.add_argument("--trusted", action="store_true", help="mark imported certificates as trusted CAs")
+    p.add_argument("--replace", action="store_true", help="replace entries with the same labels")
+    _password_options(p)
+    _password_options(p, "in_", "the file imported")
+
+    p = add("export", cmd_export, "export entries (default all) to a PKCS#12, PEM or .kdb file")
+    p.add_argument("store")
+    p.add_argument("out")
+    p.add_argument("--label", action="append", type=_label)
+    p.add_argument("--chain", action="store_true", help="add the intermediates of the exported certificates")
+    _password_options(p)
+    _output_options(p)
+
+    p = add("convert", cmd_convert, "convert a keystore to another format")
+    p.add_argument("source")
+    p.add_argument("out")
+    _password_options(p, "in_", "the source")
+    _output_options(p)
+
+    p = add("remove", cmd_remove, "remove one entry from a keystore")
+    p.add_argument("store")
+    p.add_argument("--label", required=True, type=_label)
+    _password_options(p)
+
+    p = add("stash", cmd_stash, "write a .sth stash file for a .kdb store")
+    p.add_argument("store")
+    p.add_argument("--out", help="the stash file (default: the store's name with .sth)")
+    _password_options(p, stash_opt=False)
+
+    p = add("dev-ca", cmd_dev_ca, "make a development CA with RSA and ECDSA server and client certificates")
+    p.add_argument("--out", help="write PEM files into this folder")
+    p.add_argument("--store", help="import them into this keystore (or *SYSTEM)")
+    p.add_argument("--system", action="store_true", help="set up the *SYSTEM store and the demo application IDs")
+    p.add_argument("--replace", action="store_true")
+    _password_options(p)
+
+    add("home", cmd_home, "print the registry folder")
+
+    app = sub.add_parser("app", help="manage application IDs", description="manage application IDs")
+    app_sub = app.add_subparsers(dest="app_command", metavar="ACTION")
+    app_sub.required = True
+    p = add("register", cmd_app_register, "register an application ID", app_sub)
+    p.add_argument("application_id")
+    p.add_argument("--type", choices=("server", "client"), required=True)
+    p.add_argument("--store", help="keystore path (default *SYSTEM)")
+    p.add_argument("--stash-file", help="stash file of a keystore other than *SYSTEM")
+    p.add_argument("--replace", action="store_true")
+    _app_options(p)
+    p = add("assign", cmd_app_assign, "assign certificates, a CA trust list or settings", app_sub)
+    p.add_argument("application_id")
+    _app_options(p)
+    p = add("remove", cmd_app_remove, "remove an application ID", app_sub)
+    p.add_argument("application_id")
+    p = add("show", cmd_app_show, "show one application definition", app_sub)
+    p.add_argument("application_id")
+    p.add_argument("--json", action="store_true")
+    p = add("list", cmd_app_list, "list the application IDs", app_sub)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str]) -> int:
+    """Run ``gskit certstore ARGS``; 0 ok, 1 not found, 2 bad usage or bad input."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        return _fail(str(exc), 2)
+    except NotFound as exc:
+        return _fail(str(exc), 1)
+    except KeystoreError as exc:
+        code = 1 if exc.rc in NOT_FOUND_RCS else 2
+        return _fail(f"{exc.name} ({exc.rc}): {exc}", code)
+    except (EOFError, KeyboardInterrupt):
+        return _fail("cancelled.", 2)
+    except OSError as exc:
+        return _fail(f"{exc.filename or 'a file'} could not be written ({exc.strerror}).", 2)

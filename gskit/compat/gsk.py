@@ -1,0 +1,196 @@
+"""The C-compatible ``gsk_*`` calls (``../shared/spec/compat-api.md``).
+
+Each call checks its handle, calls the core (``Environment``/``Session``), and turns a
+``GSKError`` back into its return code.  It never raises for bad input; out-parameters are
+returned after the rc, and are None (or 0) when the rc is not GSK_OK.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from gskit import errors as rc
+from gskit.attributes.table import Kind
+from gskit.certinfo import gsk_cert_data_elem
+from gskit.compat.errno_state import set_errno
+from gskit.environment import Environment
+from gskit.errors import GSKError, gsk_strerror
+from gskit.session import Session
+
+T = TypeVar("T")
+Handle = Any
+
+__all__ = [
+    "gsk_environment_open", "gsk_environment_init", "gsk_environment_close",
+    "gsk_secure_soc_open", "gsk_secure_soc_init", "gsk_secure_soc_read", "gsk_secure_soc_write",
+    "gsk_secure_soc_misc", "gsk_secure_soc_close",
+    "gsk_attribute_set_buffer", "gsk_attribute_set_enum", "gsk_attribute_set_numeric_value",
+    "gsk_attribute_set_callback", "gsk_attribute_get_buffer", "gsk_attribute_get_enum",
+    "gsk_attribute_get_numeric_value", "gsk_attribute_get_cert_info", "gsk_strerror",
+]
+
+
+def _rc_of(error: BaseException) -> int:
+    if isinstance(error, GSKError):
+        if error.rc == rc.GSK_ERROR_IO:
+            set_errno(getattr(error, "errno", 0) or 0)
+        return error.rc
+    return rc.GSK_INTERNAL_ERROR
+
+
+def _call(work: Callable[[], T]) -> tuple[int, T | None]:
+    try:
+        return rc.GSK_OK, work()
+    except GSKError as exc:
+        return _rc_of(exc), None
+    except (ValueError, TypeError, OverflowError, OSError):
+        return rc.GSK_INTERNAL_ERROR, None
+
+
+def _env(handle: object) -> Environment | None:
+    return handle if isinstance(handle, Environment) and not handle.closed else None
+
+
+def _session(handle: object) -> Session | None:
+    return handle if isinstance(handle, Session) and not handle.closed else None
+
+
+def _any(handle: object) -> Environment | Session | None:
+    return _env(handle) or _session(handle)
+
+
+# -- environments ----------------------------------------------------------------------------
+def gsk_environment_open() -> tuple[int, Environment | None]:
+    """``gsk_environment_open(&env)`` -> ``(rc, env)``."""
+    return _call(Environment)
+
+
+def gsk_environment_init(env: Handle) -> int:
+    handle = _env(env)
+    return _call(handle.init)[0] if handle else rc.GSK_INVALID_HANDLE
+
+
+def gsk_environment_close(env: Handle) -> int:
+    handle = _env(env)
+    return _call(handle.close)[0] if handle else rc.GSK_INVALID_HANDLE
+
+
+# -- sessions --------------------------------------------------------------------------------
+def gsk_secure_soc_open(env: Handle) -> tuple[int, Session | None]:
+    handle = _env(env)
+    if handle is None:
+        return rc.GSK_INVALID_HANDLE, None
+    return _call(lambda: handle.open_session(auto_init=False))
+
+
+def gsk_secure_soc_init(session: Handle) -> int:
+    handle = _session(session)
+    return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
+
+
+def _size(buffer: object, size: object) -> int | None:
+    """The C bufSize: the buffer's length by default; None for an invalid pointer."""
+    try:
+        length = memoryview(buffer).nbytes  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    if size is None:
+        return length
+    if not isinstance(size, int) or isinstance(size, bool):
+        return -1
+    return size if size <= length else -2
+
+
+def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -> tuple[int, int]:
+    """``(rc, amt_read)``; the data lands in ``buffer[:amt_read]``."""
+    handle = _session(session)
+    if handle is None:
+        return rc.GSK_INVALID_HANDLE, 0
+    n = _size(buffer, size)
+    if n is None or n == -2 or (isinstance(buffer, (bytes, memoryview)) and memoryview(buffer).readonly):
+        return rc.GSK_IBMI_ERROR_INVALID_POINTER, 0
+    if n < 1:
+        return rc.GSK_INVALID_BUFFER_SIZE, 0
+    code, count = _call(lambda: handle.recv_into(buffer, n))
+    return code, (count or 0)
+
+
+def gsk_secure_soc_write(session: Handle, data: Any, size: int | None = None) -> tuple[int, int]:
+    """``(rc, amt_written)``."""
+    handle = _session(session)
+    if handle is None:
+        return rc.GSK_INVALID_HANDLE, 0
+    n = _size(data, size)
+    if n is None or n == -2:
+        return rc.GSK_IBMI_ERROR_INVALID_POINTER, 0
+    if n < 1:
+        return rc.GSK_INVALID_BUFFER_SIZE, 0
+    code, count = _call(lambda: handle.send(memoryview(data).cast("B")[:n]))
+    return code, (count or 0)
+
+
+def gsk_secure_soc_misc(session: Handle, misc_id: int) -> int:
+    handle = _session(session)
+    return _call(lambda: handle.misc(misc_id))[0] if handle else rc.GSK_INVALID_HANDLE
+
+
+def gsk_secure_soc_close(session: Handle) -> int:
+    handle = _session(session)
+    return _call(handle.close)[0] if handle else rc.GSK_INVALID_HANDLE
+
+
+# -- attributes ------------------------------------------------------------------------------
+def _set(kind: Kind, handle: Handle, attr_id: int, value: object, size: int | None = None) -> int:
+    target = _any(handle)
+    if target is None:
+        return rc.GSK_INVALID_HANDLE
+    return _call(lambda: target.set_attribute(kind, attr_id, value, size))[0]
+
+
+def _get(kind: Kind, handle: Handle, attr_id: int) -> tuple[int, Any]:
+    target = _any(handle)
+    if target is None:
+        return rc.GSK_INVALID_HANDLE, None
+    return _call(lambda: target.get_attribute(kind, attr_id))
+
+
+def gsk_attribute_set_buffer(handle: Handle, buf_id: int, value: str | bytes, size: int = 0) -> int:
+    """``value`` str or bytes; ``size`` 0 = up to the first NUL (C's strlen)."""
+    return _set(Kind.BUFFER, handle, buf_id, value, size)
+
+
+def gsk_attribute_set_enum(handle: Handle, enum_id: int, value: int) -> int:
+    return _set(Kind.ENUM, handle, enum_id, value)
+
+
+def gsk_attribute_set_numeric_value(handle: Handle, num_id: int, value: int) -> int:
+    """GSK_FD takes a descriptor or a socket object."""
+    return _set(Kind.NUMERIC, handle, num_id, value)
+
+
+def gsk_attribute_set_callback(handle: Handle, callback_id: int, callback: object) -> int:
+    """Callback shapes: ``gskit.callbacks``."""
+    return _set(Kind.CALLBACK, handle, callback_id, callback)
+
+
+def gsk_attribute_get_buffer(handle: Handle, buf_id: int) -> tuple[int, str | None]:
+    return _get(Kind.BUFFER, handle, buf_id)
+
+
+def gsk_attribute_get_enum(handle: Handle, enum_id: int) -> tuple[int, int | None]:
+    return _get(Kind.ENUM, handle, enum_id)
+
+
+def gsk_attribute_get_numeric_value(handle: Handle, num_id: int) -> tuple[int, int | None]:
+    return _get(Kind.NUMERIC, handle, num_id)
+
+
+def gsk_attribute_get_cert_info(handle: Handle, cert_id: int) -> tuple[int, list[gsk_cert_data_elem] | None]:
+    """``(rc, elements)`` for GSK_PARTNER_CERT_INFO (session) or GSK_LOCAL_CERT_INFO."""
+    session = _session(handle)
+    if session is not None:
+        return _call(lambda: session.cert_info(cert_id))
+    env = _env(handle)
+    if env is None:
+        return rc.GSK_INVALID_HANDLE, None
+    return _call(lambda: env.local_cert_info(cert_id))
+

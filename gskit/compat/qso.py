@@ -1,0 +1,276 @@
+"""The IBM i ``qsoasync.h`` calls, name for name, on the completion engine.
+
+Each call returns what the C call returns and never raises for bad input: a failure is -1
+(0 for QsoGenerateOperationId) with the thread's errno set (``gskit.get_errno()``).
+"""
+from __future__ import annotations
+
+import errno as _errno
+import fcntl
+import itertools
+import os
+import socket
+import termios
+from typing import Any, Callable
+
+from gskit.compat.errno_state import set_errno
+from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_timer_seconds
+from gskit.constants import ECLOSED, QSOPOSTIOCOMPLETION, QSOSTARTACCEPT, QSOSTARTRECV, QSOSTARTSEND
+from gskit.io import completion as engine
+from gskit.io.completion import LANE_RECV, LANE_SEND, Completion, Operation, QsoError
+
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
+_RETRY = (BlockingIOError, InterruptedError)
+_operation_ids = itertools.count(1)
+
+
+def _byte_view(buffer: Any, writable: bool) -> memoryview:
+    """A flat byte view of ``buffer``; EFAULT when it is no (writable) bytes-like object."""
+    try:
+        view = memoryview(buffer).cast("B")
+    except (TypeError, ValueError):
+        raise QsoError(_errno.EFAULT) from None
+    if writable and view.readonly:
+        raise QsoError(_errno.EFAULT)
+    return view
+
+
+def _length(io: Qso_OverlappedIO_t, view: memoryview) -> int:
+    """``bufferLength`` checked: an int from 1 to the buffer's size."""
+    n = io.bufferLength
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise QsoError(_errno.EINVAL)
+    if n > view.nbytes:
+        raise QsoError(_errno.EFAULT)
+    return n
+
+
+def _os_errno(exc: OSError) -> int:
+    # A descriptor that vanished under a pending operation was closed.
+    return ECLOSED if exc.errno == _errno.EBADF else exc.errno or _errno.EIO
+
+
+class _Transfer(Operation):
+    """A byte transfer: ends early on error with the count moved so far (or -1)."""
+
+    def __init__(self, io: Qso_OverlappedIO_t, writable: bool) -> None:
+        super().__init__()
+        view = _byte_view(io.buffer, writable)
+        self._length = _length(io, view)
+        self._view = view[: self._length]
+        self._done = 0
+
+    def abort(self, errno_value: int) -> None:
+        self.returnValue = self._done if self._done else -1
+        self.errnoValue = errno_value
+
+
+class RecvOp(_Transfer):
+    """QsoStartRecv: complete on any data, or (fillBuffer) on a full buffer, EOF or error."""
+
+    code = QSOSTARTRECV
+    lane = LANE_RECV
+
+    def __init__(self, io: Qso_OverlappedIO_t) -> None:
+        super().__init__(io, writable=True)
+        self._fill = bool(io.fillBuffer)
+
+    def attempt(self) -> bool:
+        recv_into, view, n = self.sock.recv_into, self._view, self._length  # type: ignore[union-attr]
+        while True:
+            try:
+                got = recv_into(view[self._done:], n - self._done, _DONTWAIT)
+            except _RETRY:
+                return False
+            except OSError as exc:
+                self.abort(_os_errno(exc))
+                return True
+            self._done += got
+            if got == 0 or self._done == n or not self._fill:
+                self.returnValue = self._done
+                self.bytesAvailable = _queued(self.sock) if got else 0  # type: ignore[arg-type]
+                return True
+
+
+def _queued(sock: socket.socket) -> int:
+    """Bytes still waiting in the socket's receive queue."""
+    try:
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"), "little")
+    except OSError:
+        return 0
+
+
+class SendOp(_Transfer):
+    """QsoStartSend: complete when every byte has been sent (or on error)."""
+
+    code = QSOSTARTSEND
+    lane = LANE_SEND
+
+    def __init__(self, io: Qso_OverlappedIO_t) -> None:
+        super().__init__(io, writable=False)
+
+    def attempt(self) -> bool:
+        send, view, n = self.sock.send, self._view, self._length  # type: ignore[union-attr]
+        while self._done < n:
+            try:
+                self._done += send(view[self._done:], _SEND_FLAGS)
+            except _RETRY:
+                return False
+            except OSError as exc:
+                self.abort(_os_errno(exc))
+                return True
+        self.returnValue = n
+        return True
+
+
+class AcceptOp(Operation):
+    """QsoStartAccept: the completion's returnValue is the new descriptor (blocking mode)."""
+
+    code = QSOSTARTACCEPT
+    lane = LANE_RECV
+    carries_buffer = False
+
+    def __init__(self, io: Qso_OverlappedIO_t) -> None:
+        super().__init__()
+
+    def attempt(self) -> bool:
+        sock = self.sock
+        assert sock is not None
+        fd = sock.fileno()
+        # accept() has no MSG_DONTWAIT: make the listener non-blocking just for this call.
+        was_blocking = os.get_blocking(fd)
+        if was_blocking:
+            os.set_blocking(fd, False)
+        try:
+            new, _ = sock.accept()
+        except (*_RETRY, ConnectionAbortedError):
+            return False
+        except OSError as exc:
+            self.abort(_os_errno(exc))
+            return True
+        finally:
+            if was_blocking:
+                os.set_blocking(fd, True)
+        self.returnValue = new.detach()  # Linux: accepted sockets start in blocking mode
+        return True
+
+
+def _c_call(body: Callable[[], int], failure: int = -1) -> int:
+    """Run a call body; a QsoError becomes ``failure`` with errno set."""
+    try:
+        return body()
+    except QsoError as exc:
+        set_errno(exc.errno)
+        return failure
+
+
+def _start(sd: Any, port: Any, io: Any, make: Callable[[Qso_OverlappedIO_t], Operation]) -> int:
+    def body() -> int:
+        p = engine.get_port(port)
+        if not isinstance(io, Qso_OverlappedIO_t):
+            raise QsoError(_errno.EFAULT)
+        return p.engine.start(p, sd, io, make(io))
+
+    return _c_call(body)
+
+
+def QsoCreateIOCompletionPort() -> int:
+    """A new completion port (≥ 0), or -1 with ENOBUFS past QSO_MAX_IOCOMPLETION_PORTS."""
+    return _c_call(engine.create_port)
+
+
+def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
+    """0, or -1/EINVAL for a bad port; waiters wake with -1/EDESTROYED."""
+    return _c_call(lambda: engine.destroy_port(IOCompletionPort) or 0)
+
+
+def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Timeout) -> int:
+    """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...)."""
+
+    def body() -> int:
+        engine.wait(engine.get_port(IOCompletionPort), completionStatus, timeToWait)
+        return 1
+
+    return _c_call(body)
+
+
+def QsoStartRecv(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+    """0 received at once (returnValue = bytes, not posted), 1 asynchronous, -1 with errno."""
+    return _start(socketDescriptor, IOCompletionPort, communicationsArea, RecvOp)
+
+
+def QsoStartSend(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+    """0 sent at once (returnValue = bytes, not posted), 1 asynchronous, -1 with errno."""
+    return _start(socketDescriptor, IOCompletionPort, communicationsArea, SendOp)
+
+
+def QsoStartAccept(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+    """As QsoStartRecv; the result's returnValue is the accepted descriptor."""
+    return _start(socketDescriptor, IOCompletionPort, communicationsArea, AcceptOp)
+
+
+def QsoPostIOCompletion(IOCompletionPort: Any, communicationsArea: Any) -> int:
+    """0 posted (or, with operationWaitTime, scheduled), -1 with errno."""
+
+    def body() -> int:
+        port = engine.get_port(IOCompletionPort)
+        io = communicationsArea
+        if not isinstance(io, Qso_OverlappedIO_t):
+            raise QsoError(_errno.EFAULT)
+        try:
+            delay = to_timer_seconds(io.operationWaitTime)
+        except ValueError:
+            raise QsoError(_errno.EINVAL) from None
+        posted = io.postedDescriptor
+        posted_fd = engine.fileno_of(posted) if delay and posted else 0
+        port.engine.post(port, _posted(io), delay, posted_fd)
+        return 0
+
+    return _c_call(body)
+
+
+def _posted(io: Qso_OverlappedIO_t) -> Completion:
+    c = Completion()
+    c.descriptorHandle, c.buffer, c.bufferLength = io.descriptorHandle, io.buffer, io.bufferLength
+    c.postFlag, c.fillBuffer, c.operationId = io.postFlag, io.fillBuffer, io.operationId
+    c.postFlagResult = c.returnValue = c.errnoValue = 0
+    c.secureDataTransferSize = c.bytesAvailable = c.postedDescriptor = 0
+    c.operationWaitTime = None
+    c.operationCompleted = QSOPOSTIOCOMPLETION
+    return c
+
+
+def _socket_call(sd: Any, operation_id: Any, body: Callable[[engine.Engine | None, int], int]) -> int:
+    def run() -> int:
+        fd = engine.fileno_of(sd)
+        engine.socket_identity(fd)
+        if operation_id is not None and not engine._is_uint(operation_id, 64):
+            raise QsoError(_errno.EINVAL)
+        return body(engine.current_engine(), fd)
+
+    return run
+
+
+def QsoGenerateOperationId(socketDescriptor: Any) -> int:
+    """An operation id unique for that socket (≥ 1), or 0 with errno EBADF/ENOTSOCK."""
+    return _c_call(_socket_call(socketDescriptor, None, lambda e, fd: next(_operation_ids)), 0)
+
+
+def QsoIsOperationPending(socketDescriptor: Any, operationId: Any) -> int:
+    """1 when an operation with that id is pending on the socket, 0 when not, -1 with errno."""
+    return _c_call(_socket_call(
+        socketDescriptor, operationId,
+        lambda e, fd: int(e is not None and e.is_pending(fd, operationId)),
+    ))
+
+
+def QsoCancelOperation(socketDescriptor: Any, operationId: Any) -> int:
+    """How many matching pending operations were cancelled (each posted with ECANCELED),
+    0 when none matched, -1 with EAGAIN when one is uninterruptible (none cancelled)."""
+    return _c_call(_socket_call(
+        socketDescriptor, operationId,
+        lambda e, fd: 0 if e is None else e.cancel(fd, operationId),
+    ))
+
+

@@ -1,0 +1,109 @@
+"""The C structures of ``qsoasync.h``: ``Qso_OverlappedIO_t`` and ``struct timeval``.
+
+Both are plain mutable records with the C field names.  ``Qso_OverlappedIO_t()`` with no
+arguments is the C ``memset(&io, 0, sizeof io)``: every field zero or None.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Union
+
+
+class timeval:  # noqa: N801 - the C name
+    """``struct timeval``: whole seconds and microseconds."""
+
+    __slots__ = ("tv_sec", "tv_usec")
+
+    def __init__(self, tv_sec: int = 0, tv_usec: int = 0) -> None:
+        self.tv_sec = tv_sec
+        self.tv_usec = tv_usec
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, timeval):
+            return NotImplemented
+        return (self.tv_sec, self.tv_usec) == (other.tv_sec, other.tv_usec)
+
+    def __repr__(self) -> str:
+        return f"timeval(tv_sec={self.tv_sec!r}, tv_usec={self.tv_usec!r})"
+
+
+Timeout = Union[timeval, int, float, None]
+
+# Field name -> value of a zeroed structure.
+_ZERO: dict[str, Any] = {
+    "descriptorHandle": None,
+    "buffer": None,
+    "bufferLength": 0,
+    "postFlag": 0,
+    "fillBuffer": 0,
+    "postFlagResult": 0,
+    "reserved1": 0,
+    "returnValue": 0,
+    "errnoValue": 0,
+    "operationCompleted": 0,
+    "secureDataTransferSize": 0,
+    "bytesAvailable": 0,
+    "operationWaitTime": None,
+    "postedDescriptor": 0,
+    "operationId": 0,
+    "reserved2": 0,
+}
+
+
+class Qso_OverlappedIO_t:  # noqa: N801 - the C name
+    """The communications area of every asynchronous call; fields as in ``qsoasync.h``.
+
+    ``reserved1`` and ``reserved2`` must stay zero (a start call refuses them with EINVAL).
+    """
+
+    __slots__ = tuple(_ZERO)
+
+    def __init__(self, **fields: Any) -> None:
+        unknown = set(fields) - _ZERO.keys()
+        if unknown:
+            raise TypeError(f"Qso_OverlappedIO_t has no field {sorted(unknown)[0]!r}")
+        for name, zero in _ZERO.items():
+            setattr(self, name, fields.get(name, zero))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name, zero in _ZERO.items()
+            if getattr(self, name) != zero
+        )
+        return f"Qso_OverlappedIO_t({shown})"
+
+
+def to_seconds(value: Timeout) -> float | None:
+    """A timeout as seconds (None = no limit); ValueError when it is not a valid timeout."""
+    if value is None:
+        return None
+    if isinstance(value, timeval):
+        sec, usec = value.tv_sec, value.tv_usec
+        if not _is_int(sec) or not _is_int(usec) or sec < 0 or not 0 <= usec < 1_000_000:
+            raise ValueError("bad timeval")
+        return sec + usec / 1_000_000
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("a timeout is a timeval, a number of seconds or None")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("a timeout must be finite and not negative")
+    return float(value)
+
+
+def to_timer_seconds(value: Timeout) -> int:
+    """An ``operationWaitTime`` as whole seconds (0 = no timer); ValueError when invalid.
+
+    The rule of qsoasync.h: 0, or at least 1 second with tv_usec zero.
+    """
+    seconds = to_seconds(value)
+    if seconds is None or seconds == 0:
+        return 0
+    if isinstance(value, timeval) and value.tv_usec != 0:
+        raise ValueError("operationWaitTime.tv_usec must be 0")
+    if seconds < 1 or seconds != int(seconds):
+        raise ValueError("operationWaitTime must be whole seconds, at least 1")
+    return int(seconds)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,128 @@
+"""TLSConfig -> pyOpenSSL ``SSL.Context``: the only place that configures OpenSSL.
+
+Contexts are expensive and pyOpenSSL forbids changing one after it made a connection, so
+an environment keeps one context per distinct configuration (and, for a server whose
+TLS 1.0-1.2 lists differ, one per protocol version; see ``session_engine``).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from OpenSSL import SSL, crypto
+from OpenSSL._util import lib as _lib
+
+from gskit.attributes import ciphers
+from gskit.attributes.protocols import Protocol
+from gskit.engine.config import ConfigError, TLSConfig
+from gskit import errors as rc
+
+# IBM i's ECDHE groups (System TLS named curves); pinning them also keeps the
+# handshake cost comparable with IBM i (no post-quantum hybrid).
+GROUPS = b"X25519:P-256:P-384:P-521"
+SESSION_ID_CONTEXT = b"gskit"
+
+_VERSION = {
+    Protocol.TLSV10: SSL.TLS1_VERSION,
+    Protocol.TLSV11: SSL.TLS1_1_VERSION,
+    Protocol.TLSV12: SSL.TLS1_2_VERSION,
+    Protocol.TLSV13: SSL.TLS1_3_VERSION,
+}
+_NO_VERSION_OPTION = {
+    Protocol.TLSV10: SSL.OP_NO_TLSv1,
+    Protocol.TLSV11: SSL.OP_NO_TLSv1_1,
+    Protocol.TLSV12: SSL.OP_NO_TLSv1_2,
+    Protocol.TLSV13: SSL.OP_NO_TLSv1_3,
+}
+
+VerifyCallback = Callable[[SSL.Connection, crypto.X509, int, int, int], bool]
+
+
+def legacy_suites(config: TLSConfig, only: Protocol | None = None) -> tuple[ciphers.CipherSuite, ...]:
+    """The TLS <= 1.2 suites to hand OpenSSL, in order: one protocol's, or all in order."""
+    seen: dict[int, ciphers.CipherSuite] = {}
+    for protocol in sorted((p for p in config.protocols if p <= Protocol.TLSV12), reverse=True):
+        if only is None or protocol == only:
+            for suite in config.suites_for(protocol):
+                seen.setdefault(suite.iana_code, suite)
+    return tuple(seen.values())
+
+
+def build_context(config: TLSConfig, verify_callback: VerifyCallback,
+                  only_legacy: Protocol | None = None) -> SSL.Context:
+    """A context that offers exactly what ``config`` allows (raises ConfigError)."""
+    ctx = SSL.Context(SSL.TLS_METHOD)
+    low, high = config.protocols[0], config.protocols[-1]
+    ctx.set_min_proto_version(_VERSION[low])
+    ctx.set_max_proto_version(_VERSION[high])
+    options = SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_COMPRESSION
+    for protocol, option in _NO_VERSION_OPTION.items():
+        if low <= protocol <= high and protocol not in config.protocols:
+            options |= option
+    if config.server:
+        options |= SSL.OP_CIPHER_SERVER_PREFERENCE       # IBM: the server's order wins
+    if config.no_renegotiation:
+        options |= SSL.OP_NO_RENEGOTIATION
+    if config.session_timeout == 0:
+        options |= SSL.OP_NO_TICKET
+    ctx.set_options(options)
+
+    legacy = legacy_suites(config, only_legacy)
+    if legacy:
+        cipher_string = ciphers.openssl_cipher_list(legacy)
+        if low < Protocol.TLSV12:
+            cipher_string += ":@SECLEVEL=0"               # OpenSSL 3+ refuses TLS 1.0/1.1 above 0
+        _apply(ctx.set_cipher_list, cipher_string.encode(), "cipher list")
+    if Protocol.TLSV13 in config.protocols:
+        names = ciphers.openssl_tls13_ciphersuites(config.suites_for(Protocol.TLSV13))
+        _apply(ctx.set_tls13_ciphersuites, names.encode(), "TLS 1.3 suites")
+    if _lib.SSL_CTX_set1_curves_list(ctx._context, GROUPS) != 1:  # noqa: SLF001
+        raise ConfigError(rc.GSK_INTERNAL_ERROR, "OpenSSL refused the ECDHE groups")
+    if config.signature_algorithms:
+        sigalgs = config.signature_algorithms.replace(",", ":").encode()
+        if _lib.SSL_CTX_set1_sigalgs_list(ctx._context, sigalgs) != 1:  # noqa: SLF001
+            raise ConfigError(rc.GSK_INVALID_PARAMETER,
+                              f"unknown signature algorithm in {config.signature_algorithms!r}")
+
+    _load_credentials(ctx, config)
+    mode = SSL.VERIFY_NONE
+    if config.request_peer_cert:
+        mode = SSL.VERIFY_PEER
+        if config.server and config.require_peer_cert:
+            mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
+    ctx.set_verify(mode, verify_callback)
+
+    if config.server:
+        ctx.set_session_id(SESSION_ID_CONTEXT)
+        ctx.set_timeout(max(config.session_timeout, 1))
+        if config.session_timeout == 0:
+            ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+    else:
+        ctx.set_session_cache_mode(SSL.SESS_CACHE_CLIENT)
+    return ctx
+
+
+def _apply(setter: Callable[[bytes], object], value: bytes, what: str) -> None:
+    try:
+        setter(value)
+    except SSL.Error as exc:
+        raise ConfigError(rc.GSK_ERROR_NO_CIPHERS, f"OpenSSL refused the {what} {value!r}: {exc}") from None
+
+
+def _load_credentials(ctx: SSL.Context, config: TLSConfig) -> None:
+    credentials = config.credentials
+    if credentials is None:
+        return
+    for identity in credentials.identities:
+        if identity.private_key is None:
+            continue
+        ctx.use_certificate(identity.certificate)
+        ctx.use_privatekey(crypto.PKey.from_cryptography_key(identity.private_key))
+        for intermediate in identity.chain:
+            ctx.add_extra_chain_cert(crypto.X509.from_cryptography(intermediate))
+    store = ctx.get_cert_store()
+    for ca in credentials.trusted:
+        store.add_cert(crypto.X509.from_cryptography(ca))
+    if credentials.use_system_trust and not config.server:
+        ctx.set_default_verify_paths()
+    if config.server and config.request_peer_cert and config.send_ca_list and credentials.trusted:
+        ctx.set_client_ca_list([crypto.X509.from_cryptography(ca).get_subject() for ca in credentials.trusted])

@@ -1,0 +1,293 @@
+"""The TLS engine of one GSKit session: OpenSSL over memory BIOs, no I/O.
+
+Theory of operation
+-------------------
+Every GSKit session, whatever drives it (the blocking calls, the completion-port engine,
+asyncio, or the application's GSK_IO_CALLBACK), runs on one ``TLSEngine``.  The engine
+wraps a pyOpenSSL ``Connection(ctx, None)``: OpenSSL reads ciphertext from an incoming
+memory BIO and writes ciphertext to an outgoing one, and never touches a socket.  An
+adapter's pump loop is always the same:
+
+    1. call the engine (``handshake``, ``read`` or ``write``);
+    2. send whatever ``data_to_send()`` returns (the handshake's flights, records, alerts);
+    3. if the call answered NEED_INPUT, receive bytes from the transport, ``receive()``
+       them (``b""`` for end of file) and go to 1.
+
+WANT_READ is therefore an outcome (``None`` from ``read``, ``False`` from ``handshake``),
+never an exception.  OpenSSL failures are translated here, once, into ``GSKError`` with
+the GSKit rc (``openssl_errors``); adapters never see an OpenSSL exception.  After a fatal
+failure the engine is broken for good and every later call raises the same error.
+
+Details that shape the code:
+
+* TLS 1.3 servers send session tickets after the handshake; a client processes them in
+  its next ``read``, which is why the client session cache is updated on close as well.
+* A failed write must not be retried with other data: with memory BIOs ``SSL_write``
+  consumes all plaintext into records at once, so ``write`` always reports the whole
+  buffer as taken and the adapter owes the transport ``data_to_send()``.
+* ``close_notify`` sends the alert once and does not wait for the peer's.
+* A server whose TLS 1.0-1.2 suite lists differ chooses its OpenSSL context only after
+  reading the ClientHello (``client_hello``), because OpenSSL has one list for all three.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL, crypto
+from OpenSSL._util import ffi as _ffi
+from OpenSSL._util import lib as _lib
+
+from gskit import errors as rc
+from gskit.attributes.protocols import Protocol
+from gskit.engine import client_hello
+from gskit.engine.config import TLSConfig
+from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
+from gskit.errors import GSKError
+
+ContextChooser = Callable[["Protocol | None"], SSL.Context]
+ValidationCallback = Callable[[list[bytes], int], int]
+
+_PROTOCOLS = {p.label: p for p in Protocol}
+
+
+class VerifyRecord:
+    """What the verify callback saw: the first failure and whether the app overrode it."""
+
+    __slots__ = ("x509_error", "depth", "subject", "callback_rc")
+
+    def __init__(self) -> None:
+        self.x509_error = 0
+        self.depth = -1
+        self.subject = ""
+        self.callback_rc = rc.GSK_OK
+
+
+def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int) -> bool:
+    """The context-wide verify callback; per-connection state lives in the engine."""
+    engine: TLSEngine = conn.get_app_data()
+    record = engine.verify
+    if not ok and record.x509_error == 0:
+        record.x509_error, record.depth = errnum, depth
+        record.subject = cert.to_cryptography().subject.rfc4514_string()
+    if depth == 0 and engine.validation_callback is not None:
+        status = verify_result(record.x509_error)[0]
+        chain = conn.get_peer_cert_chain(as_cryptography=True) or [cert.to_cryptography()]
+        ders = [c.public_bytes(Encoding.DER) for c in chain]
+        try:
+            answer = engine.validation_callback(ders, status)
+        except Exception:  # noqa: BLE001 - a callback that raises rejects
+            answer = rc.GSK_ERROR_CERT_VALIDATION
+        record.callback_rc = answer
+        return answer == rc.GSK_OK
+    if not engine.config.verify_peer:
+        return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
+    return bool(ok)
+
+
+class TLSEngine:
+    """One TLS connection on memory BIOs (see the module docstring)."""
+
+    def __init__(self, config: TLSConfig, choose_context: ContextChooser, *,
+                 server_name: str | None = None,
+                 check_hostname: bool = False,
+                 validation_callback: ValidationCallback | None = None,
+                 session: SSL.Session | None = None) -> None:
+        self.config = config
+        self.verify = VerifyRecord()
+        self.validation_callback = validation_callback
+        self.server_name = server_name
+        self.check_hostname = check_hostname
+        self._choose_context = choose_context
+        self._resume = session
+        self._conn: SSL.Connection | None = None
+        self._early_input = bytearray()     # a server's bytes before the ClientHello is read
+        self._broken: GSKError | None = None
+        self._peer_eof = False
+        self.handshake_done = False
+        if not (config.server and config.legacy_lists_differ):
+            self._connect(choose_context(None))
+
+    # -- setup -------------------------------------------------------------------------------
+    def _connect(self, ctx: SSL.Context) -> None:
+        conn = SSL.Connection(ctx, None)
+        conn.set_app_data(self)
+        if self.config.server:
+            conn.set_accept_state()
+        else:
+            conn.set_connect_state()
+            if self.server_name:
+                conn.set_tlsext_host_name(self.server_name.encode("idna"))
+                if self.check_hostname:
+                    name = self.server_name.encode()
+                    param = _lib.SSL_get0_param(conn._ssl)  # noqa: SLF001
+                    _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+            if self._resume is not None:
+                conn.set_session(self._resume)
+        self._conn = conn
+        if self._early_input:
+            conn.bio_write(bytes(self._early_input))
+            self._early_input.clear()
+
+    def _pick_context_from_client_hello(self) -> bool:
+        """Server with per-version lists: choose the context once the ClientHello is in."""
+        try:
+            version = client_hello.chosen_version(bytes(self._early_input), self.config.protocols)
+        except client_hello.Incomplete:
+            return False
+        except ValueError:
+            version = None                 # not TLS: let OpenSSL produce the right error
+        self._connect(self._choose_context(version))
+        return True
+
+    # -- transport side ----------------------------------------------------------------------
+    def receive(self, data: bytes) -> None:
+        """Hand the engine ciphertext from the transport; ``b""`` means end of file."""
+        if not data:
+            self._peer_eof = True
+            if self._conn is not None:
+                self._conn.bio_shutdown()
+            return
+        if self._conn is None:
+            self._early_input += data
+            return
+        self._conn.bio_write(data)
+
+    def data_to_send(self) -> bytes:
+        """Ciphertext the transport owes the peer (may be empty)."""
+        conn = self._conn
+        if conn is None:
+            return b""
+        chunks = []
+        while True:
+            try:
+                chunks.append(conn.bio_read(262144))
+            except SSL.WantReadError:
+                return b"".join(chunks)
+
+    # -- TLS side ----------------------------------------------------------------------------
+    def handshake(self) -> bool:
+        """Advance the handshake: True when complete, False when it needs input."""
+        self._check_broken()
+        if self._conn is None:
+            if self._peer_eof:
+                raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
+            if not self._pick_context_from_client_hello():
+                return False
+        try:
+            self._conn.do_handshake()
+        except SSL.WantReadError:
+            if self._peer_eof:
+                raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed during the handshake"))
+            return False
+        except SSL.Error as exc:
+            raise self._fail(self._translate(exc)) from None
+        self._check_negotiated()
+        self.handshake_done = True
+        return True
+
+    def read(self, max_bytes: int) -> bytes | None:
+        """Up to ``max_bytes`` of plaintext; ``b""`` at the peer's close; None: needs input."""
+        self._check_broken()
+        try:
+            return self._conn.recv(max_bytes)  # type: ignore[union-attr]
+        except SSL.WantReadError:
+            return b"" if self._peer_eof else None
+        except SSL.ZeroReturnError:
+            return b""
+        except SSL.SysCallError as exc:
+            if exc.args and exc.args[0] == -1:          # EOF without close_notify: IBM's amtRead 0
+                return b""
+            raise self._fail(self._translate(exc)) from None
+        except SSL.Error as exc:
+            failure = self._translate(exc)
+            if failure.rc == rc.GSK_ERROR_SOCKET_CLOSED:
+                return b""
+            raise self._fail(failure) from None
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt all of ``data`` into records; the adapter then sends ``data_to_send()``."""
+        self._check_broken()
+        try:
+            return self._conn.send(data)  # type: ignore[union-attr]
+        except SSL.WantReadError:
+            raise self._fail(Failure(rc.GSK_ERROR_IO, 0, "renegotiation in progress")) from None
+        except SSL.Error as exc:
+            raise self._fail(self._translate(exc)) from None
+
+    def close_notify(self) -> None:
+        """Queue a close_notify alert (once); never waits for the peer's."""
+        conn = self._conn
+        if conn is None or self._broken is not None:
+            return
+        try:
+            conn.shutdown()
+        except SSL.Error:
+            pass
+
+    def renegotiate(self) -> None:
+        """Start another handshake (TLS 1.2) or a key update (TLS 1.3)."""
+        self._check_broken()
+        try:
+            self._conn.renegotiate()  # type: ignore[union-attr]
+        except SSL.Error as exc:
+            raise self._fail(self._translate(exc)) from None
+        self.handshake_done = False
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def connection(self) -> SSL.Connection | None:
+        return self._conn
+
+    @property
+    def protocol(self) -> Protocol | None:
+        name = self._conn.get_protocol_version_name() if self._conn else None
+        return _PROTOCOLS.get(name or "")
+
+    def session(self) -> SSL.Session | None:
+        """The session to resume later, if there is one."""
+        if self._conn is None or not self.handshake_done:
+            return None
+        return self._conn.get_session()
+
+    @property
+    def resumed(self) -> bool:
+        return bool(self._conn is not None and _lib.SSL_session_reused(self._conn._ssl))  # noqa: SLF001
+
+    # -- errors ------------------------------------------------------------------------------
+    def _check_broken(self) -> None:
+        if self._broken is not None:
+            raise self._broken
+
+    def _fail(self, failure: Failure) -> GSKError:
+        self._broken = GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+        return self._broken
+
+    def _translate(self, exc: Exception) -> Failure:
+        if isinstance(exc, SSL.SysCallError):
+            code, text = (exc.args + (0, ""))[:2]
+            if code == -1:
+                return Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
+            return socket_failure(OSError(code, text))
+        reasons = [str(entry[2]) for entry in (exc.args[0] if exc.args and isinstance(exc.args[0], list) else [])]
+        record = self.verify
+        if record.callback_rc != rc.GSK_OK:
+            return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
+        if record.x509_error and any("certificate verify failed" in r for r in reasons):
+            code, _ = verify_result(record.x509_error)
+            return Failure(code, 0, f"{_lib_verify_string(record.x509_error)}: {record.subject}")
+        return tls_failure(reasons or [str(exc)])
+
+    def _check_negotiated(self) -> None:
+        """The suite must be one the configuration allows for the version negotiated."""
+        protocol = self.protocol
+        name = self._conn.get_cipher_name()  # type: ignore[union-attr]
+        allowed = self.config.suites_for(protocol) if protocol else ()
+        if not any(s.openssl_name == name for s in allowed):
+            self.close_notify()
+            raise self._fail(Failure(rc.GSK_ERROR_NO_CIPHERS, 0,
+                                     f"peer chose {name} for {protocol and protocol.label}, not allowed there"))
+
+
+def _lib_verify_string(code: int) -> str:
+    return _ffi.string(_lib.X509_verify_cert_error_string(code)).decode()

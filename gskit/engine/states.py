@@ -1,0 +1,117 @@
+"""The GSKit life cycle as a table: (object, state, operation) -> new state, or the rc to refuse with.
+
+Everything that decides whether a call is allowed in a state lives here (h11's rule 1).
+A missing (state, operation) pair is refused with ``GSK_INVALID_STATE``; a closed handle
+refuses everything with ``GSK_INVALID_HANDLE``.  ``docs/states.md`` is generated from
+these tables by ``python -m gskit.engine.states``.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from gskit import errors as rc
+
+
+class EnvState(Enum):
+    OPEN = "open"                    # after gsk_environment_open: attributes may be set
+    INITIALIZED = "initialized"      # after gsk_environment_init: sessions may be opened
+    CLOSED = "closed"                # after gsk_environment_close (resources freed with the last session)
+
+
+class SessionState(Enum):
+    OPEN = "open"                    # after gsk_secure_soc_open: attributes may be set
+    HANDSHAKING = "handshaking"      # gsk_secure_soc_init / startInit under way
+    READY = "ready"                  # secure: read, write, misc
+    ERROR = "error"                  # a fatal failure: every I/O call returns the same rc
+    CLOSED = "closed"                # after gsk_secure_soc_close
+
+
+class Op(Enum):
+    SET_ATTRIBUTE = "set attribute"
+    GET_ATTRIBUTE = "get attribute"
+    GET_RESULT = "get a handshake result"     # read-only attributes, cert info
+    INIT = "init"
+    OPEN_SESSION = "open a session"
+    HANDSHAKE_DONE = "handshake succeeded"
+    HANDSHAKE_FAILED = "handshake failed"
+    IO = "read / write / misc"
+    FATAL = "fatal I/O error"
+    CLOSE = "close"
+
+
+_SAME = object()   # "stay in the current state"
+
+ENVIRONMENT_TRANSITIONS: dict[EnvState, dict[Op, object]] = {
+    EnvState.OPEN: {
+        Op.SET_ATTRIBUTE: _SAME,
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.INIT: EnvState.INITIALIZED,
+        Op.CLOSE: EnvState.CLOSED,
+    },
+    EnvState.INITIALIZED: {
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.GET_RESULT: _SAME,
+        Op.OPEN_SESSION: _SAME,
+        Op.CLOSE: EnvState.CLOSED,
+    },
+}
+
+SESSION_TRANSITIONS: dict[SessionState, dict[Op, object]] = {
+    SessionState.OPEN: {
+        Op.SET_ATTRIBUTE: _SAME,
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.INIT: SessionState.HANDSHAKING,
+        Op.CLOSE: SessionState.CLOSED,
+    },
+    SessionState.HANDSHAKING: {
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.HANDSHAKE_DONE: SessionState.READY,
+        Op.HANDSHAKE_FAILED: SessionState.ERROR,
+        Op.CLOSE: SessionState.CLOSED,
+    },
+    SessionState.READY: {
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.GET_RESULT: _SAME,
+        Op.IO: _SAME,
+        Op.HANDSHAKE_DONE: _SAME,
+        Op.HANDSHAKE_FAILED: SessionState.ERROR,
+        Op.FATAL: SessionState.ERROR,
+        Op.CLOSE: SessionState.CLOSED,
+    },
+    SessionState.ERROR: {
+        Op.GET_ATTRIBUTE: _SAME,
+        Op.GET_RESULT: _SAME,
+        Op.FATAL: _SAME,
+        Op.HANDSHAKE_FAILED: _SAME,
+        Op.CLOSE: SessionState.CLOSED,
+    },
+}
+
+
+def next_state(table: dict, state: Enum, op: Op) -> tuple[int, Enum]:
+    """(GSK_OK, new state) if ``op`` is allowed in ``state``, else (rc, state)."""
+    if state.value == "closed":
+        return rc.GSK_INVALID_HANDLE, state
+    target = table.get(state, {}).get(op)
+    if target is None:
+        return rc.GSK_INVALID_STATE, state
+    return rc.GSK_OK, (state if target is _SAME else target)
+
+
+def render_markdown() -> str:
+    """The state tables as Markdown, for docs/states.md."""
+    lines = ["# GSKit handle states", "", "Generated from `gskit/engine/states.py`. Any pair not",
+             "listed returns `GSK_INVALID_STATE`; any call on a closed handle returns",
+             "`GSK_INVALID_HANDLE`.", ""]
+    for title, table in (("Environment", ENVIRONMENT_TRANSITIONS), ("Session", SESSION_TRANSITIONS)):
+        lines += [f"## {title}", "", "| state | operation | next state |", "|---|---|---|"]
+        for state, ops in table.items():
+            for op, target in ops.items():
+                shown = state.value if target is _SAME else target.value  # type: ignore[union-attr]
+                lines.append(f"| {state.value} | {op.value} | {shown} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_markdown())

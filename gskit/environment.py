@@ -1,0 +1,262 @@
+"""``Environment``: a GSKit environment (``gsk_environment_*``), also the Pythonic entry point.
+
+    with gskit.Environment(session_type="server", application_id="MY_APP") as env:
+        with env.open_session(fd=conn) as session:
+            session.handshake()
+            session.sendall(b"hello")
+
+Keyword settings use the attribute table's keywords (``gskit.attributes.table``); values
+may be GSKit's numbers or the readable forms in ``FRIENDLY`` (``session_type="server"``,
+``tlsv13=True``).  Every failure raises a ``GSKError`` subclass carrying rc, name and
+message ID.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Callable
+
+from OpenSSL import SSL
+
+from gskit import constants as c
+from gskit import errors as rc
+from gskit.attributes.protocols import Protocol
+from gskit.attributes.table import BY_KEYWORD, Kind
+from gskit.attributes.values import AttributeValues
+from gskit.engine import config as config_module
+from gskit.engine.context import build_context
+from gskit.engine.session_engine import verify_callback
+from gskit.engine.states import ENVIRONMENT_TRANSITIONS, EnvState, Op, next_state
+from gskit.errors import GSKError
+from gskit.handle import Handle
+
+FRIENDLY: dict[str, dict[object, int]] = {
+    "session_type": {"client": c.GSK_CLIENT_SESSION, "server": c.GSK_SERVER_SESSION,
+                     "server_with_client_auth": c.GSK_SERVER_SESSION_WITH_CL_AUTH,
+                     "server_with_client_auth_critical": c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL},
+    "client_auth": {"full": c.GSK_CLIENT_AUTH_FULL, "passthru": c.GSK_CLIENT_AUTH_PASSTHRU,
+                    "required": c.GSK_IBMI_CLIENT_AUTH_REQUIRED},
+    "server_auth": {"full": c.GSK_SERVER_AUTH_FULL, "passthru": c.GSK_SERVER_AUTH_PASSTHRU,
+                    "required": c.GSK_IBMI_SERVER_AUTH_REQUIRED},
+    "sslv2": {True: c.GSK_PROTOCOL_SSLV2_ON, False: c.GSK_PROTOCOL_SSLV2_OFF},
+    "sslv3": {True: c.GSK_PROTOCOL_SSLV3_ON, False: c.GSK_PROTOCOL_SSLV3_OFF},
+    "tlsv1": {True: c.GSK_PROTOCOL_TLSV1_ON, False: c.GSK_PROTOCOL_TLSV1_OFF},
+    "aes": {True: c.GSK_AES_SUPPORT_ON, False: c.GSK_AES_SUPPORT_OFF},
+}
+_BOOLEAN = {True: c.GSK_TRUE, False: c.GSK_FALSE}
+_CERT_ATTRIBUTES = (c.GSK_IBMI_APPLICATION_ID, c.GSK_KEYRING_FILE, c.GSK_KEYRING_PW,
+                    c.GSK_KEYRING_STASH_FILE, c.GSK_KEYRING_LABEL, c.GSK_KEYRING_LABEL_EX)
+
+
+def apply_settings(handle: Handle, settings: dict[str, Any]) -> None:
+    """Set keyword settings on a handle (Pythonic API); raises GSKError or TypeError."""
+    for keyword, value in settings.items():
+        row = BY_KEYWORD.get(keyword)
+        if row is None:
+            raise TypeError(f"unknown setting {keyword!r}")
+        if row.kind is Kind.ENUM and (isinstance(value, bool) or not isinstance(value, int)):
+            table = FRIENDLY.get(keyword, _BOOLEAN)
+            if value not in table:
+                raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ENUMERATION, f"{keyword}={value!r}")
+            value = table[value]
+        handle.set_attribute(row.kind, row.id, value)
+
+
+def credentials_for(values: AttributeValues, role: str, home: str | None = None) -> object:
+    """Resolve the certificate attributes through certstore (raises GSKError)."""
+    import certstore
+
+    labels_ex = str(values.get(c.GSK_KEYRING_LABEL_EX) or "")
+    label = str(values.get(c.GSK_KEYRING_LABEL) or "")
+    labels = [x.strip() for x in labels_ex.split(",") if x.strip()] or ([label] if label else [])
+    app_id = str(values.get(c.GSK_IBMI_APPLICATION_ID) or "")
+    keyring = str(values.get(c.GSK_KEYRING_FILE) or "")
+    if not app_id and not keyring:
+        if role == "server":
+            raise GSKError.for_rc(rc.GSK_ERROR_NO_CERTIFICATE,
+                                  "a server needs GSK_IBMI_APPLICATION_ID or GSK_KEYRING_FILE")
+        return certstore.Credentials(identities=(), trusted=(), use_system_trust=True, application=None)
+    try:
+        return certstore.resolve(
+            application_id=app_id or None, keyring_file=keyring or None,
+            password=str(values.get(c.GSK_KEYRING_PW) or "") or None,
+            stash_file=str(values.get(c.GSK_KEYRING_STASH_FILE) or "") or None,
+            labels=labels, role=role, home=home)
+    except certstore.KeystoreError as exc:
+        raise GSKError.for_rc(exc.rc, str(exc)) from None
+
+
+def role_of(values: AttributeValues) -> str:
+    return "client" if values.get(c.GSK_SESSION_TYPE, c.GSK_CLIENT_SESSION) == c.GSK_CLIENT_SESSION else "server"
+
+
+class Environment(Handle):
+    """A GSKit environment: shared settings, certificates, OpenSSL contexts, session cache."""
+
+    _transitions = ENVIRONMENT_TRANSITIONS
+
+    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = False,
+                 registry_home: str | None = None, **settings: Any) -> None:
+        super().__init__(AttributeValues(), EnvState.OPEN)
+        if release not in config_module.ciphers.IBMI_DEFAULTS:
+            raise ValueError(f"unknown IBM i release {release!r}")
+        self.release = release
+        self.check_hostname = check_hostname
+        self.registry_home = registry_home
+        self.credentials: object = None
+        self.tls_config: config_module.TLSConfig | None = None
+        self._contexts: dict[tuple, SSL.Context] = {}
+        self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
+        self._live_sessions = 0
+        self._freed = False
+        apply_settings(self, settings)
+
+    # -- life cycle --------------------------------------------------------------------------
+    def init(self) -> None:
+        """``gsk_environment_init``: open the certificate store and check the configuration."""
+        with self._lock:
+            code, _ = next_state(self._transitions, self._state, Op.INIT)
+            if code != rc.GSK_OK:
+                raise GSKError.for_rc(code, f"the environment is {self._state.value}")
+            if (self._values.get(c.GSK_LDAP_REQUIRED_AT_INIT) == c.GSK_INIT_CRL_LDAP_REQUIRED_ON
+                    and self._values.get(c.GSK_LDAP_SERVER)):
+                raise GSKError.for_rc(rc.GSK_ERROR_LDAP_NOT_AVAILABLE, "no LDAP CRL server can be reached off IBM i")
+            self.credentials = credentials_for(self._values, role_of(self._values), self.registry_home)
+            apply_application(self._values, getattr(self.credentials, "application", None))
+            self.tls_config = self.resolve_config(self._values, self.credentials)
+            if self.tls_config.server:
+                self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
+            self._state = EnvState.INITIALIZED
+
+    def resolve_config(self, values: AttributeValues, credentials: object) -> config_module.TLSConfig:
+        try:
+            config = config_module.resolve_tls_config(values, release=self.release, credentials=credentials,
+                                                      check_hostname=self.check_hostname)
+        except config_module.ConfigError as exc:
+            raise GSKError.for_rc(exc.rc, exc.detail) from None
+        if config.server and not any(i.private_key is not None for i in credentials.identities):  # type: ignore[attr-defined]
+            raise GSKError.for_rc(rc.GSK_ERROR_NO_CERTIFICATE, "no certificate with a private key for this server")
+        return config
+
+    def context_for(self, config: config_module.TLSConfig, version: Protocol | None) -> SSL.Context:
+        """The cached OpenSSL context for a configuration (and a server's chosen version)."""
+        key = (config, version if config.legacy_lists_differ else None)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            try:
+                ctx = build_context(config, verify_callback, key[1])
+            except config_module.ConfigError as exc:
+                raise GSKError.for_rc(exc.rc, exc.detail) from None
+            except SSL.Error as exc:
+                raise GSKError.for_rc(rc.GSK_ERROR_BAD_CERTIFICATE, f"OpenSSL refused the certificate: {exc}") from None
+            self._contexts[key] = ctx
+        return ctx
+
+    def open_session(self, *, auto_init: bool = True, **settings: Any) -> "Session":
+        """``gsk_secure_soc_open``; the Pythonic form initializes the environment first if needed."""
+        from gskit.session import Session
+
+        with self._lock:
+            if auto_init and self._state is EnvState.OPEN:
+                self.init()
+            self._advance(Op.OPEN_SESSION)
+            self._live_sessions += 1
+        session = Session(self)
+        try:
+            apply_settings(session, settings)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def close(self) -> None:
+        """``gsk_environment_close``: sessions already open keep working."""
+        with self._lock:
+            self._advance(Op.CLOSE)
+            if self._live_sessions == 0:
+                self._free()
+
+    def session_closed(self, session_cache_key: tuple | None, session: SSL.Session | None) -> None:
+        """Called by a closing session: keep its TLS session for resumption, drop the reference."""
+        with self._lock:
+            if session_cache_key is not None and session is not None:
+                self.remember_session(session_cache_key, session)
+            self._live_sessions -= 1
+            if self.closed and self._live_sessions == 0:
+                self._free()
+
+    def _free(self) -> None:
+        if self._freed:
+            return
+        self._freed = True
+        self._contexts.clear()
+        self._client_sessions.clear()
+        callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)  # type: ignore[assignment]
+        if callback is not None:
+            try:
+                callback(self)
+            except Exception:  # noqa: BLE001 - a failing callback must not fail the close
+                pass
+
+    def local_cert_info(self, cert_id: int) -> list:
+        """GSK_LOCAL_CERT_INFO of an initialized environment: its first certificate."""
+        from gskit.certinfo import certificate_elements
+
+        if cert_id != c.GSK_LOCAL_CERT_INFO or isinstance(cert_id, bool):
+            raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not valid for an environment")
+        with self._lock:
+            self._advance(Op.GET_RESULT)
+            identities = getattr(self.credentials, "identities", ())
+        return certificate_elements(identities[0].certificate) if identities else []
+
+    # -- client session cache (GSK_V3_SIDCACHE_SIZE entries) ---------------------------------
+    def cached_session(self, key: tuple) -> SSL.Session | None:
+        with self._lock:
+            return self._client_sessions.get(key)
+
+    def remember_session(self, key: tuple, session: SSL.Session) -> None:
+        limit = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))  # type: ignore[arg-type]
+        timeout = int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))  # type: ignore[arg-type]
+        if limit == 0 or timeout == 0:
+            return
+        with self._lock:
+            self._client_sessions[key] = session
+            self._client_sessions.move_to_end(key)
+            while len(self._client_sessions) > limit:
+                self._client_sessions.popitem(last=False)
+
+    def forget_session(self, key: tuple) -> None:
+        with self._lock:
+            self._client_sessions.pop(key, None)
+
+    # -- Pythonic conveniences ---------------------------------------------------------------
+    def __enter__(self) -> "Environment":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.closed:
+            self.close()
+
+    def __repr__(self) -> str:
+        return f"<gskit.Environment {self._state.value} release={self.release}>"
+
+
+def apply_application(values: AttributeValues, application: object) -> None:
+    """A DCM application definition's protocol, cipher and client-auth settings, where unset."""
+    if application is None:
+        return
+    protocols = getattr(application, "protocols", None)
+    if protocols:
+        wanted = {Protocol.from_label(p) for p in protocols}
+        for attr_id, key in config_module.PROTOCOL_SWITCHES.items():
+            values.values.setdefault(attr_id, c.GSK_TRUE if Protocol[key] in wanted else c.GSK_FALSE)
+    suites = getattr(application, "cipher_suites", None)
+    if suites:
+        parsed = [config_module.ciphers.suite_by_name(name) for name in suites]
+        chosen = tuple(s for s in parsed if s is not None)
+        for key, protocol in (("TLSV12", Protocol.TLSV12), ("TLSV13", Protocol.TLSV13)):
+            values.cipher_lists.setdefault(key, tuple(s for s in chosen if protocol in s.protocols))
+    client_auth = getattr(application, "client_auth", None)
+    if client_auth in ("optional", "required") and values.get(c.GSK_SESSION_TYPE) == c.GSK_SERVER_SESSION:
+        values.values[c.GSK_SESSION_TYPE] = (c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL if client_auth == "required"
+                                             else c.GSK_SERVER_SESSION_WITH_CL_AUTH)

@@ -1,0 +1,205 @@
+"""What environments and sessions share: attribute values set and read through the table.
+
+``Handle.set_attribute`` / ``get_attribute`` implement ``gsk_attribute_set_*`` and
+``gsk_attribute_get_*`` for both kinds of handle: look the ID up in the attribute table,
+check scope, phase and state, check the value, store it.  They raise ``GSKError`` with the
+rc IBM i returns; the compat layer turns that back into the return code.
+"""
+from __future__ import annotations
+
+import threading
+from enum import Enum
+from typing import Any
+
+from gskit import constants as c
+from gskit import errors as rc
+from gskit.attributes import ciphers
+from gskit.attributes.protocols import Protocol
+from gskit.attributes.table import (
+    ATTRIBUTES, CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES, Attribute, Kind, Phase, lookup,
+)
+from gskit.attributes.values import AttributeValues
+from gskit.engine import config as config_module
+from gskit.engine.states import Op, next_state
+from gskit.errors import GSKError
+
+MAX_LABELS = 4
+# Attributes a session may change without needing an OpenSSL context of its own.
+PER_CONNECTION = frozenset({
+    c.GSK_FD, c.GSK_USER_DATA, c.GSK_IBMI_READ_TIMEOUT, c.GSK_HANDSHAKE_TIMEOUT,
+    c.GSK_SSL_EXTN_SERVERNAME_REQUEST, c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST,
+    c.GSK_CERT_VALIDATION_CALLBACK, c.GSK_IO_CALLBACK, c.GSK_CLIENT_CERT_CALLBACK,
+    c.GSK_CIPHER_SESSION_RESET,
+})
+
+
+def _fail(code: int, detail: str | None = None) -> GSKError:
+    return GSKError.for_rc(code, detail)
+
+
+def buffer_text(value: object, size: int | None) -> str:
+    """C's (buffer, bufSize) as Python text: size 0/None = up to the first NUL."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+    elif isinstance(value, str):
+        raw = value.encode("utf-8", "surrogateescape")
+    else:
+        raise _fail(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer must be str or bytes")
+    if size is None or size == 0:
+        raw = raw.split(b"\0", 1)[0]
+    elif not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > len(raw):
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {len(raw)} bytes")
+    else:
+        raw = raw[:size]
+    return raw.decode("utf-8", "surrogateescape")
+
+
+class Handle:
+    """Base of Environment and Session: a lock, a state, attribute values."""
+
+    _transitions: dict
+    is_session: bool = False
+
+    def __init__(self, values: AttributeValues, state: Enum) -> None:
+        self._lock = threading.RLock()
+        self._values = values
+        self._state = state
+        self.release = config_module.DEFAULT_RELEASE
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def state(self) -> Enum:
+        return self._state
+
+    @property
+    def closed(self) -> bool:
+        return self._state.value == "closed"
+
+    def _advance(self, op: Op) -> None:
+        code, new_state = next_state(self._transitions, self._state, op)
+        if code != rc.GSK_OK:
+            raise _fail(code, f"{op.value} is not allowed when the {self._kind} is {self._state.value}")
+        self._state = new_state
+
+    @property
+    def _kind(self) -> str:
+        return "session" if self.is_session else "environment"
+
+    # -- set ---------------------------------------------------------------------------------
+    def set_attribute(self, kind: Kind, attr_id: int, value: Any, size: int | None = None) -> None:
+        """``gsk_attribute_set_<kind>``: raises GSKError with IBM's rc."""
+        with self._lock:
+            if self.closed:
+                raise _fail(rc.GSK_INVALID_HANDLE, f"the {self._kind} is closed")
+            row = self._row(kind, attr_id)
+            if row.phase is Phase.READ_ONLY:
+                raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} can only be read")
+            self._advance(Op.SET_ATTRIBUTE)
+            stored = self._check_value(row, value, size)
+            self._store(row, stored)
+
+    def _row(self, kind: Kind, attr_id: object) -> Attribute:
+        row = lookup(attr_id, kind)
+        if row is None:
+            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not a {kind.value} attribute ID")
+        if not row.scope.allows(self.is_session):
+            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} cannot be used with a {self._kind} handle")
+        return row
+
+    def _check_value(self, row: Attribute, value: Any, size: int | None) -> object:
+        if row.kind is Kind.BUFFER:
+            text = buffer_text(value, size)
+            if row.id in CIPHER_SPEC_ATTRIBUTES:
+                return self._parse_specs(row, text)
+            if row.id == c.GSK_KEYRING_LABEL_EX and len([x for x in text.split(",") if x.strip()]) > MAX_LABELS:
+                raise _fail(rc.GSK_INVALID_PARAMETER, f"at most {MAX_LABELS} labels may be given")
+            return text
+        if row.kind is Kind.NUMERIC:
+            if row.id == c.GSK_FD and hasattr(value, "fileno"):
+                value = value.fileno()
+            if not isinstance(value, int) or isinstance(value, bool) or not row.check_value(value):
+                raise _fail(rc.GSK_ATTRIBUTE_INVALID_NUMERIC_VALUE, f"{value!r} is not valid for {row.name}")
+            return value
+        if row.kind is Kind.ENUM:
+            if not isinstance(value, int) or isinstance(value, bool) or not row.check_value(value):
+                raise _fail(rc.GSK_ATTRIBUTE_INVALID_ENUMERATION, f"{value!r} is not valid for {row.name}")
+            self._check_enum_conflict(row, value)
+            return value
+        return self._check_callback(row, value)
+
+    def _parse_specs(self, row: Attribute, text: str) -> tuple:
+        try:
+            return tuple(config_module.parse_spec_attribute(row.id, text))
+        except ciphers.CipherSpecError as exc:
+            raise _fail(rc.GSK_INVALID_PARAMETER, f"{row.name}: {exc}") from None
+
+    def _check_enum_conflict(self, row: Attribute, value: int) -> None:
+        callback = self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)
+        passthru = value in (c.GSK_CLIENT_AUTH_PASSTHRU, c.GSK_SERVER_AUTH_PASSTHRU)
+        if passthru and getattr(callback, "validateRequired", None) == c.GSK_VALIDATION_REQUIRED:
+            raise _fail(rc.GSK_CONFLICTING_VALIDATION_SETTING,
+                        "PASSTHRU authentication conflicts with a callback that requires validation")
+
+    def _check_callback(self, row: Attribute, value: Any) -> object:
+        from gskit.callbacks import check_callback   # callbacks import the session module
+        code = check_callback(row.id, value, self._values)
+        if code != rc.GSK_OK:
+            raise _fail(code, f"not a valid {row.name} value")
+        return value
+
+    def _store(self, row: Attribute, value: object) -> None:
+        if row.id in CIPHER_SPEC_ATTRIBUTES:
+            key, _ = CIPHER_SPEC_ATTRIBUTES[row.id]
+            self._values.cipher_lists[key] = value  # type: ignore[assignment]
+        else:
+            self._values.values[row.id] = value
+
+    # -- get ---------------------------------------------------------------------------------
+    def get_attribute(self, kind: Kind, attr_id: int) -> Any:
+        """``gsk_attribute_get_<kind>``: raises GSKError with IBM's rc."""
+        with self._lock:
+            if self.closed:
+                raise _fail(rc.GSK_INVALID_HANDLE, f"the {self._kind} is closed")
+            row = self._row(kind, attr_id)
+            if row.phase is Phase.READ_ONLY:
+                self._advance(Op.GET_RESULT)
+                return self._result(row)
+            self._advance(Op.GET_ATTRIBUTE)
+            return self._current(row)
+
+    def _current(self, row: Attribute) -> Any:
+        if row.id in CIPHER_SPEC_ATTRIBUTES:
+            return self._spec_text(row.id)
+        if row.id in PROTOCOL_SWITCHES:
+            enabled = config_module.enabled_protocols(self._values, self.release)
+            return c.GSK_TRUE if Protocol[PROTOCOL_SWITCHES[row.id]] in enabled else c.GSK_FALSE
+        value = self._values.get(row.id, row.default)
+        if row.kind is Kind.BUFFER and value is None:
+            return ""
+        return value
+
+    def _spec_text(self, attr_id: int) -> str:
+        key, _ = CIPHER_SPEC_ATTRIBUTES[attr_id]
+        if key in ("V2", "V3"):
+            suites = self._values.cipher_lists.get(key)
+            if suites is None:
+                suites = () if key == "V2" else config_module.default_suites(self.release, Protocol.TLSV12)
+        else:
+            suites, _ = config_module.protocol_suites(self._values, self.release, Protocol[key])
+        return config_module.format_spec_attribute(attr_id, list(suites))
+
+    def _result(self, row: Attribute) -> Any:
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} is a session result")
+
+    @property
+    def values(self) -> AttributeValues:
+        return self._values
+
+
+def attribute_by_name(name: str) -> Attribute:
+    """The row for a C name in any spelling (GSK_OS400_READ_TIMEOUT)."""
+    value = getattr(c, name, None)
+    row = ATTRIBUTES.get(value) if isinstance(value, int) else None
+    if row is None:
+        raise KeyError(name)
+    return row

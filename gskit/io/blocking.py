@@ -1,0 +1,221 @@
+"""The blocking adapter: ``gsk_secure_soc_init/read/write`` on a descriptor or an I/O callback.
+
+One pump per session drives its ``TLSEngine`` (see ``gskit.engine.session_engine``).  The
+engine lock guards OpenSSL; the send lock keeps ciphertext in order; socket waits happen
+with neither held, so one thread may read while another writes.  Timeouts use ``poll()``
+on the descriptor (never ``settimeout``, which would make the application's socket
+non-blocking).
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import select
+import socket
+import threading
+import time
+from typing import Protocol as TypingProtocol
+
+from gskit import errors as rc
+from gskit.compat.errno_state import set_errno
+from gskit.engine.openssl_errors import socket_failure
+from gskit.engine.session_engine import TLSEngine
+from gskit.errors import GSKError
+
+RECV_SIZE = 65536
+
+
+class Transport(TypingProtocol):
+    blocking: bool
+
+    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes: ...
+    def send(self, data: bytes | memoryview) -> int: ...
+    def interrupt(self) -> None: ...
+    def release(self) -> None: ...
+
+
+def _wait(fd: int, events: int, timeout: float | None) -> bool:
+    """Wait for ``events`` on ``fd``; False on timeout.  Rounds up to whole milliseconds."""
+    poller = select.poll()
+    poller.register(fd, events)
+    ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
+    return bool(poller.poll(ms))
+
+
+class SocketTransport:
+    """A TCP socket named by descriptor (GSK_FD).  Never closes or reconfigures it."""
+
+    def __init__(self, fd: int) -> None:
+        try:
+            sock = socket.socket(fileno=fd)
+        except OSError as exc:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            sock.detach()
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
+        self.fd = fd
+        self.sock = sock
+        self.blocking = not (fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+        self._reading = False
+        self._interrupted = False
+
+    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
+        """One recv; ``timeout`` (s) or ``wait`` on a non-blocking socket polls first."""
+        if (timeout is not None or (wait and not self.blocking)) and not _wait(self.fd, select.POLLIN, timeout):
+            raise TimeoutError
+        self._reading = True
+        try:
+            data = self.sock.recv(size)
+        finally:
+            self._reading = False
+        if self._interrupted:
+            raise InterruptedError
+        return data
+
+    def send(self, data: bytes | memoryview) -> int:
+        return self.sock.send(data)
+
+    def interrupt(self) -> None:
+        """Wake a reader blocked in recv (the session is being closed by another thread)."""
+        self._interrupted = True
+        if self._reading:
+            try:
+                self.sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+
+    def release(self) -> None:
+        self.sock.detach()
+
+
+class CallbackTransport:
+    """GSK_IO_CALLBACK: the application's io_read/io_write move the bytes."""
+
+    blocking = True
+
+    def __init__(self, callbacks: object, fd: int, user_data: str) -> None:
+        self._read = callbacks.io_read          # type: ignore[attr-defined]
+        self._write = callbacks.io_write        # type: ignore[attr-defined]
+        self.fd = fd
+        self.user_data = user_data
+
+    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
+        buffer = bytearray(size)
+        count = self._read(self.fd, memoryview(buffer), size, self.user_data)
+        if not isinstance(count, int) or count < 0 or count > size:
+            raise OSError(errno.EIO, "io_read failed")
+        return bytes(buffer[:count])
+
+    def send(self, data: bytes | memoryview) -> int:
+        count = self._write(self.fd, bytes(data), len(data), self.user_data)
+        if not isinstance(count, int) or count <= 0 or count > len(data):
+            raise OSError(errno.EIO, "io_write failed")
+        return count
+
+    def interrupt(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
+class BlockingPump:
+    """Drives one engine over one transport with blocking semantics."""
+
+    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.engine_lock = threading.Lock()
+        self.send_lock = threading.Lock()
+        self._unsent = b""
+        self.closed_by_other_thread = False
+
+    # -- sending -----------------------------------------------------------------------------
+    def flush(self, block: bool = True) -> bool:
+        """Send what the engine produced; False if a non-blocking socket could not take it all."""
+        with self.send_lock:
+            with self.engine_lock:
+                data = self._unsent + self.engine.data_to_send()
+            view = memoryview(data)
+            try:
+                while view:
+                    try:
+                        view = view[self.transport.send(view):]
+                    except BlockingIOError:
+                        if not block:
+                            self._unsent = bytes(view)
+                            return False
+                        _wait(self.transport.fd, select.POLLOUT, None)  # type: ignore[attr-defined]
+            except OSError as exc:
+                self._unsent = b""
+                raise self._io_error(exc) from None
+            self._unsent = b""
+            return True
+
+    # -- receiving ---------------------------------------------------------------------------
+    def _receive(self, timeout: float | None, wait: bool = False) -> None:
+        """Move one chunk from the transport into the engine (b"" = end of file).
+
+        Raises TimeoutError and BlockingIOError for the caller to translate.
+        """
+        try:
+            data = self.transport.recv(RECV_SIZE, timeout, wait)
+        except InterruptedError:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+        except (TimeoutError, BlockingIOError):
+            raise
+        except OSError as exc:
+            raise self._io_error(exc) from None
+        with self.engine_lock:
+            self.engine.receive(data)
+
+    def _io_error(self, exc: OSError) -> GSKError:
+        failure = socket_failure(exc)
+        if failure.rc == rc.GSK_ERROR_IO:
+            set_errno(failure.errno)
+        return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+
+    # -- the three operations ----------------------------------------------------------------
+    def handshake(self, timeout: float | None) -> None:
+        """Run the handshake to completion (raises GSKError, e.g. 6011 on timeout)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self.engine_lock:
+                done = self.engine.handshake()
+            self.flush()
+            if done:
+                return
+            remaining = None if deadline is None else deadline - time.monotonic()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError
+                self._receive(remaining, wait=True)
+            except TimeoutError:
+                raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the handshake timed out") from None
+            except BlockingIOError:
+                continue
+
+    def read(self, size: int, timeout: float | None) -> bytes:
+        """Up to ``size`` bytes; b"" at the peer's close.  Raises GSKError (6011, 502, ...)."""
+        while True:
+            with self.engine_lock:
+                data = self.engine.read(size)
+            if data is not None:
+                return data
+            self.flush()
+            try:
+                self._receive(timeout)
+            except TimeoutError:
+                raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out") from None
+            except BlockingIOError:
+                raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "no data on the non-blocking socket") from None
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt and send ``data``; returns its length (502 if nothing could be taken)."""
+        if self._unsent and not self.flush(block=self.transport.blocking):
+            raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "the non-blocking socket cannot take more data")
+        with self.engine_lock:
+            count = self.engine.write(data)
+        self.flush(block=self.transport.blocking)
+        return count

@@ -1,0 +1,990 @@
+"""The completion-port engine behind the Qso calls and the GSKit asynchronous calls.
+
+Theory of operation
+-------------------
+* A **Port** is a FIFO of posted completions plus a FIFO of sleeping waiters.  A post hands
+  the completion straight to the longest-sleeping waiter (releasing that waiter's private
+  lock: exactly one thread wakes) or, when nobody sleeps, appends it to the queue, where
+  the next thread to call ``wait`` takes it without sleeping.  So a busy port (workers
+  still working when completions arrive) pays no wake-up at all, and an idle one pays one
+  wake-up per completion, never more; no thread is ever signalled "just in case".
+* An **Operation** is one started I/O: ``attempt()`` makes progress without blocking and
+  says when it is finished; ``interest()`` says which readiness it waits for next.  Each
+  socket (a **_Channel**, keyed by descriptor and checked by (st_dev, st_ino)) has two
+  lanes, receive and send; only the head of a lane is attempted, so operations of one
+  socket in one direction complete in start order.
+* ``start()`` attempts the operation at once on the calling thread.  Finished → returned
+  in place (postFlag 0) or posted (postFlag 1); otherwise queued on its lane and the
+  descriptor armed, one-shot, in the poller.
+* One **reactor thread** sleeps in the poller (epoll with EPOLLONESHOT on Linux, armed
+  directly from any thread, so starting an operation never wakes the reactor; elsewhere
+  ``selectors.DefaultSelector`` with changes handed to the reactor), runs a timer heap
+  (operationWaitTime, delayed posts) and, only while operations are pending, a low-rate
+  sweep (``SWEEP_INTERVAL``) that notices descriptors closed under pending operations
+  (epoll forgets a closed descriptor silently) and posts those operations with ECLOSED.
+  The reactor is started with the first port and stopped (joined, descriptors closed)
+  when the last port is destroyed.
+* Every started operation ends exactly once, under its channel's lock: completed,
+  aborted (cancel, timer, close → posted with an errno) or discarded (its port destroyed →
+  nothing posted, the socket poisoned: later receives ECONNABORTED, sends EPIPE).
+
+Lock order: engine lock → channel lock → port lock → timer lock.  The reactor never takes
+the module registry lock, so destroying the last port may join it.
+"""
+from __future__ import annotations
+
+import errno as _errno
+import heapq
+import itertools
+import os
+import select
+import selectors
+import socket
+import stat
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, ClassVar, Iterable
+
+from gskit.constants import (
+    ECANCELED,
+    ECLOSED,
+    EDESTROYED,
+    ETIME,
+    EUNKNOWN,
+    QSO_MAX_IOCOMPLETION_PORTS,
+    QSOPOSTIOCOMPLETION,
+)
+from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_seconds, to_timer_seconds
+
+EVENT_READ = selectors.EVENT_READ
+EVENT_WRITE = selectors.EVENT_WRITE
+LANE_RECV = 0
+LANE_SEND = 1
+SWEEP_INTERVAL = 0.25  # seconds between closed-descriptor sweeps while operations pend
+_STREAM_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+
+
+class QsoError(Exception):
+    """A call failed: the compat layer answers -1 and sets ``errno``."""
+
+    def __init__(self, errno_value: int) -> None:
+        super().__init__(errno_value, os.strerror(errno_value) if errno_value < 3000 else "")
+        self.errno = errno_value
+
+
+# --------------------------------------------------------------------------- results
+
+
+_OUT_FIELDS = (
+    "descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer", "postFlagResult",
+    "returnValue", "errnoValue", "operationCompleted", "secureDataTransferSize",
+    "bytesAvailable", "operationWaitTime", "postedDescriptor", "operationId",
+)
+_RESULT_FIELDS = ("returnValue", "errnoValue", "secureDataTransferSize", "bytesAvailable")
+
+
+class Completion:
+    """What ``QsoWaitForIOCompletion`` copies into the caller's structure."""
+
+    __slots__ = _OUT_FIELDS
+
+    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
+        for name in _OUT_FIELDS:
+            setattr(io, name, getattr(self, name))
+
+
+class Request:
+    """The input fields of a start call, captured when it starts (C copies the struct)."""
+
+    __slots__ = ("descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer",
+                 "operationId", "timer", "postedDescriptor")
+
+    def __init__(self, io: Qso_OverlappedIO_t) -> None:
+        """Capture and validate ``io``; QsoError(EINVAL) when a field breaks the rules."""
+        self.descriptorHandle = io.descriptorHandle
+        self.buffer = io.buffer
+        self.bufferLength = io.bufferLength
+        self.postFlag = _flag(io.postFlag)
+        self.fillBuffer = _flag(io.fillBuffer)
+        self.operationId = io.operationId
+        self.postedDescriptor = io.postedDescriptor
+        if not _is_uint(self.operationId, 64) or io.reserved1 or io.reserved2:
+            raise QsoError(_errno.EINVAL)
+        try:
+            self.timer = to_timer_seconds(io.operationWaitTime)
+        except ValueError:
+            raise QsoError(_errno.EINVAL) from None
+
+
+def _flag(value: Any) -> int:
+    if not isinstance(value, int):
+        raise QsoError(_errno.EINVAL)
+    return 1 if value else 0
+
+
+def _is_uint(value: Any, bits: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << bits
+
+
+# --------------------------------------------------------------------------- operations
+
+_PENDING, _DONE = 0, 1
+
+
+class Operation:
+    """One asynchronous operation; subclass it and implement ``attempt``.
+
+    Contract for subclasses (the GSKit secure operations are built on it):
+
+    * ``code`` is the ``operationCompleted`` value posted; ``lane`` (LANE_RECV or
+      LANE_SEND) orders it behind earlier operations of the same socket and direction.
+    * ``attempt()`` makes progress WITHOUT blocking and returns True once finished, with
+      the result attributes set.  It runs first on the starting thread, then on the
+      reactor whenever ``interest()`` (EVENT_READ or EVENT_WRITE, may change between
+      attempts) is signalled or the socket reports an error.  ``self.sock`` is a socket
+      object on the descriptor (never close it; use MSG_DONTWAIT-style calls).
+    * ``abort(errno_value)`` sets the result for a cancel (ECANCELED), a timer (EAGAIN),
+      a close (ECLOSED) or any ``abort_operations`` call.
+    * ``start_error()``: when the operation finishes inside the start call, an errno to
+      fail the start call with (-1) instead of completing, or None.
+    * ``uninterruptible`` True makes QsoCancelOperation fail with EAGAIN.
+    * ``carries_buffer`` False posts buffer None and bufferLength/postFlag/fillBuffer 0;
+      ``timed`` False ignores operationWaitTime; ``always_post`` True posts even a result
+      reached inside the start call whatever postFlag says.
+    """
+
+    code: ClassVar[int] = 0
+    lane: ClassVar[int] = LANE_RECV
+    carries_buffer: ClassVar[bool] = True
+    timed: ClassVar[bool] = True
+    always_post: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.returnValue = 0
+        self.errnoValue = 0
+        self.secureDataTransferSize = 0
+        self.bytesAvailable = 0
+        self.uninterruptible = False
+        self.sock: socket.socket | None = None
+        self.request: Request | None = None
+        self._port: Port | None = None
+        self._channel: _Channel | None = None
+        self._timer: list[Any] | None = None
+        self._state = _PENDING
+
+    def attempt(self) -> bool:
+        raise NotImplementedError
+
+    def interest(self) -> int:
+        return EVENT_READ if self.lane == LANE_RECV else EVENT_WRITE
+
+    def abort(self, errno_value: int) -> None:
+        self.returnValue = -1
+        self.errnoValue = errno_value
+
+    def start_error(self) -> int | None:
+        return self.errnoValue if self.returnValue == -1 else None
+
+    def completion(self) -> Completion:
+        """The record posted for this operation."""
+        req = self.request
+        assert req is not None
+        c = Completion()
+        c.descriptorHandle = req.descriptorHandle
+        c.operationId = req.operationId
+        if self.carries_buffer:
+            c.buffer, c.bufferLength = req.buffer, req.bufferLength
+            c.postFlag, c.fillBuffer = req.postFlag, req.fillBuffer
+        else:
+            c.buffer, c.bufferLength, c.postFlag, c.fillBuffer = None, 0, 0, 0
+        c.postFlagResult = 0
+        c.operationWaitTime = None
+        c.postedDescriptor = 0
+        c.operationCompleted = self.code
+        for name in _RESULT_FIELDS:
+            setattr(c, name, getattr(self, name))
+        return c
+
+
+class _DelayedPost(Operation):
+    """QsoPostIOCompletion with a timer: parked (never attempted) until the timer fires."""
+
+    code = QSOPOSTIOCOMPLETION
+    lane = -1
+
+    def __init__(self, base: Completion) -> None:
+        super().__init__()
+        self._base = base
+
+    def attempt(self) -> bool:  # never called: a delayed post has no lane
+        return False
+
+    def completion(self) -> Completion:
+        c = Completion()
+        for name in _OUT_FIELDS:
+            setattr(c, name, getattr(self._base, name))
+        c.returnValue, c.errnoValue = self.returnValue, self.errnoValue
+        return c
+
+
+# --------------------------------------------------------------------------- ports
+
+
+class _Waiter:
+    __slots__ = ("lock", "item", "destroyed")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.item: Completion | None = None
+        self.destroyed = False
+
+
+_thread_waiter = threading.local()
+
+
+def _my_waiter() -> _Waiter:
+    w = getattr(_thread_waiter, "w", None)
+    if w is None:
+        w = _thread_waiter.w = _Waiter()
+    w.item, w.destroyed = None, False
+    return w
+
+
+class Port:
+    """A completion port: queued completions, sleeping waiters, pending operations."""
+
+    def __init__(self, number: int, engine: Engine) -> None:
+        self.number = number
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.destroyed = False
+        self._queue: deque[Completion] = deque()
+        self._waiters: deque[_Waiter] = deque()
+        self.pending: set[Operation] = set()
+
+    def post(self, completion: Completion) -> bool:
+        """Deliver to one waiter or queue it; False if the port is destroyed."""
+        with self.lock:
+            return self._post_locked(completion)
+
+    def _post_locked(self, completion: Completion) -> bool:
+        if self.destroyed:
+            return False
+        if self._waiters:
+            w = self._waiters.popleft()
+            w.item = completion
+            w.lock.release()
+        else:
+            self._queue.append(completion)
+        return True
+
+    def wait(self, timeout: float | None) -> Completion:
+        """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
+        with self.lock:
+            if self.destroyed:
+                raise QsoError(_errno.EINVAL)
+            if self._queue:
+                return self._queue.popleft()
+            if timeout == 0:
+                raise QsoError(ETIME)
+            w = _my_waiter()
+            self._waiters.append(w)
+        if not w.lock.acquire(True, -1 if timeout is None else timeout):
+            with self.lock:
+                try:
+                    self._waiters.remove(w)
+                except ValueError:
+                    pass  # handed a completion (or woken) just as the timeout expired
+                else:
+                    raise QsoError(ETIME)
+            w.lock.acquire()  # the release has happened under the port lock
+        if w.destroyed:
+            raise QsoError(EDESTROYED)
+        assert w.item is not None
+        return w.item
+
+    def destroy(self) -> list[Operation]:
+        """Wake every waiter with EDESTROYED; return the operations still pending."""
+        with self.lock:
+            self.destroyed = True
+            for w in self._waiters:
+                w.destroyed = True
+                w.lock.release()
+            self._waiters.clear()
+            self._queue.clear()
+            ops = list(self.pending)
+            self.pending.clear()
+        return ops
+
+
+# --------------------------------------------------------------------------- pollers
+
+
+class _EpollPoller:
+    """epoll with one-shot arming; safe to arm from any thread while the reactor polls."""
+
+    _IN = select.EPOLLIN | getattr(select, "EPOLLRDHUP", 0)
+    _ERR = select.EPOLLERR | select.EPOLLHUP
+
+    arms_from_any_thread = True
+
+    def __init__(self) -> None:
+        self._ep = select.epoll()
+
+    def add_wakeup(self, fd: int) -> None:
+        self._ep.register(fd, select.EPOLLIN)
+
+    def arm(self, fd: int, events: int, registered: bool, owner: object) -> None:
+        """Arm ``fd`` once; FileNotFoundError when a registration vanished (closed)."""
+        flags = select.EPOLLONESHOT
+        if events & EVENT_READ:
+            flags |= self._IN
+        if events & EVENT_WRITE:
+            flags |= select.EPOLLOUT
+        if registered:
+            self._ep.modify(fd, flags)
+            return
+        try:
+            self._ep.register(fd, flags)
+        except FileExistsError:
+            self._ep.modify(fd, flags)
+
+    def release(self, fd: int, owner: object) -> None:
+        """The channel went idle or closed: one-shot arming needs no undoing."""
+
+    def poll(self, timeout: float | None) -> list[tuple[int, int]]:
+        out = []
+        for fd, ev in self._ep.poll(-1 if timeout is None else timeout):
+            mask = EVENT_READ | EVENT_WRITE if ev & self._ERR else 0
+            if ev & self._IN:
+                mask |= EVENT_READ
+            if ev & select.EPOLLOUT:
+                mask |= EVENT_WRITE
+            out.append((fd, mask))
+        return out
+
+    def close(self) -> None:
+        self._ep.close()
+
+
+class _SelectorPoller:
+    """Portable fallback on ``selectors.DefaultSelector``: one-shot emulated by the reactor.
+
+    Arming from another thread is queued and applied by the reactor (``apply``), which
+    the caller wakes.
+    """
+
+    arms_from_any_thread = False
+
+    def __init__(self) -> None:
+        self._sel = selectors.DefaultSelector()
+
+    def add_wakeup(self, fd: int) -> None:
+        self._sel.register(fd, EVENT_READ)
+
+    def arm(self, fd: int, events: int, registered: bool, owner: object) -> None:
+        try:
+            self._sel.modify(fd, events, owner)
+        except KeyError:
+            self._sel.register(fd, events, owner)
+        except OSError:  # a new socket on a reused descriptor number
+            self._sel.unregister(fd)
+            self._sel.register(fd, events, owner)
+
+    def release(self, fd: int, owner: object) -> None:
+        """Unregister ``fd`` if ``owner`` armed it (a level-triggered selector would spin)."""
+        try:
+            if self._sel.get_key(fd).data is owner:
+                self._sel.unregister(fd)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def poll(self, timeout: float | None) -> list[tuple[int, int]]:
+        return [(key.fd, mask) for key, mask in self._sel.select(timeout)]
+
+    def close(self) -> None:
+        self._sel.close()
+
+
+def _make_poller() -> _EpollPoller | _SelectorPoller:
+    if hasattr(select, "epoll") and os.environ.get("GSKIT_POLLER", "epoll") == "epoll":
+        return _EpollPoller()
+    return _SelectorPoller()
+
+
+# --------------------------------------------------------------------------- channels
+
+
+def fileno_of(sd: Any) -> int:
+    """The descriptor of ``sd`` (an int or an object with ``fileno()``); EBADF otherwise."""
+    if isinstance(sd, int) and not isinstance(sd, bool):
+        fd = sd
+    else:
+        try:
+            fd = sd.fileno()
+        except (AttributeError, OSError, ValueError, TypeError):
+            raise QsoError(_errno.EBADF) from None
+    if not isinstance(fd, int) or fd < 0:
+        raise QsoError(_errno.EBADF)
+    return fd
+
+
+def socket_identity(fd: int) -> tuple[int, int]:
+    """(st_dev, st_ino) of a socket descriptor; EBADF when closed, ENOTSOCK when no socket."""
+    try:
+        st = os.fstat(fd)
+    except (OSError, OverflowError):
+        raise QsoError(_errno.EBADF) from None
+    if not stat.S_ISSOCK(st.st_mode):
+        raise QsoError(_errno.ENOTSOCK)
+    return (st.st_dev, st.st_ino)
+
+
+class _Channel:
+    """Per-socket state: the lanes, parked delayed posts, poller arming."""
+
+    __slots__ = ("fd", "ident", "sock", "lock", "lanes", "parked", "armed", "registered")
+
+    def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
+        self.fd = fd
+        self.ident = ident
+        self.sock = sock
+        self.lock = threading.Lock()
+        self.lanes: tuple[deque[Operation], deque[Operation]] = (deque(), deque())
+        self.parked: set[Operation] = set()
+        self.armed = 0
+        self.registered = False
+
+    def busy(self) -> bool:
+        return bool(self.lanes[0] or self.lanes[1] or self.parked)
+
+    def wanted(self) -> int:
+        mask = 0
+        for lane in self.lanes:
+            if lane:
+                mask |= lane[0].interest()
+        return mask
+
+    def operations(self) -> Iterable[Operation]:
+        return itertools.chain(self.lanes[0], self.lanes[1])
+
+
+def _wrap(fd: int) -> socket.socket:
+    """A socket object on ``fd`` that does not own it (always ``detach()`` it)."""
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError as exc:
+        raise QsoError(exc.errno or _errno.EBADF) from None
+    if sock.family not in _STREAM_FAMILIES or sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        raise QsoError(_errno.EOPNOTSUPP)
+    return sock
+
+
+# --------------------------------------------------------------------------- engine
+
+
+class Engine:
+    """The reactor thread, its poller, timers and the socket channels."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._channels: dict[int, _Channel] = {}
+        self._active: set[_Channel] = set()
+        self._poller = _make_poller()
+        self._changes: deque[_Channel] = deque()
+        if hasattr(os, "eventfd"):
+            self._wake_r = self._wake_w = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        else:
+            self._wake_r, self._wake_w = os.pipe()
+            os.set_blocking(self._wake_r, False)
+            os.set_blocking(self._wake_w, False)
+        self._poller.add_wakeup(self._wake_r)
+        self._timer_lock = threading.Lock()
+        self._timers: list[list[Any]] = []
+        self._seq = itertools.count()
+        self._poll_deadline = 0.0  # when the sleeping reactor wakes by itself; 0 = awake
+        self._next_sweep = 0.0
+        self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
+        self._thread.start()
+
+    # ----- reactor
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"\x01\0\0\0\0\0\0\0")
+        except BlockingIOError:
+            pass  # already signalled
+
+    def _drain(self) -> None:
+        try:
+            os.read(self._wake_r, 4096)
+        except BlockingIOError:
+            pass
+
+    def _run(self) -> None:
+        poll, services = self._poller.poll, self._service
+        while not self._stopped:
+            events = poll(self._sleep_for())
+            self._poll_deadline = 0.0
+            for fd, mask in events:
+                if fd == self._wake_r:
+                    self._drain()
+                    continue
+                ch = self._channels.get(fd)
+                if ch is not None:
+                    services(ch, mask)
+            while self._changes:
+                ch = self._changes.popleft()
+                with ch.lock:
+                    self._arm(ch)
+            self._run_timers()
+            if self._active and time.monotonic() >= self._next_sweep:
+                self._sweep()
+
+    def _sleep_for(self) -> float | None:
+        with self._timer_lock:
+            now = time.monotonic()
+            deadline = self._timers[0][0] if self._timers else None
+            if self._active:
+                if self._next_sweep <= now:
+                    self._next_sweep = now + SWEEP_INTERVAL
+                deadline = self._next_sweep if deadline is None else min(deadline, self._next_sweep)
+            if self._changes or self._stopped:
+                deadline = now
+            self._poll_deadline = float("inf") if deadline is None else deadline
+            return None if deadline is None else max(0.0, deadline - now)
+
+    def add_timer(self, delay: float, callback: Callable[..., None], *args: Any) -> list[Any]:
+        """Run ``callback(*args)`` on the reactor after ``delay`` s; cancel with ``entry[3] = None``."""
+        entry = [time.monotonic() + delay, next(self._seq), args, callback]
+        with self._timer_lock:
+            heapq.heappush(self._timers, entry)
+            wake = entry[0] < self._poll_deadline
+        if wake:
+            self._wake()
+        return entry
+
+    def _run_timers(self) -> None:
+        now = time.monotonic()
+        while True:
+            with self._timer_lock:
+                if not self._timers or self._timers[0][0] > now:
+                    return
+                _, _, args, callback = heapq.heappop(self._timers)
+            if callback is not None:
+                callback(*args)
+
+    def _sweep(self) -> None:
+        for ch in list(self._active):
+            try:
+                same = socket_identity(ch.fd) == ch.ident
+            except QsoError:
+                same = False
+            if not same:
+                self._close_channel(ch)
+
+    def stop(self) -> None:
+        """Stop the reactor, join it, close its descriptors, release the channels."""
+        with self._lock:
+            self._stopped = True
+            channels = list(self._channels.values())
+            self._channels.clear()
+        self._wake()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+        for ch in channels:
+            ch.sock.detach()
+        self._poller.close()
+        os.close(self._wake_r)
+        if self._wake_w != self._wake_r:
+            os.close(self._wake_w)
+
+    # ----- channels
+
+    def channel(self, fd: int, ident: tuple[int, int] | None = None) -> _Channel:
+        """The channel of a live socket descriptor, created on first use."""
+        if ident is None:
+            ident = socket_identity(fd)
+        ch = self._channels.get(fd)
+        if ch is not None and ch.ident == ident:
+            return ch
+        sock = _wrap(fd)
+        with self._lock:
+            if self._stopped:
+                sock.detach()
+                raise QsoError(_errno.EINVAL)
+            old = self._channels.get(fd)
+            if old is not None and old.ident == ident:
+                sock.detach()
+                return old
+            ch = self._channels[fd] = _Channel(fd, ident, sock)
+        if old is not None:
+            self._close_channel(old)
+        return ch
+
+    def find_channel(self, fd: int) -> _Channel | None:
+        """The existing channel of ``fd`` if it still names the same socket."""
+        ident = socket_identity(fd)
+        ch = self._channels.get(fd)
+        return ch if ch is not None and ch.ident == ident else None
+
+    def _close_channel(self, ch: _Channel) -> None:
+        """The socket was closed: post everything pending on it with ECLOSED."""
+        with ch.lock:
+            for op in [*ch.operations(), *ch.parked]:
+                self._unlink(op)
+                op.abort(ECLOSED)
+                self._finish(op)
+            self._poller.release(ch.fd, ch)
+            ch.registered = False
+            ch.armed = 0
+        self._active.discard(ch)
+        with self._lock:
+            if self._channels.get(ch.fd) is ch:
+                del self._channels[ch.fd]
+        ch.sock.detach()
+
+    def _arm(self, ch: _Channel) -> None:
+        """Arm the poller for what the lane heads wait for (caller holds ch.lock or is the reactor)."""
+        wanted = ch.wanted()
+        if not wanted or wanted == ch.armed:
+            return
+        if not self._poller.arms_from_any_thread and threading.current_thread() is not self._thread:
+            self._changes.append(ch)
+            self._wake()
+            return
+        try:
+            self._poller.arm(ch.fd, wanted, ch.registered, ch)
+        except FileNotFoundError:
+            ch.registered = False  # the registration vanished: the descriptor was closed
+            try:
+                same = socket_identity(ch.fd) == ch.ident
+            except QsoError:
+                same = False
+            if not same:
+                self._schedule_close(ch)
+                return
+            self._poller.arm(ch.fd, wanted, False, ch)
+        except OSError:
+            self._schedule_close(ch)
+            return
+        ch.registered = True
+        ch.armed = wanted
+
+    def _schedule_close(self, ch: _Channel) -> None:
+        # Called with ch.lock held: the close runs on the reactor.
+        self.add_timer(0, self._close_channel, ch)
+
+    def _service(self, ch: _Channel, mask: int) -> None:
+        """The poller signalled ``mask`` on ``ch``: advance the heads of its lanes."""
+        with ch.lock:
+            ch.armed = 0
+            for lane in ch.lanes:
+                ready = mask
+                while lane:
+                    op = lane[0]
+                    if not ready & op.interest():  # an error sets both bits
+                        break
+                    if not self._attempt(op):
+                        break
+                    lane.popleft()
+                    self._finish(op)
+                    ready = EVENT_READ | EVENT_WRITE  # the next one may be ready too
+            self._settle(ch)
+
+    @staticmethod
+    def _attempt(op: Operation) -> bool:
+        try:
+            return op.attempt()
+        except Exception:  # a defect in an operation must not kill the reactor
+            op.abort(EUNKNOWN)
+            return True
+
+    # ----- operation life cycle
+
+    def start(self, port: Port, sd: Any, io: Qso_OverlappedIO_t, op: Operation) -> int:
+        """Start ``op`` on socket ``sd`` for ``port`` with the request in ``io``.
+
+        Returns 0 (finished at once, result copied into ``io``, nothing posted) or 1
+        (posted at once with postFlagResult 1, or pending with postFlagResult 0).  Raises
+        QsoError(errno) for a bad port, structure or socket.
+        """
+        if not isinstance(io, Qso_OverlappedIO_t):
+            raise QsoError(_errno.EFAULT)
+        req = Request(io)
+        if req.postedDescriptor:
+            raise QsoError(_errno.EINVAL)
+        fd = fileno_of(sd)
+        ident = socket_identity(fd)
+        poisoned = _poisoned.get(fd)
+        if poisoned is not None:
+            if poisoned == ident:
+                raise QsoError(_errno.EPIPE if op.lane == LANE_SEND else _errno.ECONNABORTED)
+            _poisoned.pop(fd, None)
+        if port.destroyed:
+            raise QsoError(_errno.EINVAL)
+        ch = self.channel(fd, ident)
+        op.request, op.sock, op._port, op._channel = req, ch.sock, port, ch
+        with ch.lock:
+            lane = ch.lanes[op.lane]
+            if not lane and self._attempt(op):
+                return self._finished_at_start(port, io, op)
+            with port.lock:
+                if port.destroyed:
+                    raise QsoError(_errno.EINVAL)
+                port.pending.add(op)
+            lane.append(op)
+            self._activate(ch)
+            self._arm(ch)
+            if req.timer and op.timed:
+                op._timer = self.add_timer(req.timer, self._expire, op)
+        io.postFlagResult = 0
+        return 1
+
+    def _finished_at_start(self, port: Port, io: Qso_OverlappedIO_t, op: Operation) -> int:
+        op._state = _DONE
+        err = op.start_error()
+        if err is not None:
+            raise QsoError(err)
+        assert op.request is not None
+        if not (op.request.postFlag or op.always_post):
+            for name in _RESULT_FIELDS:
+                setattr(io, name, getattr(op, name))
+            io.operationCompleted = op.code
+            io.postFlagResult = 0
+            return 0
+        if not port.post(op.completion()):
+            raise QsoError(_errno.EINVAL)
+        io.postFlagResult = 1
+        return 1
+
+    def _activate(self, ch: _Channel) -> None:
+        if ch not in self._active:
+            self._active.add(ch)
+            with self._timer_lock:
+                wake = self._poll_deadline == float("inf")
+            if wake:
+                self._wake()  # the reactor sleeps without a sweep deadline
+
+    def _unlink(self, op: Operation) -> None:
+        """Take a pending op out of its channel and timer (caller holds the channel lock)."""
+        ch = op._channel
+        if ch is not None:
+            if op.lane < 0:
+                ch.parked.discard(op)
+            else:
+                try:
+                    ch.lanes[op.lane].remove(op)
+                except ValueError:
+                    pass
+        if op._timer is not None:
+            op._timer[3] = None
+            op._timer = None
+
+    def _finish(self, op: Operation) -> None:
+        """A pending op ended: post its completion (caller holds the channel lock)."""
+        op._state = _DONE
+        if op._timer is not None:
+            op._timer[3] = None
+            op._timer = None
+        port = op._port
+        assert port is not None
+        with port.lock:
+            port.pending.discard(op)
+            port._post_locked(op.completion())
+
+    def _end_pending(self, op: Operation, errno_value: int) -> None:
+        """Abort one op if still pending (timer expiry), then re-arm its channel."""
+        ch = op._channel
+        if ch is None:
+            self._abort_unlocked(op, errno_value)
+            return
+        with ch.lock:
+            if op._state != _PENDING:
+                return
+            self._unlink(op)
+            op.abort(errno_value)
+            self._finish(op)
+            self._settle(ch)
+
+    def _abort_unlocked(self, op: Operation, errno_value: int) -> None:
+        port = op._port
+        assert port is not None
+        with port.lock:
+            if op._state != _PENDING:
+                return
+            op._state = _DONE
+            op.abort(errno_value)
+            port.pending.discard(op)
+            port._post_locked(op.completion())
+
+    def _expire(self, op: Operation) -> None:
+        self._end_pending(op, _errno.EAGAIN)
+
+    def _settle(self, ch: _Channel) -> None:
+        """Re-arm a channel for its lane heads, or mark it idle (caller holds its lock)."""
+        if ch.busy():
+            self._arm(ch)
+        else:
+            self._active.discard(ch)
+            if ch.armed or not self._poller.arms_from_any_thread:
+                self._poller.release(ch.fd, ch)
+                ch.armed = 0
+
+    def discard(self, ops: Iterable[Operation]) -> None:
+        """Their port was destroyed: end them silently and poison their sockets."""
+        for op in ops:
+            ch = op._channel
+            if ch is None:  # a delayed post without a socket
+                if op._timer is not None:
+                    op._timer[3] = None
+                op._state = _DONE
+                continue
+            with ch.lock:
+                if op._state != _PENDING:
+                    continue
+                self._unlink(op)
+                op._state = _DONE
+                if op.lane >= 0:
+                    _poison(ch)
+                self._settle(ch)
+
+    def post(self, port: Port, completion: Completion, delay: int, posted_fd: int) -> None:
+        """QsoPostIOCompletion: post now, or after ``delay`` s tied to socket ``posted_fd``."""
+        if not delay:
+            if not port.post(completion):
+                raise QsoError(_errno.EINVAL)
+            return
+        op = _DelayedPost(completion)
+        op._port = port
+        ch = self.channel(posted_fd) if posted_fd else None
+        op._channel = ch
+        if ch is None:
+            with port.lock:
+                if port.destroyed:
+                    raise QsoError(_errno.EINVAL)
+                port.pending.add(op)
+            op._timer = self.add_timer(delay, self._expire, op)
+            return
+        with ch.lock:
+            with port.lock:
+                if port.destroyed:
+                    raise QsoError(_errno.EINVAL)
+                port.pending.add(op)
+            ch.parked.add(op)
+            self._activate(ch)
+            op._timer = self.add_timer(delay, self._expire, op)
+
+    def is_pending(self, fd: int, operation_id: int) -> bool:
+        """QsoIsOperationPending: is an operation with that id pending on ``fd``?"""
+        ch = self.find_channel(fd)
+        if ch is None:
+            return False
+        with ch.lock:
+            return any(op.request.operationId == operation_id for op in ch.operations())  # type: ignore[union-attr]
+
+    def cancel(self, fd: int, operation_id: int) -> int:
+        """QsoCancelOperation: the number cancelled; QsoError(EAGAIN) if one is uninterruptible."""
+        return self.abort_operations(
+            fd, ECANCELED, lambda op: op.request.operationId == operation_id, strict=True  # type: ignore[union-attr]
+        )
+
+    def abort_operations(
+        self,
+        fd: int,
+        errno_value: int,
+        match: Callable[[Operation], bool] | None = None,
+        strict: bool = False,
+    ) -> int:
+        """Abort and post every pending operation on ``fd`` that ``match`` accepts.
+
+        With ``strict``, nothing is aborted and QsoError(EAGAIN) is raised when any match is
+        ``uninterruptible``.  Returns how many were aborted.
+        """
+        ch = self.find_channel(fd)
+        if ch is None:
+            return 0
+        with ch.lock:
+            ops = [op for op in ch.operations() if match is None or match(op)]
+            if strict and any(op.uninterruptible for op in ops):
+                raise QsoError(_errno.EAGAIN)
+            for op in ops:
+                self._unlink(op)
+                op.abort(errno_value)
+                self._finish(op)
+            self._settle(ch)
+        return len(ops)
+
+
+# Sockets whose operations were discarded by a port's destruction: fd -> identity.
+_poisoned: dict[int, tuple[int, int]] = {}
+
+
+def _poison(ch: _Channel) -> None:
+    _poisoned[ch.fd] = ch.ident
+    try:
+        ch.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------- registry
+
+_registry_lock = threading.Lock()
+_ports: dict[int, Port] = {}
+_port_numbers = itertools.count()
+_engine: Engine | None = None
+
+
+def create_port() -> int:
+    """A new port number; QsoError(ENOBUFS) past QSO_MAX_IOCOMPLETION_PORTS."""
+    global _engine
+    with _registry_lock:
+        if len(_ports) >= QSO_MAX_IOCOMPLETION_PORTS:
+            raise QsoError(_errno.ENOBUFS)
+        if _engine is None:
+            _engine = Engine()
+        number = next(_port_numbers)
+        _ports[number] = Port(number, _engine)
+        return number
+
+
+def get_port(number: Any) -> Port:
+    """The live port of that number; QsoError(EINVAL) otherwise."""
+    port = _ports.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
+    if port is None:
+        raise QsoError(_errno.EINVAL)
+    return port
+
+
+def destroy_port(number: Any) -> None:
+    """Destroy a port: waiters get EDESTROYED, pending operations end unposted."""
+    global _engine
+    with _registry_lock:
+        port = get_port(number)
+        del _ports[number]
+        ops = port.destroy()
+        port.engine.discard(ops)
+        if not _ports and _engine is not None:
+            _engine.stop()
+            _engine = None
+
+
+def current_engine() -> Engine | None:
+    """The running engine, or None when no port exists."""
+    return _engine
+
+
+def wait(port: Port, io: Qso_OverlappedIO_t, timeout: Timeout) -> None:
+    """Block for one completion of ``port`` and copy it into ``io``."""
+    if not isinstance(io, Qso_OverlappedIO_t):
+        raise QsoError(_errno.EFAULT)
+    try:
+        seconds = to_seconds(timeout)
+    except ValueError:
+        raise QsoError(_errno.EINVAL) from None
+    port.wait(seconds).copy_to(io)

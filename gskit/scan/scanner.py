@@ -1,0 +1,113 @@
+"""``scan()``: run every check against one server, concurrently, with a bound and deadlines."""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
+
+from gskit.attributes.protocols import NEGOTIABLE, Protocol
+from gskit.scan.certificate import certificate_result, sni_result
+from gskit.scan.groups import plan, probe_group
+from gskit.scan.probe import Failure
+from gskit.scan.resumption import probe_resumption
+from gskit.scan.result import ProtocolResult, ScanResult
+from gskit.scan.suites import Target, attempt, enumerate_protocol, offer_for
+
+NOTES = ("PSK and SRP suites are not probed: they need credentials shared with the server.",)
+
+
+class ScanError(Exception):
+    """The scan could not run: the target is unreachable or does not speak TLS."""
+
+
+class TargetUnreachable(ScanError):
+    pass
+
+
+class NotTLS(ScanError):
+    pass
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def _check_reachable(host: str, port: int, timeout: float) -> None:
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except socket.timeout:
+        raise TargetUnreachable(f"{host}:{port} did not accept a connection within {timeout:g} s.") from None
+    except OSError as exc:
+        raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc.strerror or exc}.") from None
+
+
+def _validate(port: int, timeout: float, concurrency: int, protocols: Iterable[Protocol] | None) -> tuple[Protocol, ...]:
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not between 1 and 65535")
+    if timeout <= 0 or concurrency < 1:
+        raise ValueError("timeout must be > 0 and concurrency >= 1")
+    chosen = tuple(sorted(set(protocols))) if protocols else NEGOTIABLE
+    bad = [p.label for p in chosen if p not in NEGOTIABLE]
+    if bad:
+        raise ValueError(f"{', '.join(bad)} cannot be scanned (never negotiated)")
+    return chosen
+
+
+def _why_nothing(host: str, port: int, results: list[ProtocolResult]) -> None:
+    """No protocol worked: raise if that is because the target is not a TLS server."""
+    errors = [r.error or "" for r in results if r.local_support]
+    if errors and all(e.startswith(Failure.NOT_TLS.value) for e in errors):
+        raise NotTLS(f"{host}:{port} does not speak TLS ({errors[0].split(': ', 1)[-1]}).")
+    if errors and all(e.startswith((Failure.TIMEOUT.value, Failure.CLOSED.value)) for e in errors):
+        raise NotTLS(f"{host}:{port} accepted TCP connections but never completed a TLS "
+                     f"handshake ({errors[0]}).")
+
+
+def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Protocol] | None = None,
+         timeout: float = 5.0, concurrency: int = 8, ca_file: str | None = None) -> ScanResult:
+    """Scan one TLS server; raises ScanError if it cannot be reached or is not TLS."""
+    started = time.monotonic()
+    wanted = _validate(port, timeout, concurrency, protocols)
+    name = sni or (None if _is_ip(host) else host)
+    target = Target(host, port, name, timeout)
+    _check_reachable(host, port, timeout)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gskit-scan") as pool:
+        results = list(pool.map(lambda p: enumerate_protocol(target, p), wanted))
+        supported = [r for r in results if r.supported]
+        if not supported:
+            _why_nothing(host, port, results)
+            return ScanResult(f"{host}:{port}", tuple(results), None, (), (), None, None, (), NOTES,
+                              time.monotonic() - started)
+        best = max(supported, key=lambda r: r.protocol)
+        cert_job = pool.submit(attempt, target, offer_for(best.protocol, best.accepted, name, ca_file=ca_file))
+        bare_job = pool.submit(attempt, target, offer_for(best.protocol, best.accepted, None)) if name else None
+        by_protocol = {r.protocol: r for r in supported}
+        tls13 = by_protocol[Protocol.TLSV13].accepted if Protocol.TLSV13 in by_protocol else ()
+        tls12 = by_protocol[Protocol.TLSV12].accepted if Protocol.TLSV12 in by_protocol else ()
+        jobs, skipped = plan(tls13, tuple(s for s in tls12 if s.key_exchange == "ECDHE"))
+        group_jobs = [pool.submit(probe_group, target, protocol, suites, group)
+                      for group, protocol, suites in jobs]
+        resumption_jobs = [pool.submit(probe_resumption, target, r.protocol, r.accepted)
+                           for r in supported if r.protocol >= Protocol.TLSV12]
+        cert_attempt = cert_job.result()
+        probes = [job.result() for job in group_jobs]
+        resumption = tuple(job.result() for job in resumption_jobs)
+        sni = sni_result(name, cert_attempt, bare_job.result() if bare_job else None)
+    certificate = certificate_result(cert_attempt, name or host, ca_file) if cert_attempt.ok else None
+    orders = [r.server_order for r in supported if r.server_order is not None]
+    notes = list(NOTES)
+    notes += [f"group {p.group} not probed: {p.detail}" for p in probes if p.accepted is None]
+    if not cert_attempt.ok:
+        notes.append(f"certificate handshake failed: {cert_attempt.detail}")
+    return ScanResult(
+        target=f"{host}:{port}", protocols=tuple(results), certificate=certificate,
+        groups=tuple(p.group for p in probes if p.accepted),
+        groups_not_probed=tuple(skipped) + tuple(p.group for p in probes if p.accepted is None),
+        honours_client_order=(not all(orders)) if orders else None, sni=sni,
+        resumption=resumption, notes=tuple(notes), seconds=time.monotonic() - started)

@@ -1,0 +1,327 @@
+"""``Session``: one GSKit secure session (``gsk_secure_soc_*``), socket-like in Python.
+
+Sessions are made only by ``Environment.open_session()``.  The handshake, reads and writes
+run through the blocking adapter (``gskit.io.blocking``); the completion-port calls
+(``gsk_secure_soc_startInit/Recv/Send``) drive the same engine from ``gskit.io.secure_ops``.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+
+from gskit import constants as c
+from gskit import errors as rc
+from gskit.attributes import ciphers
+from gskit.attributes.table import Attribute, Kind
+from gskit.certinfo import certificate_elements, gsk_cert_data_elem
+from gskit.callbacks import validation_function
+from gskit.engine.session_engine import TLSEngine
+from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState
+from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, role_of
+from gskit.errors import GSKError
+from gskit.handle import PER_CONNECTION, Handle
+from gskit.io.blocking import BlockingPump, CallbackTransport, SocketTransport
+
+_PROTOCOL_USED = {
+    "TLSV10": c.GSK_PROTOCOL_USED_TLSV1, "TLSV11": c.GSK_PROTOCOL_USED_TLSV11,
+    "TLSV12": c.GSK_PROTOCOL_USED_TLSV12, "TLSV13": c.GSK_PROTOCOL_USED_TLSV13,
+}
+_SEC_TYPE = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "TLSV13": "TLSV13"}
+# Errors after which the session can go on (the caller may simply retry).
+_RECOVERABLE = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
+_MISC_IDS = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
+                       c.GSK_RESET_CIPHER_WITHNEWSESSION})
+
+
+class Session(Handle):
+    """A secure session; ``handshake()``, then ``recv``/``send`` like a socket."""
+
+    _transitions = SESSION_TRANSITIONS
+    is_session = True
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment.values.copy(), SessionState.OPEN)
+        self.environment = environment
+        self.release = environment.release
+        self._own_config = False          # set when a session attribute needs its own context
+        self._own_credentials = False
+        self.engine: TLSEngine | None = None
+        self.pump: BlockingPump | None = None
+        self._error: GSKError | None = None
+        self._close_notify_sent = False
+        self._cache_key: tuple | None = None
+        self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
+
+    # -- attributes --------------------------------------------------------------------------
+    def _store(self, row: Attribute, value: object) -> None:
+        super()._store(row, value)
+        if row.id not in PER_CONNECTION:
+            self._own_config = True
+        if row.id in _CERT_ATTRIBUTES:
+            self._own_credentials = True
+
+    def set_attribute(self, kind: Kind, attr_id: int, value: Any, size: int | None = None) -> None:
+        if attr_id == c.GSK_FD and isinstance(value, socket.socket):
+            self._socket = value
+        super().set_attribute(kind, attr_id, value, size)
+
+    # -- handshake ---------------------------------------------------------------------------
+    def prepare(self) -> BlockingPump:
+        """Start a handshake: state HANDSHAKING, engine and transport built (raises GSKError)."""
+        with self._lock:
+            self._advance(Op.INIT)
+            try:
+                self.engine, transport = self._build()
+            except GSKError as exc:
+                self._broken(exc)
+                raise
+            self.pump = BlockingPump(self.engine, transport)
+            return self.pump
+
+    def _build(self) -> tuple[TLSEngine, Any]:
+        env = self.environment
+        config = env.tls_config
+        if self._own_config or config is None:
+            credentials = env.credentials
+            if self._own_credentials or role_of(self._values) != role_of(env.values):
+                credentials = credentials_for(self._values, role_of(self._values), env.registry_home)
+            config = env.resolve_config(self._values, credentials)
+        server_name = str(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST)
+                          or self._values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST) or "") or None
+        critical = bool(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST))
+        transport = self._transport()
+        resume = None
+        if not config.server:
+            self._cache_key = (_peer(transport), server_name)
+            resume = env.cached_session(self._cache_key)
+        engine = TLSEngine(config, lambda version: env.context_for(config, version),
+                           server_name=server_name, check_hostname=config.check_hostname or critical,
+                           validation_callback=validation_function(self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
+                           session=resume)
+        return engine, transport
+
+    def _transport(self) -> Any:
+        fd = int(self._values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
+        callbacks = self._values.get(c.GSK_IO_CALLBACK)
+        if callbacks is not None:
+            return CallbackTransport(callbacks, fd, str(self._values.get(c.GSK_USER_DATA) or ""))
+        if fd < 0:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, "GSK_FD was not set")
+        return SocketTransport(fd)
+
+    def handshake(self) -> None:
+        """``gsk_secure_soc_init``: the TLS handshake on GSK_FD (or the I/O callback)."""
+        pump = self.prepare()
+        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None  # type: ignore[arg-type]
+        try:
+            pump.handshake(timeout)
+        except GSKError as exc:
+            self.handshake_failed(exc)
+            raise
+        self.handshake_succeeded()
+
+    def handshake_succeeded(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self._advance(Op.HANDSHAKE_DONE)
+            if self._cache_key is not None and self.engine is not None:
+                session = self.engine.session()
+                if session is not None:
+                    self.environment.remember_session(self._cache_key, session)
+
+    def handshake_failed(self, error: GSKError) -> None:
+        with self._lock:
+            if not self.closed:
+                self._broken(error)
+
+    def _broken(self, error: GSKError) -> None:
+        self._error = error
+        self._state = SessionState.ERROR
+
+    # -- data --------------------------------------------------------------------------------
+    def _io_pump(self) -> BlockingPump:
+        with self._lock:
+            if self._state is SessionState.ERROR and self._error is not None:
+                raise self._error
+            self._advance(Op.IO)
+            return self.pump  # type: ignore[return-value]
+
+    def _run(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except GSKError as exc:
+            with self._lock:
+                if self.closed or (self.pump is not None and self.pump.closed_by_other_thread):
+                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+                if exc.rc not in _RECOVERABLE:
+                    self._broken(exc)
+            raise
+
+    def recv(self, size: int = 65536) -> bytes:
+        """Up to ``size`` bytes of plaintext; ``b""`` once the peer has closed."""
+        if not isinstance(size, int) or size < 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
+        pump = self._io_pump()
+        timeout_ms = int(self._values.get(c.GSK_IBMI_READ_TIMEOUT, 0))  # type: ignore[arg-type]
+        return self._run(pump.read, size, timeout_ms / 1000 if timeout_ms else None)
+
+    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0) -> int:
+        """Read into ``buffer``; returns the count (0 once the peer has closed)."""
+        view = memoryview(buffer).cast("B")
+        data = self.recv(nbytes or len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        """Encrypt and send ``data``; returns its length."""
+        view = memoryview(data).cast("B")
+        if len(view) < 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
+        if self._close_notify_sent:
+            raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
+        pump = self._io_pump()
+        written = 0
+        while written < len(view):                    # bound one engine write to 256 KiB
+            written += self._run(pump.write, view[written:written + 262144])
+        return written
+
+    sendall = send
+
+    def misc(self, misc_id: int) -> None:
+        """``gsk_secure_soc_misc``: GSK_RESET_CIPHER, GSK_RESET_SESSION, GSK_CLOSE_NOTIFY, ..."""
+        if misc_id not in _MISC_IDS or isinstance(misc_id, bool):
+            raise GSKError.for_rc(rc.GSK_MISC_INVALID_ID, f"{misc_id!r} is not a GSK_MISC_ID")
+        if self._close_notify_sent:
+            raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
+        pump = self._io_pump()
+        if misc_id == c.GSK_CLOSE_NOTIFY:
+            with pump.engine_lock:
+                pump.engine.close_notify()
+            self._close_notify_sent = True
+            self._run(pump.flush)
+            return
+        if self._cache_key is not None:
+            self.environment.forget_session(self._cache_key)
+        if misc_id == c.GSK_RESET_SESSION:
+            return
+        if pump.engine.protocol is not None and pump.engine.protocol.name == "TLSV13":
+            raise GSKError.for_rc(rc.GSK_ERROR_UNSUPPORTED, "TLS 1.3 has no renegotiation")
+        with pump.engine_lock:
+            self._run(pump.engine.renegotiate)
+        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None  # type: ignore[arg-type]
+        self._run(pump.handshake, timeout)
+        callback = self._values.get(c.GSK_CIPHER_SESSION_RESET)
+        if callable(callback):
+            callback(self)
+
+    def close(self) -> None:
+        """``gsk_secure_soc_close``: close_notify (once, not waited for); the socket stays open."""
+        with self._lock:
+            self._advance(Op.CLOSE)
+            pump = self.pump
+        if pump is not None:
+            pump.closed_by_other_thread = True
+            pump.transport.interrupt()
+            if self._error is None and not self._close_notify_sent and pump.engine.handshake_done:
+                try:
+                    with pump.engine_lock:
+                        pump.engine.close_notify()
+                    pump.flush(block=False)
+                except (GSKError, OSError):
+                    pass
+            pump.transport.release()
+        session = self.engine.session() if self.engine is not None and self._error is None else None
+        self.environment.session_closed(self._cache_key, session)
+
+    # -- results -----------------------------------------------------------------------------
+    def _result(self, row: Attribute) -> Any:
+        engine = self.engine
+        assert engine is not None and engine.connection is not None
+        conn = engine.connection
+        protocol = engine.protocol
+        suite = ciphers.suite_by_name(conn.get_cipher_name() or "")
+        results = {
+            c.GSK_CONNECT_CIPHER_SPEC: lambda: (suite.v3_code or suite.iana_name) if suite else "",
+            c.GSK_CONNECT_CIPHER_SPEC_EX: lambda: suite.iana_name if suite else "",
+            c.GSK_CONNECT_SEC_TYPE: lambda: _SEC_TYPE.get(protocol.name, "") if protocol else "",
+            c.GSK_SID_VALUE: lambda: _session_id(engine),
+            c.GSK_SSL_EXTN_SERVERNAME: lambda: ((conn.get_servername() or b"").decode() if engine.config.server
+                                                else engine.server_name or ""),
+            c.GSK_VALIDATIONFAIL_SUBJECT: lambda: engine.verify.subject,
+            c.GSK_CONNECT_COMPRESSION: lambda: "NONE",
+            c.GSK_CERTIFICATE_VALIDATION_CODE: lambda: self._validation_code(),
+            c.GSK_LAST_VALIDATION_ERROR: lambda: self._validation_code(),
+            c.GSK_PROTOCOL_USED: lambda: _PROTOCOL_USED[protocol.name] if protocol else 0,
+            c.GSK_SID_FIRST: lambda: c.GSK_SID_NOT_FIRST if engine.resumed else c.GSK_SID_IS_FIRST,
+        }
+        return results[row.id]()
+
+    def _validation_code(self) -> int:
+        from gskit.engine.openssl_errors import verify_result
+        engine = self.engine
+        assert engine is not None and engine.connection is not None
+        if engine.verify.x509_error:
+            return verify_result(engine.verify.x509_error)[1]
+        if engine.config.request_peer_cert and engine.connection.get_peer_certificate() is None:
+            return rc.GSK_ERROR_NO_CERTIFICATE
+        return 0
+
+    def cert_info(self, cert_id: int) -> list[gsk_cert_data_elem]:
+        """``gsk_attribute_get_cert_info`` for GSK_PARTNER_CERT_INFO or GSK_LOCAL_CERT_INFO."""
+        if cert_id not in (c.GSK_PARTNER_CERT_INFO, c.GSK_LOCAL_CERT_INFO) or isinstance(cert_id, bool):
+            raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
+        with self._lock:
+            self._advance(Op.GET_RESULT)
+            conn = self.engine.connection  # type: ignore[union-attr]
+            cert = (conn.get_peer_certificate(as_cryptography=True) if cert_id == c.GSK_PARTNER_CERT_INFO
+                    else conn.get_certificate(as_cryptography=True))
+        return certificate_elements(cert) if cert is not None else []
+
+    # -- Pythonic conveniences ---------------------------------------------------------------
+    @property
+    def protocol(self) -> str | None:
+        """The negotiated protocol, e.g. ``"TLSv1.3"``."""
+        engine = self.engine
+        return engine.protocol.label if engine is not None and engine.protocol else None
+
+    @property
+    def cipher(self) -> str | None:
+        """The negotiated suite's IANA name."""
+        engine = self.engine
+        if engine is None or engine.connection is None or not engine.handshake_done:
+            return None
+        suite = ciphers.suite_by_name(engine.connection.get_cipher_name() or "")
+        return suite.iana_name if suite else engine.connection.get_cipher_name()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.closed:
+            self.close()
+
+    def __repr__(self) -> str:
+        return f"<gskit.Session {self._state.value} {self.protocol or ''} {self.cipher or ''}>".replace("  ", " ")
+
+
+def _peer(transport: Any) -> object:
+    sock = getattr(transport, "sock", None)
+    try:
+        return sock.getpeername() if sock is not None else getattr(transport, "fd", None)
+    except OSError:
+        return None
+
+
+def _session_id(engine: TLSEngine) -> str:
+    session = engine.session()
+    if session is None:
+        return ""
+    from OpenSSL._util import ffi, lib
+    length = ffi.new("unsigned int *")
+    get_id = getattr(lib, "SSL_SESSION_get_id", None)
+    if get_id is None:
+        return ""
+    raw = get_id(session._session, length)  # noqa: SLF001
+    return bytes(ffi.buffer(raw, length[0])).hex().upper()

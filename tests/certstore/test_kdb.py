@@ -1,0 +1,226 @@
+"""CMS .kdb reader and writer: IBM's files, the published layout byte by byte, damage."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from certstore import Entry, KeystoreError, open_keystore
+from certstore import kdb
+from gskit import errors as rc
+
+
+def _public(key) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+# ---------------------------------------------------------------- IBM-written files
+
+
+def test_ibm_v3_file_verifies_with_its_stash(ibm):
+    store = open_keystore(ibm / "bank.kdb", stash_file=ibm / "bank.sth")
+    assert store.format == "kdb" and store.verified and store.entries == []
+
+
+def test_ibm_v3_file_wrong_password(ibm):
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(ibm / "bank.kdb", password="1234")
+    assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
+
+
+@pytest.mark.parametrize(
+    "name, label, has_key_record, subject_cn",
+    [("claro", "AD Root CA", False, "Zanetti"), ("plugin", "default", True, "localhost")],
+)
+def test_ibm_v4_files_list_without_password(ibm, name, label, has_key_record, subject_cn):
+    data = (ibm / f"{name}.kdb").read_bytes()
+    parsed = kdb.parse(data, None)
+    assert (parsed.version, parsed.kind, parsed.slot_size, parsed.verified) == (4, "key", 5000, False)
+    (entry,) = parsed.entries
+    assert entry.label == label
+    assert entry.certificate.subject.get_attributes_for_oid(
+        __import__("cryptography.x509", fromlist=["NameOID"]).NameOID.COMMON_NAME)[0].value == subject_cn
+    assert entry.private_key is None  # not decrypted without the password
+    assert entry.trusted is (not has_key_record)
+    # the record's DER really is a key pair record in plugin.kdb
+    assert data[0x58 + 12 + 4 + 2 + 1] == (kdb.TAG_KEYPAIR if has_key_record else kdb.TAG_CERT)
+
+
+def test_ibm_certificate_record_is_reproduced_byte_for_byte(ibm):
+    data = (ibm / "claro.kdb").read_bytes()
+    (entry,) = kdb.parse(data, None).entries
+    record = kdb.encode_record(1, entry, b"any")  # a certificate record holds nothing secret
+    assert data[0x58 : 0x58 + len(record)] == record
+    assert not any(data[0x58 + len(record) :])
+    built = kdb.build([entry], "pw")
+    assert built[:0x18] == data[:0x18]  # magic, version 04, kind 02, type string, slot, count
+    assert len(built) == len(data) == 0x58 + 5000
+
+
+def test_ibm_key_record_hash_trailer_is_reproduced(ibm):
+    data = (ibm / "plugin.kdb").read_bytes()
+    (entry,) = kdb.parse(data, None).entries
+    slot = data[0x58:]
+    der_len = struct.unpack(">I", slot[8:12])[0]
+    pos = 12 + der_len
+    label_len = struct.unpack(">I", slot[pos : pos + 4])[0]
+    pos += 4 + label_len + 4
+    trailer = b"".join(struct.pack(">I", 20) + h for h in kdb._hashes(entry.certificate))
+    assert slot[pos : pos + len(trailer)] == trailer
+
+
+def test_ibm_v4_with_v8_stash_is_refused_clearly(ibm):
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(ibm / "plugin.kdb", stash_file=ibm / "plugin.sth")
+    assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
+
+
+def test_ibm_crl_companion_is_read(ibm):
+    parsed = kdb.parse((ibm / "claro.crl").read_bytes(), None)
+    assert (parsed.kind, parsed.entries) == ("crl", [])
+
+
+def test_stash_for_another_file_is_a_bad_password(ibm, tmp_path, dev):
+    path = tmp_path / "mine.kdb"
+    path.write_bytes(kdb.build(list(dev.entries), "mine"))
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path, stash_file=ibm / "bank.sth")
+    assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
+
+
+# ---------------------------------------------------------------- the writer against the layout
+
+
+def test_writer_layout_byte_by_byte(dev):
+    salt = bytes(range(24))
+    entries = list(dev.entries)
+    data = kdb.build(entries, "Passw0rd", salt=salt)
+    assert data[0:4] == b"\x37\x48\x04\x02"
+    assert data[4:8] == b"\0\0\0\0"
+    assert data[8:16] == b"X509KEY\0"
+    assert struct.unpack(">II", data[16:24]) == (5000, 4)
+    assert data[0x18:0x30] == salt
+    assert data[0x30:0x44] == hmac.new(b"Passw0rd", data[:0x30], "sha1").digest()
+    assert data[0x44:0x58] == hmac.new(b"Passw0rd", data[:0x44] + data[0x58:], "sha1").digest()
+    assert len(data) == 0x58 + 4 * 5000
+    for i, entry in enumerate(entries):
+        slot = data[0x58 + i * 5000 : 0x58 + (i + 1) * 5000]
+        number, one, der_len = struct.unpack(">III", slot[:12])
+        assert (number, one) == (i + 1, 1)
+        der = slot[12 : 12 + der_len]
+        assert der[0] == 0x30 and der[-4:] == b"\x03\x02\x07\x80"
+        label = entry.label.encode()
+        assert der[-4 - 2 - len(label) : -4] == b"\x1a" + bytes([len(label)]) + label
+        pos = 12 + der_len
+        assert slot[pos : pos + 4 + len(label) + 4] == struct.pack(">I", len(label)) + label + b"\0\0\0\0"
+        pos += 8 + len(label)
+        tbs_hash = hashlib.sha1(entry.certificate.tbs_certificate_bytes).digest()
+        assert slot[pos + 24 : pos + 48] == struct.pack(">I", 20) + tbs_hash
+        assert not any(slot[pos + 120 :])
+
+
+def test_round_trip_keeps_keys_labels_and_trust(dev, tmp_path):
+    path = tmp_path / "s.kdb"
+    path.write_bytes(kdb.build(list(dev.entries), "pw"))
+    store = open_keystore(path, "pw")
+    assert store.labels() == [e.label for e in dev.entries]
+    for got, want in zip(store.entries, dev.entries):
+        assert got.certificate == want.certificate
+        assert (got.private_key is None) == (want.private_key is None)
+        if want.private_key is not None:
+            assert _public(got.private_key) == _public(want.private_key)
+    assert store.trusted_certificates() == (dev.ca,)
+
+
+def test_slot_grows_for_big_records(dev):
+    data = kdb.build(list(dev.entries), "pw", slot_size=600)
+    slot, count = struct.unpack(">II", data[16:24])
+    assert slot > 600 and (slot - 600) % 1000 == 0 and len(data) == 0x58 + slot * count
+    assert len(kdb.parse(data, "pw").entries) == 4
+
+
+def test_empty_store_is_header_only():
+    data = kdb.build([], "pw")
+    assert len(data) == 0x58 and kdb.parse(data, "pw").entries == []
+
+
+@pytest.mark.parametrize("bad", [[], ["a", "a"]])
+def test_writer_refuses_bad_input(bad, self_signed):
+    entries = [self_signed(label) for label in bad]
+    with pytest.raises(KeystoreError):
+        kdb.build(entries, "" if not bad else "pw")
+
+
+# ---------------------------------------------------------------- damage
+
+
+def _store(tmp_path, dev, data_change=None):
+    data = bytearray(kdb.build(list(dev.entries), "pw"))
+    if data_change:
+        data_change(data)
+    path = tmp_path / "d.kdb"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.__delitem__(slice(len(d) - 1, len(d))),  # truncated by one byte
+        lambda d: d.__delitem__(slice(200, len(d))),  # truncated in a record
+        lambda d: d.extend(b"\0" * 10),  # trailing bytes
+        lambda d: d.__setitem__(0x58 + 300, d[0x58 + 300] ^ 1),  # a flipped bit in a record
+        lambda d: d.__setitem__(0x14, 9),  # record count lies
+        lambda d: d.__setitem__(2, 9),  # unknown version
+    ],
+)
+def test_damaged_files_are_open_errors(tmp_path, dev, change):
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(_store(tmp_path, dev, change), "pw")
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+
+
+def test_random_and_empty_files(tmp_path):
+    for name, data in (("random.kdb", os.urandom(5088)), ("empty.kdb", b""), ("magic.kdb", b"7H\x04\x02")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(KeystoreError) as info:
+            open_keystore(tmp_path / name, "pw")
+        assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+
+
+def test_damaged_record_listed_without_password(tmp_path, dev):
+    path = _store(tmp_path, dev, lambda d: d.__setitem__(slice(0x58 + 12, 0x58 + 16), b"\xff" * 4))
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path, require_password=False)
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "record 1" in str(info.value)
+
+
+def test_wrong_password_and_no_password(tmp_path, dev):
+    path = _store(tmp_path, dev)
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path, "PW")
+    assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path)
+    assert info.value.rc == rc.GSK_NO_KEYFILE_PASSWORD
+
+
+def test_listing_without_password_shows_no_keys(tmp_path, dev):
+    store = open_keystore(_store(tmp_path, dev), require_password=False)
+    assert not store.verified
+    assert store.labels() == [e.label for e in dev.entries]
+    assert all(e.private_key is None for e in store.entries)
+
+
+def test_odd_label_is_refused(dev):
+    entry = dev.entries[1]
+    for label in ("", " lead", "trail ", "a,b", "tab\there", "é", "x" * 129):
+        with pytest.raises(KeystoreError) as info:
+            kdb.build([Entry(label, entry.certificate, entry.private_key)], "pw")
+        assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_LABEL
+    kdb.build([Entry("ok label_1.(2)", entry.certificate, entry.private_key)], "pw")

@@ -1,0 +1,164 @@
+"""The application-ID registry: TOML, validation, atomic writes, concurrent writers."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from certstore import ApplicationDefinition, KeystoreError, Registry, registry_home
+from gskit import errors as rc
+
+
+def _app(app_id: str, **kw) -> ApplicationDefinition:
+    return ApplicationDefinition(app_id, "test app", kw.pop("type", "server"), **kw)
+
+
+def test_home_from_environment_and_default(monkeypatch, home, tmp_path):
+    assert registry_home() == home
+    assert registry_home(tmp_path / "x") == tmp_path / "x"
+    monkeypatch.delenv("GSKIT_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert registry_home() == tmp_path / "xdg" / "gskit"
+
+
+def test_round_trip_and_human_readable(home):
+    reg = Registry()
+    app = _app("ACME_WEB_SERVER", certificate_labels=("rsa", "ecdsa"), ca_trust_list=("root",),
+               protocols=("TLSv1.3", "TLSv1.2"), cipher_suites=("TLS_AES_128_GCM_SHA256",),
+               sni_names=("www.example.test",), client_auth="optional", store="/x/y.kdb", stash_file="/x/y.sth")
+    reg.register(app)
+    assert reg.application("ACME_WEB_SERVER") == app
+    doc = tomllib.loads((home / "registry.toml").read_text())
+    assert doc["applications"]["ACME_WEB_SERVER"]["certificate_labels"] == ["rsa", "ecdsa"]
+    assert "protocols" not in tomllib.loads((home / "registry.toml").read_text())["applications"].get("X", {})
+
+
+def test_hand_edit_is_read(home):
+    home.mkdir()
+    (home / "registry.toml").write_text(
+        '[applications."HAND_MADE"]\ntype = "client"\nca_trust_list = ["root ca"]\n# a comment\n')
+    app = Registry().application("HAND_MADE")
+    assert (app.type, app.ca_trust_list, app.store, app.protocols) == ("client", ("root ca",), "*SYSTEM", None)
+
+
+def test_broken_registry_is_a_clear_error(home):
+    home.mkdir()
+    (home / "registry.toml").write_text("[applications\n")
+    with pytest.raises(KeystoreError) as info:
+        Registry().application("X")
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR and "not valid TOML" in str(info.value)
+
+
+def test_not_registered_duplicate_modify_remove():
+    reg = Registry()
+    with pytest.raises(KeystoreError) as info:
+        reg.application("NOPE")
+    assert info.value.rc == rc.GSK_IBMI_ERROR_NOT_REGISTERED
+    reg.register(_app("A"))
+    with pytest.raises(KeystoreError):
+        reg.register(_app("A"))
+    reg.register(_app("A", type="client"), replace_existing=True)
+    assert reg.modify("A", certificate_labels=("c",)).certificate_labels == ("c",)
+    reg.remove("A")
+    with pytest.raises(KeystoreError) as info:
+        reg.remove("A")
+    assert info.value.rc == rc.GSK_IBMI_ERROR_NOT_REGISTERED
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"type": "object-signing"},
+        {"certificate_labels": ("a", "b", "c", "d", "e")},
+        {"certificate_labels": ("bad,label",)},
+        {"protocols": ("SSLv3",)},
+        {"protocols": ("TLSv9",)},
+        {"cipher_suites": ("RC4-MD5",)},
+        {"client_auth": "sometimes"},
+    ],
+)
+def test_invalid_definitions(kw):
+    with pytest.raises(KeystoreError):
+        _app("X", **kw)
+
+
+@pytest.mark.parametrize("app_id", ["", "has space", "a/b", "x" * 101])
+def test_invalid_application_ids(app_id):
+    with pytest.raises(KeystoreError):
+        _app(app_id)
+
+
+def test_failed_write_leaves_the_old_registry(home, monkeypatch):
+    reg = Registry()
+    reg.register(_app("KEEP"))
+    before = (home / "registry.toml").read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        reg.register(_app("LOST"))
+    monkeypatch.undo()
+    assert (home / "registry.toml").read_bytes() == before
+    assert sorted(p.name for p in home.iterdir()) == ["registry.lock", "registry.toml"]
+
+
+def test_a_change_that_raises_writes_nothing(home):
+    reg = Registry()
+    reg.register(_app("KEEP"))
+    before = (home / "registry.toml").read_bytes()
+    with pytest.raises(KeystoreError):
+        reg.register(_app("KEEP"))
+    assert (home / "registry.toml").read_bytes() == before
+
+
+def _writer(home: str, worker: int, count: int) -> None:
+    reg = Registry(home)
+    for i in range(count):
+        reg.register(ApplicationDefinition(f"W{worker}_APP{i}", type="client"))
+
+
+def test_concurrent_writers_lose_nothing(home):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(home), w, 15)) for w in range(4)]
+    for p in procs:
+        p.start()
+    try:
+        for p in procs:
+            p.join(timeout=60)
+            assert p.exitcode == 0
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+    apps = Registry(home).read().applications
+    assert sorted(apps) == sorted(f"W{w}_APP{i}" for w in range(4) for i in range(15))
+    tomllib.loads((home / "registry.toml").read_text())
+    assert not [p for p in Path(home).iterdir() if p.name.endswith(".tmp")]
+
+
+def test_lock_is_exclusive_between_threads(home):
+    import threading
+
+    reg = Registry()
+    order: list[str] = []
+
+    def second() -> None:
+        with reg.lock():
+            order.append("second")
+
+    with reg.lock():
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(timeout=0.3)
+        assert t.is_alive()
+        order.append("first")
+    t.join(timeout=10)
+    assert not t.is_alive()
+    assert order == ["first", "second"]

@@ -1,0 +1,76 @@
+"""Fixtures for the completion-port tests: a deadline per test, leak checks, socket pairs."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from typing import Iterator
+
+import pytest
+
+from gskit.compat import qso
+from gskit.io import completion
+
+from completion_helpers import FAMILIES, Sockets
+
+DEADLINE = 20.0  # seconds for any one test
+
+
+def _open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+@pytest.fixture(autouse=True)
+def deadline() -> Iterator[None]:
+    """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"test exceeded its {DEADLINE:.0f} s deadline")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, DEADLINE)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(autouse=True)
+def no_leaks() -> Iterator[None]:
+    """Every test leaves no port, engine thread or descriptor behind."""
+    threads = set(threading.enumerate())
+    fds = _open_fds()
+    yield
+    leftover = list(completion._ports)
+    for number in leftover:
+        qso.QsoDestroyIOCompletionPort(number)
+    assert not leftover, f"ports left open: {leftover}"
+    assert completion.current_engine() is None
+    assert set(threading.enumerate()) <= threads
+    assert _open_fds() <= fds
+
+
+@pytest.fixture
+def sockets() -> Iterator[Sockets]:
+    box = Sockets()
+    try:
+        yield box
+    finally:
+        box.close_all()
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    number = qso.QsoCreateIOCompletionPort()
+    assert number >= 0
+    yield number
+    qso.QsoDestroyIOCompletionPort(number)
+
+
+@pytest.fixture(params=FAMILIES, ids=lambda f: socket.AddressFamily(f).name)
+def family(request: pytest.FixtureRequest) -> int:
+    return request.param
+
+

@@ -1,0 +1,202 @@
+"""QsoCreate/Destroy/Wait/PostIOCompletion: every return path."""
+from __future__ import annotations
+
+import errno
+import threading
+import time
+
+import pytest
+
+from gskit import constants as C
+from gskit.compat.errno_state import get_errno, set_errno
+from gskit.compat.qso import (
+    QsoCreateIOCompletionPort,
+    QsoDestroyIOCompletionPort,
+    QsoPostIOCompletion,
+    QsoWaitForIOCompletion,
+)
+from gskit.compat.structs import Qso_OverlappedIO_t, timeval
+from gskit.io import completion
+
+from completion_helpers import Sockets, nothing_posted, spawn, wait_one
+
+
+def test_create_returns_distinct_ports_and_starts_one_engine() -> None:
+    a, b = QsoCreateIOCompletionPort(), QsoCreateIOCompletionPort()
+    try:
+        assert a >= 0 and b >= 0 and a != b
+        engine = completion.current_engine()
+        assert engine is not None and sum(t.name == "gskit-completion" for t in threading.enumerate()) == 1
+    finally:
+        assert QsoDestroyIOCompletionPort(a) == 0
+        assert QsoDestroyIOCompletionPort(b) == 0
+    assert completion.current_engine() is None
+
+
+def test_limit_of_256_ports_then_enobufs() -> None:
+    ports = [QsoCreateIOCompletionPort() for _ in range(C.QSO_MAX_IOCOMPLETION_PORTS)]
+    try:
+        assert min(ports) >= 0 and len(set(ports)) == 256
+        set_errno(0)
+        assert QsoCreateIOCompletionPort() == -1
+        assert get_errno() == errno.ENOBUFS
+        assert QsoDestroyIOCompletionPort(ports.pop()) == 0
+        ports.append(QsoCreateIOCompletionPort())
+        assert ports[-1] >= 0
+    finally:
+        for p in ports:
+            QsoDestroyIOCompletionPort(p)
+
+
+@pytest.mark.parametrize("bad", [None, -1, "0", 1.0, 10**9, True])
+def test_destroy_bad_port_is_einval(bad: object) -> None:
+    set_errno(0)
+    assert QsoDestroyIOCompletionPort(bad) == -1
+    assert get_errno() == errno.EINVAL
+
+
+def test_destroy_twice_is_einval() -> None:
+    p = QsoCreateIOCompletionPort()
+    assert QsoDestroyIOCompletionPort(p) == 0
+    assert QsoDestroyIOCompletionPort(p) == -1 and get_errno() == errno.EINVAL
+    # a stale number never names a later port
+    q = QsoCreateIOCompletionPort()
+    assert q != p
+    assert QsoWaitForIOCompletion(p, Qso_OverlappedIO_t(), 0) == -1 and get_errno() == errno.EINVAL
+    QsoDestroyIOCompletionPort(q)
+
+
+@pytest.mark.parametrize("timeout", [0, timeval(0, 0), 0.05, timeval(0, 50_000)])
+def test_wait_times_out_with_etime(port: int, timeout: object) -> None:
+    set_errno(0)
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), timeout) == -1
+    assert get_errno() == C.ETIME
+
+
+@pytest.mark.parametrize("timeout", [-1, "1", timeval(0, -1), timeval(0, 1_000_000), float("nan")])
+def test_wait_bad_timeout_is_einval(port: int, timeout: object) -> None:
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), timeout) == -1
+    assert get_errno() == errno.EINVAL
+
+
+@pytest.mark.parametrize("io", [None, object(), {}])
+def test_wait_bad_structure_is_efault(port: int, io: object) -> None:
+    assert QsoWaitForIOCompletion(port, io, 0) == -1
+    assert get_errno() == errno.EFAULT
+
+
+def test_wait_bad_port_is_einval() -> None:
+    assert QsoWaitForIOCompletion(12345678, Qso_OverlappedIO_t(), 0) == -1
+    assert get_errno() == errno.EINVAL
+
+
+def test_wrong_argument_count_raises_typeerror() -> None:
+    with pytest.raises(TypeError):
+        QsoWaitForIOCompletion(0, Qso_OverlappedIO_t())  # type: ignore[call-arg]
+
+
+def test_post_is_returned_with_its_fields(port: int) -> None:
+    handle, buf = object(), bytearray(b"abc")
+    io = Qso_OverlappedIO_t(descriptorHandle=handle, buffer=buf, bufferLength=3, postFlag=1,
+                            fillBuffer=1, operationId=99, returnValue=55, errnoValue=7)
+    assert QsoPostIOCompletion(port, io) == 0
+    out = wait_one(port)
+    assert out.descriptorHandle is handle and out.buffer is buf
+    assert (out.bufferLength, out.postFlag, out.fillBuffer, out.operationId) == (3, 1, 1, 99)
+    assert (out.returnValue, out.errnoValue) == (0, 0)
+    assert out.operationCompleted == C.QSOPOSTIOCOMPLETION
+    assert nothing_posted(port)
+
+
+def test_post_bad_arguments(port: int) -> None:
+    assert QsoPostIOCompletion(424242, Qso_OverlappedIO_t()) == -1 and get_errno() == errno.EINVAL
+    assert QsoPostIOCompletion(port, None) == -1 and get_errno() == errno.EFAULT
+    for wait_time in (0.5, timeval(1, 1), -1, "x"):
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(operationWaitTime=wait_time)) == -1
+        assert get_errno() == errno.EINVAL
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(operationWaitTime=1, postedDescriptor=-5)) == -1
+    assert get_errno() == errno.EBADF
+    assert nothing_posted(port)
+
+
+def test_completions_are_fifo(port: int) -> None:
+    for i in range(50):
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=i)) == 0
+    assert [wait_one(port).descriptorHandle for _ in range(50)] == list(range(50))
+
+
+def _sleeping_waiters(port: int) -> int:
+    return len(completion.get_port(port)._waiters)
+
+
+def _until(predicate, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "condition not reached"
+        time.sleep(0.005)
+
+
+def test_one_post_wakes_exactly_one_waiter_in_fifo_order(port: int) -> None:
+    results: dict[int, tuple[int, object]] = {}
+
+    def waiter(i: int) -> None:
+        out = Qso_OverlappedIO_t()
+        rc = QsoWaitForIOCompletion(port, out, 5)
+        results[i] = (rc, out.descriptorHandle if rc == 1 else get_errno())
+
+    threads = []
+    for i in range(4):  # each sleeps before the next starts: a known FIFO order
+        threads.append(spawn(waiter, i))
+        _until(lambda: _sleeping_waiters(port) == i + 1)
+    for k in range(2):
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=f"post{k}")) == 0
+        _until(lambda: len(results) == k + 1)
+    assert results == {0: (1, "post0"), 1: (1, "post1")}
+    assert _sleeping_waiters(port) == 2
+    for k in range(2, 4):
+        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=f"post{k}"))
+    for t in threads:
+        t.join(5)
+    assert results[2] == (1, "post2") and results[3] == (1, "post3")
+
+
+def test_destroy_wakes_every_waiter_with_edestroyed() -> None:
+    p = QsoCreateIOCompletionPort()
+    results: list[tuple[int, int]] = []
+
+    def waiter() -> None:
+        rc = QsoWaitForIOCompletion(p, Qso_OverlappedIO_t(), None)
+        results.append((rc, get_errno()))
+
+    threads = [spawn(waiter) for _ in range(3)]
+    _until(lambda: _sleeping_waiters(p) == 3)
+    assert QsoDestroyIOCompletionPort(p) == 0
+    for t in threads:
+        t.join(5)
+    assert results == [(-1, C.EDESTROYED)] * 3
+
+
+def test_delayed_post_arrives_after_its_timer_with_eagain(port: int) -> None:
+    io = Qso_OverlappedIO_t(descriptorHandle="late", operationWaitTime=timeval(1, 0))
+    started = time.monotonic()
+    assert QsoPostIOCompletion(port, io) == 0
+    assert nothing_posted(port)
+    out = wait_one(port, 5)
+    assert time.monotonic() - started >= 0.9
+    assert (out.descriptorHandle, out.returnValue, out.errnoValue) == ("late", -1, errno.EAGAIN)
+    assert out.operationCompleted == C.QSOPOSTIOCOMPLETION
+
+
+def test_delayed_post_tied_to_a_socket_closed_first_gets_eclosed(port: int, sockets: Sockets) -> None:
+    s, _ = sockets.pair()
+    io = Qso_OverlappedIO_t(descriptorHandle="tied", operationWaitTime=60, postedDescriptor=s)
+    assert QsoPostIOCompletion(port, io) == 0
+    s.close()
+    out = wait_one(port, 5)
+    assert (out.descriptorHandle, out.returnValue, out.errnoValue) == ("tied", -1, C.ECLOSED)
+
+
+def test_destroy_drops_delayed_posts() -> None:
+    p = QsoCreateIOCompletionPort()
+    assert QsoPostIOCompletion(p, Qso_OverlappedIO_t(operationWaitTime=30)) == 0
+    assert QsoDestroyIOCompletionPort(p) == 0  # the no_leaks fixture checks the engine stopped
