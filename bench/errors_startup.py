@@ -7,8 +7,8 @@ Target (issue #2): at most 1.5x.
     .venv/bin/python bench/errors_startup.py [--runs 60] [--no-bytecode]
 
 By default the children may write and use .pyc files, as an installed package does
-(PYTHONDONTWRITEBYTECODE is removed from their environment); --no-bytecode keeps it set,
-so every run compiles the modules from source.
+(PYTHONDONTWRITEBYTECODE is removed from their environment); --no-bytecode points them at
+an empty cache they may not write, so every run compiles the modules from source.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -63,8 +64,9 @@ def main() -> int:
                         help="keep PYTHONDONTWRITEBYTECODE (compile from source every run)")
     args = parser.parse_args()
     env = dict(os.environ)
-    if args.no_bytecode:
+    if args.no_bytecode:  # an empty cache directory that is never written: always compile
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="gskit-bench-")
     else:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmds = commands()

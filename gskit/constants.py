@@ -11,7 +11,10 @@ This module imports nothing heavy: ``gskit errors`` and the docs read it.
 from __future__ import annotations
 
 import errno as _errno
-from enum import IntEnum
+
+TYPE_CHECKING = False   # typing costs milliseconds at start-up; see __getattr__
+if TYPE_CHECKING:
+    from enum import IntEnum
 
 Row = tuple  # (value, primary name, *aliases)
 
@@ -309,6 +312,8 @@ SINGLE_VALUES: list[Row] = [
 
 
 def _enum(name: str, rows: list[Row]) -> type[IntEnum]:
+    from enum import IntEnum
+
     members: list[tuple[str, int]] = []
     for value, *names in rows:
         members.extend((n, value) for n in names)
@@ -335,8 +340,18 @@ GROUPS: dict[str, list[Row]] = {
     "OperationCode": OPERATION_CODES,
 }
 
-ENUMS: dict[str, type[IntEnum]] = {name: _enum(name, rows) for name, rows in GROUPS.items()}
-globals().update(ENUMS)
+def __getattr__(name: str) -> type[IntEnum]:
+    """The IntEnum of a group (``BufferId``, ``EnumValue``...), built on first use.
+
+    Built lazily because creating seventeen enums costs milliseconds that
+    ``gskit errors`` does not want to pay at start-up.
+    """
+    rows = GROUPS.get(name)
+    if rows is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    enum = _enum(name, rows)
+    globals()[name] = enum
+    return enum
 
 
 # IBM i errno names with no platform equivalent.  Values are IBM's (ILE C errno.h); the
@@ -370,7 +385,7 @@ del _rows, _value, _names, _name
 
 __all__ = [
     *CONSTANT_NAMES,
-    *ENUMS,
+    *GROUPS,
     "GROUPS",
     "IBMI_ERRNO_NAMES",
 ]

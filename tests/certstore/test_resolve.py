@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from certstore import (
-    SYSTEM, ApplicationDefinition, Entry, KeystoreError, Registry, ensure_dev_store, resolve, save_keystore,
+    ApplicationDefinition, Entry, KeystoreError, Registry, ensure_dev_store, resolve, save_keystore,
     write_stash,
 )
 from certstore import devstore
