@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,21 +70,29 @@ def main() -> int:
         env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="gskit-bench-")
     else:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+    try:
+        return measure(env, args.runs, args.no_bytecode)
+    finally:
+        if "PYTHONPYCACHEPREFIX" in env and args.no_bytecode:
+            shutil.rmtree(env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
+
+
+def measure(env: dict[str, str], runs: int, no_bytecode: bool) -> int:
     cmds = commands()
     wall: dict[str, list[float]] = {name: [] for name in cmds}
     cpu: dict[str, list[float]] = {name: [] for name in cmds}
     for cmd in cmds.values():  # warm the page cache and write .pyc files
         for _ in range(3):
             run_once(cmd, env)
-    for _ in range(args.runs):
+    for _ in range(runs):
         for name, cmd in cmds.items():
             elapsed, used = run_once(cmd, env)
             wall[name].append(elapsed)
             cpu[name].append(used)
     base_wall = statistics.median(wall["python -c pass"])
     base_cpu = statistics.median(cpu["python -c pass"])
-    print(f"python: {sys.executable} ({sys.version.split()[0]}); {args.runs} alternating runs; "
-          f"bytecode {'off' if args.no_bytecode else 'on'}")
+    print(f"python: {sys.executable} ({sys.version.split()[0]}); {runs} alternating runs; "
+          f"bytecode {'off' if no_bytecode else 'on'}")
     print(f"{'command':<36} {'wall median':>11} {'min':>6} {'ratio':>6} "
           f"{'cpu median':>11} {'ratio':>6}")
     for name in cmds:

@@ -68,6 +68,9 @@ def __getattr__(name: str) -> object:
     if module is None:
         raise AttributeError(f"module 'gskit' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
+    if module.startswith("gskit.compat."):
+        from gskit import trace
+        value = trace.wrap(name, value)
     globals()[name] = value
     return value
 

@@ -10,6 +10,7 @@ import socket
 import threading
 from typing import Any
 
+from gskit import audit
 from gskit import constants as c
 from gskit import errors as rc
 from gskit.attributes import ciphers
@@ -21,6 +22,7 @@ from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState
 from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, role_of
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
+from gskit.io import completion
 from gskit.io.blocking import BlockingPump, CallbackTransport, SocketTransport
 
 _PROTOCOL_USED = {
@@ -122,6 +124,7 @@ class Session(Handle):
         self.handshake_succeeded()
 
     def handshake_succeeded(self) -> None:
+        audit.handshake(self, None)
         with self._lock:
             if self.closed:
                 return
@@ -132,6 +135,7 @@ class Session(Handle):
                     self.environment.remember_session(self._cache_key, session)
 
     def handshake_failed(self, error: GSKError) -> None:
+        audit.handshake(self, error)
         with self._lock:
             if not self.closed:
                 self._broken(error)
@@ -216,11 +220,22 @@ class Session(Handle):
         if callable(callback):
             callback(self)
 
+    @property
+    def close_notify_sent(self) -> bool:
+        return self._close_notify_sent
+
     def close(self) -> None:
-        """``gsk_secure_soc_close``: close_notify (once, not waited for); the socket stays open."""
+        """``gsk_secure_soc_close``: close_notify (once, not waited for); the socket stays open.
+
+        Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.
+        """
         with self._lock:
             self._advance(Op.CLOSE)
             pump = self.pump
+        reactor = completion.current_engine()
+        fd = self._values.get(c.GSK_FD, -1)
+        if reactor is not None and isinstance(fd, int) and fd >= 0:
+            reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
             pump.closed_by_other_thread = True
             pump.transport.interrupt()

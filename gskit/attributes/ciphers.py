@@ -278,7 +278,7 @@ _LIST_SEPARATORS = {
     CipherSpecFormat.SYSTEM_VALUE: re.compile(r"[\s,]+"),
 }
 _FIXED_WIDTH = {CipherSpecFormat.V2: 1, CipherSpecFormat.V3: 2, CipherSpecFormat.V3_EXPANDED: 4}
-_NAME_TOKEN = re.compile(r"^\*?[A-Za-z0-9_]+$")
+_WRONG_SEPARATOR = re.compile(r"[:;|/\s]")
 
 
 def _lookup(fmt: CipherSpecFormat, token: str) -> tuple[CipherSuite | None, str]:
@@ -323,7 +323,7 @@ def _tokens(fmt: CipherSpecFormat, text: str) -> list[str]:
     if "" in tokens:
         raise CipherSpecError([""], f"the list of {fmt.value} has an empty element "
                                     "(two separators in a row, or one at an end).")
-    bad = [t for t in tokens if not _NAME_TOKEN.match(t)]
+    bad = [t for t in tokens if _WRONG_SEPARATOR.search(t)]
     if bad:
         sep = "commas" if fmt is not CipherSpecFormat.SYSTEM_VALUE else "spaces or commas"
         raise CipherSpecError(bad, f"{', '.join(map(repr, bad))}: the {fmt.value} must be "

@@ -96,7 +96,14 @@ def _open(args: argparse.Namespace, path: str, prefix: str = "", *, require_pass
         return open_keystore(store_path, stash_file=stash_path)
     _require_file(path)
     password, stash_file = _store_secret(args, path, prefix)
-    return open_keystore(path, password, stash_file, require_password=require_password)
+    explicit = bool(password) or bool(getattr(args, f"{prefix}stash_file", None))
+    try:
+        return open_keystore(path, password, stash_file, require_password=require_password)
+    except KeystoreError as exc:
+        if require_password or explicit or exc.rc != rc.GSK_ERROR_BAD_KEYFILE_PASSWORD:
+            raise
+        print(f"{PROG}: note: {exc}", file=sys.stderr)  # a sibling stash that does not open it
+        return open_keystore(path, require_password=False)
 
 
 def _save(args: argparse.Namespace, path: str, entries: list[Entry], password: str | None, fmt: str | None = None) -> None:

@@ -74,3 +74,12 @@ def family(request: pytest.FixtureRequest) -> int:
     return request.param
 
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """An assertion failing in a helper thread fails its test."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(
+                pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning"))

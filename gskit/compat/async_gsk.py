@@ -1,0 +1,116 @@
+"""``gsk_secure_soc_startInit``, ``startRecv`` and ``startSend``: GSKit on completion ports.
+
+``startInit`` returns GSK_IBMI_ASYNCHRONOUS_SOC_INIT and always posts its result.
+``startRecv``/``startSend`` return GSK_OK when they completed at once with postFlag 0
+(nothing posted; ``secureDataTransferSize`` holds the count), or
+GSK_IBMI_ASYNCHRONOUS_RECV/SEND when the result is (or will be) posted; any other value
+is an error and nothing is posted.
+"""
+from __future__ import annotations
+
+import errno as errno_module
+from typing import Any, Callable
+
+from gskit import constants as c
+from gskit import errors as rc
+from gskit.compat.errno_state import set_errno
+from gskit.compat.structs import Qso_OverlappedIO_t
+from gskit.errors import GSKError
+from gskit.io import completion
+from gskit.io.secure_ops import HANDSHAKE_TIMED_OUT, SecureOperation, StartInit, StartRecv, StartSend
+from gskit.session import Session
+
+__all__ = ["gsk_secure_soc_startInit", "gsk_secure_soc_startRecv", "gsk_secure_soc_startSend"]
+
+
+def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
+           make: Callable[[Session, completion.Port, Qso_OverlappedIO_t], SecureOperation]) -> int:
+    if not isinstance(session, Session) or session.closed:
+        return rc.GSK_INVALID_HANDLE
+    if not isinstance(io, Qso_OverlappedIO_t):
+        return rc.GSK_IBMI_ERROR_INVALID_OVERLAPPEDIO_T
+    try:
+        the_port = completion.get_port(port)
+    except completion.QsoError:
+        return rc.GSK_IBMI_ERROR_INVALID_IOCOMPLETIONPORT
+    if io.postedDescriptor:
+        set_errno(errno_module.EINVAL)
+        return rc.GSK_ERROR_IO
+    op: SecureOperation | None = None
+    try:
+        op = make(session, the_port, io)
+        fd = int(session.values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
+        started = the_port.engine.start(the_port, fd, io, op)
+    except GSKError as exc:
+        if exc.rc == rc.GSK_ERROR_IO:
+            set_errno(getattr(exc, "errno", 0) or 0)
+        return exc.rc
+    except completion.QsoError as exc:
+        if isinstance(op, StartInit):
+            session.handshake_failed(GSKError.for_rc(rc.GSK_ERROR_IO, "the handshake could not start"))
+        set_errno(exc.errno)
+        return rc.GSK_ERROR_IO
+    if started == 0:
+        return io.returnValue           # completed at once, not posted: GSK_OK or the failure
+    return asynchronous_rc
+
+
+def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+    if session.values.get(c.GSK_IO_CALLBACK) is not None:
+        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR,
+                              "asynchronous calls need GSK_FD, not GSK_IO_CALLBACK")
+    session.prepare()
+    op = StartInit(session)
+    seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))  # type: ignore[arg-type]
+    if seconds:
+        port.engine.add_timer(seconds, port.engine._end_pending, op, HANDSHAKE_TIMED_OUT)  # noqa: SLF001
+    return op
+
+
+def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:
+    try:
+        view = memoryview(io.buffer).cast("B")
+    except (TypeError, ValueError):
+        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "buffer is not a bytes-like object") from None
+    if writable and view.readonly:
+        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "buffer is read-only")
+    length = io.bufferLength
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"bufferLength {length!r} is less than 1")
+    if length > view.nbytes:
+        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "bufferLength exceeds the buffer")
+    return view, length
+
+
+def _ready(session: Session) -> None:
+    """Data calls need a secure session: the same checks as gsk_secure_soc_read/write."""
+    session._io_pump()  # noqa: SLF001 - raises the state's rc
+
+
+def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+    view, length = _buffer(io, writable=True)
+    _ready(session)
+    return StartRecv(session, view, length, bool(io.fillBuffer))
+
+
+def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+    view, length = _buffer(io, writable=False)
+    _ready(session)
+    if session.close_notify_sent:
+        raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
+    return StartSend(session, view[:length])
+
+
+def gsk_secure_soc_startInit(session: Any, port: Any, io: Any) -> int:
+    """Start the handshake; the result (returnValue GSK_OK or the rc) is always posted."""
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SOC_INIT, _make_init)
+
+
+def gsk_secure_soc_startRecv(session: Any, port: Any, io: Any) -> int:
+    """GSK_OK (received at once, not posted) or GSK_IBMI_ASYNCHRONOUS_RECV, or an error rc."""
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_RECV, _make_recv)
+
+
+def gsk_secure_soc_startSend(session: Any, port: Any, io: Any) -> int:
+    """GSK_OK (sent at once, not posted) or GSK_IBMI_ASYNCHRONOUS_SEND, or an error rc."""
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SEND, _make_send)
