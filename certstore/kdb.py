@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from gskit import errors as rc
@@ -122,7 +123,7 @@ def parse(data: bytes, password: str | None, path: object = "the key database") 
         start = layout.header_size + i * slot
         try:
             entry = _parse_record(data[start : start + slot], secret)
-        except (ValueError, _der.DerError) as exc:
+        except (ValueError, IndexError, UnsupportedAlgorithm) as exc:
             raise open_error(path, f"record {i + 1} is damaged ({exc})") from None
         if entry is not None:
             entries.append(entry)
@@ -152,7 +153,7 @@ def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
         if secret is not None:
             try:
                 key = serialization.load_der_private_key(items[1][2], secret)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, UnsupportedAlgorithm):
                 raise ValueError("the private key does not decrypt with the database password") from None
         trusted = False
     if cert is None:

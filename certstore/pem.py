@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -41,7 +42,7 @@ def _load_key(block: bytes, kind: bytes, password: str | None, path: object) -> 
         if encrypted:
             raise bad_password(path) from None
         raise open_error(path, f"a private key block cannot be read ({exc})") from None
-    except TypeError:
+    except (TypeError, UnsupportedAlgorithm):
         raise open_error(path, "a private key block cannot be read") from None
 
 

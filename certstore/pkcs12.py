@@ -1,6 +1,7 @@
 """PKCS#12 keystores (.p12/.pfx): the label of an entry is its friendly name."""
 from __future__ import annotations
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -26,7 +27,7 @@ def _load(data: bytes, password: str | None, path: object) -> pkcs12.PKCS12KeyAn
     for secret in attempts:
         try:
             return pkcs12.load_pkcs12(data, secret)
-        except ValueError:
+        except (ValueError, UnsupportedAlgorithm):
             continue
     raise bad_password(path) if password else no_password(path)
 

@@ -1,6 +1,194 @@
-"""Secure-connection audit records (IBM i's SK-S / SK-X journal entries).  Stub: being written."""
+"""Secure-connection audit records: IBM i's SK-S and SK-X journal entries, off IBM i.
+
+Every handshake that ends produces one record (a flat dict of JSON values):
+
+* ``SK-S`` (success): address family, local and remote address and port, the protocol
+  version, and the secure properties: suite, signature algorithm, named curve;
+* ``SK-X`` (failure): the same addresses, the version if one was reached, the return value
+  (``rc``, ``rc_name``, ``message_id``) and the detailed error message.
+
+Records go to the logger ``gskit.audit`` (SK-S at INFO, SK-X at WARNING; the record itself is
+the log record's ``audit`` attribute) and, when a file is configured (``configure(path)`` or
+the environment variable ``GSKIT_AUDIT_FILE``), are appended to it as JSON lines: one
+``O_APPEND`` write per record, so lines from many threads and processes never interleave.
+No record ever holds a secret (no key, password, session ID or data).  Nothing here raises
+into the handshake that is being recorded.
+"""
 from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import os
+import socket
+import threading
+from typing import Any, Iterator
+
+logger = logging.getLogger("gskit.audit")
+logger.addHandler(logging.NullHandler())   # silent unless the application configures logging
+
+ENV_FILE = "GSKIT_AUDIT_FILE"
+SUCCESS, FAILURE = "SK-S", "SK-X"
+_FAMILIES = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
+_configured: dict[str, str | None] = {"path": None}
+
+
+def configure(path: str | os.PathLike[str] | None) -> None:
+    """Append records to ``path`` as JSON lines (None: back to ``GSKIT_AUDIT_FILE`` or none)."""
+    _configured["path"] = os.fspath(path) if path is not None else None
+
+
+def audit_file() -> str | None:
+    """The file records are appended to, if any."""
+    return _configured["path"] or os.environ.get(ENV_FILE) or None
 
 
 def handshake(session: object, error: object | None) -> None:
     """Record one handshake: ``error`` is None on success, else the GSKError."""
+    level = logging.INFO if error is None else logging.WARNING
+    path = audit_file()
+    if path is None and not logger.isEnabledFor(level):
+        return
+    try:
+        record = build_record(session, error)
+        logger.log(level, "%s", summary(record), extra={"audit": record})
+        if path is not None:
+            append(path, record)
+    except Exception:  # an audit problem must never break the connection it records
+        logger.debug("could not write an audit record", exc_info=True)
+
+
+def build_record(session: Any, error: Any | None) -> dict[str, Any]:
+    """The SK-S or SK-X record of ``session`` (see the module docstring for the fields)."""
+    engine = getattr(session, "engine", None)
+    conn = getattr(engine, "connection", None)
+    protocol = getattr(engine, "protocol", None) if conn is not None else None
+    record: dict[str, Any] = {
+        "entry_type": SUCCESS if error is None else FAILURE,
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+        "pid": os.getpid(),
+        "role": _role(session, engine),
+        **_addresses(session),
+        "secure_version": protocol.label if protocol is not None else None,
+    }
+    if error is None:
+        record.update(cipher=session.cipher, signature_algorithm=_signature_algorithm(engine, conn),
+                      named_curve=_named_curve(conn))
+    else:
+        record.update(rc=getattr(error, "rc", None), rc_name=getattr(error, "name", None),
+                      message_id=getattr(error, "message_id", None), secure_information=str(error))
+    return record
+
+
+def summary(record: dict[str, Any]) -> str:
+    """One readable line for a record."""
+    where = (f"{record['address_family'] or '-'} local {_endpoint(record, 'local')} "
+             f"remote {_endpoint(record, 'remote')} {record['role']}")
+    if record["entry_type"] == SUCCESS:
+        props = " ".join(str(record[k]) for k in ("cipher", "signature_algorithm", "named_curve") if record[k])
+        return f"SK-S {where} {record['secure_version']} {props}"
+    version = f" {record['secure_version']}" if record["secure_version"] else ""
+    return f"SK-X {where}{version} rc={record['rc']} {record['rc_name']}: {record['secure_information']}"
+
+
+def append(path: str, record: dict[str, Any]) -> None:
+    """Append ``record`` to ``path`` as one JSON line, in a single write (whole lines only)."""
+    line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def capture() -> Iterator[list[dict[str, Any]]]:
+    """Collect the records made in this block (all threads) into a list."""
+    records: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    class _Collector(logging.Handler):
+        def emit(self, log_record: logging.LogRecord) -> None:
+            with lock:
+                records.append(log_record.audit)  # type: ignore[attr-defined]
+
+    handler = _Collector(logging.INFO)
+    previous = logger.level
+    logger.addHandler(handler)
+    if not logger.isEnabledFor(logging.INFO):
+        logger.setLevel(logging.INFO)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def _role(session: Any, engine: Any) -> str | None:
+    config = getattr(engine, "config", None)
+    if config is not None:
+        return "server" if config.server else "client"
+    from gskit.environment import role_of
+    values = getattr(session, "values", None)
+    return role_of(values) if values is not None else None
+
+
+def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
+    """The session's socket and whether it is a temporary wrapper to detach."""
+    sock = getattr(getattr(getattr(session, "pump", None), "transport", None), "sock", None)
+    if isinstance(sock, socket.socket) and sock.fileno() >= 0:
+        return sock, False
+    from gskit import constants as c
+    fd = getattr(session, "values", {}).get(c.GSK_FD, -1)
+    if not isinstance(fd, int) or fd < 0:
+        return None, False
+    try:
+        return socket.socket(fileno=fd), True
+    except OSError:
+        return None, False
+
+
+def _addresses(session: Any) -> dict[str, Any]:
+    sock, temporary = _socket_of(session)
+    out: dict[str, Any] = {"address_family": None, "local_address": None, "local_port": None,
+                           "remote_address": None, "remote_port": None}
+    if sock is None:
+        return out
+    try:
+        out["address_family"] = _FAMILIES.get(sock.family)
+        for side, call in (("local", sock.getsockname), ("remote", sock.getpeername)):
+            with contextlib.suppress(OSError):
+                address = call()
+                out[f"{side}_address"], out[f"{side}_port"] = address[0], address[1]
+    finally:
+        if temporary:
+            sock.detach()
+    return out
+
+
+def _signature_algorithm(engine: Any, conn: Any) -> str | None:
+    """The signature algorithm of the server's certificate (the one the handshake checked).
+
+    OpenSSL's handshake signature scheme (SSL_get_peer_signature_type_nid) is not exposed by
+    pyOpenSSL; the server certificate's algorithm is the nearest obtainable property.
+    """
+    server = getattr(getattr(engine, "config", None), "server", False)
+    cert = (conn.get_certificate(as_cryptography=True) if server
+            else conn.get_peer_certificate(as_cryptography=True))
+    if cert is None:
+        return None
+    return getattr(cert.signature_algorithm_oid, "_name", None) or cert.signature_algorithm_oid.dotted_string
+
+
+def _named_curve(conn: Any) -> str | None:
+    with contextlib.suppress(Exception):
+        return conn.get_group_name()
+    return None
+
+
+def _endpoint(record: dict[str, Any], side: str) -> str:
+    address, port = record[f"{side}_address"], record[f"{side}_port"]
+    if address is None:
+        return "?"
+    return f"[{address}]:{port}" if ":" in str(address) else f"{address}:{port}"

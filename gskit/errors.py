@@ -753,8 +753,8 @@ class Entry:
 
     @property
     def exception(self) -> str | None:
-        """The name of the exception class raised for this code (GSK and SSL families)."""
-        if self.family not in ("GSK", "SSL"):
+        """The exception class ``GSKError.for_rc`` gives this code (None for GSKKM, errno)."""
+        if self.family not in ("GSK", "SSL", "GSKVAL"):
             return None
         return _KIND_CLASS[self.kind].__name__
 
@@ -794,8 +794,8 @@ def _build() -> tuple[Entry, ...]:
                  for code, names, mid, st, kind, text, remedy in table)
     rows += (Entry(code, "GSKKM", _prefixed(names, "GSKKM_ERROR_"), None, None, OTHER, text,
                    remedy) for code, names, text, remedy in _GSKKM)
-    rows += (Entry(code, "GSKVAL", _prefixed(names, "GSKVAL_ERROR_"), None, None, CERT, text,
-                   remedy) for code, names, text, remedy in _GSKVAL)
+    rows += (Entry(code, "GSKVAL", _prefixed(names, "GSKVAL_ERROR_"), None, None,
+                   CERT if code else OTHER, text, remedy) for code, names, text, remedy in _GSKVAL)
     rows += (Entry(code, "ERRNO", names, f"CPE{code}",
                    DOC if code in _ERRNO_DOC_IDS else INF, OTHER, text, None)
              for code, names, text in _ERRNO)
@@ -853,10 +853,12 @@ class GSKError(Exception):
 
     ``GSKError.for_rc(rc)`` returns the subclass for the kind of failure; a subclass built
     without ``rc`` uses its class attribute ``rc``.  Extra keyword arguments become
-    attributes (``errno=`` for I/O errors).
+    attributes; the OSError subclasses (I/O, closed, timeout, would-block) keep ``errno=``
+    in their ``errno``.
     """
 
     rc: int = 3  # GSK_INTERNAL_ERROR
+    default_errno: int | None = None  # for the OSError subclasses
 
     def __init__(self, rc: int | None = None, detail: str | None = None, **extra: object) -> None:
         code = type(self).rc if rc is None else rc
@@ -870,6 +872,8 @@ class GSKError(Exception):
         self.remedy = entry.remedy if entry is not None else None
         self.detail = detail
         super().__init__(self._message())
+        if isinstance(self, OSError):
+            self.errno = extra.pop("errno", type(self).default_errno)
         for key, value in extra.items():
             setattr(self, key, value)
 
@@ -933,11 +937,6 @@ class GSKIOError(GSKError, OSError):
 
     rc = 406  # GSK_ERROR_IO
 
-    def __init__(self, rc: int | None = None, detail: str | None = None,
-                 errno: int | None = None, **extra: object) -> None:
-        super().__init__(rc, detail, **extra)
-        self.errno = errno
-
 
 class GSKConnectionClosedError(GSKIOError, ConnectionError):
     """The socket or the secure session was closed."""
@@ -949,22 +948,14 @@ class GSKTimeoutError(GSKError, TimeoutError):
     """A receive or handshake timeout expired."""
 
     rc = 6011  # GSK_IBMI_ERROR_TIMED_OUT
-
-    def __init__(self, rc: int | None = None, detail: str | None = None,
-                 errno: int | None = _errno.ETIMEDOUT, **extra: object) -> None:
-        super().__init__(rc, detail, **extra)
-        self.errno = errno
+    default_errno = _errno.ETIMEDOUT
 
 
 class GSKWouldBlockError(GSKError, BlockingIOError):
     """A non-blocking read or write could not go on now (not a failure: retry later)."""
 
     rc = 502  # GSK_WOULD_BLOCK
-
-    def __init__(self, rc: int | None = None, detail: str | None = None,
-                 errno: int | None = _errno.EAGAIN, **extra: object) -> None:
-        super().__init__(rc, detail, **extra)
-        self.errno = errno
+    default_errno = _errno.EAGAIN
 
 
 _KIND_CLASS: dict[str, type[GSKError]] = {

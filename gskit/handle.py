@@ -191,15 +191,22 @@ class Handle:
     def _result(self, row: Attribute) -> Any:
         raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} is a session result")
 
+    # -- Pythonic access by ID, whatever the kind ------------------------------------------
+    def get(self, attr_id: int) -> Any:
+        """The value of any attribute (``session.get(GSK_PROTOCOL_USED)``); raises GSKError."""
+        row = ATTRIBUTES.get(attr_id)
+        if row is None:
+            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not an attribute ID")
+        return self.get_attribute(row.kind, attr_id)
+
+    def set(self, attr_id: int, value: Any) -> None:
+        """Set any attribute by ID (``env.set(GSK_HANDSHAKE_TIMEOUT, 5)``); raises GSKError."""
+        row = ATTRIBUTES.get(attr_id)
+        if row is None:
+            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not an attribute ID")
+        self.set_attribute(row.kind, attr_id, value)
+
     @property
     def values(self) -> AttributeValues:
         return self._values
 
-
-def attribute_by_name(name: str) -> Attribute:
-    """The row for a C name in any spelling (GSK_OS400_READ_TIMEOUT)."""
-    value = getattr(c, name, None)
-    row = ATTRIBUTES.get(value) if isinstance(value, int) else None
-    if row is None:
-        raise KeyError(name)
-    return row

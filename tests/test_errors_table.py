@@ -1,6 +1,7 @@
 """The return-code table against the reference, gsk_strerror, and the exception tree."""
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import re
@@ -309,7 +310,11 @@ def test_error_string_names_code_message_id_text_and_detail():
 
 def test_subclasses_carry_a_default_rc_and_builtin_bases():
     assert GSKTimeoutError().rc == 6011 and isinstance(GSKTimeoutError(), TimeoutError)
+    assert GSKTimeoutError().errno == errno.ETIMEDOUT
     assert GSKWouldBlockError().rc == 502 and isinstance(GSKWouldBlockError(), BlockingIOError)
+    assert GSKWouldBlockError().errno == errno.EAGAIN
+    assert GSKError.for_rc(406).errno is None
+    assert GSKError.for_rc(406, errno=errno.ECONNRESET).errno == errno.ECONNRESET
     closed = GSKConnectionClosedError(6004)
     assert isinstance(closed, GSKIOError) and isinstance(closed, ConnectionError)
     assert closed.errno is None and closed.name == "GSK_IBMI_ERROR_CLOSED"

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 from certstore import devstore, kdb, stash
 from certstore.errors import KeystoreError
 from certstore.files import atomic_write, read_bytes
-from certstore.keystore import FORMATS, encode_keystore, format_for_path, open_keystore, sniff
+from certstore.keystore import FORMATS, encode_keystore, format_for_path, open_keystore
 from certstore.model import Entry, Keystore, check_label
 from certstore.registry import SYSTEM, ApplicationDefinition, Registry, normalise_protocols
 from certstore.report import application_info, entry_info, entry_kind
@@ -116,7 +116,7 @@ def _save(args: argparse.Namespace, path: str, entries: list[Entry], password: s
     atomic_write(target, data, mode=0o600)
 
 
-def _store_password(args: argparse.Namespace, store: Keystore, path: str) -> str | None:
+def _store_password(args: argparse.Namespace, path: str) -> str | None:
     """The password to write ``store`` back with (the one that opened it)."""
     if is_system(path):
         return None
@@ -201,7 +201,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.store} already has an entry labelled {clash[0]!r}; use --replace or --label.")
     names = {e.label for e in incoming}
     merged = [e for e in store.entries if e.label not in names] + incoming
-    _save(args, args.store, merged, _store_password(args, store, args.store), store.format)
+    _save(args, args.store, merged, _store_password(args, args.store), store.format)
     print(f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
           + ", ".join(repr(e.label) for e in incoming))
     return 0
@@ -250,7 +250,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     store = _open(args, args.store)
     store.get(args.label)
     kept = [e for e in store.entries if e.label != args.label]
-    _save(args, args.store, kept, _store_password(args, store, args.store), store.format)
+    _save(args, args.store, kept, _store_password(args, args.store), store.format)
     print(f"removed {args.label!r} from {args.store}")
     return 0
 
@@ -284,7 +284,7 @@ def cmd_dev_ca(args: argparse.Namespace) -> int:
         if clash and not args.replace:
             raise UsageError(f"{args.store} already has {clash[0]!r}; use --replace.")
         merged = [e for e in store.entries if e.label not in {d.label for d in dev.entries}] + list(dev.entries)
-        _save(args, args.store, merged, _store_password(args, store, args.store), store.format)
+        _save(args, args.store, merged, _store_password(args, args.store), store.format)
         print(f"imported the development CA and certificates into {args.store}")
     return 0
 

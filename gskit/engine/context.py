@@ -116,7 +116,7 @@ def _load_credentials(ctx: SSL.Context, config: TLSConfig) -> None:
         if identity.private_key is None:
             continue
         ctx.use_certificate(identity.certificate)
-        ctx.use_privatekey(crypto.PKey.from_cryptography_key(identity.private_key))
+        ctx.use_privatekey(identity.private_key)
         for intermediate in identity.chain:
             ctx.add_extra_chain_cert(crypto.X509.from_cryptography(intermediate))
     store = ctx.get_cert_store()

@@ -549,7 +549,7 @@ class Engine:
         with self._timer_lock:
             now = time.monotonic()
             deadline = self._timers[0][0] if self._timers else None
-            if self._active:
+            if self._channels:  # a channel may turn active while we sleep: keep sweeping
                 if self._next_sweep <= now:
                     self._next_sweep = now + SWEEP_INTERVAL
                 deadline = self._next_sweep if deadline is None else min(deadline, self._next_sweep)
@@ -624,6 +624,10 @@ class Engine:
             ch = self._channels[fd] = _Channel(fd, ident, sock)
         if old is not None:
             self._close_channel(old)
+        with self._timer_lock:
+            sleeping_for_ever = self._poll_deadline == float("inf")
+        if sleeping_for_ever:
+            self._wake()  # start the sweep ticks (see _sleep_for)
         return ch
 
     def find_channel(self, fd: int) -> _Channel | None:
@@ -763,12 +767,8 @@ class Engine:
         return 1
 
     def _activate(self, ch: _Channel) -> None:
-        if ch not in self._active:
-            self._active.add(ch)
-            with self._timer_lock:
-                wake = self._poll_deadline == float("inf")
-            if wake:
-                self._wake()  # the reactor sleeps without a sweep deadline
+        # No wake-up: while any channel exists the reactor wakes every SWEEP_INTERVAL anyway.
+        self._active.add(ch)
 
     def _unlink(self, op: Operation) -> None:
         """Take a pending op out of its channel and timer (caller holds the channel lock)."""

@@ -1,14 +1,16 @@
 """One TLS handshake against the target, as a client, with a deadline; never raises.
 
-Blocking sockets with SO_RCVTIMEO/SO_SNDTIMEO (``settimeout`` would make the socket
-non-blocking underneath pyOpenSSL); an expired timer surfaces as WantRead/WantWrite and is
-reported as a timeout.
+pyOpenSSL runs on a memory BIO and this module moves the bytes: every wait for the peer is a
+``select()`` against one deadline per handshake, so a server that is silent or trickles bytes
+cannot hold a probe longer than the timeout (``settimeout`` is not used: it would make the
+socket non-blocking underneath).
 """
 from __future__ import annotations
 
 import select
 import socket
 import struct
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 from OpenSSL import SSL
@@ -105,13 +107,44 @@ def _context(offer: Offer, verify_errors: list[tuple[int, int]]) -> SSL.Context 
 
 def _connect(host: str, port: int, timeout: float) -> socket.socket:
     sock = socket.create_connection((host, port), timeout=timeout)
-    sock.settimeout(None)  # back to blocking: pyOpenSSL needs a blocking socket
+    sock.settimeout(None)  # blocking again; reads wait in select() against the deadline
     seconds = max(timeout, 0.001)
     tv = struct.pack("ll", int(seconds), int((seconds % 1) * 1_000_000))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
+
+
+def _flush(conn: SSL.Connection, sock: socket.socket) -> None:
+    """Send whatever OpenSSL has written into the memory BIO."""
+    while True:
+        try:
+            data = conn.bio_read(65536)
+        except SSL.WantReadError:
+            return
+        sock.sendall(data)
+
+
+def _feed(conn: SSL.Connection, sock: socket.socket, deadline: float) -> None:
+    """Wait (until the deadline) for bytes from the peer and hand them to OpenSSL."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+        raise TimeoutError
+    data = sock.recv(65536)
+    if data:
+        conn.bio_write(data)
+    else:
+        conn.bio_shutdown()  # the next OpenSSL call reports the unexpected EOF
+
+
+def _drive(conn: SSL.Connection, sock: socket.socket, step, deadline: float):
+    """Run an OpenSSL step to completion over the socket, within the deadline."""
+    while True:
+        try:
+            return step()
+        except SSL.WantReadError:
+            _flush(conn, sock)
+            _feed(conn, sock, deadline)
 
 
 def classify(exc: BaseException) -> tuple[Failure, str]:
@@ -134,16 +167,12 @@ def classify(exc: BaseException) -> tuple[Failure, str]:
     return Failure.UNREACHABLE, getattr(exc, "strerror", None) or str(exc)
 
 
-def _read_tickets(conn: SSL.Connection, sock: socket.socket, timeout: float) -> None:
-    """Let TLS 1.3 NewSessionTicket messages arrive without waiting for application data."""
-    ready, _, _ = select.select([sock], [], [], min(timeout, 0.5))
-    if not ready:
-        return
-    sock.setblocking(False)
+def _read_tickets(conn: SSL.Connection, sock: socket.socket, deadline: float) -> None:
+    """Take in TLS 1.3 NewSessionTicket messages without waiting for application data."""
     try:
-        while True:
-            conn.recv(1)
-    except (SSL.Error, OSError):
+        _feed(conn, sock, min(deadline, time.monotonic() + 0.5))
+        conn.recv(1)
+    except (SSL.Error, OSError):  # WantRead once the tickets are in; a timeout if none came
         pass
 
 
@@ -159,16 +188,18 @@ def handshake(host: str, port: int, offer: Offer, timeout: float,
     except OSError as exc:
         failure, text = classify(exc)
         return Attempt(False, Failure.TIMEOUT if failure is Failure.TIMEOUT else Failure.UNREACHABLE, text)
-    conn = SSL.Connection(ctx, sock)
+    conn = SSL.Connection(ctx, None)  # memory BIO: every wait is a select() with the deadline
+    deadline = time.monotonic() + timeout
     try:
         conn.set_connect_state()
         if offer.sni:
             conn.set_tlsext_host_name(offer.sni.encode("idna"))
         if resume is not None and resume.session is not None:
             conn.set_session(resume.session)
-        conn.do_handshake()
+        _drive(conn, sock, conn.do_handshake, deadline)
+        _flush(conn, sock)
         if offer.read_tickets:
-            _read_tickets(conn, sock, timeout)
+            _read_tickets(conn, sock, deadline)
         return Attempt(True, cipher=conn.get_cipher_name(), version=conn.get_protocol_version_name(),
                        group=conn.get_group_name(),
                        chain=list(conn.get_peer_cert_chain(as_cryptography=True) or []),
@@ -179,8 +210,8 @@ def handshake(host: str, port: int, offer: Offer, timeout: float,
         return Attempt(False, failure, text)
     finally:
         try:
-            sock.setblocking(False)
             conn.shutdown()
+            _flush(conn, sock)
         except (SSL.Error, OSError):
             pass
         sock.close()

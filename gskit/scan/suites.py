@@ -69,7 +69,9 @@ def enumerate_protocol(target: Target, protocol: Protocol) -> ProtocolResult:
         if not result.ok:
             if result.failure is Failure.LOCAL and not picks:
                 return ProtocolResult(protocol, False, local_support=False, error=result.detail)
-            if result.failure not in (Failure.REJECTED, Failure.LOCAL):
+            # a server may close instead of sending an alert: after a pick that is a refusal
+            if result.failure not in (Failure.REJECTED, Failure.LOCAL) and not (
+                    picks and result.failure is Failure.CLOSED):
                 error = f"{result.failure.value}: {result.detail}"
             break
         suite = suite_by_name(result.cipher or "")

@@ -130,3 +130,15 @@ def test_usage_errors(tmp_path, args):
 
 def test_help(tmp_path):
     assert "dev-ca" in ok("--help", cwd=tmp_path)
+
+
+def test_system_store_import_and_create(tmp_path, home, dev):
+    fails(2, "list", "*SYSTEM", cwd=tmp_path, says="no *SYSTEM store")
+    ok("create", "*SYSTEM", cwd=tmp_path)
+    assert json.loads(ok("list", "*SYSTEM", "--json", cwd=tmp_path))["entries"] == []
+    fails(2, "create", "*SYSTEM", cwd=tmp_path, says="already exists")
+    save_keystore(tmp_path / "s.p12", [dev.entries[2]], PASSWORD)
+    ok("import", "*SYSTEM", "s.p12", "--in-password-env", "PW", "--label", "imported", cwd=tmp_path)
+    listing = json.loads(ok("list", "*SYSTEM", "--json", cwd=tmp_path))
+    assert [(e["label"], e["has_private_key"]) for e in listing["entries"]] == [("imported", True)]
+    assert b"imported" not in (home / "registry.toml").read_bytes()

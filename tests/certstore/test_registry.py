@@ -4,7 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import tomllib
+from certstore import _toml
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,13 @@ def test_round_trip_and_human_readable(home):
                sni_names=("www.example.test",), client_auth="optional", store="/x/y.kdb", stash_file="/x/y.sth")
     reg.register(app)
     assert reg.application("ACME_WEB_SERVER") == app
-    doc = tomllib.loads((home / "registry.toml").read_text())
+    doc = _toml.loads((home / "registry.toml").read_text())
     assert doc["applications"]["ACME_WEB_SERVER"]["certificate_labels"] == ["rsa", "ecdsa"]
-    assert "protocols" not in tomllib.loads((home / "registry.toml").read_text())["applications"].get("X", {})
+    reg.register(_app("PLAIN"))  # settings left to the system are not written at all
+    plain = _toml.loads((home / "registry.toml").read_text())["applications"]["PLAIN"]
+    assert "protocols" not in plain and "client_auth" not in plain
+    assert reg.application("PLAIN").protocols is None
+    assert (home / "registry.toml").read_text().startswith("# gskit certificate registry")
 
 
 def test_hand_edit_is_read(home):
@@ -139,7 +143,7 @@ def test_concurrent_writers_lose_nothing(home):
                 p.kill()
     apps = Registry(home).read().applications
     assert sorted(apps) == sorted(f"W{w}_APP{i}" for w in range(4) for i in range(15))
-    tomllib.loads((home / "registry.toml").read_text())
+    _toml.loads((home / "registry.toml").read_text())
     assert not [p for p in Path(home).iterdir() if p.name.endswith(".tmp")]
 
 
@@ -162,3 +166,11 @@ def test_lock_is_exclusive_between_threads(home):
     t.join(timeout=10)
     assert not t.is_alive()
     assert order == ["first", "second"]
+
+
+def test_awkward_text_round_trips(home):
+    reg = Registry()
+    app = ApplicationDefinition("ACME.WEB-1", 'Says "hi"\nand\\ ünïcode = [x]', "client")
+    reg.register(app)
+    assert reg.application("ACME.WEB-1") == app
+    assert '[applications."ACME.WEB-1"]' in (home / "registry.toml").read_text()

@@ -1,0 +1,107 @@
+"""``gskit ciphers`` in a subprocess: outputs, conversions, exit codes, clear errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gskit.attributes.ciphers import IBMI_DEFAULT_SPECS, IBMI_DEFAULTS
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gskit", "ciphers", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_release_73_json_per_protocol():
+    out = run("--release", "7.3", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    protocols = {p["protocol"]: p["suites"] for p in data["protocols"]}
+    assert list(protocols) == ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"]
+    assert [s["iana_code"] for s in protocols["TLSv1"]] == ["0x002F", "0x0035"]
+    assert protocols["TLSv1.2"][0] == {
+        "iana_name": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "iana_code": "0xC02B",
+        "openssl_name": "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "gsk_spec": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ibmi_name": "*ECDHE_ECDSA_AES_128_GCM_SHA256"}
+    assert data["openssl"]["min_version"] == "TLSv1" and data["openssl"]["max_version"] == "TLSv1.3"
+    assert data["openssl"]["cipher_list"].endswith(":AES256-SHA:@SECLEVEL=0")
+    assert [u["reason"] for u in data["unavailable"]] == ["OBSOLETE"] * 3
+
+
+def test_policy_exit_codes():
+    bad = run("--release", "7.3", "--policy", "mozilla-intermediate")
+    assert bad.returncode == 1
+    assert "Policy mozilla-intermediate: NOT compliant" in bad.stdout
+    assert "  TLSv1 is enabled but the policy allows only TLSv1.2, TLSv1.3" in bad.stdout.splitlines()
+    good = run("--release", "7.4", "--policy", "mozilla-intermediate", "--json")
+    assert good.returncode == 0
+    assert json.loads(good.stdout)["policy"] == {"policy": "mozilla-intermediate", "compliant": True,
+                                                 "violations": []}
+
+
+def test_attribute_options_and_switches():
+    out = run("--tlsv12-specs-ex", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_CBC_SHA",
+              "--tlsv10-specs", "2F", "--tlsv10", "--cert-key-types", "RSA", "--json")
+    data = json.loads(out.stdout)
+    assert [p["protocol"] for p in data["protocols"]] == ["TLSv1.2", "TLSv1"]
+    assert data["openssl"]["cipher_list"] == "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:@SECLEVEL=0"
+    assert data["openssl"]["lists_differ_by_protocol"] is True
+
+
+@pytest.mark.parametrize("release", ["V6R1", "7.2"])
+def test_legacy_release_lists_report_what_is_lost(release):
+    data = json.loads(run("--release", release, "--json").stdout)
+    lost = {u["suite"] for u in data["unavailable"] if u["suite"]}
+    assert "TLS_RSA_WITH_RC4_128_SHA" in lost and "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in lost
+
+
+def test_from_openssl_expands_with_openssl_and_round_trips():
+    out = run("--from-openssl", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:TLS_AES_256_GCM_SHA384", "--json")
+    data = json.loads(out.stdout)
+    assert data["gskit"] == {
+        "GSK_TLSV13_CIPHER_SPECS_EX": "TLS_AES_256_GCM_SHA384",
+        "GSK_TLSV12_CIPHER_SPECS_EX": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA",
+        "GSK_TLSV11_CIPHER_SPECS_EX": "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "GSK_TLSV10_CIPHER_SPECS_EX": "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "QSSLCSL": "*AES_256_GCM_SHA384 *ECDHE_RSA_AES_128_GCM_SHA256 *RSA_AES_128_CBC_SHA"}
+    back = json.loads(run("--tlsv12-specs-ex", data["gskit"]["GSK_TLSV12_CIPHER_SPECS_EX"],
+                          "--tlsv13-specs-ex", data["gskit"]["GSK_TLSV13_CIPHER_SPECS_EX"], "--json").stdout)
+    assert back["openssl"]["cipher_list"] == "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA"
+    assert back["openssl"]["ciphersuites"] == "TLS_AES_256_GCM_SHA384"
+
+
+def test_from_openssl_keyword_expansion_uses_openssl():
+    data = json.loads(run("--from-openssl", "kRSA+AESGCM", "--json").stdout)
+    assert {s["openssl_name"] for s in data["suites"]} == {"AES128-GCM-SHA256", "AES256-GCM-SHA384"}
+    assert data["gskit"]["GSK_V3_CIPHER_SPECS"] in ("9C9D", "9D9C")
+
+
+@pytest.mark.parametrize("release", sorted(IBMI_DEFAULTS))
+def test_every_default_list_through_the_cli(release):
+    fmt, text = IBMI_DEFAULT_SPECS[release]
+    option = "--v3-specs" if release == "V6R1" else "--system-value"
+    data = json.loads(run(option, text, "--protocols", "TLSv1,TLSv1.1,TLSv1.2,TLSv1.3", "--json").stdout)
+    listed = {u["suite"] for u in data["unavailable"] if u["suite"]} | {
+        s["iana_name"] for p in data["protocols"] for s in p["suites"]}
+    assert listed == {s.iana_name for s in IBMI_DEFAULTS[release]}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--v3-specs", "2F3"], "gskit ciphers: GSK_V3_CIPHER_SPECS '2F3': a list of 2-char hex codes must"),
+    (["--tlsv12-specs-ex", "AES128-SHA"], "'AES128-SHA' is not an IANA cipher suite name."),
+    (["--tlsv13-specs-ex", ""], "GSK_TLSV13_CIPHER_SPECS_EX '': the cipher spec list"),
+    (["--v3-specs", "2F", "--system-value", "*RSA_AES_128_CBC_SHA"], "give only one of"),
+    ([], "give GSKit settings"),
+    (["--release", "7.3", "--policy", "nope"], "no policy named 'nope'"),
+    (["--release", "7.3", "--protocols", "TLSv9"], "unknown protocol version 'TLSv9'"),
+    (["--from-openssl", "NOSUCHCIPHER"], "OpenSSL matches no cipher with 'NOSUCHCIPHER'"),
+])
+def test_bad_input_one_clear_sentence(args, message):
+    out = run(*args)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
+    assert "Traceback" not in out.stderr
