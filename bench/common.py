@@ -169,7 +169,6 @@ class Gskit:
         code = gsk.gsk_secure_soc_init(handle)
         if code != 0:
             gsk.gsk_secure_soc_close(handle)
-            sock.close()
             _ok(code, "gsk_secure_soc_init")
         return GskChannel(handle, sock)
 

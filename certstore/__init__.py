@@ -4,9 +4,16 @@ The stand-in for IBM i's Digital Certificate Manager: PKCS#12, PEM and CMS ``.kd
 keystores behind one interface, a TOML registry of application definitions with a
 ``*SYSTEM`` store, and :func:`resolve`, which ``gsk_environment_init`` calls.
 """
+
 from __future__ import annotations
 
-from .devstore import DEMO_CLIENT, DEMO_SERVER, ensure_dev_store, make_dev_certificates, write_dev_files
+from .devstore import (
+    DEMO_CLIENT,
+    DEMO_SERVER,
+    ensure_dev_store,
+    make_dev_certificates,
+    write_dev_files,
+)
 from .errors import KeystoreError
 from .keystore import FORMATS, encode_keystore, format_for_path, open_keystore, save_keystore
 from .model import Entry, Identity, Keystore, check_label

@@ -1,4 +1,5 @@
 """Just enough DER to read and write the CMS key-database record wrapper."""
+
 from __future__ import annotations
 
 INTEGER = 0x02

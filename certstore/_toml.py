@@ -1,4 +1,5 @@
 """TOML in and out for the registry: tomllib (or tomli on 3.10) to read, a small writer."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Development certificates and the demo's embedded default *SYSTEM store."""
+
 from __future__ import annotations
 
 import os
@@ -34,12 +35,18 @@ DEV_FILES = {
 }
 DEMO_APPLICATIONS = (
     ApplicationDefinition(
-        DEMO_SERVER, "gskit demo TLS echo server", "server",
-        certificate_labels=(SERVER_RSA_LABEL, SERVER_ECDSA_LABEL), ca_trust_list=(CA_LABEL,),
+        DEMO_SERVER,
+        "gskit demo TLS echo server",
+        "server",
+        certificate_labels=(SERVER_RSA_LABEL, SERVER_ECDSA_LABEL),
+        ca_trust_list=(CA_LABEL,),
     ),
     ApplicationDefinition(
-        DEMO_CLIENT, "gskit demo TLS client", "client",
-        certificate_labels=(CLIENT_LABEL,), ca_trust_list=(CA_LABEL,),
+        DEMO_CLIENT,
+        "gskit demo TLS client",
+        "client",
+        certificate_labels=(CLIENT_LABEL,),
+        ca_trust_list=(CA_LABEL,),
     ),
 )
 
@@ -55,7 +62,9 @@ class DevCertificates:
         return self.entries[0].certificate
 
 
-def _leaf(ca: trustme.CA, label: str, names: tuple[str, ...], key_type: trustme.KeyType, cn: str) -> Entry:
+def _leaf(
+    ca: trustme.CA, label: str, names: tuple[str, ...], key_type: trustme.KeyType, cn: str
+) -> Entry:
     issued = ca.issue_cert(*names, common_name=cn, key_type=key_type)
     cert = x509.load_pem_x509_certificate(issued.cert_chain_pems[0].bytes())
     key = serialization.load_pem_private_key(issued.private_key_pem.bytes(), None)
@@ -67,12 +76,20 @@ def make_dev_certificates() -> DevCertificates:
     127.0.0.1 and ::1, and a client certificate."""
     ca = trustme.CA(organization_name="gskit development CA", key_type=trustme.KeyType.RSA)
     ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
-    return DevCertificates((
-        Entry(CA_LABEL, ca_cert, None, trusted=True),
-        _leaf(ca, SERVER_RSA_LABEL, SERVER_NAMES, trustme.KeyType.RSA, "localhost"),
-        _leaf(ca, SERVER_ECDSA_LABEL, SERVER_NAMES, trustme.KeyType.ECDSA, "localhost"),
-        _leaf(ca, CLIENT_LABEL, ("client.gskit.test",), trustme.KeyType.ECDSA, "gskit development client"),
-    ))
+    return DevCertificates(
+        (
+            Entry(CA_LABEL, ca_cert, None, trusted=True),
+            _leaf(ca, SERVER_RSA_LABEL, SERVER_NAMES, trustme.KeyType.RSA, "localhost"),
+            _leaf(ca, SERVER_ECDSA_LABEL, SERVER_NAMES, trustme.KeyType.ECDSA, "localhost"),
+            _leaf(
+                ca,
+                CLIENT_LABEL,
+                ("client.gskit.test",),
+                trustme.KeyType.ECDSA,
+                "gskit development client",
+            ),
+        )
+    )
 
 
 def write_dev_files(dev: DevCertificates, folder: str | os.PathLike) -> list[Path]:
@@ -81,7 +98,11 @@ def write_dev_files(dev: DevCertificates, folder: str | os.PathLike) -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     by_label = {e.label: e for e in dev.entries}
     return [
-        atomic_write(out / name, pem.build([by_label[label]], None), mode=0o600 if by_label[label].private_key else 0o644)
+        atomic_write(
+            out / name,
+            pem.build([by_label[label]], None),
+            mode=0o600 if by_label[label].private_key else 0o644,
+        )
         for name, label in DEV_FILES.items()
     ]
 
@@ -121,9 +142,10 @@ def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
             _add_missing(registry, data, dev)
         else:
             _create_system_store(registry, data, dev)
-            atomic_write(registry.home / "dev-ca.pem", pem.build([dev.entries[0]], None), mode=0o644)
+            atomic_write(
+                registry.home / "dev-ca.pem", pem.build([dev.entries[0]], None), mode=0o644
+            )
         for app in DEMO_APPLICATIONS:
             data.applications.setdefault(app.application_id, app)
         registry.write(data)
     return registry.home
-

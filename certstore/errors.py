@@ -1,4 +1,5 @@
 """The one exception of the certificate-store layer: a GSKit return code and a sentence."""
+
 from __future__ import annotations
 
 from gskit import errors as rc

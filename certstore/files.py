@@ -1,6 +1,8 @@
 """File reading and atomic writing with GSKit return codes for the failures."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -18,15 +20,25 @@ def read_bytes(path: str | os.PathLike, what: str = "keystore") -> bytes:
         with open(path, "rb") as f:
             data = f.read(MAX_FILE + 1)
     except PermissionError:
-        raise KeystoreError(rc.GSK_IBMI_ERROR_NO_ACCESS, f"permission to read the {what} {path} is denied.") from None
+        raise KeystoreError(
+            rc.GSK_IBMI_ERROR_NO_ACCESS, f"permission to read the {what} {path} is denied."
+        ) from None
     except FileNotFoundError:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} does not exist.") from None
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} does not exist."
+        ) from None
     except IsADirectoryError:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is a directory, not a file.") from None
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is a directory, not a file."
+        ) from None
     except OSError as exc:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} cannot be read ({exc.strerror}).") from None
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} cannot be read ({exc.strerror})."
+        ) from None
     if len(data) > MAX_FILE:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is too large to be a keystore.")
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is too large to be a keystore."
+        )
     return data
 
 
@@ -44,10 +56,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> Path:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     _fsync_dir(directory)
     return path
@@ -60,8 +70,7 @@ def _fsync_dir(directory: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)

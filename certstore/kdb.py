@@ -16,6 +16,7 @@ EncryptedPrivateKeyInfo }, VisibleString label, BIT STRING flags }, u32 label le
 u32 0, then five (u32 20, SHA-1) values.  See docs/certstore.md for what is proven against
 IBM files and what is decided.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ import hmac
 import os
 import struct
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -108,12 +109,18 @@ def parse(data: bytes, password: str | None, path: object = "the key database") 
     if layout is None:
         raise open_error(path, f"key database version {data[2]} is not supported")
     slot, count = _u32(data, 0x10), _u32(data, 0x14)
-    if len(data) < layout.header_size or slot == 0 or len(data) != layout.header_size + slot * count:
+    if (
+        len(data) < layout.header_size
+        or slot == 0
+        or len(data) != layout.header_size + slot * count
+    ):
         raise open_error(path, "the file is truncated or has trailing bytes")
     header = data[: layout.header_size]
     secret = None if password is None else password.encode("utf-8")
     if secret is not None:
-        if not hmac.compare_digest(layout.verifier(secret, header[:0x30]), header[0x30 : layout.mac_offset]):
+        if not hmac.compare_digest(
+            layout.verifier(secret, header[:0x30]), header[0x30 : layout.mac_offset]
+        ):
             raise bad_password(path)
         body = header[: layout.mac_offset] + data[layout.header_size :]
         if not hmac.compare_digest(layout.mac(secret, body), header[layout.mac_offset :]):
@@ -133,33 +140,26 @@ def parse(data: bytes, password: str | None, path: object = "the key database") 
 def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
     if not any(record[:12]):
         return None  # an empty (deleted) slot
-    length = _u32(record, 8)
-    tag, content, _ = _der.decode(record[: 12 + length], 12)
+    tag, content, _ = _der.decode(record[: 12 + _u32(record, 8)], 12)
     parts = _der.children(content)
-    if tag != _der.SEQUENCE or len(parts) < 3:
+    if tag != _der.SEQUENCE or len(parts) < 3 or parts[2][0] != _der.VISIBLE_STRING:
         raise ValueError("unexpected record structure")
-    (_, version, _), (body_tag, body, _), (label_tag, label, _) = parts[:3]
+    (body_tag, body, _), label = parts[1], parts[2][1].decode("ascii")
     flags = parts[3][1] if len(parts) > 3 else b""
-    if label_tag != _der.VISIBLE_STRING:
-        raise ValueError("the label is not a VisibleString")
-    trusted = flags[1:2] == b"\x80" if len(flags) >= 2 else False
-    inner = _der.children(body)
-    cert = x509.load_der_x509_certificate(inner[0][2]) if body_tag == TAG_CERT else None
-    key = None
-    if body_tag == TAG_KEYPAIR:
-        (pair,) = inner
-        items = _der.children(pair[1])
-        cert = x509.load_der_x509_certificate(items[0][2])
-        if secret is not None:
-            try:
-                key = serialization.load_der_private_key(items[1][2], secret)
-            except (ValueError, TypeError, UnsupportedAlgorithm):
-                raise ValueError("the private key does not decrypt with the database password") from None
-        trusted = False
-    if cert is None:
+    if body_tag == TAG_CERT:
+        cert = x509.load_der_x509_certificate(_der.children(body)[0][2])
+        return Entry(label, cert, None, trusted=flags[1:2] == b"\x80")
+    if body_tag != TAG_KEYPAIR:
         raise ValueError(f"unknown record type 0x{body_tag:02x}")
-    entry_label = label.decode("ascii")
-    return Entry(entry_label, cert, key, trusted and key is None)
+    items = _der.children(_der.decode(body)[1])  # SEQUENCE { Certificate, EncryptedPrivateKeyInfo }
+    cert = x509.load_der_x509_certificate(items[0][2])
+    if secret is None:
+        return Entry(label, cert, None, key_locked=True)
+    try:
+        key = serialization.load_der_private_key(items[1][2], secret)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ValueError("the private key does not decrypt with the database password") from None
+    return Entry(label, cert, key)  # type: ignore[arg-type]
 
 
 def _hashes(cert: x509.Certificate) -> list[bytes]:
@@ -213,7 +213,9 @@ def build(
 ) -> bytes:
     """A complete version-04 .kdb holding ``entries``, protected by ``password``."""
     if not password:
-        raise KeystoreError(rc.GSK_NO_KEYFILE_PASSWORD, "a key database needs a non-empty password.")
+        raise KeystoreError(
+            rc.GSK_NO_KEYFILE_PASSWORD, "a key database needs a non-empty password."
+        )
     labels = [e.label for e in entries]
     if len(set(labels)) != len(labels):
         raise KeystoreError(rc.GSK_ERROR_BAD_KEYFILE_LABEL, "two entries would share one label.")
@@ -227,8 +229,12 @@ def build(
         raise ValueError("the salt must be 24 bytes")
     layout = LAYOUTS[WRITE_VERSION]
     head = (
-        MAGIC + bytes([WRITE_VERSION, 2]) + b"\0" * 4 + TYPE_STRINGS[2]
-        + struct.pack(">II", slot_size, len(records)) + salt
+        MAGIC
+        + bytes([WRITE_VERSION, 2])
+        + b"\0" * 4
+        + TYPE_STRINGS[2]
+        + struct.pack(">II", slot_size, len(records))
+        + salt
     )
     verifier = layout.verifier(secret, head)
     slots = b"".join(r.ljust(slot_size, b"\0") for r in records)

@@ -1,9 +1,10 @@
 """One reading and writing interface over the three keystore formats."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from gskit import errors as rc
 
@@ -13,7 +14,14 @@ from .files import atomic_write, read_bytes
 from .model import Entry, Keystore
 
 FORMATS = ("kdb", "pkcs12", "pem")
-EXTENSIONS = {".kdb": "kdb", ".p12": "pkcs12", ".pfx": "pkcs12", ".pem": "pem", ".crt": "pem", ".cer": "pem"}
+EXTENSIONS = {
+    ".kdb": "kdb",
+    ".p12": "pkcs12",
+    ".pfx": "pkcs12",
+    ".pem": "pem",
+    ".crt": "pem",
+    ".cer": "pem",
+}
 _SNIFFERS: tuple[tuple[str, Callable[[bytes], bool]], ...] = (
     ("kdb", kdb.looks_like_kdb),
     ("pkcs12", pkcs12.looks_like_pkcs12),
@@ -71,9 +79,18 @@ def open_keystore(
 
 def encode_keystore(entries: list[Entry], password: str | None, fmt: str) -> bytes:
     """The bytes of a keystore of format ``fmt`` holding ``entries``."""
+    locked = next((e.label for e in entries if e.key_locked), None)
+    if locked is not None:
+        raise KeystoreError(
+            rc.GSK_NO_KEYFILE_PASSWORD,
+            f"the private key of {locked!r} was not decrypted; open the store with its password.",
+        )
     builder = _BUILDERS.get(fmt)
     if builder is None:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"{fmt!r} is not a keystore format; use one of {', '.join(FORMATS)}.")
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR,
+            f"{fmt!r} is not a keystore format; use one of {', '.join(FORMATS)}.",
+        )
     return builder(list(entries), password)
 
 

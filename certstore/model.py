@@ -1,4 +1,5 @@
 """What every keystore format reads into: entries, identities, and label rules."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -71,10 +72,15 @@ class Entry:
     certificate: x509.Certificate
     private_key: PrivateKeyTypes | None = None
     trusted: bool = False
+    key_locked: bool = False  # a private key is stored but was not decrypted (no password)
 
     @property
     def is_ca(self) -> bool:
         return is_ca(self.certificate)
+
+    @property
+    def has_key(self) -> bool:
+        return self.private_key is not None or self.key_locked
 
 
 def _expired(cert: x509.Certificate, now: _dt.datetime) -> bool:
@@ -113,7 +119,8 @@ class Keystore:
         if entry.private_key is None:
             raise KeystoreError(
                 rc.GSK_ERROR_NO_PRIVATE_KEY,
-                f"the certificate labelled {label!r} has no private key in {self.path or 'the keystore'}.",
+                f"the certificate labelled {label!r} has no private key in "
+                f"{self.path or 'the keystore'}.",
             )
         if _expired(entry.certificate, now):
             raise KeystoreError(
@@ -121,7 +128,9 @@ class Keystore:
                 f"the certificate labelled {label!r} is outside its validity period "
                 f"(valid until {entry.certificate.not_valid_after_utc:%Y-%m-%d}).",
             )
-        return Identity(label, entry.certificate, self.chain_for(entry.certificate), entry.private_key)
+        return Identity(
+            label, entry.certificate, self.chain_for(entry.certificate), entry.private_key
+        )
 
     def default_label(self) -> str | None:
         """The store's default certificate: the first entry that has a private key."""
@@ -133,10 +142,12 @@ class Keystore:
 
     def trusted_certificates(self) -> tuple[x509.Certificate, ...]:
         """CA certificates to trust: entries without a key that are marked trusted or are CAs."""
-        return tuple(e.certificate for e in self.entries if e.private_key is None and (e.trusted or e.is_ca))
+        return tuple(
+            e.certificate for e in self.entries if not e.has_key and (e.trusted or e.is_ca)
+        )
 
     def chain_for(self, cert: x509.Certificate) -> tuple[x509.Certificate, ...]:
-        """Intermediates from this store that lead from ``cert`` towards its root (root excluded)."""
+        """Intermediates from this store leading from ``cert`` towards its root (root excluded)."""
         by_subject = {e.certificate.subject: e.certificate for e in self.entries}
         chain: list[x509.Certificate] = []
         current = cert

@@ -3,6 +3,7 @@
 A label comes from a ``friendlyName:`` line (what ``openssl pkcs12`` writes) or a
 ``label:`` line just above a block; otherwise the certificate's subject CN is used.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,9 @@ def _load_key(block: bytes, kind: bytes, password: str | None, path: object) -> 
     if encrypted and not password:
         raise no_password(path)
     try:
-        return serialization.load_pem_private_key(block, password.encode() if encrypted and password else None)
+        return serialization.load_pem_private_key(
+            block, password.encode() if encrypted and password else None
+        )
     except ValueError as exc:
         if encrypted:
             raise bad_password(path) from None
@@ -47,7 +50,7 @@ def _load_key(block: bytes, kind: bytes, password: str | None, path: object) -> 
 
 
 def parse(data: bytes, password: str | None, path: object = "the PEM file") -> list[Entry]:
-    """Entries of a PEM file: each certificate, with its key when the file holds the matching one."""
+    """Entries of a PEM file: each certificate, with its key if the file holds the matching one."""
     certs: list[tuple[str | None, x509.Certificate]] = []
     keys: list[PrivateKeyTypes] = []
     pos = 0
@@ -68,8 +71,11 @@ def parse(data: bytes, password: str | None, path: object = "the PEM file") -> l
     by_public = {_public_der(k): k for k in keys}
     entries: list[Entry] = []
     for label, cert in certs:
-        key = by_public.get(cert.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+        key = by_public.get(
+            cert.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
         name = label or common_name(cert) or f"certificate {len(entries) + 1}"
         entries.append(Entry(_unique(name, entries), cert, key, trusted=key is None))
     return entries
@@ -92,9 +98,18 @@ def build(entries: list[Entry], password: str | None) -> bytes:
         out.append(f"Bag Attributes\n    friendlyName: {e.label}\n".encode())
         out.append(e.certificate.public_bytes(serialization.Encoding.PEM))
         if e.private_key is not None:
-            enc = (serialization.BestAvailableEncryption(password.encode()) if password
-                   else serialization.NoEncryption())
-            out.append(e.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc))
+            enc = (
+                serialization.BestAvailableEncryption(password.encode())
+                if password
+                else serialization.NoEncryption()
+            )
+            out.append(
+                e.private_key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc
+                )
+            )
     if not out:
-        raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, "a PEM keystore must hold at least one certificate.")
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, "a PEM keystore must hold at least one certificate."
+        )
     return b"".join(out)

@@ -1,4 +1,5 @@
 """PKCS#12 keystores (.p12/.pfx): the label of an entry is its friendly name."""
+
 from __future__ import annotations
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -38,7 +39,9 @@ def parse(data: bytes, password: str | None, path: object = "the PKCS#12 file") 
         raise open_error(path, "it is not a PKCS#12 file")
     bundle = _load(data, password, path)
     entries: list[Entry] = []
-    items = ([(bundle.cert, bundle.key)] if bundle.cert else []) + [(c, None) for c in bundle.additional_certs]
+    items = ([(bundle.cert, bundle.key)] if bundle.cert else []) + [
+        (c, None) for c in bundle.additional_certs
+    ]
     for item, key in items:
         cert = item.certificate
         name = item.friendly_name.decode("utf-8", "replace") if item.friendly_name else None
@@ -67,8 +70,11 @@ def build(entries: list[Entry], password: str | None) -> bytes:
     others = [
         pkcs12.PKCS12Certificate(e.certificate, e.label.encode()) for e in entries if e is not main
     ]
-    enc = (serialization.BestAvailableEncryption(password.encode()) if password
-           else serialization.NoEncryption())
+    enc = (
+        serialization.BestAvailableEncryption(password.encode())
+        if password
+        else serialization.NoEncryption()
+    )
     return pkcs12.serialize_key_and_certificates(
         main.label.encode() if main else None,
         main.private_key if main else None,  # type: ignore[arg-type]

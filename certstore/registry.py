@@ -5,6 +5,7 @@ store is and every application definition.  Writers take an exclusive lock on
 ``registry.lock`` and replace the file atomically, so concurrent writers serialise and a
 crash leaves either the old or the new registry.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +14,8 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
@@ -87,7 +89,7 @@ class ApplicationDefinition:
         }
 
     @classmethod
-    def from_toml(cls, app_id: str, table: dict[str, Any]) -> "ApplicationDefinition":
+    def from_toml(cls, app_id: str, table: dict[str, Any]) -> ApplicationDefinition:
         def opt(name: str) -> tuple[str, ...] | None:
             value = table.get(name)
             return None if value is None else tuple(value)
@@ -108,7 +110,9 @@ class ApplicationDefinition:
 
 
 def _invalid(app_id: object, why: str) -> KeystoreError:
-    return KeystoreError(rc.GSK_IBMI_ERROR_NOT_REGISTERED, f"application definition {app_id!r} is not valid: {why}.")
+    return KeystoreError(
+        rc.GSK_IBMI_ERROR_NOT_REGISTERED, f"application definition {app_id!r} is not valid: {why}."
+    )
 
 
 def check_application_id(app_id: str) -> str:
@@ -122,7 +126,9 @@ def _validate(app: ApplicationDefinition) -> None:
     if app.type not in TYPES:
         raise _invalid(app.application_id, f"type must be one of {', '.join(TYPES)}")
     if len(app.certificate_labels) > MAX_CERTIFICATES:
-        raise _invalid(app.application_id, f"at most {MAX_CERTIFICATES} certificates can be assigned")
+        raise _invalid(
+            app.application_id, f"at most {MAX_CERTIFICATES} certificates can be assigned"
+        )
     for label in (*app.certificate_labels, *app.ca_trust_list):
         check_label(label)
     if app.client_auth is not None and app.client_auth not in CLIENT_AUTH:
@@ -185,14 +191,19 @@ class Registry:
         try:
             doc = _toml.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, _toml.TOMLDecodeError) as exc:
-            raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the registry {self.path} is not valid TOML ({exc}).") from None
+            raise KeystoreError(
+                rc.GSK_KEYRING_OPEN_ERROR, f"the registry {self.path} is not valid TOML ({exc})."
+            ) from None
         system = doc.get("system_store", {}) or {}
         apps = {}
         for app_id, table in (doc.get("applications", {}) or {}).items():
             try:
                 apps[app_id] = ApplicationDefinition.from_toml(app_id, table)
             except (TypeError, ValueError, AttributeError) as exc:
-                raise KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"the registry entry {app_id!r} is not valid ({exc}).") from None
+                raise KeystoreError(
+                    rc.GSK_KEYRING_OPEN_ERROR,
+                    f"the registry entry {app_id!r} is not valid ({exc}).",
+                ) from None
         return RegistryData(system.get("path"), system.get("stash"), apps)
 
     def write(self, data: RegistryData) -> None:
@@ -240,7 +251,10 @@ class Registry:
         def change(data: RegistryData) -> None:
             old = data.applications.get(app_id)
             if old is None:
-                raise KeystoreError(rc.GSK_IBMI_ERROR_NOT_REGISTERED, f"application ID {app_id!r} is not registered.")
+                raise KeystoreError(
+                    rc.GSK_IBMI_ERROR_NOT_REGISTERED,
+                    f"application ID {app_id!r} is not registered.",
+                )
             result.append(replace(old, **changes))
             data.applications[app_id] = result[0]
 
@@ -250,7 +264,10 @@ class Registry:
     def remove(self, app_id: str) -> None:
         def change(data: RegistryData) -> None:
             if data.applications.pop(app_id, None) is None:
-                raise KeystoreError(rc.GSK_IBMI_ERROR_NOT_REGISTERED, f"application ID {app_id!r} is not registered.")
+                raise KeystoreError(
+                    rc.GSK_IBMI_ERROR_NOT_REGISTERED,
+                    f"application ID {app_id!r} is not registered.",
+                )
 
         self.update(change)
 

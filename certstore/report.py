@@ -1,4 +1,5 @@
 """Plain data views of entries and application definitions, for listings and JSON."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,7 +20,7 @@ def entry_info(entry: Entry) -> dict[str, Any]:
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
         "key_type": key_type(cert),
-        "has_private_key": entry.private_key is not None,
+        "has_private_key": entry.has_key,
         "is_ca": entry.is_ca,
         "trusted": entry.trusted,
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
@@ -27,7 +28,7 @@ def entry_info(entry: Entry) -> dict[str, Any]:
 
 
 def entry_kind(entry: Entry) -> str:
-    if entry.private_key is not None:
+    if entry.has_key:
         return "key"
     return "ca" if entry.is_ca else "cert"
 

@@ -3,11 +3,12 @@
 Called by ``gsk_environment_init``: every failure is a :class:`KeystoreError` carrying the
 return code IBM i gives, so a server with no usable certificate fails at init time.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from cryptography import x509
 
@@ -42,7 +43,9 @@ def open_system_store(registry: Registry) -> Keystore:
     return open_keystore(path, stash_file=stash_path)
 
 
-def _open_named(registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None) -> Keystore:
+def _open_named(
+    registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None
+) -> Keystore:
     if is_system(store):
         return open_system_store(registry)
     return open_keystore(store, password=password or None, stash_file=stash_file or None)
@@ -50,7 +53,10 @@ def _open_named(registry: Registry, store: str, password: str | None, stash_file
 
 def _identities(store: Keystore, labels: Sequence[str], role: str) -> tuple[Identity, ...]:
     if len(labels) > MAX_LABELS:
-        raise KeystoreError(rc.GSK_ERROR_BAD_KEYFILE_LABEL, f"at most {MAX_LABELS} certificate labels can be given, not {len(labels)}.")
+        raise KeystoreError(
+            rc.GSK_ERROR_BAD_KEYFILE_LABEL,
+            f"at most {MAX_LABELS} certificate labels can be given, not {len(labels)}.",
+        )
     if labels:
         return tuple(store.identity(label) for label in labels)
     default = store.default_identity()
@@ -59,7 +65,9 @@ def _identities(store: Keystore, labels: Sequence[str], role: str) -> tuple[Iden
 
 def _require_certificate(identities: tuple[Identity, ...], role: str, where: str) -> None:
     if role == "server" and not identities:
-        raise KeystoreError(rc.GSK_ERROR_NO_CERTIFICATE, f"a server needs a certificate and {where} has none.")
+        raise KeystoreError(
+            rc.GSK_ERROR_NO_CERTIFICATE, f"a server needs a certificate and {where} has none."
+        )
 
 
 def _credentials(
@@ -91,15 +99,23 @@ def resolve(
     registry = Registry(home)
     if application_id:
         app = registry.application(application_id)
-        store = _open_named(registry, app.store, None, registry.resolve_path(app.stash_file) if app.stash_file else None)
+        store = _open_named(
+            registry,
+            app.store,
+            None,
+            registry.resolve_path(app.stash_file) if app.stash_file else None,
+        )
         if role == "server" and not app.certificate_labels:
             raise KeystoreError(
                 rc.GSK_ERROR_NO_CERTIFICATE,
                 f"application ID {application_id!r} has no certificate assigned.",
             )
         identities = tuple(store.identity(label) for label in app.certificate_labels)
-        trust = (tuple(store.get(label).certificate for label in app.ca_trust_list)
-                 if app.ca_trust_list else store.trusted_certificates())
+        trust = (
+            tuple(store.get(label).certificate for label in app.ca_trust_list)
+            if app.ca_trust_list
+            else store.trusted_certificates()
+        )
         return _credentials(identities, trust, role, app)
     if keyring_file:
         store = _open_named(registry, keyring_file, password, stash_file)

@@ -5,6 +5,7 @@ Version 8 (193 bytes): a 32-byte random value A, SHA-256(0x01 || A), and the ver
 under a keystream whose generator is not published completely; it is recognised and
 reported, not decoded (see docs/certstore.md, "Decisions").
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -988,15 +988,12 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# What ``gskit`` re-exports; the table itself (ENTRIES, Entry, entry_for, FAMILIES, hex32)
+# stays in this module.
 __all__ = [
     *RETURN_CODE_NAMES,
     "ReturnCode",
     "RETURN_CODE_NAMES",
-    "FAMILIES",
-    "ENTRIES",
-    "Entry",
-    "entry_for",
-    "hex32",
     "gsk_strerror",
     "GSKError",
     "GSKCertificateError",

@@ -21,8 +21,6 @@ _STOP_WORDS = frozenset(
     "gskit gsk error errors err code codes rc ret return returned returns the a an is was "
     "what does mean means meaning of in on for with and or to my i get got".split()
 )
-
-
 # Abbreviations in names, spelled out so that words find them.
 _NAME_WORDS = {
     "cert": "certificate", "certs": "certificates", "crl": "revocation", "crls": "revocation",
@@ -55,13 +53,15 @@ class _Index:
 
     def words(self) -> list[tuple[Entry, frozenset[str], str, frozenset[str], str]]:
         """Per entry: its name words, names as text, text words and text (lower case)."""
-        if not self._words:
+        if not self._words:  # built whole, then published: safe if two threads race
+            words = []
             for entry in ENTRIES:
                 names = " ".join(entry.names).lower().replace("_", " ")
                 name_words = {_NAME_WORDS.get(w, w) for w in names.split()} | set(names.split())
                 text = entry.text.lower()
-                self._words.append((entry, frozenset(name_words), names,
-                                    frozenset(_split_words(text)), text))
+                words.append((entry, frozenset(name_words), names,
+                              frozenset(_split_words(text)), text))
+            self._words = words
         return self._words
 
     def vocabulary(self) -> list[str]:
@@ -88,9 +88,9 @@ def _split_words(text: str) -> list[str]:
 def parse_number(token: str) -> list[int]:
     """The codes a token can mean: decimal, ``0x`` hex, ``NNNh`` hex, bare hex with a letter.
 
-    Hex from 0x80000000 to 0xFFFFFFFF also reads as the negative 32-bit int a C program
-    would print that way.  Returns [] when the token is not a number; raises QueryError
-    when it is one that no family can hold.
+    A value from 2**31 to 2**32-1 (0x80000000-0xFFFFFFFF) also reads as the negative
+    32-bit int that an unsigned print shows that way.  Returns [] when the token is not a
+    number; raises QueryError when it is one that no family can hold.
     """
     text = token.strip().lower()
     sign = -1 if text[:1] == "-" else 1
@@ -140,11 +140,6 @@ def _tokens(query: str) -> list[str]:
         else:
             tokens.append(tok)
     return tokens
-
-
-def _dedupe(entries: list[Entry]) -> list[Entry]:
-    seen: set[int] = set()
-    return [e for e in entries if not (id(e) in seen or seen.add(id(e)))]
 
 
 def _names_like(name: str, index: _Index) -> list[Entry]:
@@ -244,9 +239,9 @@ def lookup_detailed(query: str) -> tuple[list[Entry], str]:
         else:
             words.append(token.lower())
     if exact:
-        return _dedupe(exact), ""
+        return list(dict.fromkeys(exact)), ""
     if approximate:
-        return _dedupe(approximate), "No exact name matches; these names are close."
+        return list(dict.fromkeys(approximate)), "No exact name matches; these names are close."
     if structured or not words:
         return [], ""
     meaningful = [w for w in words if w not in _STOP_WORDS] or words

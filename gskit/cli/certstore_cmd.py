@@ -1,4 +1,5 @@
 """``gskit certstore``: keystores and the application-ID registry (the DCM stand-in)."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,8 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from certstore import devstore, kdb, stash
 from certstore.errors import KeystoreError
@@ -34,7 +36,9 @@ class NotFound(Exception):
 # ---------------------------------------------------------------- passwords
 
 
-def _password_from(args: argparse.Namespace, prefix: str, prompt: str | None, confirm: bool = False) -> str | None:
+def _password_from(
+    args: argparse.Namespace, prefix: str, prompt: str | None, confirm: bool = False
+) -> str | None:
     """A password from --PREFIXpassword-file, --PREFIXpassword-env, or a prompt on a terminal."""
     path = getattr(args, f"{prefix}password_file", None)
     env = getattr(args, f"{prefix}password_env", None)
@@ -56,7 +60,9 @@ def _password_from(args: argparse.Namespace, prefix: str, prompt: str | None, co
     return None
 
 
-def _store_secret(args: argparse.Namespace, path: str, prefix: str = "") -> tuple[str | None, str | None]:
+def _store_secret(
+    args: argparse.Namespace, path: str, prefix: str = ""
+) -> tuple[str | None, str | None]:
     """(password, stash file) for an existing store: given, else its sibling .sth, else a prompt.
 
     Asked once per command: the answer is kept on ``args``."""
@@ -68,7 +74,9 @@ def _store_secret(args: argparse.Namespace, path: str, prefix: str = "") -> tupl
 
 def _find_secret(args: argparse.Namespace, path: str, prefix: str) -> tuple[str | None, str | None]:
     stash_file = getattr(args, f"{prefix}stash_file", None)
-    if getattr(args, f"{prefix}password_file", None) or getattr(args, f"{prefix}password_env", None):
+    if getattr(args, f"{prefix}password_file", None) or getattr(
+        args, f"{prefix}password_env", None
+    ):
         return _password_from(args, prefix, None), None
     if stash_file:
         return None, stash_file
@@ -90,7 +98,9 @@ def _require_file(path: str) -> None:
         raise NotFound(f"{path} does not exist.")
 
 
-def _open(args: argparse.Namespace, path: str, prefix: str = "", *, require_password: bool = True) -> Keystore:
+def _open(
+    args: argparse.Namespace, path: str, prefix: str = "", *, require_password: bool = True
+) -> Keystore:
     if is_system(path):
         store_path, stash_path = _registry(args).system_store()
         return open_keystore(store_path, stash_file=stash_path)
@@ -106,7 +116,13 @@ def _open(args: argparse.Namespace, path: str, prefix: str = "", *, require_pass
         return open_keystore(path, require_password=False)
 
 
-def _save(args: argparse.Namespace, path: str, entries: list[Entry], password: str | None, fmt: str | None = None) -> None:
+def _save(
+    args: argparse.Namespace,
+    path: str,
+    entries: list[Entry],
+    password: str | None,
+    fmt: str | None = None,
+) -> None:
     """Encode everything first, then replace the file in one step (bad input never changes it)."""
     target = Path(path)
     if is_system(path):
@@ -134,10 +150,15 @@ def cmd_create(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.store} already exists; it was left unchanged.")
     fmt = args.format or format_for_path(args.store)
     if fmt == "pem":
-        raise UsageError("a PEM keystore cannot be empty; use 'import' to write one, or a .kdb or .p12 store.")
+        raise UsageError(
+            "a PEM keystore cannot be empty; use 'import' to write one, or a .kdb or .p12 store."
+        )
     password = _password_from(args, "", f"New password for {args.store}", confirm=True)
     if fmt == "kdb" and not password:
-        raise UsageError("a .kdb store needs a password: use --password-file, --password-env or a terminal prompt.")
+        raise UsageError(
+            "a .kdb store needs a password: use --password-file, --password-env "
+            "or a terminal prompt."
+        )
     atomic_write(Path(args.store), encode_keystore([], password, fmt), mode=0o600)
     if args.stash:
         stash.write(Path(args.store).with_suffix(".sth"), password or "")
@@ -153,8 +174,13 @@ def _create_system(args: argparse.Namespace) -> int:
             raise UsageError(f"the *SYSTEM store already exists in {registry.home}.")
         password = os.urandom(24).hex()
         stash.write(registry.home / devstore.SYSTEM_STASH_FILE, password)
-        atomic_write(registry.home / devstore.SYSTEM_STORE_FILE, kdb.build([], password), mode=0o600)
-        data.system_store, data.system_stash = devstore.SYSTEM_STORE_FILE, devstore.SYSTEM_STASH_FILE
+        atomic_write(
+            registry.home / devstore.SYSTEM_STORE_FILE, kdb.build([], password), mode=0o600
+        )
+        data.system_store, data.system_stash = (
+            devstore.SYSTEM_STORE_FILE,
+            devstore.SYSTEM_STASH_FILE,
+        )
         registry.write(data)
     print(f"created the *SYSTEM store in {registry.home}")
     return 0
@@ -163,19 +189,34 @@ def _create_system(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     store = _open(args, args.store, require_password=False)
     if args.json:
-        print(json.dumps({"store": args.store, "format": store.format, "verified": store.verified,
-                          "entries": [entry_info(e) for e in store.entries]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "store": args.store,
+                    "format": store.format,
+                    "verified": store.verified,
+                    "entries": [entry_info(e) for e in store.entries],
+                },
+                indent=2,
+            )
+        )
         return 0
     if not store.verified:
-        print(f"{PROG}: note: no password was given, so {args.store} was not verified and keys are not shown.",
-              file=sys.stderr)
+        print(
+            f"{PROG}: note: no password was given, so {args.store} was not verified "
+            "and keys are not shown.",
+            file=sys.stderr,
+        )
     if not store.entries:
         print(f"{args.store}: no entries")
         return 0
     print(f"{'LABEL':<28} {'KIND':<4} {'KEY TYPE':<16} {'EXPIRES':<10} SUBJECT")
     for e in store.entries:
         info = entry_info(e)
-        print(f"{e.label:<28} {entry_kind(e):<4} {info['key_type']:<16} {info['not_after'][:10]:<10} {info['subject']}")
+        print(
+            f"{e.label:<28} {entry_kind(e):<4} {info['key_type']:<16} "
+            f"{info['not_after'][:10]:<10} {info['subject']}"
+        )
     return 0
 
 
@@ -184,10 +225,17 @@ def _relabel(entries: list[Entry], label: str | None, trusted: bool) -> list[Ent
         keyed = [e for e in entries if e.private_key is not None]
         target = keyed[0] if len(keyed) == 1 else (entries[0] if len(entries) == 1 else None)
         if target is None:
-            raise UsageError("--label needs a file with exactly one private key or one certificate.")
-        entries = [Entry(label, e.certificate, e.private_key, e.trusted) if e is target else e for e in entries]
+            raise UsageError(
+                "--label needs a file with exactly one private key or one certificate."
+            )
+        entries = [
+            Entry(label, e.certificate, e.private_key, e.trusted) if e is target else e
+            for e in entries
+        ]
     if trusted:
-        entries = [Entry(e.label, e.certificate, e.private_key, e.private_key is None) for e in entries]
+        entries = [
+            Entry(e.label, e.certificate, e.private_key, e.private_key is None) for e in entries
+        ]
     return entries
 
 
@@ -198,22 +246,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     taken = {e.label for e in store.entries}
     clash = [e.label for e in incoming if e.label in taken]
     if clash and not args.replace:
-        raise UsageError(f"{args.store} already has an entry labelled {clash[0]!r}; use --replace or --label.")
+        raise UsageError(
+            f"{args.store} already has an entry labelled {clash[0]!r}; use --replace or --label."
+        )
     names = {e.label for e in incoming}
     merged = [e for e in store.entries if e.label not in names] + incoming
     _save(args, args.store, merged, _store_password(args, args.store), store.format)
-    print(f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
-          + ", ".join(repr(e.label) for e in incoming))
+    print(
+        f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
+        + ", ".join(repr(e.label) for e in incoming)
+    )
     return 0
 
 
 def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None:
     fmt = args.format or format_for_path(out, default="pem")
     has_keys = any(e.private_key is not None for e in entries)
-    password = _password_from(args, "out_", f"Password for {out}" if has_keys or fmt == "kdb" else None, confirm=True)
+    password = _password_from(
+        args, "out_", f"Password for {out}" if has_keys or fmt == "kdb" else None, confirm=True
+    )
     if has_keys and not password and not args.no_key_password and fmt != "kdb":
-        raise UsageError(f"{out} would hold private keys without a password; give --out-password-file, "
-                         "--out-password-env or --no-key-password.")
+        raise UsageError(
+            f"{out} would hold private keys without a password; give --out-password-file, "
+            "--out-password-env or --no-key-password."
+        )
     if fmt == "kdb" and not password:
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
     if Path(out).exists() and not args.force:
@@ -259,7 +315,9 @@ def cmd_stash(args: argparse.Namespace) -> int:
     _require_file(args.store)
     password = _password_from(args, "", f"Password for {args.store}")
     if not password:
-        raise UsageError("give the store's password with --password-file, --password-env or a terminal prompt.")
+        raise UsageError(
+            "give the store's password with --password-file, --password-env or a terminal prompt."
+        )
     open_keystore(args.store, password)  # the password must open the store before it is stashed
     out = Path(args.out or Path(args.store).with_suffix(".sth"))
     stash.write(out, password)
@@ -283,7 +341,9 @@ def cmd_dev_ca(args: argparse.Namespace) -> int:
         clash = [e.label for e in dev.entries if e.label in taken]
         if clash and not args.replace:
             raise UsageError(f"{args.store} already has {clash[0]!r}; use --replace.")
-        merged = [e for e in store.entries if e.label not in {d.label for d in dev.entries}] + list(dev.entries)
+        merged = [e for e in store.entries if e.label not in {d.label for d in dev.entries}] + list(
+            dev.entries
+        )
         _save(args, args.store, merged, _store_password(args, args.store), store.format)
         print(f"imported the development CA and certificates into {args.store}")
     return 0
@@ -326,9 +386,13 @@ def _app_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_app_register(args: argparse.Namespace) -> int:
     store = args.store or SYSTEM
-    app = ApplicationDefinition(args.application_id, type=args.type, store=store if is_system(store) else str(Path(store).resolve()),
-                                stash_file=str(Path(args.stash_file).resolve()) if args.stash_file else None,
-                                **_app_settings(args))
+    app = ApplicationDefinition(
+        args.application_id,
+        type=args.type,
+        store=store if is_system(store) else str(Path(store).resolve()),
+        stash_file=str(Path(args.stash_file).resolve()) if args.stash_file else None,
+        **_app_settings(args),
+    )
     _registry(args).register(app, replace_existing=args.replace)
     print(f"registered {app.application_id} ({app.type})")
     return 0
@@ -339,7 +403,10 @@ def cmd_app_assign(args: argparse.Namespace) -> int:
     if not changes:
         raise UsageError("nothing to change: give --label, --ca or a setting.")
     app = _registry(args).modify(args.application_id, **changes)
-    print(f"updated {app.application_id}: certificates {', '.join(app.certificate_labels) or '(none)'}")
+    print(
+        f"updated {app.application_id}: "
+        f"certificates {', '.join(app.certificate_labels) or '(none)'}"
+    )
     return 0
 
 
@@ -355,7 +422,11 @@ def cmd_app_show(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2))
     else:
         for key, value in info.items():
-            shown = ", ".join(value) if isinstance(value, list) else ("(default)" if value is None else value)
+            shown = (
+                ", ".join(value)
+                if isinstance(value, list)
+                else ("(default)" if value is None else value)
+            )
             print(f"{key:<20} {shown}")
     return 0
 
@@ -369,7 +440,10 @@ def cmd_app_list(args: argparse.Namespace) -> int:
         print("no application IDs are registered")
         return 1
     for app in apps.values():
-        print(f"{app.application_id:<32} {app.type:<6} {', '.join(app.certificate_labels) or '-':<40} {app.description}")
+        print(
+            f"{app.application_id:<32} {app.type:<6} "
+            f"{', '.join(app.certificate_labels) or '-':<40} {app.description}"
+        )
     return 0
 
 
@@ -383,40 +457,74 @@ def _label(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _password_options(p: argparse.ArgumentParser, prefix: str = "", what: str = "the store", stash_opt: bool = True) -> None:
+def _password_options(
+    p: argparse.ArgumentParser, prefix: str = "", what: str = "the store", stash_opt: bool = True
+) -> None:
     flag = f"--{prefix.replace('_', '-')}"
-    p.add_argument(f"{flag}password-file", metavar="PATH", help=f"read the password of {what} from the first line of PATH")
-    p.add_argument(f"{flag}password-env", metavar="NAME", help=f"read the password of {what} from environment variable NAME")
+    p.add_argument(
+        f"{flag}password-file",
+        metavar="PATH",
+        help=f"read the password of {what} from the first line of PATH",
+    )
+    p.add_argument(
+        f"{flag}password-env",
+        metavar="NAME",
+        help=f"read the password of {what} from environment variable NAME",
+    )
     if stash_opt:
-        p.add_argument(f"{flag}stash-file", metavar="PATH", help=f"the stash file of {what} (default: its .sth sibling)")
+        p.add_argument(
+            f"{flag}stash-file",
+            metavar="PATH",
+            help=f"the stash file of {what} (default: its .sth sibling)",
+        )
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, help="output format (default: from the file name)")
     _password_options(p, "out_", "the output file", stash_opt=False)
-    p.add_argument("--no-key-password", action="store_true", help="allow private keys without a password")
-    p.add_argument("--stash", action="store_true", help="also write a .sth stash next to a .kdb output")
+    p.add_argument(
+        "--no-key-password", action="store_true", help="allow private keys without a password"
+    )
+    p.add_argument(
+        "--stash", action="store_true", help="also write a .sth stash next to a .kdb output"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
 def _app_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--description")
-    p.add_argument("--label", action="append", type=_label, help="an assigned certificate (repeat, 1 to 4)")
-    p.add_argument("--ca", action="append", type=_label, help="a CA certificate label for the trust list (repeat)")
-    p.add_argument("--protocols", action="append", help="e.g. TLSv1.3,TLSv1.2 (default: the system's)")
+    p.add_argument(
+        "--label", action="append", type=_label, help="an assigned certificate (repeat, 1 to 4)"
+    )
+    p.add_argument(
+        "--ca",
+        action="append",
+        type=_label,
+        help="a CA certificate label for the trust list (repeat)",
+    )
+    p.add_argument(
+        "--protocols", action="append", help="e.g. TLSv1.3,TLSv1.2 (default: the system's)"
+    )
     p.add_argument("--ciphers", action="append", help="IANA cipher-suite names in preference order")
     p.add_argument("--sni", action="append", help="server names this application answers for")
     p.add_argument("--client-auth", choices=("none", "optional", "required"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Manage keystores and the application-ID registry "
-                                     "(the stand-in for IBM i's Digital Certificate Manager).")
-    parser.add_argument("--home", help="registry folder (default: $GSKIT_HOME or the per-user data folder)")
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Manage keystores and the application-ID registry "
+        "(the stand-in for IBM i's Digital Certificate Manager).",
+    )
+    parser.add_argument(
+        "--home", help="registry folder (default: $GSKIT_HOME or the per-user data folder)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         return p
@@ -435,8 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("import", cmd_import, "import certificates and keys from a PKCS#12, PEM or .kdb file")
     p.add_argument("store")
     p.add_argument("file")
-    p.add_argument("--label", type=_label, help="label for the imported key (or single certificate)")
-    p.add_argument("--trusted", action="store_true", help="mark imported certificates as trusted CAs")
+    p.add_argument(
+        "--label", type=_label, help="label for the imported key (or single certificate)"
+    )
+    p.add_argument(
+        "--trusted", action="store_true", help="mark imported certificates as trusted CAs"
+    )
     p.add_argument("--replace", action="store_true", help="replace entries with the same labels")
     _password_options(p)
     _password_options(p, "in_", "the file imported")
@@ -445,7 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("store")
     p.add_argument("out")
     p.add_argument("--label", action="append", type=_label)
-    p.add_argument("--chain", action="store_true", help="add the intermediates of the exported certificates")
+    p.add_argument(
+        "--chain", action="store_true", help="add the intermediates of the exported certificates"
+    )
     _password_options(p)
     _output_options(p)
 
@@ -465,10 +579,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the stash file (default: the store's name with .sth)")
     _password_options(p, stash_opt=False)
 
-    p = add("dev-ca", cmd_dev_ca, "make a development CA with RSA and ECDSA server and client certificates")
+    p = add(
+        "dev-ca",
+        cmd_dev_ca,
+        "make a development CA with RSA and ECDSA server and client certificates",
+    )
     p.add_argument("--out", help="write PEM files into this folder")
     p.add_argument("--store", help="import them into this keystore (or *SYSTEM)")
-    p.add_argument("--system", action="store_true", help="set up the *SYSTEM store and the demo application IDs")
+    p.add_argument(
+        "--system",
+        action="store_true",
+        help="set up the *SYSTEM store and the demo application IDs",
+    )
     p.add_argument("--replace", action="store_true")
     _password_options(p)
 

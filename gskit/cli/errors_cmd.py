@@ -49,30 +49,42 @@ def _family(value: str) -> str:
     return family
 
 
-def _parse(argv: list[str]) -> tuple[dict[str, object], list[str]]:
-    """Options and query words; a lone ``-`` word such as ``-10`` is a query, not an option."""
-    options: dict[str, object] = {"json": False, "list": False, "family": None, "help": False}
-    words: list[str] = []
+class _Options:
+    """The parsed command line (a plain class: dataclasses would cost start-up time)."""
+
+    __slots__ = ("json", "list", "family", "help", "words")
+
+    def __init__(self) -> None:
+        self.json = False
+        self.list = False
+        self.help = False
+        self.family: str | None = None
+        self.words: list[str] = []
+
+
+def _parse(argv: list[str]) -> _Options:
+    """Options and query words; a word such as ``-10`` is a query, not an option."""
+    options = _Options()
     args = iter(argv)
     for arg in args:
         if arg == "--":
-            words += args
+            options.words += args
         elif arg in ("-h", "--help"):
-            options["help"] = True
+            options.help = True
         elif arg == "--json":
-            options["json"] = True
+            options.json = True
         elif arg == "--list":
-            options["list"] = True
+            options.list = True
         elif arg == "--family" or arg.startswith("--family="):
             value = arg.partition("=")[2] if "=" in arg else next(args, None)
             if not value:
                 raise UsageError("--family needs a family name.")
-            options["family"] = _family(value)
+            options.family = _family(value)
         elif arg.startswith("--"):
             raise UsageError(f"unknown option {arg!r}; see gskit errors --help.")
         else:
-            words.append(arg)
-    return options, words
+            options.words.append(arg)
+    return options
 
 
 def _message_id_line(entry: Entry) -> str:
@@ -112,16 +124,16 @@ def _print_json(entries: list[Entry]) -> None:
 
 
 def _run(argv: list[str]) -> int:
-    options, words = _parse(argv)
-    if options["help"]:
+    options = _parse(argv)
+    words, family = options.words, options.family
+    if options.help:
         print(HELP.format(families=", ".join(FAMILIES)))
         return 0
-    family = options["family"]
-    if options["list"]:
+    if options.list:
         if len(words) > 1 or (words and family):
             raise UsageError("--list takes at most one family name and no query.")
-        entries = entries_of(_family(words[0]) if words else family)  # type: ignore[arg-type]
-        if options["json"]:
+        entries = entries_of(_family(words[0]) if words else family)
+        if options.json:
             _print_json(entries)
         else:
             print("\n".join(_list_line(e) for e in entries))
@@ -136,14 +148,14 @@ def _run(argv: list[str]) -> int:
         raise UsageError(str(exc)) from None
     if family:
         entries = [e for e in entries if e.family == family]
-    if options["json"]:
+    if options.json:
         _print_json(entries)
     if not entries:
         print(f"gskit errors: nothing matches {query!r}; try a number (406, 0x196, -10), "
               "a name (GSK_ERROR_IO), a message ID (CPDBC8A) or other words.",
               file=sys.stderr)
         return 1
-    if not options["json"]:
+    if not options.json:
         if note:
             print(f"({note})\n")
         print("\n\n".join(_describe(e) for e in entries[:TEXT_LIMIT]))

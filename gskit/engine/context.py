@@ -118,11 +118,12 @@ def _load_credentials(ctx: SSL.Context, config: TLSConfig) -> None:
         ctx.use_certificate(identity.certificate)
         ctx.use_privatekey(identity.private_key)
         for intermediate in identity.chain:
-            ctx.add_extra_chain_cert(crypto.X509.from_cryptography(intermediate))
+            ctx.add_extra_chain_cert(crypto.X509.from_cryptography(intermediate))  # no cryptography form yet
     store = ctx.get_cert_store()
+    send_ca_list = config.server and config.request_peer_cert and config.send_ca_list
     for ca in credentials.trusted:
         store.add_cert(crypto.X509.from_cryptography(ca))
+        if send_ca_list:
+            ctx.add_client_ca(ca)
     if credentials.use_system_trust and not config.server:
         ctx.set_default_verify_paths()
-    if config.server and config.request_peer_cert and config.send_ca_list and credentials.trusted:
-        ctx.set_client_ca_list([crypto.X509.from_cryptography(ca).get_subject() for ca in credentials.trusted])

@@ -43,12 +43,20 @@ def _wait(fd: int, events: int, timeout: float | None) -> bool:
     return bool(poller.poll(ms))
 
 
+class BorrowedSocket(socket.socket):
+    """A socket object on a descriptor the application owns: it never closes it, even
+    when dropped by the garbage collector (``socket.socket`` would)."""
+
+    def __del__(self) -> None:
+        self.detach()
+
+
 class SocketTransport:
     """A TCP socket named by descriptor (GSK_FD).  Never closes or reconfigures it."""
 
     def __init__(self, fd: int) -> None:
         try:
-            sock = socket.socket(fileno=fd)
+            sock = BorrowedSocket(fileno=fd)
         except OSError as exc:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
         if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:

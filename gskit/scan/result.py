@@ -23,6 +23,7 @@ class ProtocolResult:
     server_order: bool | None = None   # True: server's preference; False: follows the client
     local_support: bool = True         # can the local OpenSSL speak this version at all
     error: str | None = None           # why the probe could not finish
+    closed_not_alerted: bool = False   # the list ended with a closed connection, not an alert
 
     def to_json(self) -> dict:
         return {"protocol": self.protocol.label, "supported": self.supported,

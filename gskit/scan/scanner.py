@@ -102,6 +102,9 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
     certificate = certificate_result(cert_attempt, name or host, ca_file) if cert_attempt.ok else None
     orders = [r.server_order for r in supported if r.server_order is not None]
     notes = list(NOTES)
+    notes += [f"{r.protocol.label}: the server closed the connection instead of sending an alert "
+              "once no offered suite suited it (or it limits connections): the list ends there"
+              for r in supported if r.closed_not_alerted]
     notes += [f"group {p.group} not probed: {p.detail}" for p in probes if p.accepted is None]
     if not cert_attempt.ok:
         notes.append(f"certificate handshake failed: {cert_attempt.detail}")

@@ -64,14 +64,15 @@ def enumerate_protocol(target: Target, protocol: Protocol) -> ProtocolResult:
                               error=f"the local OpenSSL cannot speak {protocol.label}")
     picks: list[CipherSuite] = []
     error = None
+    closed = False
     while remaining:
         result = attempt(target, offer_for(protocol, remaining, target.sni))
         if not result.ok:
             if result.failure is Failure.LOCAL and not picks:
                 return ProtocolResult(protocol, False, local_support=False, error=result.detail)
-            # a server may close instead of sending an alert: after a pick that is a refusal
-            if result.failure not in (Failure.REJECTED, Failure.LOCAL) and not (
-                    picks and result.failure is Failure.CLOSED):
+            # some servers close instead of sending an alert: after a pick, that is a refusal
+            closed = bool(picks) and result.failure is Failure.CLOSED
+            if result.failure not in (Failure.REJECTED, Failure.LOCAL) and not closed:
                 error = f"{result.failure.value}: {result.detail}"
             break
         suite = suite_by_name(result.cipher or "")
@@ -88,4 +89,5 @@ def enumerate_protocol(target: Target, protocol: Protocol) -> ProtocolResult:
         backward = _first_pick(target, protocol, picks[::-1])
         if forward is not None and backward is not None:
             order = forward == backward
-    return ProtocolResult(protocol, bool(picks), tuple(picks), order, error=error)
+    return ProtocolResult(protocol, bool(picks), tuple(picks), order, error=error,
+                          closed_not_alerted=closed)

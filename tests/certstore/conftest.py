@@ -1,4 +1,5 @@
 """Shared fixtures: a private GSKIT_HOME per test, development certificates, IBM fixtures."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """PKCS#12 and PEM keystores, format sniffing and unreadable files."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,14 @@ from gskit import errors as rc
 
 def _p12(tmp_path, dev, name="s.p12", password=b"pw", friendly=b"my server"):
     server, ca = dev.entries[1], dev.entries[0]
-    enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
-    data = pkcs12.serialize_key_and_certificates(friendly, server.private_key, server.certificate,
-                                                 [ca.certificate], enc)
+    enc = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    data = pkcs12.serialize_key_and_certificates(
+        friendly, server.private_key, server.certificate, [ca.certificate], enc
+    )
     path = tmp_path / name
     path.write_bytes(data)
     return path
@@ -40,7 +46,10 @@ def test_pkcs12_without_password(tmp_path, dev):
     assert store.get("my server").private_key is not None
 
 
-@pytest.mark.parametrize("password, code", [("nope", rc.GSK_ERROR_BAD_KEYFILE_PASSWORD), (None, rc.GSK_NO_KEYFILE_PASSWORD)])
+@pytest.mark.parametrize(
+    "password, code",
+    [("nope", rc.GSK_ERROR_BAD_KEYFILE_PASSWORD), (None, rc.GSK_NO_KEYFILE_PASSWORD)],
+)
 def test_pkcs12_password_errors(tmp_path, dev, password, code):
     with pytest.raises(KeystoreError) as info:
         open_keystore(_p12(tmp_path, dev), password)
@@ -69,10 +78,18 @@ def test_pkcs12_written_here_reads_back_with_labels(tmp_path, dev):
 def test_pem_labels_from_friendly_name_label_line_or_cn(tmp_path, dev):
     server, ca = dev.entries[1], dev.entries[0]
     key_pem = server.private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
-    text = (b"Bag Attributes\n    friendlyName: web\n" + server.certificate.public_bytes(serialization.Encoding.PEM)
-            + key_pem + b"label: root\n" + ca.certificate.public_bytes(serialization.Encoding.PEM)
-            + dev.entries[3].certificate.public_bytes(serialization.Encoding.PEM))
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    text = (
+        b"Bag Attributes\n    friendlyName: web\n"
+        + server.certificate.public_bytes(serialization.Encoding.PEM)
+        + key_pem
+        + b"label: root\n"
+        + ca.certificate.public_bytes(serialization.Encoding.PEM)
+        + dev.entries[3].certificate.public_bytes(serialization.Encoding.PEM)
+    )
     (tmp_path / "s.pem").write_bytes(text)
     store = open_keystore(tmp_path / "s.pem")
     assert store.format == "pem"
@@ -86,7 +103,10 @@ def test_pem_encrypted_key(tmp_path, dev):
     path = save_keystore(tmp_path / "e.pem", [dev.entries[2]], "pw")
     assert b"ENCRYPTED PRIVATE KEY" in path.read_bytes()
     assert open_keystore(path, "pw").get("gskit-dev-server-ecdsa").private_key is not None
-    for password, code in ((None, rc.GSK_NO_KEYFILE_PASSWORD), ("bad", rc.GSK_ERROR_BAD_KEYFILE_PASSWORD)):
+    for password, code in (
+        (None, rc.GSK_NO_KEYFILE_PASSWORD),
+        ("bad", rc.GSK_ERROR_BAD_KEYFILE_PASSWORD),
+    ):
         with pytest.raises(KeystoreError) as info:
             open_keystore(path, password)
         assert info.value.rc == code
@@ -94,7 +114,8 @@ def test_pem_encrypted_key(tmp_path, dev):
 
 def test_pem_without_certificate(tmp_path, dev):
     key = dev.entries[1].private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     (tmp_path / "k.pem").write_bytes(key)
     with pytest.raises(KeystoreError) as info:
         open_keystore(tmp_path / "k.pem")
@@ -150,8 +171,12 @@ def test_entry_without_key_and_expired(tmp_path, self_signed):
     bare = Entry("bare", self_signed("bare").certificate, None)
     path = save_keystore(tmp_path / "m.kdb", [old, young, bare], "pw")
     store = open_keystore(path, "pw")
-    for label, code in (("old", rc.GSK_KEYFILE_CERT_EXPIRED), ("young", rc.GSK_KEYFILE_CERT_EXPIRED),
-                        ("bare", rc.GSK_ERROR_NO_PRIVATE_KEY), ("none", rc.GSK_ERROR_BAD_KEYFILE_LABEL)):
+    for label, code in (
+        ("old", rc.GSK_KEYFILE_CERT_EXPIRED),
+        ("young", rc.GSK_KEYFILE_CERT_EXPIRED),
+        ("bare", rc.GSK_ERROR_NO_PRIVATE_KEY),
+        ("none", rc.GSK_ERROR_BAD_KEYFILE_LABEL),
+    ):
         with pytest.raises(KeystoreError) as info:
             store.identity(label)
         assert info.value.rc == code

@@ -1,4 +1,5 @@
 """Damaged keystores of every format give a KeystoreError, never another exception."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,12 +9,19 @@ from hypothesis import strategies as st
 from certstore import KeystoreError, encode_keystore, open_keystore
 from gskit import errors as rc
 
-EXPECTED = {rc.GSK_KEYRING_OPEN_ERROR, rc.GSK_ERROR_BAD_KEYFILE_PASSWORD, rc.GSK_NO_KEYFILE_PASSWORD}
+EXPECTED = {
+    rc.GSK_KEYRING_OPEN_ERROR,
+    rc.GSK_ERROR_BAD_KEYFILE_PASSWORD,
+    rc.GSK_NO_KEYFILE_PASSWORD,
+}
 
 
 @pytest.fixture(scope="module")
 def samples(dev):
-    return {fmt: encode_keystore([dev.entries[0], dev.entries[2]], "pw", fmt) for fmt in ("kdb", "pkcs12", "pem")}
+    return {
+        fmt: encode_keystore([dev.entries[0], dev.entries[2]], "pw", fmt)
+        for fmt in ("kdb", "pkcs12", "pem")
+    }
 
 
 def _open_bytes(data: bytes, password: str | None, tmp_path) -> None:
@@ -26,8 +34,14 @@ def _open_bytes(data: bytes, password: str | None, tmp_path) -> None:
         assert str(exc).endswith(".")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(fmt=st.sampled_from(["kdb", "pkcs12", "pem"]), data=st.data(), password=st.sampled_from(["pw", None]))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fmt=st.sampled_from(["kdb", "pkcs12", "pem"]),
+    data=st.data(),
+    password=st.sampled_from(["pw", None]),
+)
 def test_mutations(samples, tmp_path, fmt, data, password):
     original = bytearray(samples[fmt])
     for _ in range(data.draw(st.integers(1, 4))):
@@ -37,8 +51,14 @@ def test_mutations(samples, tmp_path, fmt, data, password):
     _open_bytes(bytes(original[:cut] if data.draw(st.booleans()) else original), password, tmp_path)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(prefix=st.sampled_from([b"", b"7H\x04\x02\0\0\0\0X509KEY\0", b"0\x82", b"-----BEGIN CERTIFICATE-----\n"]),
-       tail=st.binary(max_size=400))
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prefix=st.sampled_from(
+        [b"", b"7H\x04\x02\0\0\0\0X509KEY\0", b"0\x82", b"-----BEGIN CERTIFICATE-----\n"]
+    ),
+    tail=st.binary(max_size=400),
+)
 def test_random_bytes(tmp_path, prefix, tail):
     _open_bytes(prefix + tail, "pw", tmp_path)

@@ -1,4 +1,5 @@
 """CMS .kdb reader and writer: IBM's files, the published layout byte by byte, damage."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,13 +10,15 @@ import struct
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from certstore import Entry, KeystoreError, open_keystore
+from certstore import Entry, KeystoreError, encode_keystore, open_keystore
 from certstore import kdb
 from gskit import errors as rc
 
 
 def _public(key) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 # ---------------------------------------------------------------- IBM-written files
@@ -39,12 +42,21 @@ def test_ibm_v3_file_wrong_password(ibm):
 def test_ibm_v4_files_list_without_password(ibm, name, label, has_key_record, subject_cn):
     data = (ibm / f"{name}.kdb").read_bytes()
     parsed = kdb.parse(data, None)
-    assert (parsed.version, parsed.kind, parsed.slot_size, parsed.verified) == (4, "key", 5000, False)
+    assert (parsed.version, parsed.kind, parsed.slot_size, parsed.verified) == (
+        4,
+        "key",
+        5000,
+        False,
+    )
     (entry,) = parsed.entries
     assert entry.label == label
-    assert entry.certificate.subject.get_attributes_for_oid(
-        __import__("cryptography.x509", fromlist=["NameOID"]).NameOID.COMMON_NAME)[0].value == subject_cn
-    assert entry.private_key is None  # not decrypted without the password
+    assert (
+        entry.certificate.subject.get_attributes_for_oid(
+            __import__("cryptography.x509", fromlist=["NameOID"]).NameOID.COMMON_NAME
+        )[0].value
+        == subject_cn
+    )
+    assert entry.private_key is None and entry.key_locked is has_key_record  # not decrypted
     assert entry.trusted is (not has_key_record)
     # the record's DER really is a key pair record in plugin.kdb
     assert data[0x58 + 12 + 4 + 2 + 1] == (kdb.TAG_KEYPAIR if has_key_record else kdb.TAG_CERT)
@@ -116,7 +128,10 @@ def test_writer_layout_byte_by_byte(dev):
         label = entry.label.encode()
         assert der[-4 - 2 - len(label) : -4] == b"\x1a" + bytes([len(label)]) + label
         pos = 12 + der_len
-        assert slot[pos : pos + 4 + len(label) + 4] == struct.pack(">I", len(label)) + label + b"\0\0\0\0"
+        assert (
+            slot[pos : pos + 4 + len(label) + 4]
+            == struct.pack(">I", len(label)) + label + b"\0\0\0\0"
+        )
         pos += 8 + len(label)
         tbs_hash = hashlib.sha1(entry.certificate.tbs_certificate_bytes).digest()
         assert slot[pos + 24 : pos + 48] == struct.pack(">I", 20) + tbs_hash
@@ -128,7 +143,7 @@ def test_round_trip_keeps_keys_labels_and_trust(dev, tmp_path):
     path.write_bytes(kdb.build(list(dev.entries), "pw"))
     store = open_keystore(path, "pw")
     assert store.labels() == [e.label for e in dev.entries]
-    for got, want in zip(store.entries, dev.entries):
+    for got, want in zip(store.entries, dev.entries, strict=True):
         assert got.certificate == want.certificate
         assert (got.private_key is None) == (want.private_key is None)
         if want.private_key is not None:
@@ -185,7 +200,11 @@ def test_damaged_files_are_open_errors(tmp_path, dev, change):
 
 
 def test_random_and_empty_files(tmp_path):
-    for name, data in (("random.kdb", os.urandom(5088)), ("empty.kdb", b""), ("magic.kdb", b"7H\x04\x02")):
+    for name, data in (
+        ("random.kdb", os.urandom(5088)),
+        ("empty.kdb", b""),
+        ("magic.kdb", b"7H\x04\x02"),
+    ):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(KeystoreError) as info:
             open_keystore(tmp_path / name, "pw")
@@ -215,6 +234,10 @@ def test_listing_without_password_shows_no_keys(tmp_path, dev):
     assert not store.verified
     assert store.labels() == [e.label for e in dev.entries]
     assert all(e.private_key is None for e in store.entries)
+    assert [e.key_locked for e in store.entries] == [e.private_key is not None for e in dev.entries]
+    with pytest.raises(KeystoreError) as info:  # a key that was never decrypted cannot be written
+        encode_keystore(store.entries, "pw", "kdb")
+    assert info.value.rc == rc.GSK_NO_KEYFILE_PASSWORD
 
 
 def test_odd_label_is_refused(dev):

@@ -1,4 +1,5 @@
 """The application-ID registry: TOML, validation, atomic writes, concurrent writers."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -28,9 +29,17 @@ def test_home_from_environment_and_default(monkeypatch, home, tmp_path):
 
 def test_round_trip_and_human_readable(home):
     reg = Registry()
-    app = _app("ACME_WEB_SERVER", certificate_labels=("rsa", "ecdsa"), ca_trust_list=("root",),
-               protocols=("TLSv1.3", "TLSv1.2"), cipher_suites=("TLS_AES_128_GCM_SHA256",),
-               sni_names=("www.example.test",), client_auth="optional", store="/x/y.kdb", stash_file="/x/y.sth")
+    app = _app(
+        "ACME_WEB_SERVER",
+        certificate_labels=("rsa", "ecdsa"),
+        ca_trust_list=("root",),
+        protocols=("TLSv1.3", "TLSv1.2"),
+        cipher_suites=("TLS_AES_128_GCM_SHA256",),
+        sni_names=("www.example.test",),
+        client_auth="optional",
+        store="/x/y.kdb",
+        stash_file="/x/y.sth",
+    )
     reg.register(app)
     assert reg.application("ACME_WEB_SERVER") == app
     doc = _toml.loads((home / "registry.toml").read_text())
@@ -45,9 +54,15 @@ def test_round_trip_and_human_readable(home):
 def test_hand_edit_is_read(home):
     home.mkdir()
     (home / "registry.toml").write_text(
-        '[applications."HAND_MADE"]\ntype = "client"\nca_trust_list = ["root ca"]\n# a comment\n')
+        '[applications."HAND_MADE"]\ntype = "client"\nca_trust_list = ["root ca"]\n# a comment\n'
+    )
     app = Registry().application("HAND_MADE")
-    assert (app.type, app.ca_trust_list, app.store, app.protocols) == ("client", ("root ca",), "*SYSTEM", None)
+    assert (app.type, app.ca_trust_list, app.store, app.protocols) == (
+        "client",
+        ("root ca",),
+        "*SYSTEM",
+        None,
+    )
 
 
 def test_broken_registry_is_a_clear_error(home):

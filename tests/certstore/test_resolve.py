@@ -1,4 +1,5 @@
 """resolve(): application IDs, keyring files, *SYSTEM, trust rules and every return code."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -8,7 +9,13 @@ import threading
 import pytest
 
 from certstore import (
-    ApplicationDefinition, Entry, KeystoreError, Registry, ensure_dev_store, resolve, save_keystore,
+    ApplicationDefinition,
+    Entry,
+    KeystoreError,
+    Registry,
+    ensure_dev_store,
+    resolve,
+    save_keystore,
     write_stash,
 )
 from certstore import devstore
@@ -31,7 +38,10 @@ def _code(**kw) -> int:
 def test_dev_store_and_demo_application_ids(home):
     assert ensure_dev_store() == home
     server = resolve(application_id=devstore.DEMO_SERVER, role="server")
-    assert [i.label for i in server.identities] == [devstore.SERVER_RSA_LABEL, devstore.SERVER_ECDSA_LABEL]
+    assert [i.label for i in server.identities] == [
+        devstore.SERVER_RSA_LABEL,
+        devstore.SERVER_ECDSA_LABEL,
+    ]
     assert all(i.private_key is not None for i in server.identities)
     assert server.application.application_id == devstore.DEMO_SERVER
     client = resolve(application_id=devstore.DEMO_CLIENT)
@@ -83,10 +93,18 @@ def test_not_registered():
 
 def test_application_id_wins_over_keyring_file(home, tmp_path):
     ensure_dev_store()
-    creds = resolve(application_id=devstore.DEMO_SERVER, keyring_file=str(tmp_path / "missing.kdb"),
-                    password="wrong", labels=["nope"], role="server")
+    creds = resolve(
+        application_id=devstore.DEMO_SERVER,
+        keyring_file=str(tmp_path / "missing.kdb"),
+        password="wrong",
+        labels=["nope"],
+        role="server",
+    )
     assert creds.application.application_id == devstore.DEMO_SERVER
-    assert _code(application_id="NOT_THERE", keyring_file="*SYSTEM") == rc.GSK_IBMI_ERROR_NOT_REGISTERED
+    assert (
+        _code(application_id="NOT_THERE", keyring_file="*SYSTEM")
+        == rc.GSK_IBMI_ERROR_NOT_REGISTERED
+    )
 
 
 def test_server_without_assigned_certificate(home):
@@ -104,8 +122,15 @@ def test_assigned_certificate_expired_or_keyless_or_missing(home, tmp_path, self
     write_stash(tmp_path / "s.sth", "pw")
     reg = Registry()
     for app_id, label in (("OLD", "old"), ("BARE", "bare"), ("GONE", "gone")):
-        reg.register(ApplicationDefinition(app_id, type="server", certificate_labels=(label,),
-                                           store=str(store), stash_file=str(tmp_path / "s.sth")))
+        reg.register(
+            ApplicationDefinition(
+                app_id,
+                type="server",
+                certificate_labels=(label,),
+                store=str(store),
+                stash_file=str(tmp_path / "s.sth"),
+            )
+        )
     assert _code(application_id="OLD", role="server") == rc.GSK_KEYFILE_CERT_EXPIRED
     assert _code(application_id="BARE", role="server") == rc.GSK_ERROR_NO_PRIVATE_KEY
     assert _code(application_id="GONE", role="server") == rc.GSK_ERROR_BAD_KEYFILE_LABEL
@@ -114,15 +139,29 @@ def test_assigned_certificate_expired_or_keyless_or_missing(home, tmp_path, self
 def test_keyring_file_errors(tmp_path, kdb_store, ibm):
     (tmp_path / "junk.kdb").write_bytes(os.urandom(1000))
     cases = [
-        (dict(keyring_file=str(tmp_path / "missing.kdb"), password="pw"), rc.GSK_KEYRING_OPEN_ERROR),
+        (
+            dict(keyring_file=str(tmp_path / "missing.kdb"), password="pw"),
+            rc.GSK_KEYRING_OPEN_ERROR,
+        ),
         (dict(keyring_file=str(tmp_path / "junk.kdb"), password="pw"), rc.GSK_KEYRING_OPEN_ERROR),
         (dict(keyring_file=str(kdb_store)), rc.GSK_NO_KEYFILE_PASSWORD),
         (dict(keyring_file=str(kdb_store), password="wrong"), rc.GSK_ERROR_BAD_KEYFILE_PASSWORD),
-        (dict(keyring_file=str(kdb_store), stash_file=str(ibm / "bank.sth")), rc.GSK_ERROR_BAD_KEYFILE_PASSWORD),
-        (dict(keyring_file=str(kdb_store), password="pw", labels=["nope"]), rc.GSK_ERROR_BAD_KEYFILE_LABEL),
-        (dict(keyring_file=str(kdb_store), password="pw", labels=["gskit-dev-ca"]), rc.GSK_ERROR_NO_PRIVATE_KEY),
-        (dict(keyring_file=str(kdb_store), password="pw", labels=["a", "b", "c", "d", "e"]),
-         rc.GSK_ERROR_BAD_KEYFILE_LABEL),
+        (
+            dict(keyring_file=str(kdb_store), stash_file=str(ibm / "bank.sth")),
+            rc.GSK_ERROR_BAD_KEYFILE_PASSWORD,
+        ),
+        (
+            dict(keyring_file=str(kdb_store), password="pw", labels=["nope"]),
+            rc.GSK_ERROR_BAD_KEYFILE_LABEL,
+        ),
+        (
+            dict(keyring_file=str(kdb_store), password="pw", labels=["gskit-dev-ca"]),
+            rc.GSK_ERROR_NO_PRIVATE_KEY,
+        ),
+        (
+            dict(keyring_file=str(kdb_store), password="pw", labels=["a", "b", "c", "d", "e"]),
+            rc.GSK_ERROR_BAD_KEYFILE_LABEL,
+        ),
         (dict(keyring_file="*SYSTEM"), rc.GSK_KEYRING_OPEN_ERROR),  # no *SYSTEM store set up yet
     ]
     for kw, code in cases:
@@ -130,23 +169,35 @@ def test_keyring_file_errors(tmp_path, kdb_store, ibm):
 
 
 def test_keyring_default_and_labels(kdb_store, tmp_path):
-    creds = resolve(keyring_file=str(kdb_store), stash_file=str(tmp_path / "app.sth"), role="server")
+    creds = resolve(
+        keyring_file=str(kdb_store), stash_file=str(tmp_path / "app.sth"), role="server"
+    )
     assert [i.label for i in creds.identities] == ["gskit-dev-server-rsa"]
-    creds = resolve(keyring_file=str(kdb_store), password="pw",
-                    labels=["gskit-dev-server-ecdsa", "gskit-dev-server-rsa"], role="server")
+    creds = resolve(
+        keyring_file=str(kdb_store),
+        password="pw",
+        labels=["gskit-dev-server-ecdsa", "gskit-dev-server-rsa"],
+        role="server",
+    )
     assert [i.label for i in creds.identities] == ["gskit-dev-server-ecdsa", "gskit-dev-server-rsa"]
 
 
 def test_server_keyring_with_only_ca_certificates(tmp_path, dev):
     path = save_keystore(tmp_path / "cas.kdb", [dev.entries[0]], "pw")
-    assert _code(keyring_file=str(path), password="pw", role="server") == rc.GSK_ERROR_NO_CERTIFICATE
+    assert (
+        _code(keyring_file=str(path), password="pw", role="server") == rc.GSK_ERROR_NO_CERTIFICATE
+    )
     client = resolve(keyring_file=str(path), password="pw")
     assert client.trusted == (dev.ca,) and not client.use_system_trust
 
 
 def test_trust_rules(home, tmp_path, dev, self_signed):
     other_ca = self_signed("other root", ca=True)
-    store = save_keystore(tmp_path / "t.kdb", [*dev.entries, Entry("other root", other_ca.certificate, None, True)], "pw")
+    store = save_keystore(
+        tmp_path / "t.kdb",
+        [*dev.entries, Entry("other root", other_ca.certificate, None, True)],
+        "pw",
+    )
     write_stash(tmp_path / "t.sth", "pw")
     reg = Registry()
     common = dict(type="client", store=str(store), stash_file=str(tmp_path / "t.sth"))
@@ -163,7 +214,9 @@ def test_trust_rules(home, tmp_path, dev, self_signed):
 
 def test_pkcs12_keyring_with_label(tmp_path, dev):
     path = save_keystore(tmp_path / "s.p12", [dev.entries[2], dev.entries[0]], "pw")
-    creds = resolve(keyring_file=str(path), password="pw", labels=["gskit-dev-server-ecdsa"], role="server")
+    creds = resolve(
+        keyring_file=str(path), password="pw", labels=["gskit-dev-server-ecdsa"], role="server"
+    )
     assert creds.identities[0].certificate == dev.entries[2].certificate
     assert creds.trusted == (dev.ca,)
 

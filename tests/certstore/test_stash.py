@@ -1,4 +1,5 @@
 """Stash files: the version-1 layout byte for byte, version-8 recognition, bad input."""
+
 from __future__ import annotations
 
 import hashlib

@@ -9,7 +9,7 @@ import pytest
 
 from gskit.attributes.protocols import Protocol
 from gskit.scan import NotTLS, TargetUnreachable, scan
-from tests_helpers_scan import raw_server
+from tests_helpers_scan import limited_proxy, raw_server, trickle_server
 
 
 def test_groups_exactly_those_configured(s_server):
@@ -82,3 +82,22 @@ def test_silent_server_times_out_quickly():
             scan("127.0.0.1", port, timeout=0.3, protocols=[Protocol.TLSV12, Protocol.TLSV13])
         assert time.monotonic() - started < 10
     assert threading.active_count() < 5
+
+
+def test_trickling_server_is_bounded_by_the_deadline():
+    with trickle_server() as port:
+        started = time.monotonic()
+        with pytest.raises(NotTLS, match="never completed a TLS handshake"):
+            scan("127.0.0.1", port, timeout=0.5, protocols=[Protocol.TLSV13])
+        # three tries of at most 0.5 s each, plus back-off
+        assert time.monotonic() - started < 3
+
+
+def test_connection_limit_gets_a_clear_report(s_server):
+    port = s_server("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:AES256-SHA", "-serverpref")
+    with limited_proxy(port, allow=2) as proxy:
+        result = scan("127.0.0.1", proxy, protocols=[Protocol.TLSV12], timeout=2)
+    entry = result.protocol(Protocol.TLSV12)
+    assert [s.openssl_name for s in entry.accepted] == ["ECDHE-RSA-AES128-GCM-SHA256"]
+    assert entry.closed_not_alerted
+    assert any("closed the connection instead of sending an alert" in n for n in result.notes)

@@ -1,0 +1,252 @@
+"""GSK asynchronous server program: a line-by-line port through the compat layer.
+
+Seed: IBM i 7.3 Socket programming, "Example: GSKit secure server with asynchronous data
+receive" (GSKSERVa).  Same flow, checks and messages; what differs:
+
+* the application ID defaults to the development store's GSKIT_DEMO_SERVER (which has an
+  ECDSA certificate, as the C program assumes); --application-id / --keyring-file change it;
+* it listens on 127.0.0.1 port 13333 (--host, --port; 0 picks a free port) and says where;
+* C's out-parameters are returned: ``rc, my_env_handle = gsk_environment_open()``;
+  ``errno`` is ``get_errno()``; ``perror`` prints the OSError text.
+
+Run it, then ``python examples/gsk_client.py`` in another terminal.
+"""
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+
+from common import GSK_PORT, certificate_attributes, fail, listening, parser
+
+from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
+
+Failure, Success = 0, 1
+
+
+def report(call: str, rc: int) -> None:
+    """The two lines every failed GSKit call prints in the C program."""
+    print(f"{call} failed with rc = {rc} & errno = {get_errno()}.")
+    print(f"rc of {rc} means {gsk_strerror(rc)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser(__doc__.splitlines()[0], GSK_PORT, "server").parse_args(argv)
+    my_env_handle = None       # secure environment handle
+    my_session_handle = None   # secure session handle
+    sd = lsd = None
+    ioCompPort = -1
+    successFlag = False
+    status: list[int] = []     # the worker's exit status (pthread_join's status)
+
+    # Issue all of the command in a do/while loop so that clean up can happen at end
+    while True:
+        # Create an I/O completion port for this process.
+        if (ioCompPort := QsoCreateIOCompletionPort()) < 0:
+            fail(f"QsoCreateIOCompletionPort() failed: errno {get_errno()}")
+            break
+
+        # Create a worker thread to process all client requests. The worker thread will
+        # wait for client requests to arrive on the I/O completion port just created.
+        thr = threading.Thread(target=lambda: status.append(workerThread(ioCompPort, args.timeout)))
+        thr.start()
+
+        # open a gsk environment
+        set_errno(0)
+        rc, my_env_handle = gsk_environment_open()
+        if rc != GSK_OK:
+            report("gsk_environment_open()", rc)
+            break
+
+        # set the Application ID to use (or the keystore file given with --keyring-file)
+        for buf_id, value in certificate_attributes(args):
+            set_errno(0)
+            rc = gsk_attribute_set_buffer(my_env_handle, buf_id, value, len(value))
+            if rc != GSK_OK:
+                break
+        if rc != GSK_OK:
+            report("gsk_attribute_set_buffer()", rc)
+            break
+
+        # set this side as the server
+        set_errno(0)
+        rc = gsk_attribute_set_enum(my_env_handle, GSK_SESSION_TYPE, GSK_SERVER_SESSION)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_enum()", rc)
+            break
+
+        # by default TLSV10, TLSV11, and TLSV12 are enabled
+        # We will disable SSL_V3 for this example.
+        set_errno(0)
+        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_SSLV3, GSK_PROTOCOL_SSLV3_OFF)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_enum()", rc)
+            break
+
+        # We will disable TLS_V10 for this example.
+        set_errno(0)
+        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_TLSV10, GSK_FALSE)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_enum()", rc)
+            break
+
+        # We will disable TLS_V11 for this example.
+        set_errno(0)
+        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_TLSV11, GSK_FALSE)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_enum()", rc)
+            break
+
+        # set the cipher suite to use. By default our default list
+        # of ciphers is enabled. For this example we will just use one
+        set_errno(0)
+        rc = gsk_attribute_set_buffer(my_env_handle, GSK_TLSV12_CIPHER_SPECS_EX,
+                                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 39)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_buffer()", rc)
+            break
+
+        # Initialize the secure environment
+        set_errno(0)
+        rc = gsk_environment_init(my_env_handle)
+        if rc != GSK_OK:
+            report("gsk_environment_init()", rc)
+            break
+
+        try:
+            # initialize a socket to be used for listening
+            lsd = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+            # set socket so can be reused immediately
+            lsd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # bind to the local server address
+            lsd.bind((args.host, args.port))
+            # enable the socket for incoming client connections
+            lsd.listen(5)
+            listening(lsd.getsockname())
+            # accept an incoming client connection
+            sd, address = lsd.accept()
+        except OSError as exc:
+            fail(f"socket()/bind()/listen()/accept() failed: {exc.strerror}")
+            break
+
+        # open a secure session
+        set_errno(0)
+        rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+        if rc != GSK_OK:
+            report("gsk_secure_soc_open()", rc)
+            break
+
+        # associate our socket with the secure session
+        set_errno(0)
+        rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
+        if rc != GSK_OK:
+            report("gsk_attribute_set_numeric_value()", rc)
+            break
+
+        # initiate the secure handshake
+        set_errno(0)
+        rc = gsk_secure_soc_init(my_session_handle)
+        if rc != GSK_OK:
+            report("gsk_secure_soc_init()", rc)
+            break
+
+        # Issue gsk_secure_soc_startRecv() to receive client request.
+        # Note: postFlag == on denoting request should posted to the I/O completion port,
+        # even if request is immediately available. Worker thread will process client request.
+        buff = bytearray(1024)
+        # initialize Qso_OverlappedIO_t structure - reserved fields must be hex 00's.
+        ioStruct = Qso_OverlappedIO_t()
+        ioStruct.buffer = buff
+        ioStruct.bufferLength = len(buff)
+        # Store the session handle in the Qso_OverlappedIO_t descriptorHandle field.
+        # This area is used to house information defining the state of the client
+        # connection.
+        ioStruct.descriptorHandle = my_session_handle
+        ioStruct.postFlag = 1
+        ioStruct.fillBuffer = 0
+
+        rc = gsk_secure_soc_startRecv(my_session_handle, ioCompPort, ioStruct)
+        if rc != GSK_AS400_ASYNCHRONOUS_RECV:
+            print(f"gsk_secure_soc_startRecv() rc = {rc} & errno = {get_errno()}.")
+            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            break
+
+        # This is where the server can loop back to accept a new connection.
+
+        # Wait for worker thread to finish processing client connection.
+        thr.join()
+        # check status of the worker
+        if status == [Success]:
+            print("Success.")
+            successFlag = True
+        else:
+            fail("pthread_join() reported failure")
+        break
+
+    # disable the secure session
+    if my_session_handle is not None:
+        gsk_secure_soc_close(my_session_handle)
+    # disable the secure environment
+    if my_env_handle is not None:
+        gsk_environment_close(my_env_handle)
+    # close the listening socket
+    if lsd is not None:
+        lsd.close()
+    # close the accepted socket
+    if sd is not None:
+        sd.close()
+    # destroy the completion port (wakes the worker if it is still waiting)
+    if ioCompPort > -1:
+        QsoDestroyIOCompletionPort(ioCompPort)
+    return 0 if successFlag else 1
+
+
+def workerThread(ioCompPort: int, wait_seconds: float) -> int:
+    """Process client connection (the main routine handles all of the clean up)."""
+    ioStruct = Qso_OverlappedIO_t()
+
+    # Wait on the supplied I/O completion port for a client request.
+    waitTime = timeval(tv_sec=int(wait_seconds), tv_usec=0)
+    rc = QsoWaitForIOCompletion(ioCompPort, ioStruct, waitTime)
+    if rc == 1 and ioStruct.returnValue == GSK_OK and ioStruct.operationCompleted == GSKSECURESOCSTARTRECV:
+        pass  # Client request has been received.
+    else:
+        fail("QsoWaitForIOCompletion()/gsk_secure_soc_startRecv() failed")
+        print(f"ioStruct.returnValue = {ioStruct.returnValue}.")
+        return Failure
+
+    # write results to screen
+    received = bytes(ioStruct.buffer[:ioStruct.secureDataTransferSize])
+    print(f"gsk_secure_soc_startRecv() received {ioStruct.secureDataTransferSize} bytes, here they are:")
+    print(received.decode(errors="replace"))
+
+    # Obtain the session handle associated with the client connection.
+    client_session_handle = ioStruct.descriptorHandle
+
+    # get the socket associated with the secure session
+    set_errno(0)
+    rc, clientfd = gsk_attribute_get_numeric_value(client_session_handle, GSK_FD)
+    if rc != GSK_OK:
+        print(f"gsk_attribute_get_numeric_value() rc = {rc} & errno = {get_errno()}.")
+        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        return Failure
+
+    # send the message to the client using the secure session
+    rc, amtWritten = gsk_secure_soc_write(client_session_handle, ioStruct.buffer,
+                                          ioStruct.secureDataTransferSize)
+    if amtWritten != ioStruct.secureDataTransferSize:
+        if rc != GSK_OK:
+            print(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
+            print(f"rc of {rc} means {gsk_strerror(rc)}")
+        else:
+            print("gsk_secure_soc_write() did not write all data.")
+        return Failure
+
+    # write results to screen
+    print(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
+    print(received.decode(errors="replace"))
+    return Success
+
+
+if __name__ == "__main__":
+    sys.exit(main())
