@@ -134,7 +134,9 @@ def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
     registry = Registry(home)
     with registry.lock():
         data = registry.read()
-        store_ok = bool(data.system_store) and registry.resolve_path(data.system_store).exists()
+        store_ok = (
+            data.system_store is not None and registry.resolve_path(data.system_store).exists()
+        )
         if store_ok and all(a.application_id in data.applications for a in DEMO_APPLICATIONS):
             return registry.home
         dev = make_dev_certificates()

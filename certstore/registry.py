@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterator
@@ -33,6 +33,7 @@ CLIENT_AUTH = ("none", "optional", "required")
 MAX_CERTIFICATES = 4
 _APP_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}")
 _SUITE = re.compile(r"TLS_[A-Z0-9_]+")
+_LIST_FIELDS = ("certificate_labels", "ca_trust_list", "protocols", "cipher_suites", "sni_names")
 HEADER = """\
 # gskit certificate registry: the stand-in for IBM i's Digital Certificate Manager (DCM).
 # Safe to edit by hand (keep it valid TOML); `gskit certstore app ...` edits it for you.
@@ -73,6 +74,8 @@ class ApplicationDefinition:
 
     def __post_init__(self) -> None:
         _validate(self)
+        if self.protocols is not None:  # one spelling for the engine: "TLSv1.3"
+            object.__setattr__(self, "protocols", normalise_protocols(self.protocols))
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -90,23 +93,20 @@ class ApplicationDefinition:
 
     @classmethod
     def from_toml(cls, app_id: str, table: dict[str, Any]) -> ApplicationDefinition:
-        def opt(name: str) -> tuple[str, ...] | None:
-            value = table.get(name)
-            return None if value is None else tuple(value)
-
-        return cls(
-            application_id=app_id,
-            description=str(table.get("description", "")),
-            type=str(table.get("type", "server")),
-            certificate_labels=tuple(table.get("certificate_labels", ())),
-            ca_trust_list=tuple(table.get("ca_trust_list", ())),
-            protocols=opt("protocols"),
-            cipher_suites=opt("cipher_suites"),
-            sni_names=opt("sni_names"),
-            client_auth=table.get("client_auth"),
-            store=str(table.get("store", SYSTEM)),
-            stash_file=table.get("stash_file"),
-        )
+        """A definition from its registry table; unknown or mistyped settings are refused."""
+        known = {f.name for f in fields(cls)} - {"application_id"}
+        values: dict[str, Any] = {}
+        for name, value in table.items():
+            if name not in known:
+                raise _invalid(app_id, f"{name!r} is not a setting")
+            if name in _LIST_FIELDS:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise _invalid(app_id, f"{name} must be a list of strings")
+                value = tuple(value)
+            elif not isinstance(value, str):
+                raise _invalid(app_id, f"{name} must be a string")
+            values[name] = value
+        return cls(application_id=app_id, **values)
 
 
 def _invalid(app_id: object, why: str) -> KeystoreError:
@@ -158,6 +158,7 @@ class RegistryData:
     system_store: str | None = None
     system_stash: str | None = None
     applications: dict[str, ApplicationDefinition] = field(default_factory=dict)
+    broken: dict[str, KeystoreError] = field(default_factory=dict)  # invalid hand-made entries
 
 
 class Registry:
@@ -194,20 +195,36 @@ class Registry:
             raise KeystoreError(
                 rc.GSK_KEYRING_OPEN_ERROR, f"the registry {self.path} is not valid TOML ({exc})."
             ) from None
-        system = doc.get("system_store", {}) or {}
-        apps = {}
-        for app_id, table in (doc.get("applications", {}) or {}).items():
+        system, tables = doc.get("system_store") or {}, doc.get("applications") or {}
+        if not (
+            isinstance(system, dict)
+            and isinstance(tables, dict)
+            and all(isinstance(system.get(k, ""), str) for k in ("path", "stash"))
+        ):
+            raise KeystoreError(
+                rc.GSK_KEYRING_OPEN_ERROR,
+                f"the registry {self.path} has a malformed system_store or applications table.",
+            )
+        data = RegistryData(system.get("path"), system.get("stash"))
+        for app_id, table in tables.items():
             try:
-                apps[app_id] = ApplicationDefinition.from_toml(app_id, table)
-            except (TypeError, ValueError, AttributeError) as exc:
-                raise KeystoreError(
-                    rc.GSK_KEYRING_OPEN_ERROR,
-                    f"the registry entry {app_id!r} is not valid ({exc}).",
-                ) from None
-        return RegistryData(system.get("path"), system.get("stash"), apps)
+                if not isinstance(table, dict):
+                    raise _invalid(app_id, "it is not a table")
+                data.applications[app_id] = ApplicationDefinition.from_toml(app_id, table)
+            except KeystoreError as exc:
+                data.broken[app_id] = exc  # other applications stay usable
+        return data
 
     def write(self, data: RegistryData) -> None:
-        """Replace the registry file (call with :meth:`lock` held)."""
+        """Replace the registry file (call with :meth:`lock` held).
+
+        Refused while a hand-made entry is invalid, so that a write never drops it."""
+        if data.broken:
+            exc = next(iter(data.broken.values()))
+            raise KeystoreError(
+                rc.GSK_KEYRING_OPEN_ERROR,
+                f"{exc} Fix or remove it in {self.path} before changing the registry.",
+            )
         doc: dict[str, Any] = {"version": 1}
         if data.system_store:
             doc["system_store"] = {"path": data.system_store, "stash": data.system_stash}
@@ -225,7 +242,10 @@ class Registry:
 
     def application(self, app_id: str) -> ApplicationDefinition:
         """The definition of ``app_id``; GSK_IBMI_ERROR_NOT_REGISTERED when there is none."""
-        app = self.read().applications.get(app_id)
+        data = self.read()
+        if app_id in data.broken:
+            raise data.broken[app_id]
+        app = data.applications.get(app_id)
         if app is None:
             raise KeystoreError(
                 rc.GSK_IBMI_ERROR_NOT_REGISTERED,
@@ -235,12 +255,14 @@ class Registry:
 
     def register(self, app: ApplicationDefinition, *, replace_existing: bool = False) -> None:
         def change(data: RegistryData) -> None:
-            if app.application_id in data.applications and not replace_existing:
+            taken = app.application_id in data.applications or app.application_id in data.broken
+            if taken and not replace_existing:
                 raise KeystoreError(
                     rc.GSK_IBMI_ERROR_NOT_REGISTERED,
                     f"application ID {app.application_id!r} is already registered.",
                 )
             data.applications[app.application_id] = app
+            data.broken.pop(app.application_id, None)
 
         self.update(change)
 
@@ -263,7 +285,8 @@ class Registry:
 
     def remove(self, app_id: str) -> None:
         def change(data: RegistryData) -> None:
-            if data.applications.pop(app_id, None) is None:
+            found = data.applications.pop(app_id, None) or data.broken.pop(app_id, None)
+            if found is None:
                 raise KeystoreError(
                     rc.GSK_IBMI_ERROR_NOT_REGISTERED,
                     f"application ID {app_id!r} is not registered.",

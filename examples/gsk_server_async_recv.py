@@ -13,21 +13,15 @@ Run it, then ``python examples/gsk_client.py`` in another terminal.
 """
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 
-from common import GSK_PORT, certificate_attributes, fail, listening, parser
+from common import GSK_PORT, fail, parser
+from gsk_setup import listen_and_accept, open_environment, report
 
 from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
 
 Failure, Success = 0, 1
-
-
-def report(call: str, rc: int) -> None:
-    """The two lines every failed GSKit call prints in the C program."""
-    print(f"{call} failed with rc = {rc} & errno = {get_errno()}.")
-    print(f"rc of {rc} means {gsk_strerror(rc)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,82 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         thr = threading.Thread(target=lambda: status.append(workerThread(ioCompPort, args.timeout)))
         thr.start()
 
-        # open a gsk environment
-        set_errno(0)
-        rc, my_env_handle = gsk_environment_open()
+        # open the environment, set the application ID, the session type, the protocols
+        # and the cipher suite, and initialize it (the C program's first block: gsk_setup.py)
+        rc, my_env_handle = open_environment(args, GSK_SERVER_SESSION)
         if rc != GSK_OK:
-            report("gsk_environment_open()", rc)
             break
 
-        # set the Application ID to use (or the keystore file given with --keyring-file)
-        for buf_id, value in certificate_attributes(args):
-            set_errno(0)
-            rc = gsk_attribute_set_buffer(my_env_handle, buf_id, value, len(value))
-            if rc != GSK_OK:
-                break
-        if rc != GSK_OK:
-            report("gsk_attribute_set_buffer()", rc)
-            break
-
-        # set this side as the server
-        set_errno(0)
-        rc = gsk_attribute_set_enum(my_env_handle, GSK_SESSION_TYPE, GSK_SERVER_SESSION)
-        if rc != GSK_OK:
-            report("gsk_attribute_set_enum()", rc)
-            break
-
-        # by default TLSV10, TLSV11, and TLSV12 are enabled
-        # We will disable SSL_V3 for this example.
-        set_errno(0)
-        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_SSLV3, GSK_PROTOCOL_SSLV3_OFF)
-        if rc != GSK_OK:
-            report("gsk_attribute_set_enum()", rc)
-            break
-
-        # We will disable TLS_V10 for this example.
-        set_errno(0)
-        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_TLSV10, GSK_FALSE)
-        if rc != GSK_OK:
-            report("gsk_attribute_set_enum()", rc)
-            break
-
-        # We will disable TLS_V11 for this example.
-        set_errno(0)
-        rc = gsk_attribute_set_enum(my_env_handle, GSK_PROTOCOL_TLSV11, GSK_FALSE)
-        if rc != GSK_OK:
-            report("gsk_attribute_set_enum()", rc)
-            break
-
-        # set the cipher suite to use. By default our default list
-        # of ciphers is enabled. For this example we will just use one
-        set_errno(0)
-        rc = gsk_attribute_set_buffer(my_env_handle, GSK_TLSV12_CIPHER_SPECS_EX,
-                                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 39)
-        if rc != GSK_OK:
-            report("gsk_attribute_set_buffer()", rc)
-            break
-
-        # Initialize the secure environment
-        set_errno(0)
-        rc = gsk_environment_init(my_env_handle)
-        if rc != GSK_OK:
-            report("gsk_environment_init()", rc)
-            break
-
-        try:
-            # initialize a socket to be used for listening
-            lsd = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
-            # set socket so can be reused immediately
-            lsd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            # bind to the local server address
-            lsd.bind((args.host, args.port))
-            # enable the socket for incoming client connections
-            lsd.listen(5)
-            listening(lsd.getsockname())
-            # accept an incoming client connection
-            sd, address = lsd.accept()
-        except OSError as exc:
-            fail(f"socket()/bind()/listen()/accept() failed: {exc.strerror}")
+        # socket(), setsockopt(), bind(), listen() and accept() one client
+        lsd, sd = listen_and_accept(args)
+        if sd is None:
             break
 
         # open a secure session

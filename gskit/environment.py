@@ -91,11 +91,17 @@ def role_of(values: AttributeValues) -> str:
 
 
 class Environment(Handle):
-    """A GSKit environment: shared settings, certificates, OpenSSL contexts, session cache."""
+    """A GSKit environment: shared settings, certificates, OpenSSL contexts, session cache.
+
+    ``check_hostname`` (default True) makes client sessions check the server's certificate
+    against ``server_name``, as Python's ``ssl`` does.  GSKit itself never checks host
+    names, so ``gsk_environment_open`` turns it off; there, setting
+    GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST turns it on for a session.
+    """
 
     _transitions = ENVIRONMENT_TRANSITIONS
 
-    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = False,
+    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = True,
                  registry_home: str | None = None, **settings: Any) -> None:
         super().__init__(AttributeValues(), EnvState.OPEN)
         if release not in config_module.ciphers.IBMI_DEFAULTS:
@@ -130,8 +136,7 @@ class Environment(Handle):
 
     def resolve_config(self, values: AttributeValues, credentials: object) -> config_module.TLSConfig:
         try:
-            config = config_module.resolve_tls_config(values, release=self.release, credentials=credentials,
-                                                      check_hostname=self.check_hostname)
+            config = config_module.resolve_tls_config(values, release=self.release, credentials=credentials)
         except config_module.ConfigError as exc:
             raise GSKError.for_rc(exc.rc, exc.detail) from None
         if config.server and not any(i.private_key is not None for i in credentials.identities):  # type: ignore[attr-defined]

@@ -91,14 +91,17 @@ class Session(Handle):
             config = env.resolve_config(self._values, credentials)
         server_name = str(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST)
                           or self._values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST) or "") or None
-        critical = bool(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST))
+        check_hostname = env.check_hostname or bool(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST))
+        if check_hostname and not config.server and not server_name:
+            raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER,
+                                  "hostname checking needs server_name (or Environment(check_hostname=False))")
         transport = self._transport()
         resume = None
         if not config.server:
             self._cache_key = (_peer(transport), server_name)
             resume = env.cached_session(self._cache_key)
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
-                           server_name=server_name, check_hostname=config.check_hostname or critical,
+                           server_name=server_name, check_hostname=check_hostname,
                            validation_callback=validation_function(self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
                            session=resume)
         return engine, transport

@@ -61,7 +61,7 @@ def _any(handle: object) -> Environment | Session | None:
 # -- environments ----------------------------------------------------------------------------
 def gsk_environment_open() -> tuple[int, Environment | None]:
     """``gsk_environment_open(&env)`` -> ``(rc, env)``."""
-    return _call(Environment)
+    return _call(lambda: Environment(check_hostname=False))
 
 
 def gsk_environment_init(env: Handle) -> int:

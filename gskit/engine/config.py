@@ -1,7 +1,6 @@
 """From attribute values to one frozen TLS configuration.
 
-``resolve_tls_config`` reads the attribute values of an environment or session (a dict of
-attribute ID -> value, defaults already applied), checks them the way ``gsk_environment_init``
+``resolve_tls_config`` reads the attribute values of an environment or session, checks them the way ``gsk_environment_init``
 and ``gsk_secure_soc_init`` do, and returns a :class:`TLSConfig`: the role, the peer
 authentication rules, the protocols that will really be offered and, for each, its suites
 in preference order.  Equal configurations compare equal, so OpenSSL contexts can be
@@ -76,7 +75,6 @@ class TLSConfig:
     no_renegotiation: bool = False
     send_ca_list: bool = True
     session_timeout: int = 86400
-    check_hostname: bool = False
     credentials: object = field(default=None, compare=False)
     credentials_key: int = 0               # id() of the credentials: part of the cache key
 
@@ -144,7 +142,7 @@ def resolve_suites(values: AttributeValues, release: str, protocols: tuple[Proto
 
 
 def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEASE,
-                       credentials: object = None, check_hostname: bool = False) -> TLSConfig:
+                       credentials: object = None) -> TLSConfig:
     """Resolve attribute values into a TLSConfig, or raise ConfigError with the rc."""
     session_type = values.get(c.GSK_SESSION_TYPE, c.GSK_CLIENT_SESSION)
     server = session_type != c.GSK_CLIENT_SESSION
@@ -170,7 +168,6 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         no_renegotiation=values.get(c.GSK_NO_RENEGOTIATION) == c.GSK_TRUE,
         send_ca_list=values.get(c.GSK_CERTREQ_DNLIST_ENABLE, c.GSK_TRUE) == c.GSK_TRUE,
         session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),  # type: ignore[arg-type]
-        check_hostname=check_hostname,
         credentials=credentials,
         credentials_key=id(credentials),
     )

@@ -20,6 +20,7 @@ from gskit import errors as rc
 # handshake cost comparable with IBM i (no post-quantum hybrid).
 GROUPS = b"X25519:P-256:P-384:P-521"
 SESSION_ID_CONTEXT = b"gskit"
+OP_ALLOW_CLIENT_RENEGOTIATION = 1 << 8    # SSL_OP_ALLOW_CLIENT_RENEGOTIATION (OpenSSL 3+)
 
 _VERSION = {
     Protocol.TLSV10: SSL.TLS1_VERSION,
@@ -62,6 +63,8 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
         options |= SSL.OP_CIPHER_SERVER_PREFERENCE       # IBM: the server's order wins
     if config.no_renegotiation:
         options |= SSL.OP_NO_RENEGOTIATION
+    elif config.server:
+        options |= OP_ALLOW_CLIENT_RENEGOTIATION         # GSKit servers accept GSK_RESET_CIPHER
     if config.session_timeout == 0:
         options |= SSL.OP_NO_TICKET
     ctx.set_options(options)

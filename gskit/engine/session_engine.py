@@ -31,6 +31,7 @@ Details that shape the code:
 """
 from __future__ import annotations
 
+import ipaddress
 from typing import Callable
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -117,17 +118,29 @@ class TLSEngine:
         else:
             conn.set_connect_state()
             if self.server_name:
-                conn.set_tlsext_host_name(self.server_name.encode("idna"))
-                if self.check_hostname:
-                    name = self.server_name.encode()
-                    param = _lib.SSL_get0_param(conn._ssl)  # noqa: SLF001
-                    _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+                self._name_the_server(conn, self.server_name)
             if self._resume is not None:
                 conn.set_session(self._resume)
         self._conn = conn
         if self._early_input:
             conn.bio_write(bytes(self._early_input))
             self._early_input.clear()
+
+    def _name_the_server(self, conn: SSL.Connection, name: str) -> None:
+        """SNI for a host name (never for an IP literal), and the name to check if asked."""
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            address = None
+            conn.set_tlsext_host_name(name.encode("idna"))
+        if not self.check_hostname:
+            return
+        param = _lib.SSL_get0_param(conn._ssl)  # noqa: SLF001
+        if address is None:
+            encoded = name.encode("idna")
+            _lib.X509_VERIFY_PARAM_set1_host(param, encoded, len(encoded))
+        else:
+            _lib.X509_VERIFY_PARAM_set1_ip(param, address.packed, len(address.packed))
 
     def _pick_context_from_client_hello(self) -> bool:
         """Server with per-version lists: choose the context once the ClientHello is in."""

@@ -33,7 +33,7 @@ class GroupProbe:
 def probe_group(target: Target, protocol: Protocol, suites: tuple[CipherSuite, ...], group: str) -> GroupProbe:
     if not _ossl.CAN_SET_GROUPS:
         return GroupProbe(group, None, "pyOpenSSL's bindings cannot restrict the groups offered")
-    result = attempt(target, offer_for(protocol, suites, target.sni, groups=group))
+    result = attempt(target, offer_for(protocol, suites, target.sni, groups=group, hello_only=True))
     if result.ok:
         return GroupProbe(group, True)
     if result.failure is Failure.LOCAL:

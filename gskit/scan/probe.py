@@ -58,6 +58,7 @@ class Offer:
     groups: str | None = None  # None: OpenSSL's default groups
     ca_file: str | None = None
     read_tickets: bool = False
+    hello_only: bool = False   # stop once the ServerHello names the suite: half the server's work
 
 
 @dataclass
@@ -137,12 +138,15 @@ def _feed(conn: SSL.Connection, sock: socket.socket, deadline: float) -> None:
         conn.bio_shutdown()  # the next OpenSSL call reports the unexpected EOF
 
 
-def _drive(conn: SSL.Connection, sock: socket.socket, step, deadline: float):
-    """Run an OpenSSL step to completion over the socket, within the deadline."""
+def _drive(conn: SSL.Connection, sock: socket.socket, step, deadline: float, enough=None) -> None:
+    """Run an OpenSSL step over the socket within the deadline, or until ``enough()``."""
     while True:
         try:
-            return step()
+            step()
+            return
         except SSL.WantReadError:
+            if enough is not None and enough():
+                return
             _flush(conn, sock)
             _feed(conn, sock, deadline)
 
@@ -196,6 +200,10 @@ def handshake(host: str, port: int, offer: Offer, timeout: float,
             conn.set_tlsext_host_name(offer.sni.encode("idna"))
         if resume is not None and resume.session is not None:
             conn.set_session(resume.session)
+        if offer.hello_only:  # the suite is known once the ServerHello is in
+            _drive(conn, sock, conn.do_handshake, deadline, lambda: conn.get_cipher_name() is not None)
+            return Attempt(True, cipher=conn.get_cipher_name(), version=conn.get_protocol_version_name(),
+                           group=conn.get_group_name())
         _drive(conn, sock, conn.do_handshake, deadline)
         _flush(conn, sock)
         if offer.read_tickets:
@@ -209,9 +217,10 @@ def handshake(host: str, port: int, offer: Offer, timeout: float,
         failure, text = classify(exc)
         return Attempt(False, failure, text)
     finally:
-        try:
-            conn.shutdown()
-            _flush(conn, sock)
-        except (SSL.Error, OSError):
-            pass
+        if not offer.hello_only:
+            try:
+                conn.shutdown()
+                _flush(conn, sock)
+            except (SSL.Error, OSError):
+                pass
         sock.close()

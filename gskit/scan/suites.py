@@ -52,7 +52,7 @@ def attempt(target: Target, offer: Offer, resume: Attempt | None = None) -> Atte
 
 
 def _first_pick(target: Target, protocol: Protocol, suites: Sequence[CipherSuite]) -> CipherSuite | None:
-    result = attempt(target, offer_for(protocol, suites, target.sni))
+    result = attempt(target, offer_for(protocol, suites, target.sni, hello_only=True))
     return suite_by_name(result.cipher) if result.ok and result.cipher else None
 
 
@@ -66,7 +66,7 @@ def enumerate_protocol(target: Target, protocol: Protocol) -> ProtocolResult:
     error = None
     closed = False
     while remaining:
-        result = attempt(target, offer_for(protocol, remaining, target.sni))
+        result = attempt(target, offer_for(protocol, remaining, target.sni, hello_only=True))
         if not result.ok:
             if result.failure is Failure.LOCAL and not picks:
                 return ProtocolResult(protocol, False, local_support=False, error=result.detail)

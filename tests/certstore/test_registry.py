@@ -189,3 +189,46 @@ def test_awkward_text_round_trips(home):
     reg.register(app)
     assert reg.application("ACME.WEB-1") == app
     assert '[applications."ACME.WEB-1"]' in (home / "registry.toml").read_text()
+
+
+def test_protocol_spellings_are_normalised():
+    assert _app("P", protocols=("tls1.3", "TLSV12")).protocols == ("TLSv1.3", "TLSv1.2")
+
+
+@pytest.mark.parametrize(
+    "table, says",
+    [
+        ('certificat_labels = ["x"]', "'certificat_labels' is not a setting"),
+        ('certificate_labels = "x"', "must be a list of strings"),
+        ("type = 5", "must be a string"),
+        ('type = "object"', "type must be one of"),
+    ],
+)
+def test_a_bad_hand_edit_spoils_only_its_own_entry(home, table, says):
+    home.mkdir()
+    (home / "registry.toml").write_text(
+        f'[applications.GOOD]\ntype = "client"\n\n[applications.BAD]\n{table}\n'
+    )
+    reg = Registry()
+    assert reg.application("GOOD").type == "client"
+    with pytest.raises(KeystoreError) as info:
+        reg.application("BAD")
+    assert info.value.rc == rc.GSK_IBMI_ERROR_NOT_REGISTERED and says in str(info.value)
+    before = (home / "registry.toml").read_bytes()
+    with pytest.raises(KeystoreError) as info:  # a write would drop BAD: refused
+        reg.register(_app("NEW"))
+    assert "Fix or remove it" in str(info.value)
+    with pytest.raises(KeystoreError):
+        reg.register(_app("BAD"))  # taken, even though it is broken
+    assert (home / "registry.toml").read_bytes() == before
+    reg.remove("BAD")
+    reg.register(_app("NEW"))
+    assert sorted(reg.read().applications) == ["GOOD", "NEW"]
+
+
+def test_malformed_tables(home):
+    home.mkdir()
+    (home / "registry.toml").write_text('system_store = "x"\n')
+    with pytest.raises(KeystoreError) as info:
+        Registry().read()
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR

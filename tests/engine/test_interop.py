@@ -136,7 +136,7 @@ def python_ssl_server(listener, pki, key, *, version=None, request_cert=False, p
 def test_ten_megabytes_to_python_ssl_with_digest(pki, listener, run_peer):
     payload = os.urandom(10 * 1024 * 1024)
     peer = run_peer(python_ssl_server(listener, pki, "server_ec", payload_size=len(payload)))
-    with Environment(keyring_file=str(pki.ca_pem)) as env:
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False) as env:
         sock = connect(listener.getsockname()[1])
         with sock, env.open_session(fd=sock) as session:
             session.handshake()
@@ -209,7 +209,7 @@ def test_tls13_spec_ex(pki, listener, run_peer):
 
 def test_client_authentication_with_python_ssl(pki, listener, run_peer):
     peer = run_peer(python_ssl_server(listener, pki, "server_ec", request_cert=True))
-    with Environment(keyring_file=str(pki.client)) as env:
+    with Environment(keyring_file=str(pki.client), check_hostname=False) as env:
         sock = connect(listener.getsockname()[1])
         with sock, env.open_session(fd=sock) as session:
             session.handshake()
@@ -287,7 +287,7 @@ def test_sni_sent_and_received(pki, listener, run_peer):
                 return name
 
     peer = run_peer(serve)
-    with Environment(keyring_file=str(pki.ca_pem)) as env:
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False) as env:
         sock = connect(listener.getsockname()[1])
         with sock, env.open_session(fd=sock, server_name="localhost") as session:
             session.handshake()
@@ -312,7 +312,7 @@ def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings):
 
     peer = run_peer(serve)
     client_seen = []
-    with Environment(keyring_file=str(pki.ca_pem), **settings) as env:
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False, **settings) as env:
         for _ in range(2):
             sock = connect(listener.getsockname()[1])
             with sock, env.open_session(fd=sock) as session:

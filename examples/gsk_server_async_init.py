@@ -1,0 +1,186 @@
+"""GSK asynchronous server program using gsk_secure_soc_startInit(): a line-by-line port.
+
+Seed: IBM i 7.3 Socket programming, "Example: GSKit secure server with asynchronous
+handshake" (GSKSERVSI).  Same flow, checks and messages; what differs:
+
+* the application ID defaults to the development store's GSKIT_DEMO_SERVER (--application-id
+  / --keyring-file change it); it listens on 127.0.0.1 port 13333 (--host, --port);
+* the worker's sleep(4) before it waits is --worker-delay (default 4 s, as in C);
+* C's out-parameters are returned; ``errno`` is ``get_errno()``.
+
+Run it, then ``python examples/gsk_client.py`` in another terminal.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from common import GSK_PORT, fail, parser
+from gsk_setup import listen_and_accept, open_environment, report
+
+from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
+
+Failure, Success = 0, 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser(__doc__.splitlines()[0], GSK_PORT, "server")
+    p.add_argument("--worker-delay", type=float, default=4.0, help="seconds the worker sleeps first (default 4)")
+    args = p.parse_args(argv)
+    my_env_handle = None       # secure environment handle
+    my_session_handle = None   # secure session handle
+    sd = lsd = None
+    ioCompPort = -1
+    successFlag = False
+    status: list[int] = []
+
+    # Issue all of the command in a do/while loop so that clean up can happen at end
+    while True:
+        # Create an I/O completion port for this process.
+        if (ioCompPort := QsoCreateIOCompletionPort()) < 0:
+            fail(f"QsoCreateIOCompletionPort() failed: errno {get_errno()}")
+            break
+
+        # Create a worker thread to process all client requests. The worker thread will
+        # wait for client requests to arrive on the I/O completion port just created.
+        worker = lambda: status.append(workerThread(ioCompPort, args.timeout, args.worker_delay))  # noqa: E731
+        thr = threading.Thread(target=worker)
+        thr.start()
+
+        # open the environment, set the application ID, the session type, the protocols
+        # and the cipher suite, and initialize it (the C program's first block: gsk_setup.py)
+        rc, my_env_handle = open_environment(args, GSK_SERVER_SESSION, say=True)
+        if rc != GSK_OK:
+            break
+
+        # socket(), setsockopt(), bind(), listen() and accept() one client
+        lsd, sd = listen_and_accept(args, say=True)
+        if sd is None:
+            break
+
+        # open a secure session
+        set_errno(0)
+        print("gsk_secure_soc_open()")
+        rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+        if rc != GSK_OK:
+            report("gsk_secure_soc_open()", rc)
+            break
+
+        # associate our socket with the secure session
+        set_errno(0)
+        rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
+        if rc != GSK_OK:
+            report("gsk_attribute_set_numeric_value()", rc)
+            break
+
+        # Issue gsk_secure_soc_startInit() to process the secure Handshake flow asynchronously
+        # initialize Qso_OverlappedIO_t structure - reserved fields must be hex 00's.
+        ioStruct = Qso_OverlappedIO_t()
+        # Store the session handle in the Qso_OverlappedIO_t descriptorHandle field.
+        # This area is used to house information defining the state of the client
+        # connection.
+        ioStruct.descriptorHandle = my_session_handle
+
+        # initiate the secure handshake
+        set_errno(0)
+        print("gsk_secure_soc_startInit()", flush=True)
+        rc = gsk_secure_soc_startInit(my_session_handle, ioCompPort, ioStruct)
+        if rc != GSK_OS400_ASYNCHRONOUS_SOC_INIT:
+            print(f"gsk_secure_soc_startInit() rc = {rc} and errno = {get_errno()}.")
+            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            break
+        print("gsk_secure_soc_startInit got GSK_OS400_ASYNCHRONOUS_SOC_INIT", flush=True)
+
+        # This is where the server can loop back to accept a new connection.
+
+        # Wait for worker thread to finish processing client connection.
+        thr.join()
+        # check status of the worker
+        if status == [Success]:
+            print("Success.")
+            successFlag = True
+        else:
+            fail("pthread_join() reported failure")
+        break
+
+    # disable the secure session
+    if my_session_handle is not None:
+        gsk_secure_soc_close(my_session_handle)
+    # disable the secure environment
+    if my_env_handle is not None:
+        gsk_environment_close(my_env_handle)
+    # close the listening socket
+    if lsd is not None:
+        lsd.close()
+    # close the accepted socket
+    if sd is not None:
+        sd.close()
+    # destroy the completion port (wakes the worker if it is still waiting)
+    if ioCompPort > -1:
+        QsoDestroyIOCompletionPort(ioCompPort)
+    return 0 if successFlag else 1
+
+
+def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
+    """Process client connection (the main routine handles all of the clean up)."""
+    ioStruct = Qso_OverlappedIO_t()
+
+    # Wait on the supplied I/O completion port for the secure handshake to complete.
+    waitTime = timeval(tv_sec=int(wait_seconds), tv_usec=0)
+    time.sleep(delay)
+    print("QsoWaitForIOCompletion()", flush=True)
+    rc = QsoWaitForIOCompletion(ioCompPort, ioStruct, waitTime)
+    if rc == 1 and ioStruct.returnValue == GSK_OK and ioStruct.operationCompleted == GSKSECURESOCSTARTINIT:
+        pass  # Secure Handshake has completed.
+    else:
+        print("QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed.")
+        print(f"rc == {rc}, returnValue - {ioStruct.returnValue}, "
+              f"operationCompleted = {ioStruct.operationCompleted}")
+        fail(f"QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed: {gsk_strerror(ioStruct.returnValue)}")
+        return Failure
+
+    # Obtain the session handle associated with the client connection.
+    client_session_handle = ioStruct.descriptorHandle
+
+    # get the socket associated with the secure session
+    set_errno(0)
+    print("gsk_attribute_get_numeric_value()")
+    rc, clientfd = gsk_attribute_get_numeric_value(client_session_handle, GSK_FD)
+    if rc != GSK_OK:
+        print(f"gsk_attribute_get_numeric_value() rc = {rc} and errno = {get_errno()}.")
+        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        return Failure
+
+    # receive a message from the client using the secure session
+    buff = bytearray(1024)
+    print("gsk_secure_soc_read()")
+    rc, amtRead = gsk_secure_soc_read(client_session_handle, buff, len(buff))
+    if rc != GSK_OK:
+        print(f"gsk_secure_soc_read() rc = {rc} and errno = {get_errno()}.")
+        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        return Failure
+
+    # write results to screen
+    print(f"gsk_secure_soc_read() received {amtRead} bytes, here they are ...")
+    print(buff[:amtRead].decode(errors="replace"))
+
+    # send the message to the client using the secure session
+    print("gsk_secure_soc_write()")
+    rc, amtWritten = gsk_secure_soc_write(client_session_handle, buff, amtRead)
+    if amtWritten != amtRead:
+        if rc != GSK_OK:
+            print(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
+            print(f"rc of {rc} means {gsk_strerror(rc)}")
+        else:
+            print("gsk_secure_soc_write() did not write all data.")
+        return Failure
+
+    # write results to screen
+    print(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
+    print(buff[:amtRead].decode(errors="replace"))
+    return Success
+
+
+if __name__ == "__main__":
+    sys.exit(main())

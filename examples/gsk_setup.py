@@ -1,0 +1,112 @@
+"""The block the three GSKit examples share, ported line by line from their C source.
+
+Each seed program starts the same way: open an environment, set the application ID and the
+session type, turn off SSLv3, TLS 1.0 and TLS 1.1, keep one TLS 1.2 suite, and initialize.
+The servers then create, bind and listen on a socket and accept one client.
+"""
+from __future__ import annotations
+
+import argparse
+import socket
+
+from common import certificate_attributes, fail, listening
+
+from gskit import *  # noqa: F403 - the C header gskssl.h
+
+
+def report(call: str, rc: int) -> None:
+    """The two lines every failed GSKit call prints in the C programs."""
+    print(f"{call} failed with rc = {rc} and errno = {get_errno()}.")
+    print(f"rc of {rc} means {gsk_strerror(rc)}")
+
+
+def open_environment(args: argparse.Namespace, session_type: int, say: bool = False) -> tuple[int, object]:
+    """gsk_environment_open ... gsk_environment_init, as in the C programs.
+
+    Returns ``(rc, my_env_handle)``; on failure the two lines are printed and the handle
+    (if one was opened) is returned so that the caller closes it.  ``say`` prints the name
+    of each main call first, as the asynchronous-handshake example does.
+    """
+    # open a gsk environment
+    set_errno(0)
+    _say(say, "gsk_environment_open()")
+    rc, my_env_handle = gsk_environment_open()
+    if rc != GSK_OK:
+        report("gsk_environment_open()", rc)
+        return rc, None
+
+    # set the Application ID to use (or the keystore file given with --keyring-file)
+    for buf_id, value in certificate_attributes(args):
+        set_errno(0)
+        rc = gsk_attribute_set_buffer(my_env_handle, buf_id, value, len(value))
+        if rc != GSK_OK:
+            report("gsk_attribute_set_buffer()", rc)
+            return rc, my_env_handle
+
+    # set this side as the server or the client
+    set_errno(0)
+    rc = gsk_attribute_set_enum(my_env_handle, GSK_SESSION_TYPE, session_type)
+    if rc != GSK_OK:
+        report("gsk_attribute_set_enum()", rc)
+        return rc, my_env_handle
+
+    # by default TLSV10, TLSV11, and TLSV12 are enabled
+    # We will disable SSL_V3, TLS_V10 and TLS_V11 for this example.
+    for enum_id, value in ((GSK_PROTOCOL_SSLV3, GSK_PROTOCOL_SSLV3_OFF),
+                           (GSK_PROTOCOL_TLSV10, GSK_FALSE),
+                           (GSK_PROTOCOL_TLSV11, GSK_FALSE)):
+        set_errno(0)
+        rc = gsk_attribute_set_enum(my_env_handle, enum_id, value)
+        if rc != GSK_OK:
+            report("gsk_attribute_set_enum()", rc)
+            return rc, my_env_handle
+
+    # set the cipher suite to use. By default our default list
+    # of ciphers is enabled. For this example we will just use one
+    set_errno(0)
+    rc = gsk_attribute_set_buffer(my_env_handle, GSK_TLSV12_CIPHER_SPECS_EX,
+                                  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 39)
+    if rc != GSK_OK:
+        report("gsk_attribute_set_buffer()", rc)
+        return rc, my_env_handle
+
+    # Initialize the secure environment
+    set_errno(0)
+    _say(say, "gsk_environment_init()")
+    rc = gsk_environment_init(my_env_handle)
+    if rc != GSK_OK:
+        report("gsk_environment_init()", rc)
+    return rc, my_env_handle
+
+
+def listen_and_accept(args: argparse.Namespace, say: bool = False) -> tuple[socket.socket | None, socket.socket | None]:
+    """socket(), setsockopt(SO_REUSEADDR), bind(), listen(5), accept(): ``(lsd, sd)``.
+
+    On failure the error is printed (perror) and ``sd`` is None.
+    """
+    lsd = None
+    try:
+        # initialize a socket to be used for listening
+        _say(say, "socket()")
+        lsd = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+        # set socket so can be reused immediately
+        lsd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # bind to the local server address
+        _say(say, "bind()")
+        lsd.bind((args.host, args.port))
+        # enable the socket for incoming client connections
+        _say(say, "listen()")
+        lsd.listen(5)
+        listening(lsd.getsockname())
+        # accept an incoming client connection
+        _say(say, "accept()")
+        sd, _address = lsd.accept()
+        return lsd, sd
+    except OSError as exc:
+        fail(f"socket()/bind()/listen()/accept() failed: {exc.strerror}")
+        return lsd, None
+
+
+def _say(say: bool, call: str) -> None:
+    if say:
+        print(call, flush=True)

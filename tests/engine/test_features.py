@@ -1,0 +1,212 @@
+"""Engine features beyond the basic handshake: per-protocol suites, callbacks, life cycle."""
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+
+import pytest
+
+from gskit import *  # noqa: F403
+from tests.conftest import DEADLINE, connect
+from tests.engine.test_return_codes import Pair, client_env, server_env
+
+
+def python_client(port: int, pki, *, version: ssl.TLSVersion, ciphers: str | None = None) -> tuple[str, str]:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki.ca_pem))
+    ctx.minimum_version = ctx.maximum_version = version
+    if ciphers:
+        ctx.set_ciphers(ciphers)
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as raw, \
+            ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+        tls.sendall(b"v")
+        tls.recv(1)
+        return tls.version(), tls.cipher()[0]
+
+
+@pytest.mark.parametrize("version,expected", [
+    (ssl.TLSVersion.TLSv1_2, "ECDHE-RSA-AES256-GCM-SHA384"),
+    (ssl.TLSVersion.TLSv1_1, "ECDHE-RSA-AES128-SHA"),
+], ids=["tls1.2", "tls1.1"])
+def test_server_uses_the_list_of_the_negotiated_version(pki, listener, run_peer, version, expected):
+    """TLS 1.1 and 1.2 lists differ: each connection gets a suite from its own version's list,
+    although the client offers both suites (the server reads the ClientHello first)."""
+    settings = dict(session_type="server", keyring_file=str(pki.server_rsa), tlsv11=True, tlsv13=False,
+                    tlsv12_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    tlsv11_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+
+    def serve() -> tuple[str | None, str | None]:
+        with Environment(**settings) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                session.handshake()
+                session.sendall(session.recv(1))
+                return session.protocol, session.cipher
+
+    peer = run_peer(serve)
+    offered = "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA:@SECLEVEL=0"
+    seen_version, seen_cipher = python_client(listener.getsockname()[1], pki, version=version, ciphers=offered)
+    protocol, cipher = peer.result()
+    assert seen_cipher == expected
+    assert protocol == seen_version
+    assert cipher == {"ECDHE-RSA-AES256-GCM-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                      "ECDHE-RSA-AES128-SHA": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"}[expected]
+
+
+def test_client_refuses_a_suite_not_allowed_for_the_version(pki, listener, run_peer):
+    """A server that picks a suite from the client's TLS 1.2 list for TLS 1.1 is refused."""
+    def serve() -> None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(pki.server_rsa))
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.set_ciphers("ECDHE-RSA-AES256-SHA:@SECLEVEL=0")
+        conn, _ = listener.accept()
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        except (ssl.SSLError, OSError):
+            pass
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem), server_name="localhost", tlsv11=True, tlsv13=False,
+                     tlsv12_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+                     tlsv11_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA") as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(fd=sock) as session:
+            with pytest.raises(GSKError) as info:
+                session.handshake()
+    peer.result()
+    assert info.value.rc == GSK_ERROR_NO_CIPHERS
+
+
+@pytest.mark.parametrize("name,error", [("localhost", None), ("127.0.0.1", None),
+                                        ("wrong.example", GSK_ERROR_CERT_VALIDATION)])
+def test_pythonic_api_checks_the_host_name(pki, listener, run_peer, name, error):
+    def serve() -> None:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                try:
+                    session.handshake()
+                except GSKError:
+                    pass
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem)) as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(fd=sock, server_name=name) as session:
+            if error is None:
+                session.handshake()
+                assert session.protocol == "TLSv1.3"
+            else:
+                with pytest.raises(GSKCertificateError) as info:
+                    session.handshake()
+                assert info.value.rc == error
+    peer.result()
+
+
+def test_pythonic_api_needs_a_name_to_check(pki):
+    with Environment(keyring_file=str(pki.ca_pem)) as env:
+        pair = Pair()
+        try:
+            with env.open_session(fd=pair.client) as session:
+                with pytest.raises(GSKError) as info:
+                    session.handshake()
+        finally:
+            pair.close()
+    assert info.value.rc == GSK_INVALID_PARAMETER
+    assert "server_name" in str(info.value)
+
+
+def test_io_callback_carries_the_session(pki):
+    """GSK_IO_CALLBACK: the client's bytes go through application functions, not GSK_FD."""
+    pair = Pair()
+    calls = {"read": 0, "write": 0}
+
+    def io_read(fd, buffer, length, user_data):
+        calls["read"] += 1
+        assert user_data == "tag-42"
+        data = pair.client.recv(length)
+        buffer[:len(data)] = data
+        return len(data)
+
+    def io_write(fd, data, length, user_data):
+        calls["write"] += 1
+        return pair.client.send(data[:length])
+
+    senv = server_env(pki, pki.server_ec)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=lambda: (gsk_secure_soc_init(server), gsk_secure_soc_write(server, b"via callback")))
+    t.start()
+    cenv = client_env(pki)
+    rc, client = gsk_secure_soc_open(cenv)
+    assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, iocallback(io_read, io_write)) == GSK_OK
+    assert gsk_attribute_set_buffer(client, GSK_USER_DATA, "tag-42") == GSK_OK
+    assert gsk_secure_soc_init(client) == GSK_OK
+    buffer = bytearray(64)
+    assert gsk_secure_soc_read(client, buffer) == (GSK_OK, 12)
+    t.join(DEADLINE)
+    assert bytes(buffer[:12]) == b"via callback"
+    assert calls["read"] >= 1 and calls["write"] >= 1
+    pair.close()
+
+
+def test_environment_closed_right_after_soc_open_keeps_sessions_working(pki):
+    """curl's pattern: gsk_environment_close straight after gsk_secure_soc_open."""
+    closed = []
+    pair = Pair()
+    senv = server_env(pki, pki.server_ec)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=lambda: (gsk_secure_soc_init(server), gsk_secure_soc_write(server, b"still here")))
+    t.start()
+    rc, env = gsk_environment_open()
+    gsk_attribute_set_buffer(env, GSK_KEYRING_FILE, str(pki.ca_pem))
+    gsk_attribute_set_enum(env, GSK_ENVIRONMENT_CLOSE_OPTIONS, GSK_DELAYED_ENVIRONMENT_CLOSE)
+    gsk_attribute_set_callback(env, GSK_ENVIRONMENT_CLOSE_CALLBACK, closed.append)
+    assert gsk_environment_init(env) == GSK_OK
+    rc, client = gsk_secure_soc_open(env)
+    assert gsk_environment_close(env) == GSK_OK
+    assert gsk_secure_soc_open(env)[0] == GSK_INVALID_HANDLE        # no new session on it
+    gsk_attribute_set_numeric_value(client, GSK_FD, pair.client.fileno())
+    assert gsk_secure_soc_init(client) == GSK_OK
+    buffer = bytearray(32)
+    assert gsk_secure_soc_read(client, buffer) == (GSK_OK, 10)
+    assert closed == []                                             # resources still in use
+    assert gsk_secure_soc_close(client) == GSK_OK
+    assert closed == [env]                                          # freed with the last session
+    t.join(DEADLINE)
+    pair.close()
+
+
+def test_reset_cipher_renegotiates_tls12(pki, listener, run_peer):
+    """GSK_RESET_CIPHER on TLS 1.2 runs a new handshake with an openssl s_server peer."""
+    resets = []
+    import subprocess
+    server = subprocess.Popen(
+        ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", str(pki.server_ec), "-tls1_2",
+         "-client_renegotiation", "-rev", "-naccept", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = 0
+        for line in server.stdout:
+            if line.startswith("ACCEPT"):
+                port = int(line.rsplit(":", 1)[1])
+                break
+        with Environment(keyring_file=str(pki.ca_pem), server_name="localhost", tlsv13=False,
+                         cipher_reset_callback=resets.append) as env:
+            sock = connect(port)
+            with sock, env.open_session(fd=sock) as session:
+                session.handshake()
+                session.misc(GSK_RESET_CIPHER)
+                session.sendall(b"after renegotiation\n")
+                data = b""
+                while not data.endswith(b"\n"):
+                    data += session.recv(100)
+        assert data == b"noitaitogener retfa\n"
+        assert resets == [session]
+    finally:
+        server.kill()
+        server.communicate()
