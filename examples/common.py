@@ -20,10 +20,17 @@ DEFAULT_HOST = "127.0.0.1"
 GSK_PORT = 13333        # the GSKit examples' port
 ECHO_PORT = 12345       # the asynchronous I/O example's port (SERVPOR)
 DEMO_APPLICATION = {"server": certstore.DEMO_SERVER, "client": certstore.DEMO_CLIENT}
+# What the seed's GSKit programs set: no SSLv3, TLS 1.0 or TLS 1.1, one TLS 1.2 suite.
+SEED_SETTINGS = {"sslv3": False, "tlsv10": False, "tlsv11": False,
+                 "tlsv12_cipher_specs_ex": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}
 
 
 def parser(description: str, port: int, role: str | None = None) -> argparse.ArgumentParser:
-    """An argument parser with --host and --port, and the certificate options when ``role``."""
+    """An argument parser with --host and --port, and the certificate options when ``role``.
+
+    Also makes stdout line-buffered, so that the lines of several threads come out in order.
+    """
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on or connect to (default {DEFAULT_HOST})")
     p.add_argument("--port", type=int, default=port, help=f"TCP port; 0 picks a free one (default {port})")

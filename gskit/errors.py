@@ -149,8 +149,8 @@ _GSK = (
      "Check GSK_SSL_EXTN_SIGALG and the key type (RSA, ECDSA) of the certificate."),
     (406, "GSK_ERROR_IO", "CPDBC8A", DOC, IO,
      "An error occurred in SSL processing; check the errno value.",
-     "Look at errno: ECONNRESET or EPIPE means the peer went away; check the network and "
-     "the peer's log."),
+     "Look at errno (`gskit errors 3426` explains an IBM i errno): ECONNRESET or EPIPE "
+     "means the peer went away; check the network and the peer's log."),
     (407, "GSK_ERROR_BAD_KEYFILE_LABEL", "CPDBCA3", DOC, KEYSTORE,
      "The specified certificate store label is not valid.",
      "Check that the label exists in the store, exactly (case and spaces)."),

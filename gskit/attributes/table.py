@@ -286,3 +286,27 @@ def lookup(attr_id: object, kind: Kind) -> Attribute | None:
         return None
     row = ATTRIBUTES.get(attr_id)
     return row if row is not None and row.kind is kind else None
+
+
+def render_markdown() -> str:
+    """The attribute table as Markdown (docs/attributes.md is generated from this)."""
+    lines = [
+        "# GSKit attributes", "",
+        "Generated from `gskit/attributes/table.py` by `python -m gskit.attributes.table`.",
+        "IDs not listed (PKCS#11, CSP) return `GSK_ATTRIBUTE_INVALID_ID`, as on IBM i.",
+        "*stored*: accepted and read back, no effect off IBM i.", "",
+        "| ID | name | type | valid on | set | default | keyword | OpenSSL mapping |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in sorted(ATTRIBUTES.values(), key=lambda r: r.id):
+        default = "" if row.default in (None, "") else f"`{row.default}`"
+        if row.kind is Kind.ENUM and row.default is not None:
+            default = f"`{c.EnumValue(row.default).name}`"
+        note = " *stored*" if row.support is Support.STORED else ""
+        lines.append(f"| {row.id} | `{row.name}` | {row.kind.value} | {row.scope.value} | {row.phase.value} "
+                     f"| {default} | {row.keyword or ''} | {row.openssl}{note} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_markdown(), end="")

@@ -50,10 +50,19 @@ def parse_spec_attribute(attr_id: int, text: str) -> list[ciphers.CipherSuite]:
     return ciphers.parse_cipher_specs(_FORMATS[fmt], text)
 
 
+# Which suites each format can spell (the 2-character codes predate ECDHE, for one).
+_SPELLABLE = {
+    "V2": lambda s: s.v2_code is not None,
+    "V3": lambda s: s.v3_code is not None,
+    "EX": lambda s: not s.tls13 and not s.sslv2_only,
+    "TLS13_EX": lambda s: s.tls13,
+}
+
+
 def format_spec_attribute(attr_id: int, suites: list[ciphers.CipherSuite]) -> str:
-    """The value of a cipher-spec attribute in that attribute's format."""
+    """The value of a cipher-spec attribute in that attribute's format (the suites it can spell)."""
     _, fmt = CIPHER_SPEC_ATTRIBUTES[attr_id]
-    return ciphers.format_cipher_specs(_FORMATS[fmt], suites)
+    return ciphers.format_cipher_specs(_FORMATS[fmt], [s for s in suites if _SPELLABLE[fmt](s)])
 
 
 def default_suites(release: str, protocol: Protocol) -> tuple[ciphers.CipherSuite, ...]:

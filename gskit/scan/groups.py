@@ -43,14 +43,16 @@ def probe_group(target: Target, protocol: Protocol, suites: tuple[CipherSuite, .
     return GroupProbe(group, None, result.detail)
 
 
-def plan(tls13: tuple[CipherSuite, ...], tls12_ecdhe: tuple[CipherSuite, ...]):
-    """(group, protocol, suites) to probe, and the groups that cannot be probed at all."""
+def plan(protocol: Protocol, suites: tuple[CipherSuite, ...]):
+    """(group, protocol, suites) to probe, and the groups that cannot be probed this way.
+
+    On TLS 1.3 every group; on TLS 1.2 (given its ECDHE suites) only the curves.
+    """
     jobs, skipped = [], []
     for group, on_tls12 in GROUPS:
-        if tls13:
-            jobs.append((group, Protocol.TLSV13, tls13))
-        elif on_tls12 and tls12_ecdhe:
-            jobs.append((group, Protocol.TLSV12, tls12_ecdhe))
+        usable = protocol == Protocol.TLSV13 or (protocol == Protocol.TLSV12 and on_tls12)
+        if usable and suites:
+            jobs.append((group, protocol, suites))
         else:
             skipped.append(group)
     return jobs, skipped

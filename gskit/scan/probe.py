@@ -80,15 +80,12 @@ class Attempt:
 
 def _context(offer: Offer, verify_errors: list[tuple[int, int]]) -> SSL.Context | str:
     ctx = SSL.Context(SSL.TLS_METHOD)
-    version = _OPENSSL_VERSION[offer.protocol]
-    ctx.set_min_proto_version(version)
-    ctx.set_max_proto_version(version)
+    ctx.set_min_proto_version(_OPENSSL_VERSION[offer.protocol])
+    ctx.set_max_proto_version(_OPENSSL_VERSION[offer.protocol])
     try:
-        if offer.protocol == Protocol.TLSV13:
+        if offer.tls13:
             ctx.set_tls13_ciphersuites(offer.tls13.encode())
-            ctx.set_cipher_list(b"ALL:@SECLEVEL=0")
-        else:
-            ctx.set_cipher_list(f"{offer.ciphers}:@SECLEVEL=0".encode())
+        ctx.set_cipher_list(f"{offer.ciphers or 'ALL'}:@SECLEVEL=0".encode())
     except SSL.Error as exc:
         return f"no cipher in the offer is known to the local OpenSSL ({exc})"
     if offer.groups is not None and not _ossl.set_groups(ctx, offer.groups):

@@ -13,7 +13,7 @@ from gskit.scan.groups import plan, probe_group
 from gskit.scan.probe import Failure
 from gskit.scan.resumption import probe_resumption
 from gskit.scan.result import ProtocolResult, ScanResult
-from gskit.scan.suites import Target, attempt, enumerate_protocol, offer_for
+from gskit.scan.suites import Target, attempt, candidates, enumerate_protocol, offer_for
 
 NOTES = ("PSK and SRP suites are not probed: they need credentials shared with the server.",)
 
@@ -69,6 +69,27 @@ def _why_nothing(host: str, port: int, results: list[ProtocolResult]) -> None:
                      f"handshake ({errors[0]}).")
 
 
+class _SideProbes:
+    """Certificate (with and without SNI) and group probes on one protocol, running in a pool."""
+
+    def __init__(self, pool, target: Target, protocol: Protocol, suites, ca_file: str | None) -> None:
+        self.cert = pool.submit(attempt, target, offer_for(protocol, suites, target.sni, ca_file=ca_file))
+        self.bare = pool.submit(attempt, target, offer_for(protocol, suites, None)) if target.sni else None
+        ecdhe = tuple(s for s in suites if s.key_exchange == "ECDHE")
+        jobs, self.skipped = plan(protocol, suites if protocol == Protocol.TLSV13 else ecdhe)
+        self.groups = [pool.submit(probe_group, target, p, offered, group) for group, p, offered in jobs]
+
+    def cancel(self) -> None:
+        for job in (self.cert, self.bare, *self.groups):
+            if job is not None:
+                job.cancel()
+
+    def results(self):
+        probes = [job.result() for job in self.groups]
+        return (self.cert.result(), self.bare.result() if self.bare else None, probes,
+                tuple(self.skipped))
+
+
 def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Protocol] | None = None,
          timeout: float = 5.0, concurrency: int = 8, ca_file: str | None = None) -> ScanResult:
     """Scan one TLS server; raises ScanError if it cannot be reached or is not TLS."""
@@ -77,28 +98,28 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
     name = sni or (None if _is_ip(host) else host)
     target = Target(host, port, name, timeout)
     _check_reachable(host, port, timeout)
+    top = wanted[-1]
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gskit-scan") as pool:
-        results = list(pool.map(lambda p: enumerate_protocol(target, p), wanted))
+        # Phase 1: enumerate each protocol; meanwhile, speculatively, the certificate, SNI and
+        # group probes on the newest protocol asked for (redone below if it is not supported).
+        enumerations = [pool.submit(enumerate_protocol, target, p) for p in wanted]
+        early = _SideProbes(pool, target, top, candidates(top), ca_file)
+        results = [job.result() for job in enumerations]
         supported = [r for r in results if r.supported]
         if not supported:
             _why_nothing(host, port, results)
             return ScanResult(f"{host}:{port}", tuple(results), None, (), (), None, None, (), NOTES,
                               time.monotonic() - started)
         best = max(supported, key=lambda r: r.protocol)
-        cert_job = pool.submit(attempt, target, offer_for(best.protocol, best.accepted, name, ca_file=ca_file))
-        bare_job = pool.submit(attempt, target, offer_for(best.protocol, best.accepted, None)) if name else None
-        by_protocol = {r.protocol: r for r in supported}
-        tls13 = by_protocol[Protocol.TLSV13].accepted if Protocol.TLSV13 in by_protocol else ()
-        tls12 = by_protocol[Protocol.TLSV12].accepted if Protocol.TLSV12 in by_protocol else ()
-        jobs, skipped = plan(tls13, tuple(s for s in tls12 if s.key_exchange == "ECDHE"))
-        group_jobs = [pool.submit(probe_group, target, protocol, suites, group)
-                      for group, protocol, suites in jobs]
+        side = early
+        if best.protocol != top:
+            early.cancel()
+            side = _SideProbes(pool, target, best.protocol, best.accepted, ca_file)
         resumption_jobs = [pool.submit(probe_resumption, target, r.protocol, r.accepted)
                            for r in supported if r.protocol >= Protocol.TLSV12]
-        cert_attempt = cert_job.result()
-        probes = [job.result() for job in group_jobs]
+        cert_attempt, bare_attempt, probes, skipped = side.results()
         resumption = tuple(job.result() for job in resumption_jobs)
-        sni = sni_result(name, cert_attempt, bare_job.result() if bare_job else None)
+    sni = sni_result(name, cert_attempt, bare_attempt)
     certificate = certificate_result(cert_attempt, name or host, ca_file) if cert_attempt.ok else None
     orders = [r.server_order for r in supported if r.server_order is not None]
     notes = list(NOTES)
@@ -111,6 +132,6 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
     return ScanResult(
         target=f"{host}:{port}", protocols=tuple(results), certificate=certificate,
         groups=tuple(p.group for p in probes if p.accepted),
-        groups_not_probed=tuple(skipped) + tuple(p.group for p in probes if p.accepted is None),
+        groups_not_probed=skipped + tuple(p.group for p in probes if p.accepted is None),
         honours_client_order=(not all(orders)) if orders else None, sni=sni,
         resumption=resumption, notes=tuple(notes), seconds=time.monotonic() - started)

@@ -35,9 +35,9 @@ def candidates(protocol: Protocol) -> tuple[CipherSuite, ...]:
 
 
 def offer_for(protocol: Protocol, suites: Sequence[CipherSuite], sni: str | None, **extra) -> Offer:
-    if protocol == Protocol.TLSV13:
-        return Offer(protocol, tls13=openssl_tls13_ciphersuites(suites), sni=sni, **extra)
-    return Offer(protocol, ciphers=openssl_cipher_list(suites), sni=sni, **extra)
+    """Offer these suites on this protocol."""
+    return Offer(protocol, ciphers=openssl_cipher_list(suites), tls13=openssl_tls13_ciphersuites(suites),
+                 sni=sni, **extra)
 
 
 def attempt(target: Target, offer: Offer, resume: Attempt | None = None) -> Attempt:

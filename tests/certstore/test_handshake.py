@@ -158,6 +158,7 @@ def test_openssl_s_client_trusts_the_dev_ca_file(tmp_path, home):
             conn.settimeout(TIMEOUT)
             with ctx.wrap_socket(conn, server_side=True) as tls:
                 tls.sendall(b"bye\n")
+                tls.recv(1)  # wait for the client to finish and close first
         except (OSError, ssl.SSLError):
             pass
 

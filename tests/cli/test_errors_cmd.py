@@ -106,7 +106,13 @@ def test_approximate_answers_say_so():
 
 def test_long_word_results_are_cut_with_a_hint():
     out = found("the")  # a stop word alone still searches
-    assert len(headers(out)) <= 15
+    assert len(headers(out)) == 15
+    assert out.splitlines()[-1].endswith("more; add words, or use --json to see them all.")
+
+
+def test_several_numbers_at_once():
+    assert headers(found("406", "0x198")) == ["GSK_ERROR_IO = 406 (0x196)",
+                                              "GSK_ERROR_BAD_KEYFILE_PASSWORD = 408 (0x198)"]
 
 
 def test_json_schema():

@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from tests_helpers_scan import raw_server
 
 INTERMEDIATE_12 = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 
@@ -67,8 +66,8 @@ def test_unreachable_exit_3():
     assert out.stderr.startswith("gskit scan: cannot connect to 127.0.0.1:") and "Traceback" not in out.stderr
 
 
-def test_not_tls_exit_3():
-    with raw_server(b"SSH-2.0-OpenSSH_9.6\r\n") as port:
+def test_not_tls_exit_3(misbehaving):
+    with misbehaving["raw"](b"SSH-2.0-OpenSSH_9.6\r\n") as port:
         out = run(f"127.0.0.1:{port}", "--timeout", "1")
     assert out.returncode == 3
     assert "does not speak TLS" in out.stderr and len(out.stderr.splitlines()) == 1

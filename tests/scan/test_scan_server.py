@@ -9,7 +9,6 @@ import pytest
 
 from gskit.attributes.protocols import Protocol
 from gskit.scan import NotTLS, TargetUnreachable, scan
-from tests_helpers_scan import limited_proxy, raw_server, trickle_server
 
 
 def test_groups_exactly_those_configured(s_server):
@@ -69,14 +68,14 @@ def test_unreachable_port():
             scan("127.0.0.1", port, timeout=2)
 
 
-def test_not_tls_server():
-    with raw_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as port:
+def test_not_tls_server(misbehaving):
+    with misbehaving["raw"](b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as port:
         with pytest.raises(NotTLS, match="does not speak TLS"):
             scan("127.0.0.1", port, timeout=2)
 
 
-def test_silent_server_times_out_quickly():
-    with raw_server(None) as port:
+def test_silent_server_times_out_quickly(misbehaving):
+    with misbehaving["raw"](None) as port:
         started = time.monotonic()
         with pytest.raises(NotTLS, match="never completed a TLS handshake"):
             scan("127.0.0.1", port, timeout=0.3, protocols=[Protocol.TLSV12, Protocol.TLSV13])
@@ -84,8 +83,8 @@ def test_silent_server_times_out_quickly():
     assert threading.active_count() < 5
 
 
-def test_trickling_server_is_bounded_by_the_deadline():
-    with trickle_server() as port:
+def test_trickling_server_is_bounded_by_the_deadline(misbehaving):
+    with misbehaving["trickle"]() as port:
         started = time.monotonic()
         with pytest.raises(NotTLS, match="never completed a TLS handshake"):
             scan("127.0.0.1", port, timeout=0.5, protocols=[Protocol.TLSV13])
@@ -93,9 +92,9 @@ def test_trickling_server_is_bounded_by_the_deadline():
         assert time.monotonic() - started < 3
 
 
-def test_connection_limit_gets_a_clear_report(s_server):
+def test_connection_limit_gets_a_clear_report(s_server, misbehaving):
     port = s_server("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:AES256-SHA", "-serverpref")
-    with limited_proxy(port, allow=2) as proxy:
+    with misbehaving["limited_proxy"](port, allow=2) as proxy:
         result = scan("127.0.0.1", proxy, protocols=[Protocol.TLSV12], timeout=2)
     entry = result.protocol(Protocol.TLSV12)
     assert [s.openssl_name for s in entry.accepted] == ["ECDHE-RSA-AES128-GCM-SHA256"]
