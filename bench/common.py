@@ -300,7 +300,8 @@ def settle() -> None:
 
 
 def summary(values: list[float]) -> str:
-    return f"{statistics.median(values):,.0f} ({min(values):,.0f}-{max(values):,.0f})"
+    digits = 1 if statistics.median(values) < 100 else 0
+    return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
 
 
 def print_table(title: str, unit: str, rows: dict[str, dict[str, list[float]]]) -> None:

@@ -23,6 +23,7 @@ import os
 import select
 import selectors
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -270,6 +271,13 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(server: str, conns: int, seconds: float, warmup: float, workers: int) -> dict:
     me = [sys.executable, os.path.abspath(__file__)]
     srv = subprocess.Popen([*me, "--serve", server, "--workers", str(workers)],
@@ -282,14 +290,16 @@ def measure(server: str, conns: int, seconds: float, warmup: float, workers: int
                                stdout=subprocess.PIPE, text=True)
         try:
             assert cli.stdout.readline().strip() == "connected"  # type: ignore[union-attr]
-            time.sleep(warmup / 2)
-            loaded = rss_kib(srv.pid)
+            time.sleep(warmup)
+            loaded, cpu0 = rss_kib(srv.pid), cpu_seconds(srv.pid)
             out, _ = cli.communicate(timeout=seconds + warmup + 60)
+            cpu = cpu_seconds(srv.pid) - cpu0
         finally:
             cli.kill()
         result = json.loads(out)
         result["rss_per_conn_kib"] = max(0, loaded - idle) / conns
         result["rss_mib"] = loaded / 1024
+        result["cpu_us"] = cpu / max(1, result["requests"]) * 1e6
         return result
     finally:
         srv.stdin.close()  # type: ignore[union-attr]
@@ -306,6 +316,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="runs per server (median reported)")
     ap.add_argument("--servers", default=",".join(n for n, (_, tls) in SERVERS.items() if not tls))
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--client", nargs=4, help=argparse.SUPPRESS)
@@ -317,18 +328,24 @@ def main() -> None:
         port, conns, seconds, warmup = args.client
         print(json.dumps(run_client(int(port), int(conns), float(seconds), float(warmup))))
         return
-    rows = []
+    servers = args.servers.split(",")
+    print(f"{'server':<18}{'conns':>6}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
+          f"{'CPU us/req':>11}{'RSS MiB':>9}{'KiB/conn':>9}")
     for conns in (int(c) for c in args.conns.split(",")):
-        base = None
-        for name in args.servers.split(","):
-            r = measure(name, conns, args.seconds, args.warmup, args.workers)
-            base = base or r
-            rows.append((name, conns, r, r["rps"] / base["rps"]))
-    print(f"{'server':<18}{'conns':>6}{'req/s':>10}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'RSS MiB':>9}{'KiB/conn':>9}")
-    for name, conns, r, ratio in rows:
-        print(f"{name:<18}{conns:>6}{r['rps']:>10.0f}{ratio:>7.2f}{r['p50_ms']:>8.2f}"
-              f"{r['p99_ms']:>8.2f}{r['rss_mib']:>9.1f}{r['rss_per_conn_kib']:>9.1f}")
+        runs: dict[str, list[dict]] = {name: [] for name in servers}
+        for _ in range(args.rounds):  # interleaved: a noisy neighbour hits every server alike
+            for name in servers:
+                runs[name].append(measure(name, conns, args.seconds, args.warmup, args.workers))
+        base = median(runs[servers[0]], "rps")
+        for name in servers:
+            m = {key: median(runs[name], key) for key in runs[name][0]}
+            print(f"{name:<18}{conns:>6}{m['rps']:>9.0f}{m['rps'] / base:>7.2f}{m['p50_ms']:>8.2f}"
+                  f"{m['p99_ms']:>8.2f}{m['cpu_us']:>11.1f}{m['rss_mib']:>9.1f}"
+                  f"{m['rss_per_conn_kib']:>9.1f}", flush=True)
+
+
+def median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
 
 
 if __name__ == "__main__":

@@ -118,10 +118,11 @@ def main() -> int:
         ours, theirs = gskit_suites(g_out.stdout), sslyze_suites(sslyze_json)
     g, s = statistics.median(times["gskit"]), statistics.median(times["sslyze"])
     print(f"server: openssl s_server, ALL:@SECLEVEL=0 + 5 TLS 1.3 suites, -serverpref, RSA-2048")
-    print(f"{'protocol':<9} {'gskit':>6} {'sslyze':>7}  same set")
+    print(f"{'protocol':<9} {'gskit':>6} {'sslyze':>7}  gskit finds all sslyze finds; extra")
     for label in SSLYZE_COMMANDS.values():
-        print(f"{label:<9} {len(ours.get(label, [])):>6} {len(theirs.get(label, set())):>7}  "
-              f"{set(ours.get(label, [])) == theirs.get(label, set())}")
+        mine, other = set(ours.get(label, [])), theirs.get(label, set())
+        print(f"{label:<9} {len(mine):>6} {len(other):>7}  {other <= mine}; "
+              f"{', '.join(sorted(mine - other)) or '-'}")
     print(f"gskit scan (full: suites in server order, groups, certificate, SNI, resumption): "
           f"median {g:.2f} s  {['%.2f' % t for t in times['gskit']]}")
     print(f"sslyze (cipher suites TLS 1.0-1.3):  median {s:.2f} s  {['%.2f' % t for t in times['sslyze']]}")

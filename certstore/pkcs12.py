@@ -24,7 +24,8 @@ def looks_like_pkcs12(data: bytes) -> bool:
 
 
 def _load(data: bytes, password: str | None, path: object) -> pkcs12.PKCS12KeyAndCertificates:
-    attempts = [password.encode()] if password else [None, b""]
+    # A file without a password opens whatever password is given: it has nothing to protect.
+    attempts = ([password.encode()] if password else []) + [None, b""]
     for secret in attempts:
         try:
             return pkcs12.load_pkcs12(data, secret)

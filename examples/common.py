@@ -65,7 +65,12 @@ def certificate_attributes(args: argparse.Namespace) -> list[tuple[int, str]]:
 
 def listening(sock_name: tuple) -> None:
     """Tell the user (and the tests) where the server listens."""
-    print(f"Listening on {sock_name[0]} port {sock_name[1]}.", flush=True)
+    say(f"Listening on {sock_name[0]} port {sock_name[1]}.")
+
+
+def say(text: str) -> None:
+    """printf of one whole line: a single write, so lines from two threads never mix."""
+    sys.stdout.write(f"{text}\n")
 
 
 def fail(message: str) -> None:

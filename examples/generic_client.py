@@ -2,8 +2,9 @@
 
 Seed: IBM i 7.3 Socket programming, "Example: Generic client".  Same flow, checks and
 messages; what differs: it connects to 127.0.0.1 port 12345 (--host, --port) rather than
-in6addr_any, and --message replaces the gets() prompt when given.  Like the C program it
-sends the message with its terminating NUL and expects the same length back.
+in6addr_any; --message replaces the gets() prompt when given; it also prints the echoed
+text.  Like the C program it sends the message with its terminating NUL and expects the
+same length back.
 
 Use it with async_io_server.py.
 """

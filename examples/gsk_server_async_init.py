@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from common import GSK_PORT, fail, parser
+from common import GSK_PORT, fail, parser, say
 from gsk_setup import listen_and_accept, open_environment, report
 
 from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
@@ -50,18 +50,18 @@ def main(argv: list[str] | None = None) -> int:
 
         # open the environment, set the application ID, the session type, the protocols
         # and the cipher suite, and initialize it (the C program's first block: gsk_setup.py)
-        rc, my_env_handle = open_environment(args, GSK_SERVER_SESSION, say=True)
+        rc, my_env_handle = open_environment(args, GSK_SERVER_SESSION, verbose=True)
         if rc != GSK_OK:
             break
 
         # socket(), setsockopt(), bind(), listen() and accept() one client
-        lsd, sd = listen_and_accept(args, say=True)
+        lsd, sd = listen_and_accept(args, verbose=True)
         if sd is None:
             break
 
         # open a secure session
         set_errno(0)
-        print("gsk_secure_soc_open()")
+        say("gsk_secure_soc_open()")
         rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
         if rc != GSK_OK:
             report("gsk_secure_soc_open()", rc)
@@ -84,13 +84,13 @@ def main(argv: list[str] | None = None) -> int:
 
         # initiate the secure handshake
         set_errno(0)
-        print("gsk_secure_soc_startInit()", flush=True)
+        say("gsk_secure_soc_startInit()")
         rc = gsk_secure_soc_startInit(my_session_handle, ioCompPort, ioStruct)
         if rc != GSK_OS400_ASYNCHRONOUS_SOC_INIT:
-            print(f"gsk_secure_soc_startInit() rc = {rc} and errno = {get_errno()}.")
-            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            say(f"gsk_secure_soc_startInit() rc = {rc} and errno = {get_errno()}.")
+            say(f"rc of {rc} means {gsk_strerror(rc)}")
             break
-        print("gsk_secure_soc_startInit got GSK_OS400_ASYNCHRONOUS_SOC_INIT", flush=True)
+        say("gsk_secure_soc_startInit got GSK_OS400_ASYNCHRONOUS_SOC_INIT")
 
         # This is where the server can loop back to accept a new connection.
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         thr.join()
         # check status of the worker
         if status == [Success]:
-            print("Success.")
+            say("Success.")
             successFlag = True
         else:
             fail("pthread_join() reported failure")
@@ -129,13 +129,13 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
     # Wait on the supplied I/O completion port for the secure handshake to complete.
     waitTime = timeval(tv_sec=int(wait_seconds), tv_usec=0)
     time.sleep(delay)
-    print("QsoWaitForIOCompletion()", flush=True)
+    say("QsoWaitForIOCompletion()")
     rc = QsoWaitForIOCompletion(ioCompPort, ioStruct, waitTime)
     if rc == 1 and ioStruct.returnValue == GSK_OK and ioStruct.operationCompleted == GSKSECURESOCSTARTINIT:
         pass  # Secure Handshake has completed.
     else:
-        print("QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed.")
-        print(f"rc == {rc}, returnValue - {ioStruct.returnValue}, "
+        say("QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed.")
+        say(f"rc == {rc}, returnValue - {ioStruct.returnValue}, "
               f"operationCompleted = {ioStruct.operationCompleted}")
         fail(f"QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed: {gsk_strerror(ioStruct.returnValue)}")
         return Failure
@@ -145,40 +145,40 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
 
     # get the socket associated with the secure session
     set_errno(0)
-    print("gsk_attribute_get_numeric_value()")
+    say("gsk_attribute_get_numeric_value()")
     rc, clientfd = gsk_attribute_get_numeric_value(client_session_handle, GSK_FD)
     if rc != GSK_OK:
-        print(f"gsk_attribute_get_numeric_value() rc = {rc} and errno = {get_errno()}.")
-        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        say(f"gsk_attribute_get_numeric_value() rc = {rc} and errno = {get_errno()}.")
+        say(f"rc of {rc} means {gsk_strerror(rc)}")
         return Failure
 
     # receive a message from the client using the secure session
     buff = bytearray(1024)
-    print("gsk_secure_soc_read()")
+    say("gsk_secure_soc_read()")
     rc, amtRead = gsk_secure_soc_read(client_session_handle, buff, len(buff))
     if rc != GSK_OK:
-        print(f"gsk_secure_soc_read() rc = {rc} and errno = {get_errno()}.")
-        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        say(f"gsk_secure_soc_read() rc = {rc} and errno = {get_errno()}.")
+        say(f"rc of {rc} means {gsk_strerror(rc)}")
         return Failure
 
     # write results to screen
-    print(f"gsk_secure_soc_read() received {amtRead} bytes, here they are ...")
-    print(buff[:amtRead].decode(errors="replace"))
+    say(f"gsk_secure_soc_read() received {amtRead} bytes, here they are ...")
+    say(buff[:amtRead].decode(errors="replace"))
 
     # send the message to the client using the secure session
-    print("gsk_secure_soc_write()")
+    say("gsk_secure_soc_write()")
     rc, amtWritten = gsk_secure_soc_write(client_session_handle, buff, amtRead)
     if amtWritten != amtRead:
         if rc != GSK_OK:
-            print(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
-            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            say(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
+            say(f"rc of {rc} means {gsk_strerror(rc)}")
         else:
-            print("gsk_secure_soc_write() did not write all data.")
+            say("gsk_secure_soc_write() did not write all data.")
         return Failure
 
     # write results to screen
-    print(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
-    print(buff[:amtRead].decode(errors="replace"))
+    say(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
+    say(buff[:amtRead].decode(errors="replace"))
     return Success
 
 

@@ -9,27 +9,27 @@ from __future__ import annotations
 import argparse
 import socket
 
-from common import certificate_attributes, fail, listening
+from common import certificate_attributes, fail, listening, say
 
 from gskit import *  # noqa: F403 - the C header gskssl.h
 
 
 def report(call: str, rc: int) -> None:
     """The two lines every failed GSKit call prints in the C programs."""
-    print(f"{call} failed with rc = {rc} and errno = {get_errno()}.")
-    print(f"rc of {rc} means {gsk_strerror(rc)}")
+    say(f"{call} failed with rc = {rc} and errno = {get_errno()}.")
+    say(f"rc of {rc} means {gsk_strerror(rc)}")
 
 
-def open_environment(args: argparse.Namespace, session_type: int, say: bool = False) -> tuple[int, object]:
+def open_environment(args: argparse.Namespace, session_type: int, verbose: bool = False) -> tuple[int, object]:
     """gsk_environment_open ... gsk_environment_init, as in the C programs.
 
     Returns ``(rc, my_env_handle)``; on failure the two lines are printed and the handle
-    (if one was opened) is returned so that the caller closes it.  ``say`` prints the name
+    (if one was opened) is returned so that the caller closes it.  ``verbose`` prints the name
     of each main call first, as the asynchronous-handshake example does.
     """
     # open a gsk environment
     set_errno(0)
-    _say(say, "gsk_environment_open()")
+    _say(verbose, "gsk_environment_open()")
     rc, my_env_handle = gsk_environment_open()
     if rc != GSK_OK:
         report("gsk_environment_open()", rc)
@@ -72,14 +72,14 @@ def open_environment(args: argparse.Namespace, session_type: int, say: bool = Fa
 
     # Initialize the secure environment
     set_errno(0)
-    _say(say, "gsk_environment_init()")
+    _say(verbose, "gsk_environment_init()")
     rc = gsk_environment_init(my_env_handle)
     if rc != GSK_OK:
         report("gsk_environment_init()", rc)
     return rc, my_env_handle
 
 
-def listen_and_accept(args: argparse.Namespace, say: bool = False) -> tuple[socket.socket | None, socket.socket | None]:
+def listen_and_accept(args: argparse.Namespace, verbose: bool = False) -> tuple[socket.socket | None, socket.socket | None]:
     """socket(), setsockopt(SO_REUSEADDR), bind(), listen(5), accept(): ``(lsd, sd)``.
 
     On failure the error is printed (perror) and ``sd`` is None.
@@ -87,19 +87,19 @@ def listen_and_accept(args: argparse.Namespace, say: bool = False) -> tuple[sock
     lsd = None
     try:
         # initialize a socket to be used for listening
-        _say(say, "socket()")
+        _say(verbose, "socket()")
         lsd = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
         # set socket so can be reused immediately
         lsd.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # bind to the local server address
-        _say(say, "bind()")
+        _say(verbose, "bind()")
         lsd.bind((args.host, args.port))
         # enable the socket for incoming client connections
-        _say(say, "listen()")
+        _say(verbose, "listen()")
         lsd.listen(5)
         listening(lsd.getsockname())
         # accept an incoming client connection
-        _say(say, "accept()")
+        _say(verbose, "accept()")
         sd, _address = lsd.accept()
         return lsd, sd
     except OSError as exc:
@@ -107,6 +107,6 @@ def listen_and_accept(args: argparse.Namespace, say: bool = False) -> tuple[sock
         return lsd, None
 
 
-def _say(say: bool, call: str) -> None:
-    if say:
-        print(call, flush=True)
+def _say(verbose: bool, call: str) -> None:
+    if verbose:
+        say(call)

@@ -442,18 +442,19 @@ async def wrap_socket(environment: Environment, sock: socket.socket, *, limit: i
 
 async def open_connection(host: str | None = None, port: int | None = None, *,
                           environment: Environment | None = None, server_hostname: str | None = None,
-                          limit: int = DEFAULT_LIMIT, sock: socket.socket | None = None,
-                          **settings: Any) -> tuple[asyncio.StreamReader, SecureStreamWriter]:
+                          check_hostname: bool = True, limit: int = DEFAULT_LIMIT,
+                          sock: socket.socket | None = None, **settings: Any) -> tuple[asyncio.StreamReader, SecureStreamWriter]:
     """``asyncio.open_connection`` over a GSKit client session; returns after the handshake.
 
-    Without ``environment``, ``settings`` make a new client environment, with hostname
-    checking on (the Pythonic default); it is freed with the connection.  With one,
-    ``settings`` are session settings.  ``server_hostname`` (default ``host`` when it is a
-    name) is sent as SNI and is the name checked.
+    Without ``environment``, ``settings`` make a new client environment, hostname checking
+    on unless ``check_hostname=False``; it is freed with the connection.  With one,
+    ``settings`` are session settings and the environment decides on hostname checking.
+    ``server_hostname`` (default: ``host`` when it is a name) is sent as SNI and is the
+    name checked; a peer named by address needs one, or hostname checking off.
     """
     owned = environment is None
     if owned:
-        environment = Environment(check_hostname=True, **settings)
+        environment = Environment(check_hostname=check_hostname, **settings)
         settings = {}
     try:
         _initialized(environment)  # type: ignore[arg-type]
@@ -462,7 +463,12 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
             settings["server_name"] = name
         loop = asyncio.get_running_loop()
         opener = _opener(environment, settings)  # type: ignore[arg-type]
-        _, protocol = await loop.create_connection(lambda: _SecureProtocol(opener, limit), host, port, sock=sock)
+        try:
+            _, protocol = await loop.create_connection(lambda: _SecureProtocol(opener, limit), host, port, sock=sock)
+        except OSError as exc:
+            if isinstance(exc, GSKError):
+                raise
+            raise _closed_error(exc) from exc
     finally:
         if owned:
             environment.close()  # type: ignore[union-attr]  # freed when its session closes

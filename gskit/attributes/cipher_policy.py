@@ -184,6 +184,8 @@ def effective_suites(protocols: Iterable[Protocol] | Mapping[Protocol, bool],
         if protocol not in on:
             lost.extend(Unavailable(Reason.PROTOCOL_OFF, protocol, s, f"{protocol.label} is off")
                         for s in suites)
+        elif not protocol.negotiable:
+            lost.extend(Unavailable(Reason.PROTOCOL_NEVER, protocol, s) for s in suites)
     return EffectiveCiphers(tuple(result), tuple(_dedupe(lost)))
 
 

@@ -232,13 +232,16 @@ class _DelayedPost(Operation):
 
 
 class _Waiter:
-    __slots__ = ("lock", "item", "destroyed")
+    """A thread asleep on a port: woken with a completion, EDESTROYED, or to lead."""
+
+    __slots__ = ("lock", "item", "destroyed", "lead")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lock.acquire()
         self.item: Completion | None = None
         self.destroyed = False
+        self.lead = False
 
 
 _thread_waiter = threading.local()
@@ -248,18 +251,23 @@ def _my_waiter() -> _Waiter:
     w = getattr(_thread_waiter, "w", None)
     if w is None:
         w = _thread_waiter.w = _Waiter()
-    w.item, w.destroyed = None, False
+    w.item, w.destroyed, w.lead = None, False, False
     return w
 
 
 class Port:
-    """A completion port: queued completions, sleeping waiters, pending operations."""
+    """A completion port: queued completions, sleeping waiters, pending operations.
+
+    A waiter either sleeps here (a follower) or, when nobody polls, becomes the engine's
+    leader and polls the sockets itself (``leader_thread``) until this port has a completion.
+    """
 
     def __init__(self, number: int, engine: Engine) -> None:
         self.number = number
         self.engine = engine
         self.lock = threading.Lock()
         self.destroyed = False
+        self.leader_thread: int | None = None
         self._queue: deque[Completion] = deque()
         self._waiters: deque[_Waiter] = deque()
         self.pending: set[Operation] = set()
@@ -272,7 +280,13 @@ class Port:
     def _post_locked(self, completion: Completion) -> bool:
         if self.destroyed:
             return False
-        if self._waiters:
+        leader = self.leader_thread
+        if leader is not None and not self._queue:
+            # The polling waiter came first (it passes the lead on, oldest first): it takes it.
+            self._queue.append(completion)
+            if leader != threading.get_ident():
+                self.engine.wake()
+        elif self._waiters:
             w = self._waiters.popleft()
             w.item = completion
             w.lock.release()
@@ -282,28 +296,63 @@ class Port:
 
     def wait(self, timeout: float | None) -> Completion:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
-        with self.lock:
-            if self.destroyed:
-                raise QsoError(_errno.EINVAL)
-            if self._queue:
-                return self._queue.popleft()
-            if timeout == 0:
-                raise QsoError(ETIME)
-            w = _my_waiter()
-            self._waiters.append(w)
-        if not w.lock.acquire(True, -1 if timeout is None else timeout):
+        engine = self.engine
+        end = None if timeout is None else time.monotonic() + timeout
+        destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
+        while True:
             with self.lock:
-                try:
-                    self._waiters.remove(w)
-                except ValueError:
-                    pass  # handed a completion (or woken) just as the timeout expired
-                else:
+                if self.destroyed:
+                    raise QsoError(destroyed_errno)
+                if self._queue:
+                    return self._queue.popleft()
+                left = None if end is None else end - time.monotonic()
+                if left is not None and (left <= 0 or timeout == 0):
                     raise QsoError(ETIME)
-            w.lock.acquire()  # the release has happened under the port lock
-        if w.destroyed:
-            raise QsoError(EDESTROYED)
-        assert w.item is not None
-        return w.item
+            destroyed_errno = EDESTROYED
+            if engine.claim():
+                engine.lead(self, end)
+                continue
+            with self.lock:
+                if self.destroyed or self._queue:
+                    continue
+                w = _my_waiter()
+                self._waiters.append(w)
+            if engine.vacant():  # the leader left meanwhile: lead instead of sleeping
+                with self.lock:
+                    if self._remove(w):
+                        continue
+            if not w.lock.acquire(True, -1 if left is None else left):
+                with self.lock:
+                    if self._remove(w):
+                        raise QsoError(ETIME)
+                w.lock.acquire()  # woken just as the timeout expired: the release happened
+            if w.destroyed:
+                raise QsoError(EDESTROYED)
+            if w.item is not None:
+                return w.item
+            # promoted (w.lead): loop to take the lead
+
+    @property
+    def waiting(self) -> int:
+        """How many threads wait on this port (asleep, or polling for it)."""
+        return len(self._waiters) + (self.leader_thread is not None)
+
+    def _remove(self, w: _Waiter) -> bool:
+        try:
+            self._waiters.remove(w)
+            return True
+        except ValueError:
+            return False
+
+    def promote(self) -> bool:
+        """Wake one sleeping waiter to lead the polling; False when none sleeps."""
+        with self.lock:
+            if not self._waiters:
+                return False
+            w = self._waiters.popleft()
+            w.lead = True
+            w.lock.release()
+            return True
 
     def destroy(self) -> list[Operation]:
         """Wake every waiter with EDESTROYED; return the operations still pending."""
@@ -316,6 +365,8 @@ class Port:
             self._queue.clear()
             ops = list(self.pending)
             self.pending.clear()
+            if self.leader_thread is not None:
+                self.engine.wake()
         return ops
 
 
@@ -486,8 +537,22 @@ def _wrap(fd: int) -> socket.socket:
 # --------------------------------------------------------------------------- engine
 
 
+_REACTOR = "reactor"
+_INF = float("inf")
+
+
 class Engine:
-    """The reactor thread, its poller, timers and the socket channels."""
+    """The poller, the timers, the socket channels, and who polls (leader/follower).
+
+    At most one thread polls at a time: the *leader*.  A thread waiting on a port with
+    nothing queued becomes the leader if the post is vacant, and polls until its port has a
+    completion (which it then takes itself: no hand-off, no wake-up).  The reactor thread
+    is a stand-in: it takes the lead only when the post has been vacant for GRACE seconds
+    while operations are pending or timers are due (so sends progress and timers fire
+    while every worker is busy or none waits), and hands it back as soon as a waiter asks.
+    """
+
+    GRACE = float(os.environ.get("GSKIT_GRACE", "0.005"))
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -503,21 +568,169 @@ class Engine:
             os.set_blocking(self._wake_r, False)
             os.set_blocking(self._wake_w, False)
         self._poller.add_wakeup(self._wake_r)
+        self.ports: set[Port] = set()
+        self._lf = threading.Condition(threading.Lock())
+        self._leader: Any = None
+        self._vacant_since = 0.0
+        self._handover = False
+        self._standby = threading.Lock()
+        self._standby.acquire()
         self._timer_lock = threading.Lock()
         self._timers: list[list[Any]] = []
         self._seq = itertools.count()
-        self._poll_deadline = 0.0  # when the sleeping reactor wakes by itself; 0 = awake
+        self._poll_until = 0.0  # when the polling leader wakes by itself; 0 = nobody polls
+        self._standby_until = 0.0  # when the stand-by reactor wakes by itself; 0 = awake
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
         self._thread.start()
 
-    # ----- reactor
+    # ----- waking
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
+        """Make the polling leader return from its poll."""
         try:
             os.write(self._wake_w, b"\x01\0\0\0\0\0\0\0")
         except BlockingIOError:
             pass  # already signalled
+
+    def _rouse(self) -> None:
+        """Make the stand-by reactor look again."""
+        try:
+            self._standby.release()
+        except RuntimeError:
+            pass  # already roused
+
+    def _need_by(self, when: float, vacancy_too: bool) -> None:
+        """Someone must look at the engine by ``when`` (caller holds the timer lock)."""
+        if self._poll_until > when:
+            self.wake()
+        if vacancy_too and self._leader is None and self._standby_until > when:
+            self._rouse()
+
+    # ----- leadership
+
+    def vacant(self) -> bool:
+        return self._leader is None
+
+    def claim(self) -> bool:
+        """Take the lead if nobody has it; ask the stand-in reactor to hand it back."""
+        with self._lf:
+            if self._stopped:
+                return False
+            if self._leader is None:
+                self._leader = threading.get_ident()
+                return True
+            if self._leader == _REACTOR:
+                self._handover = True
+                self.wake()
+            return False
+
+    def _resign(self, first: Port | None) -> None:
+        """Leave the lead; pass it to the oldest sleeping waiter (of ``first``, else any)."""
+        with self._lf:
+            self._leader = None
+            self._vacant_since = time.monotonic()
+            if self._stopped:
+                self._lf.notify_all()
+                return
+            if any(port.promote() for port in (first, *list(self.ports)) if port):
+                return
+            busy = bool(self._active or self._changes)
+        with self._timer_lock:  # nobody polls now: the stand-in covers what is pending
+            if self._timers:
+                self._need_by(self._timers[0][0], True)
+            if busy:
+                self._need_by(time.monotonic() + self.GRACE, True)
+
+    def lead(self, port: Port, end: float | None) -> None:
+        """Poll on behalf of a waiter until ``port`` has a completion, is destroyed, or ``end``."""
+        me = threading.get_ident()
+        try:
+            while True:
+                with port.lock:
+                    port.leader_thread = me
+                    if port._queue or port.destroyed:
+                        return
+                if end is not None and time.monotonic() >= end:
+                    return
+                self._poll_once(end)
+        finally:
+            with port.lock:
+                port.leader_thread = None
+            self._resign(port)
+
+    def _run(self) -> None:
+        """The stand-in: sleeps, and leads while the post stays vacant with work to do."""
+        while not self._stopped:
+            if self._take_over():
+                try:
+                    while not self._poll_once(None):
+                        pass
+                finally:
+                    self._resign(None)
+            else:
+                self._stand_by()
+
+    def _take_over(self) -> bool:
+        with self._lf:
+            if self._stopped or self._leader is not None:
+                return False
+            if time.monotonic() - self._vacant_since < self.GRACE and self._active:
+                return False
+            if not (self._active or self._changes or self._due()):
+                return False
+            self._leader = _REACTOR
+            self._handover = False
+            return True
+
+    def _due(self) -> bool:
+        with self._timer_lock:
+            return bool(self._timers) and self._timers[0][0] <= time.monotonic()
+
+    def _stand_by(self) -> None:
+        with self._timer_lock:
+            now = time.monotonic()
+            until = self._timers[0][0] if self._timers else _INF
+            if self._active:
+                until = min(until, max(now, self._vacant_since) + self.GRACE)
+            self._standby_until = until
+        self._standby.acquire(True, -1 if until == _INF else max(0.0, until - now))
+        with self._timer_lock:
+            self._standby_until = 0.0
+
+    def _poll_once(self, end: float | None) -> bool:
+        """Poll once and process what came; True when the stand-in should give up the lead."""
+        with self._timer_lock:
+            now = time.monotonic()
+            until = _INF if end is None else end
+            if self._timers:
+                until = min(until, self._timers[0][0])
+            if self._active:
+                if self._next_sweep <= now:
+                    self._next_sweep = now + SWEEP_INTERVAL
+                until = min(until, self._next_sweep)
+            if self._changes or self._stopped:
+                until = now
+            self._poll_until = until
+        try:
+            events = self._poller.poll(None if until == _INF else max(0.0, until - now))
+        finally:
+            self._poll_until = 0.0
+        for fd, mask in events:
+            if fd == self._wake_r:
+                self._drain()
+                continue
+            ch = self._channels.get(fd)
+            if ch is not None:
+                self._service(ch, mask)
+        while self._changes:
+            ch = self._changes.popleft()
+            with ch.lock:
+                self._arm(ch)
+        self._run_timers()
+        if self._active and time.monotonic() >= self._next_sweep:
+            self._sweep()
+        return self._stopped or self._handover or not (self._active or self._timers)
 
     def _drain(self) -> None:
         try:
@@ -525,47 +738,17 @@ class Engine:
         except BlockingIOError:
             pass
 
-    def _run(self) -> None:
-        poll, services = self._poller.poll, self._service
-        while not self._stopped:
-            events = poll(self._sleep_for())
-            self._poll_deadline = 0.0
-            for fd, mask in events:
-                if fd == self._wake_r:
-                    self._drain()
-                    continue
-                ch = self._channels.get(fd)
-                if ch is not None:
-                    services(ch, mask)
-            while self._changes:
-                ch = self._changes.popleft()
-                with ch.lock:
-                    self._arm(ch)
-            self._run_timers()
-            if self._active and time.monotonic() >= self._next_sweep:
-                self._sweep()
-
-    def _sleep_for(self) -> float | None:
-        with self._timer_lock:
-            now = time.monotonic()
-            deadline = self._timers[0][0] if self._timers else None
-            if self._channels:  # a channel may turn active while we sleep: keep sweeping
-                if self._next_sweep <= now:
-                    self._next_sweep = now + SWEEP_INTERVAL
-                deadline = self._next_sweep if deadline is None else min(deadline, self._next_sweep)
-            if self._changes or self._stopped:
-                deadline = now
-            self._poll_deadline = float("inf") if deadline is None else deadline
-            return None if deadline is None else max(0.0, deadline - now)
+    # ----- timers
 
     def add_timer(self, delay: float, callback: Callable[..., None], *args: Any) -> list[Any]:
-        """Run ``callback(*args)`` on the reactor after ``delay`` s; cancel with ``entry[3] = None``."""
+        """Run ``callback(*args)`` on the polling thread after ``delay`` s.
+
+        Cancel with ``entry[3] = None``.
+        """
         entry = [time.monotonic() + delay, next(self._seq), args, callback]
         with self._timer_lock:
             heapq.heappush(self._timers, entry)
-            wake = entry[0] < self._poll_deadline
-        if wake:
-            self._wake()
+            self._need_by(entry[0], True)
         return entry
 
     def _run_timers(self) -> None:
@@ -588,12 +771,17 @@ class Engine:
                 self._close_channel(ch)
 
     def stop(self) -> None:
-        """Stop the reactor, join it, close its descriptors, release the channels."""
-        with self._lock:
+        """Stop the stand-in, wait for any leader to leave, close descriptors, release channels."""
+        with self._lf:
             self._stopped = True
+            self.wake()
+            while self._leader not in (None, _REACTOR):
+                self._lf.wait(1.0)
+        with self._lock:
             channels = list(self._channels.values())
             self._channels.clear()
-        self._wake()
+        self.wake()
+        self._rouse()
         if threading.current_thread() is not self._thread:
             self._thread.join()
         for ch in channels:
@@ -624,10 +812,6 @@ class Engine:
             ch = self._channels[fd] = _Channel(fd, ident, sock)
         if old is not None:
             self._close_channel(old)
-        with self._timer_lock:
-            sleeping_for_ever = self._poll_deadline == float("inf")
-        if sleeping_for_ever:
-            self._wake()  # start the sweep ticks (see _sleep_for)
         return ch
 
     def find_channel(self, fd: int) -> _Channel | None:
@@ -657,9 +841,10 @@ class Engine:
         wanted = ch.wanted()
         if not wanted or wanted == ch.armed:
             return
-        if not self._poller.arms_from_any_thread and threading.current_thread() is not self._thread:
+        if not self._poller.arms_from_any_thread and not self._leading():
             self._changes.append(ch)
-            self._wake()
+            self.wake()
+            self._rouse()
             return
         try:
             self._poller.arm(ch.fd, wanted, ch.registered, ch)
@@ -678,6 +863,11 @@ class Engine:
             return
         ch.registered = True
         ch.armed = wanted
+
+    def _leading(self) -> bool:
+        leader = self._leader
+        me = threading.get_ident()
+        return leader == me or (leader == _REACTOR and self._thread.ident == me)
 
     def _schedule_close(self, ch: _Channel) -> None:
         # Called with ch.lock held: the close runs on the reactor.
@@ -767,8 +957,14 @@ class Engine:
         return 1
 
     def _activate(self, ch: _Channel) -> None:
-        # No wake-up: while any channel exists the reactor wakes every SWEEP_INTERVAL anyway.
+        """``ch`` has pending operations: make sure the sweep and a poller cover it."""
+        if ch in self._active:
+            return
         self._active.add(ch)
+        with self._timer_lock:
+            now = time.monotonic()
+            self._need_by(now + SWEEP_INTERVAL, False)
+            self._need_by(now + self.GRACE, True)
 
     def _unlink(self, op: Operation) -> None:
         """Take a pending op out of its channel and timer (caller holds the channel lock)."""
@@ -949,7 +1145,8 @@ def create_port() -> int:
         if _engine is None:
             _engine = Engine()
         number = next(_port_numbers)
-        _ports[number] = Port(number, _engine)
+        port = _ports[number] = Port(number, _engine)
+        _engine.ports.add(port)
         return number
 
 
@@ -967,6 +1164,7 @@ def destroy_port(number: Any) -> None:
     with _registry_lock:
         port = get_port(number)
         del _ports[number]
+        port.engine.ports.discard(port)
         ops = port.destroy()
         port.engine.discard(ops)
         if not _ports and _engine is not None:

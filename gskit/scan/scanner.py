@@ -107,6 +107,7 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
         results = [job.result() for job in enumerations]
         supported = [r for r in results if r.supported]
         if not supported:
+            early.cancel()
             _why_nothing(host, port, results)
             return ScanResult(f"{host}:{port}", tuple(results), None, (), (), None, None, (), NOTES,
                               time.monotonic() - started)

@@ -17,7 +17,7 @@ from gskit.attributes.protocols import Protocol
 from gskit.scan.probe import Attempt, Failure, Offer, handshake
 from gskit.scan.result import ProtocolResult
 
-TRANSIENT = (Failure.TIMEOUT, Failure.CLOSED, Failure.UNREACHABLE)
+TRANSIENT = (Failure.CLOSED, Failure.UNREACHABLE)  # a rate limit; a timeout is not retried
 RETRIES = 2
 
 

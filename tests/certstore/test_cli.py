@@ -241,6 +241,18 @@ def test_listing_a_kdb_without_password_and_ibm_files(tmp_path, ibm):
         "list", str(ibm / "plugin.kdb"), "--stash-file", str(ibm / "plugin.sth"), cwd=tmp_path
     )
     assert proc.returncode == 2 and "version-8" in proc.stderr
+    proc = run(
+        "list",
+        str(ibm / "plugin.kdb"),
+        "--json",
+        "--password-env",
+        "IBM_PW",
+        cwd=tmp_path,
+        env_extra={"IBM_PW": "1qaz2wsx"},
+    )
+    listing = json.loads(proc.stdout)
+    assert listing["verified"] and listing["entries"][0]["has_private_key"]
+    assert listing["entries"][0]["key_type"] == "RSA 2048"
     assert "no entries" in ok(
         "list", str(ibm / "bank.kdb"), cwd=tmp_path
     )  # its .sth sibling opens it

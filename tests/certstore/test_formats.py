@@ -42,8 +42,9 @@ def test_pkcs12_without_friendly_name_uses_the_cn(tmp_path, dev):
 
 
 def test_pkcs12_without_password(tmp_path, dev):
-    store = open_keystore(_p12(tmp_path, dev, password=None))
-    assert store.get("my server").private_key is not None
+    path = _p12(tmp_path, dev, password=None)
+    assert open_keystore(path).get("my server").private_key is not None
+    assert open_keystore(path, "given anyway").get("my server").private_key is not None
 
 
 @pytest.mark.parametrize(

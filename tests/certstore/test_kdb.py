@@ -85,6 +85,50 @@ def test_ibm_key_record_hash_trailer_is_reproduced(ibm):
     assert slot[pos : pos + len(trailer)] == trailer
 
 
+# The passwords of the two version-04 files: plugin.kdb's is the Liberty keystore password in
+# the same public repository's keystore.xml (it decrypts the file's private key); claro.kdb's
+# was found with a five-letter dictionary search against its verifier.
+IBM_PASSWORDS = {"claro": "senha", "plugin": "1qaz2wsx"}
+
+
+def test_ibm_v4_files_verify_with_their_passwords(ibm):
+    claro = open_keystore(ibm / "claro.kdb", IBM_PASSWORDS["claro"])
+    assert claro.verified and claro.trusted_certificates() == (claro.get("AD Root CA").certificate,)
+    plugin = open_keystore(ibm / "plugin.kdb", IBM_PASSWORDS["plugin"])
+    identity = plugin.get("default")
+    assert identity.private_key.key_size == 2048  # IBM's pbeWithSHAAnd3-KeyTripleDES-CBC key
+    assert _public(identity.private_key) == identity.certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert plugin.default_label() == "default"
+
+
+def test_ibm_v4_verifier_and_mac_are_the_published_hmacs(ibm):
+    for name, password in IBM_PASSWORDS.items():
+        data = (ibm / f"{name}.kdb").read_bytes()
+        secret = password.encode()
+        assert data[0x30:0x44] == hmac.new(secret, data[:0x30], "sha1").digest()
+        assert data[0x44:0x58] == hmac.new(secret, data[:0x44] + data[0x58:], "sha1").digest()
+
+
+def test_writer_reproduces_an_ibm_kdb_byte_for_byte(ibm):
+    data = (ibm / "claro.kdb").read_bytes()
+    entries = kdb.parse(data, IBM_PASSWORDS["claro"]).entries
+    assert kdb.build(entries, IBM_PASSWORDS["claro"], salt=data[0x18:0x30]) == data
+
+
+@pytest.mark.parametrize("name", ["claro", "plugin"])
+def test_ibm_v4_wrong_password_and_damage(ibm, tmp_path, name):
+    data = bytearray((ibm / f"{name}.kdb").read_bytes())
+    with pytest.raises(KeystoreError) as info:
+        kdb.parse(bytes(data), "wrong")
+    assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
+    data[0x58 + 40] ^= 0x01  # inside the certificate
+    with pytest.raises(KeystoreError) as info:
+        kdb.parse(bytes(data), IBM_PASSWORDS[name])
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR and "integrity" in str(info.value)
+
+
 def test_ibm_v4_with_v8_stash_is_refused_clearly(ibm):
     with pytest.raises(KeystoreError) as info:
         open_keystore(ibm / "plugin.kdb", stash_file=ibm / "plugin.sth")

@@ -105,3 +105,19 @@ def test_bad_input_one_clear_sentence(args, message):
     assert out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1 and message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_application_definition_from_the_registry():
+    from certstore import ApplicationDefinition, Registry
+
+    Registry().register(ApplicationDefinition(
+        application_id="MY_APP", protocols=("TLSv1.3", "TLSv1.2"),
+        cipher_suites=("TLS_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                       "TLS_RSA_WITH_AES_128_CBC_SHA")))
+    data = json.loads(run("--application", "MY_APP", "--cert-key-types", "ECDSA", "--json").stdout)
+    assert {p["protocol"]: [s["iana_name"] for s in p["suites"]] for p in data["protocols"]} == {
+        "TLSv1.3": ["TLS_AES_256_GCM_SHA384"], "TLSv1.2": ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]}
+    assert [(u["suite"], u["reason"]) for u in data["unavailable"]] == [
+        ("TLS_RSA_WITH_AES_128_CBC_SHA", "NEEDS_CERTIFICATE")]
+    missing = run("--application", "NOT_THERE")
+    assert missing.returncode == 2 and "NOT_THERE" in missing.stderr and len(missing.stderr.splitlines()) == 1

@@ -69,6 +69,16 @@ def test_protocol_with_no_usable_suite():
     assert (None, P.TLSV13, Reason.NO_SUITES) in reasons(eff)
 
 
+def test_sslv2_and_sslv3_are_never_negotiated():
+    v2 = parse_cipher_specs(CipherSpecFormat.V2, "137")
+    eff = effective_suites([P.SSLV2, P.SSLV3, P.TLSV12], {P.SSLV2: v2}, shared=[suite_by_name("2F")])
+    assert eff.enabled == (P.TLSV12,)
+    assert reasons(eff) == [(None, P.SSLV2, Reason.PROTOCOL_NEVER), (None, P.SSLV3, Reason.PROTOCOL_NEVER)] + [
+        (s.iana_name, P.SSLV2, Reason.PROTOCOL_NEVER) for s in v2]
+    off = effective_suites([P.TLSV12], {P.SSLV2: v2}, shared=[suite_by_name("2F")])
+    assert {u.reason for u in off.unavailable} == {Reason.PROTOCOL_OFF}
+
+
 def test_shipped_policies_load():
     assert shipped_policies() == ["ibmi-7.3", "ibmi-7.4", "ibmi-7.5", "mozilla-intermediate", "mozilla-modern"]
     intermediate = load_policy("mozilla-intermediate")

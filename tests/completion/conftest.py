@@ -12,7 +12,7 @@ import pytest
 from gskit.compat import qso
 from gskit.io import completion
 
-from completion_helpers import FAMILIES, Sockets
+from tests.completion.completion_helpers import FAMILIES, Sockets
 
 DEADLINE = 20.0  # seconds for any one test
 

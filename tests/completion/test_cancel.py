@@ -16,7 +16,7 @@ from gskit.compat.qso import (
 from gskit.compat.structs import Qso_OverlappedIO_t
 from gskit.io import completion
 
-from completion_helpers import Sockets, nothing_posted, wait_one
+from tests.completion.completion_helpers import Sockets, nothing_posted, wait_one
 
 
 def recv_io(op_id: int, handle: object = None) -> Qso_OverlappedIO_t:

@@ -21,7 +21,7 @@ from gskit.compat.qso import (
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 
-from completion_helpers import Sockets, nothing_posted, spawn, wait_one
+from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, wait_one
 
 
 def recv_io(size: int = 64, **fields: object) -> Qso_OverlappedIO_t:

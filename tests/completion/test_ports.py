@@ -18,7 +18,7 @@ from gskit.compat.qso import (
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
-from completion_helpers import Sockets, nothing_posted, spawn, wait_one
+from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, wait_one
 
 
 def test_create_returns_distinct_ports_and_starts_one_engine() -> None:
@@ -126,7 +126,7 @@ def test_completions_are_fifo(port: int) -> None:
 
 
 def _sleeping_waiters(port: int) -> int:
-    return len(completion.get_port(port)._waiters)
+    return completion.get_port(port).waiting
 
 
 def _until(predicate, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from gskit.compat.qso import (
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 
-from completion_helpers import FAMILIES, LOOPBACK, spawn
+from tests.completion.completion_helpers import FAMILIES, LOOPBACK, spawn
 
 BufferLength = 80
 Failure = 0

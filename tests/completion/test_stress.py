@@ -24,7 +24,7 @@ from gskit.compat.qso import (
 )
 from gskit.compat.structs import Qso_OverlappedIO_t
 
-from completion_helpers import spawn
+from tests.completion.completion_helpers import spawn
 
 SEED = 20240611
 ACTORS = 4

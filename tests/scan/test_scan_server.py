@@ -88,15 +88,22 @@ def test_trickling_server_is_bounded_by_the_deadline(misbehaving):
         started = time.monotonic()
         with pytest.raises(NotTLS, match="never completed a TLS handshake"):
             scan("127.0.0.1", port, timeout=0.5, protocols=[Protocol.TLSV13])
-        # three tries of at most 0.5 s each, plus back-off
-        assert time.monotonic() - started < 3
+        # one 0.5 s deadline for the protocol probe, one more for probes already running
+        assert time.monotonic() - started < 2
 
 
 def test_connection_limit_gets_a_clear_report(s_server, misbehaving):
-    port = s_server("-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:AES256-SHA", "-serverpref")
-    with misbehaving["limited_proxy"](port, allow=2) as proxy:
-        result = scan("127.0.0.1", proxy, protocols=[Protocol.TLSV12], timeout=2)
-    entry = result.protocol(Protocol.TLSV12)
-    assert [s.openssl_name for s in entry.accepted] == ["ECDHE-RSA-AES128-GCM-SHA256"]
-    assert entry.closed_not_alerted
-    assert any("closed the connection instead of sending an alert" in n for n in result.notes)
+    configured = ["ECDHE-RSA-AES128-GCM-SHA256", "AES128-SHA", "AES256-SHA"]
+    port = s_server("-tls1_2", "-cipher", ":".join(configured), "-serverpref")
+    started = time.monotonic()
+    with misbehaving["limited_proxy"](port, allow=3) as proxy:
+        try:
+            result = scan("127.0.0.1", proxy, protocols=[Protocol.TLSV12], timeout=2)
+        except NotTLS as exc:  # every handshake lost the race for the three connections
+            assert "closed the connection" in str(exc)
+        else:
+            found = [s.openssl_name for s in result.protocol(Protocol.TLSV12).accepted]
+            assert found == configured[:len(found)]  # never a wrong suite or a wrong order
+            if len(found) < len(configured):
+                assert any("closed the connection" in n for n in result.notes)
+    assert time.monotonic() - started < 20

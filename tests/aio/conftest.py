@@ -1,0 +1,177 @@
+"""Fixtures for the asyncio adapter tests: certificates, a deadline, leak checks, peers."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Coroutine, Iterator
+
+import pytest
+import trustme
+
+DEADLINE = 20.0          # seconds for any one test (SIGALRM)
+LOOP_DEADLINE = 15.0     # seconds for any one asyncio.run
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: trustme.CA
+    folder: Path
+
+    @property
+    def server_pem(self) -> str:
+        return str(self.folder / "server.pem")
+
+    @property
+    def ca_pem(self) -> str:
+        return str(self.folder / "ca.pem")
+
+    @property
+    def other_ca_pem(self) -> str:
+        return str(self.folder / "other-ca.pem")
+
+    def server_context(self, version: str | None = None) -> ssl.SSLContext:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.server_pem)
+        if version is not None:
+            ctx.minimum_version = ctx.maximum_version = TLS_VERSIONS[version]
+        return ctx
+
+    def client_context(self, version: str | None = None) -> ssl.SSLContext:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.ca.configure_trust(ctx)
+        if version is not None:
+            ctx.minimum_version = ctx.maximum_version = TLS_VERSIONS[version]
+        return ctx
+
+
+TLS_VERSIONS = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def _make_pki(folder: Path, key_type: trustme.KeyType) -> Pki:
+    folder.mkdir()
+    ca = trustme.CA(key_type=key_type)
+    leaf = ca.issue_cert("localhost", "127.0.0.1", key_type=key_type)
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    trustme.CA().cert_pem.write_to_path(str(folder / "other-ca.pem"))
+    return Pki(ca, folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gskit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A private certificate registry, so no test reads the user's."""
+    old = os.environ.get("GSKIT_HOME")
+    os.environ["GSKIT_HOME"] = str(tmp_path_factory.mktemp("gskit-home"))
+    yield
+    if old is None:
+        os.environ.pop("GSKIT_HOME", None)
+    else:
+        os.environ["GSKIT_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def pki_by_key(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pki]:
+    root = tmp_path_factory.mktemp("aio-pki")
+    return {"ecdsa": _make_pki(root / "ecdsa", trustme.KeyType.ECDSA),
+            "rsa": _make_pki(root / "rsa", trustme.KeyType.RSA)}
+
+
+@pytest.fixture
+def pki(pki_by_key: dict[str, Pki]) -> Pki:
+    return pki_by_key["ecdsa"]
+
+
+def _open_fds() -> set[int]:
+    return {int(name) for name in os.listdir("/proc/self/fd")}
+
+
+@pytest.fixture(autouse=True)
+def deadline() -> Iterator[None]:
+    """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError(f"test exceeded its {DEADLINE:.0f} s deadline")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, DEADLINE)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(autouse=True)
+def no_leaks() -> Iterator[None]:
+    """Every test leaves no descriptor or thread behind."""
+    threads = set(threading.enumerate())
+    fds = _open_fds()
+    yield
+    for _ in range(50):                 # subprocess pipes and sockets close asynchronously
+        if _open_fds() <= fds:
+            break
+        time.sleep(0.02)
+    assert _open_fds() <= fds, f"descriptors left open: {sorted(_open_fds() - fds)}"
+    assert set(threading.enumerate()) <= threads
+
+
+def run(coro: Coroutine[Any, Any, Any], timeout: float = LOOP_DEADLINE) -> Any:
+    """asyncio.run with a deadline."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OpenSSLServer:
+    """``openssl s_server`` on a loopback port; killed on exit whatever happens."""
+
+    def __init__(self, pki: Pki, *args: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", pki.server_pem,
+             "-naccept", "1", "-quiet", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def __enter__(self) -> "OpenSSLServer":
+        end = time.monotonic() + 10
+        while time.monotonic() < end:           # wait until it listens
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode())  # type: ignore[union-attr]
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    break
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def openssl_server(pki: Pki) -> Iterator[Any]:
+    servers: list[OpenSSLServer] = []
+
+    def start(*args: str) -> OpenSSLServer:
+        server = OpenSSLServer(pki, *args).__enter__()
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.__exit__()
