@@ -106,10 +106,10 @@ def _rows() -> Iterable[Attribute]:
             _BOTH, _SET, "", keyword="server_name_critical",
             openssl="SNI, and the server's certificate must match the name")
     yield A(c.GSK_SSL_EXTN_SERVERNAME_LIST, "GSK_SSL_EXTN_SERVERNAME_LIST", _B, _BOTH, _SET, "",
-            keyword="server_names", openssl="servername callback: names this server answers to")
+            keyword="server_names", openssl="names this server answers to (informational: any name is accepted)")
     yield A(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST, "GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST", _B, _BOTH,
             _SET, "", keyword="server_names_critical",
-            openssl="servername callback: other names (or none) abort with unrecognized_name")
+            openssl="servername callback: another name, or none, fails the handshake (GSK_ERROR_BAD_PEER)")
     yield A(c.GSK_SSL_EXTN_SIGALG, "GSK_SSL_EXTN_SIGALG", _B, _BOTH, _SET, "",
             keyword="signature_algorithms", openssl="SSL_CTX_set1_sigalgs_list")
     yield A(c.GSK_CONNECT_CIPHER_SPEC, "GSK_CONNECT_CIPHER_SPEC", _B, _SES, _RO,

@@ -84,6 +84,8 @@ class TLSConfig:
     no_renegotiation: bool = False
     send_ca_list: bool = True
     session_timeout: int = 86400
+    server_names: tuple[str, ...] = ()     # GSK_SSL_EXTN_SERVERNAME_(CRITICAL_)LIST
+    server_names_critical: bool = False
     credentials: object = field(default=None, compare=False)
     credentials_key: int = 0               # id() of the credentials: part of the cache key
 
@@ -150,6 +152,11 @@ def resolve_suites(values: AttributeValues, release: str, protocols: tuple[Proto
     return tuple(result)
 
 
+def _names(values: AttributeValues) -> tuple[str, ...]:
+    text = str(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST) or values.get(c.GSK_SSL_EXTN_SERVERNAME_LIST) or "")
+    return tuple(name.strip().lower() for name in text.split(",") if name.strip())
+
+
 def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEASE,
                        credentials: object = None) -> TLSConfig:
     """Resolve attribute values into a TLSConfig, or raise ConfigError with the rc."""
@@ -177,6 +184,8 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         no_renegotiation=values.get(c.GSK_NO_RENEGOTIATION) == c.GSK_TRUE,
         send_ca_list=values.get(c.GSK_CERTREQ_DNLIST_ENABLE, c.GSK_TRUE) == c.GSK_TRUE,
         session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),  # type: ignore[arg-type]
+        server_names=_names(values),
+        server_names_critical=bool(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST)),
         credentials=credentials,
         credentials_key=id(credentials),
     )

@@ -94,6 +94,8 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
             mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
     ctx.set_verify(mode, verify_callback)
 
+    if config.server and config.server_names_critical:
+        ctx.set_tlsext_servername_callback(_critical_server_names(config.server_names))
     if config.server:
         ctx.set_session_id(SESSION_ID_CONTEXT)
         ctx.set_timeout(max(config.session_timeout, 1))
@@ -102,6 +104,18 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     else:
         ctx.set_session_cache_mode(SSL.SESS_CACHE_CLIENT)
     return ctx
+
+
+def _critical_server_names(names: tuple[str, ...]) -> Callable[[SSL.Connection], None]:
+    """Mark a connection whose SNI name is not in the list; the engine then fails it.
+
+    (A pyOpenSSL servername callback that raises prints a traceback, so it only marks.)
+    """
+    def check(conn: SSL.Connection) -> None:
+        requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
+        if requested not in names:
+            conn.get_app_data().unrecognized_name = requested or "(no SNI)"
+    return check
 
 
 def _apply(setter: Callable[[bytes], object], value: bytes, what: str) -> None:

@@ -106,6 +106,7 @@ class TLSEngine:
         self._broken: GSKError | None = None
         self._peer_eof = False
         self.handshake_done = False
+        self.unrecognized_name: str | None = None
         if not (config.server and config.legacy_lists_differ):
             self._connect(choose_context(None))
 
@@ -190,14 +191,23 @@ class TLSEngine:
         try:
             self._conn.do_handshake()
         except SSL.WantReadError:
+            self._check_server_name()
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed during the handshake"))
             return False
         except SSL.Error as exc:
+            self._check_server_name()
             raise self._fail(self._translate(exc)) from None
+        self._check_server_name()
         self._check_negotiated()
         self.handshake_done = True
         return True
+
+    def _check_server_name(self) -> None:
+        """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
+        if self.unrecognized_name is not None:
+            raise self._fail(Failure(rc.GSK_ERROR_BAD_PEER, 0,
+                                     f"server name {self.unrecognized_name} is not in the critical list"))
 
     def read(self, max_bytes: int) -> bytes | None:
         """Up to ``max_bytes`` of plaintext; ``b""`` at the peer's close; None: needs input."""

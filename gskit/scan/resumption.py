@@ -8,7 +8,7 @@ from gskit.scan.suites import Target, attempt, offer_for
 
 
 def probe_resumption(target: Target, protocol: Protocol, suites: tuple[CipherSuite, ...]) -> ResumptionResult:
-    first = attempt(target, offer_for(protocol, suites, target.sni, read_tickets=True))
+    first = attempt(target, offer_for(protocol, suites, target.sni, read_tickets=protocol == Protocol.TLSV13))
     if not first.ok or first.session is None:
         return ResumptionResult(protocol, None, f"first handshake failed: {first.detail}")
     second = attempt(target, offer_for(protocol, suites, target.sni), resume=first)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
 import socket
 import ssl
@@ -141,19 +142,19 @@ class OpenSSLServer:
         self.port = free_port()
         self.proc = subprocess.Popen(
             ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", pki.server_pem,
-             "-naccept", "1", "-quiet", *args],
+             "-naccept", "1", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def __enter__(self) -> "OpenSSLServer":
+        """Wait for its ACCEPT line (a probe connection would use up -naccept)."""
+        out = self.proc.stdout
+        assert out is not None
         end = time.monotonic() + 10
-        while time.monotonic() < end:           # wait until it listens
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode())  # type: ignore[union-attr]
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    break
-            time.sleep(0.05)
-        return self
+        while time.monotonic() < end and self.proc.poll() is None:
+            ready, _, _ = select.select([out], [], [], 0.1)
+            if ready and out.readline().startswith(b"ACCEPT"):
+                return self
+        raise RuntimeError(f"openssl s_server did not start: {self.proc.stderr.read1().decode()!r}")  # type: ignore[union-attr]
 
     def __exit__(self, *exc_info: object) -> None:
         if self.proc.poll() is None:

@@ -153,6 +153,21 @@ def test_application_ids(tmp_path, home):
     assert ok("home", cwd=tmp_path).strip() == str(home)
 
 
+# (exit code, arguments, part of the sentence on stderr), all against the store a.kdb
+BAD_INPUT = [
+    (2, "import a.kdb random.kdb --in-password-env PW", "GSK_KEYRING_OPEN_ERROR (202)"),
+    (2, "import a.kdb trunc.kdb --in-password-env PW", "truncated"),
+    (2, "list a.kdb --password-file wrong.txt", "GSK_ERROR_BAD_KEYFILE_PASSWORD (408)"),
+    (2, "import a.kdb dev.pem --label bad,label", "not valid"),
+    (2, "import a.kdb a.kdb --in-password-env PW", "already has"),
+    (1, "import a.kdb missing.p12", "does not exist"),
+    (1, "export a.kdb x.pem --label nope --no-key-password", "GSK_ERROR_BAD_KEYFILE_LABEL (407)"),
+    (2, "stash a.kdb --password-file wrong.txt", "408"),
+    (2, "create a.kdb --password-env PW", "already exists"),
+    (2, "list a.kdb --password-env UNSET_VARIABLE_X", "not set"),
+]
+
+
 def test_bad_input_never_changes_the_store(tmp_path):
     ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
     ok("dev-ca", "--store", "a.kdb", cwd=tmp_path)
@@ -160,49 +175,8 @@ def test_bad_input_never_changes_the_store(tmp_path):
     (tmp_path / "random.kdb").write_bytes(os.urandom(5088))
     (tmp_path / "trunc.kdb").write_bytes(before[:300])
     (tmp_path / "wrong.txt").write_text("nope\n")
-    fails(
-        2,
-        "import",
-        "a.kdb",
-        "random.kdb",
-        "--in-password-env",
-        "PW",
-        cwd=tmp_path,
-        says="GSK_KEYRING_OPEN_ERROR (202)",
-    )
-    fails(
-        2, "import", "a.kdb", "trunc.kdb", "--in-password-env", "PW", cwd=tmp_path, says="truncated"
-    )
-    fails(
-        2,
-        "list",
-        "a.kdb",
-        "--password-file",
-        "wrong.txt",
-        cwd=tmp_path,
-        says="GSK_ERROR_BAD_KEYFILE_PASSWORD (408)",
-    )
-    fails(
-        2, "import", "a.kdb", "dev-none.pem", "--label", "bad,label", cwd=tmp_path, says="not valid"
-    )
-    fails(
-        2, "import", "a.kdb", "a.kdb", "--in-password-env", "PW", cwd=tmp_path, says="already has"
-    )
-    fails(1, "import", "a.kdb", "missing.p12", cwd=tmp_path, says="does not exist")
-    fails(
-        1,
-        "export",
-        "a.kdb",
-        "x.pem",
-        "--label",
-        "nope",
-        "--no-key-password",
-        cwd=tmp_path,
-        says="GSK_ERROR_BAD_KEYFILE_LABEL (407)",
-    )
-    fails(2, "stash", "a.kdb", "--password-file", "wrong.txt", cwd=tmp_path, says="408")
-    fails(2, "create", "a.kdb", "--password-env", "PW", cwd=tmp_path, says="already exists")
-    fails(2, "list", "a.kdb", "--password-env", "UNSET_VARIABLE_X", cwd=tmp_path, says="not set")
+    for code, args, says in BAD_INPUT:
+        fails(code, *args.split(), cwd=tmp_path, says=says)
     assert (tmp_path / "a.kdb").read_bytes() == before
 
 

@@ -210,3 +210,29 @@ def test_reset_cipher_renegotiates_tls12(pki, listener, run_peer):
     finally:
         server.kill()
         server.communicate()
+
+
+@pytest.mark.parametrize("requested,accepted", [("gskit.example", True), ("other.example", False), (None, False)])
+def test_critical_server_name_list(pki, listener, run_peer, requested, accepted):
+    def serve() -> int:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec),
+                         server_names_critical="www.example,gskit.example") as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                try:
+                    session.handshake()
+                except GSKError as exc:
+                    return exc.rc
+                assert session.get(GSK_SSL_EXTN_SERVERNAME) == requested
+                return GSK_OK
+
+    peer = run_peer(serve)
+    ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
+    ctx.check_hostname = False
+    with socket.create_connection(listener.getsockname(), timeout=DEADLINE) as raw:
+        try:
+            with ctx.wrap_socket(raw, server_hostname=requested) as tls:
+                tls.recv(1)
+        except (ssl.SSLError, OSError):
+            pass
+    assert peer.result() == (GSK_OK if accepted else GSK_ERROR_BAD_PEER)

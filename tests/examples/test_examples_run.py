@@ -68,6 +68,8 @@ class Program:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        for reader in self.readers:
+            reader.join(DEADLINE)
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()  # type: ignore[union-attr]
 

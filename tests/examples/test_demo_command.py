@@ -1,0 +1,71 @@
+"""`gskit demo` in a subprocess, on a fresh GSKIT_HOME (the README's first command)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DEADLINE = 60
+
+
+def demo(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GSKIT_HOME": str(home)}
+    env.pop("GSKIT_AUDIT_FILE", None)
+    return subprocess.run([sys.executable, "-m", "gskit", "demo", *args], env=env, capture_output=True,
+                          text=True, timeout=DEADLINE)
+
+
+def test_demo_creates_the_store_and_shows_what_was_negotiated(tmp_path: Path) -> None:
+    home = tmp_path / "fresh-home"
+    first = demo(home)
+    assert (first.returncode, first.stderr) == (0, "")
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("gskit demo: TLS echo over loopback")
+    assert lines[1] == f"  store        {home} (created now)"
+    assert re.fullmatch(r"  echo         127\.0\.0\.1:\d+: sent 25 bytes, got them back", lines[2])
+    assert lines[3:5] == ["  protocol     TLSv1.3", "  suite        TLS_AES_128_GCM_SHA256"]
+    assert lines[5].startswith("  server cert  CN=localhost,")
+    assert lines[6].startswith("  client cert  CN=gskit development client,")
+    assert lines[7] == "audit records:"
+    assert sorted(line.split()[6] for line in lines[8:]) == ["client", "server"]
+    for line in lines[8:]:
+        assert re.fullmatch(r"  SK-S IPv4 local 127\.0\.0\.1:\d+ remote 127\.0\.0\.1:\d+ (client|server) TLSv1\.3 "
+                            r"TLS_AES_128_GCM_SHA256 \S+ \S+", line)
+    assert (home / "system.kdb").is_file() and (home / "registry.toml").is_file()
+    second = demo(home)
+    assert second.returncode == 0
+    assert second.stdout.splitlines()[1] == f"  store        {home} (existing)"
+
+
+def test_demo_json(tmp_path: Path) -> None:
+    result = demo(tmp_path / "home", "--json")
+    assert (result.returncode, result.stderr) == (0, "")
+    doc = json.loads(result.stdout)
+    assert doc["store_created"] is True
+    assert (doc["protocol"], doc["cipher"]) == ("TLSv1.3", "TLS_AES_128_GCM_SHA256")
+    assert doc["sent"] == doc["echoed"] == "hello from the gskit demo"
+    assert doc["client_certificate"].startswith("CN=gskit development client,")
+    records = sorted(doc["audit"], key=lambda r: r["role"])
+    assert [r["role"] for r in records] == ["client", "server"]
+    client, server = records
+    assert (client["local_port"], client["remote_port"]) == (server["remote_port"], server["local_port"])
+    assert all(r["entry_type"] == "SK-S" and r["address_family"] == "IPv4" for r in records)
+
+
+def test_demo_says_one_sentence_when_the_store_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = demo(blocker / "home")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("gskit demo: could not create the development store in ")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_demo_bad_usage_exits_2(tmp_path: Path) -> None:
+    result = demo(tmp_path / "home", "--no-such-option")
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr
