@@ -32,6 +32,8 @@ ENV_FILE = "GSKIT_AUDIT_FILE"
 SUCCESS, FAILURE = "SK-S", "SK-X"
 _FAMILIES = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
 _configured: dict[str, str | None] = {"path": None}
+_NO_ADDRESSES = {"address_family": None, "local_address": None, "local_port": None,
+                 "remote_address": None, "remote_port": None}
 
 
 def configure(path: str | os.PathLike[str] | None) -> None:
@@ -63,7 +65,9 @@ def build_record(session: Any, error: Any | None) -> dict[str, Any]:
     """The SK-S or SK-X record of ``session`` (see the module docstring for the fields)."""
     engine = getattr(session, "engine", None)
     conn = getattr(engine, "connection", None)
-    protocol = getattr(engine, "protocol", None) if conn is not None else None
+    # the version is known once the hello messages are through, that is once a suite is chosen
+    negotiated = conn is not None and (error is None or conn.get_cipher_name() is not None)
+    protocol = getattr(engine, "protocol", None) if negotiated else None
     record: dict[str, Any] = {
         "entry_type": SUCCESS if error is None else FAILURE,
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
@@ -149,16 +153,22 @@ def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
         return None, False
 
 
+def remember_endpoints(session: Any) -> None:
+    """Note the session's addresses now (call when its handshake starts), so that a record
+    still has them after the peer has reset the connection."""
+    with contextlib.suppress(Exception):
+        session._audit_endpoints = _addresses(session)  # noqa: SLF001
+
+
 def _addresses(session: Any) -> dict[str, Any]:
+    out: dict[str, Any] = dict(getattr(session, "_audit_endpoints", None) or _NO_ADDRESSES)
     sock, temporary = _socket_of(session)
-    out: dict[str, Any] = {"address_family": None, "local_address": None, "local_port": None,
-                           "remote_address": None, "remote_port": None}
     if sock is None:
         return out
     try:
         out["address_family"] = _FAMILIES.get(sock.family)
         for side, call in (("local", sock.getsockname), ("remote", sock.getpeername)):
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):      # ENOTCONN once the peer has reset
                 address = call()
                 out[f"{side}_address"], out[f"{side}_port"] = address[0], address[1]
     finally:

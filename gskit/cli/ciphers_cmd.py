@@ -95,7 +95,8 @@ def _parse_specs(args) -> tuple[dict[Protocol, list[CipherSuite]], list[CipherSu
             args.protocols = ",".join(app_protocols)
     if shared is None and args.release:
         shared = list(IBMI_DEFAULTS[args.release])
-        described.append(f"IBM i {args.release} default cipher list (QSSLCSL *OPSYS)")
+        source = "GSK_V3_CIPHER_SPECS" if args.release == "V6R1" else "QSSLCSL *OPSYS"
+        described.append(f"IBM i {args.release} default cipher list ({source})")
     return own, shared, described
 
 
@@ -270,7 +271,7 @@ def main(argv: list[str]) -> int:
         except PolicyError as exc:
             raise UsageError(str(exc)) from None
     except UsageError as exc:
-        print(f"gskit ciphers: {exc}.", file=sys.stderr)
+        print(f"gskit ciphers: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
     eff = effective_suites(on, own, shared=shared, cert_key_types=keys)
     result = check_configuration(policy, eff) if policy else None

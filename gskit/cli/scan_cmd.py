@@ -123,13 +123,13 @@ def main(argv: list[str]) -> int:
         if args.timeout <= 0 or args.concurrency < 1:
             raise ValueError("--timeout must be > 0 and --concurrency at least 1")
     except ValueError as exc:
-        print(f"gskit scan: {exc}.", file=sys.stderr)
+        print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
     from gskit.policy import PolicyError, check_scan, load_policy
     try:
         policy = load_policy(args.policy) if args.policy else None
     except PolicyError as exc:
-        print(f"gskit scan: {exc}.", file=sys.stderr)
+        print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
     from gskit.scan import ScanError, scan
     try:
@@ -146,4 +146,6 @@ def main(argv: list[str]) -> int:
         print(json.dumps(data, indent=2))
     else:
         print(render_text(result, policy_result))
-    return EXIT_NO if policy_result is not None and not policy_result.compliant else EXIT_OK
+    if policy_result is not None and not policy_result.compliant:
+        return EXIT_NO
+    return EXIT_OK if any(p.supported for p in result.protocols) else EXIT_NO

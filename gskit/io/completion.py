@@ -552,7 +552,7 @@ class Engine:
     while every worker is busy or none waits), and hands it back as soon as a waiter asks.
     """
 
-    GRACE = float(os.environ.get("GSKIT_GRACE", "0.005"))
+    GRACE = float(os.environ.get("GSKIT_GRACE", "0.01"))
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -572,7 +572,6 @@ class Engine:
         self._lf = threading.Condition(threading.Lock())
         self._leader: Any = None
         self._vacant_since = 0.0
-        self._handover = False
         self._standby = threading.Lock()
         self._standby.acquire()
         self._timer_lock = threading.Lock()
@@ -600,11 +599,14 @@ class Engine:
         except RuntimeError:
             pass  # already roused
 
-    def _need_by(self, when: float, vacancy_too: bool) -> None:
-        """Someone must look at the engine by ``when`` (caller holds the timer lock)."""
+    def _poller_by(self, when: float) -> None:
+        """The polling leader must wake by ``when`` (caller holds the timer lock)."""
         if self._poll_until > when:
             self.wake()
-        if vacancy_too and self._leader is None and self._standby_until > when:
+
+    def _standby_by(self, when: float) -> None:
+        """With the lead vacant, the stand-in must look by ``when`` (caller holds the timer lock)."""
+        if self._leader is None and self._standby_until > when:
             self._rouse()
 
     # ----- leadership
@@ -621,8 +623,7 @@ class Engine:
                 self._leader = threading.get_ident()
                 return True
             if self._leader == _REACTOR:
-                self._handover = True
-                self.wake()
+                self.wake()  # the stand-in resigns after this poll
             return False
 
     def _resign(self, first: Port | None) -> None:
@@ -638,9 +639,9 @@ class Engine:
             busy = bool(self._active or self._changes)
         with self._timer_lock:  # nobody polls now: the stand-in covers what is pending
             if self._timers:
-                self._need_by(self._timers[0][0], True)
+                self._standby_by(self._timers[0][0])
             if busy:
-                self._need_by(time.monotonic() + self.GRACE, True)
+                self._standby_by(time.monotonic() + self.GRACE)
 
     def lead(self, port: Port, end: float | None) -> None:
         """Poll on behalf of a waiter until ``port`` has a completion, is destroyed, or ``end``."""
@@ -662,10 +663,9 @@ class Engine:
     def _run(self) -> None:
         """The stand-in: sleeps, and leads while the post stays vacant with work to do."""
         while not self._stopped:
-            if self._take_over():
+            if self._take_over():  # one poll, then the lead is free again for a waiter
                 try:
-                    while not self._poll_once(None):
-                        pass
+                    self._poll_once(None)
                 finally:
                     self._resign(None)
             else:
@@ -680,7 +680,6 @@ class Engine:
             if not (self._active or self._changes or self._due()):
                 return False
             self._leader = _REACTOR
-            self._handover = False
             return True
 
     def _due(self) -> bool:
@@ -698,8 +697,8 @@ class Engine:
         with self._timer_lock:
             self._standby_until = 0.0
 
-    def _poll_once(self, end: float | None) -> bool:
-        """Poll once and process what came; True when the stand-in should give up the lead."""
+    def _poll_once(self, end: float | None) -> None:
+        """Poll once (until ``end`` at the latest) and process what came."""
         with self._timer_lock:
             now = time.monotonic()
             until = _INF if end is None else end
@@ -730,7 +729,6 @@ class Engine:
         self._run_timers()
         if self._active and time.monotonic() >= self._next_sweep:
             self._sweep()
-        return self._stopped or self._handover or not (self._active or self._timers)
 
     def _drain(self) -> None:
         try:
@@ -748,7 +746,8 @@ class Engine:
         entry = [time.monotonic() + delay, next(self._seq), args, callback]
         with self._timer_lock:
             heapq.heappush(self._timers, entry)
-            self._need_by(entry[0], True)
+            self._poller_by(entry[0])
+            self._standby_by(entry[0])
         return entry
 
     def _run_timers(self) -> None:
@@ -963,8 +962,8 @@ class Engine:
         self._active.add(ch)
         with self._timer_lock:
             now = time.monotonic()
-            self._need_by(now + SWEEP_INTERVAL, False)
-            self._need_by(now + self.GRACE, True)
+            self._poller_by(now + SWEEP_INTERVAL)
+            self._standby_by(now + self.GRACE)
 
     def _unlink(self, op: Operation) -> None:
         """Take a pending op out of its channel and timer (caller holds the channel lock)."""

@@ -108,41 +108,16 @@ def test_application_ids(tmp_path, home):
     ok("dev-ca", "--system", cwd=tmp_path)
     apps = json.loads(ok("app", "list", "--json", cwd=tmp_path))
     assert {a["application_id"] for a in apps} == {"GSKIT_DEMO_SERVER", "GSKIT_DEMO_CLIENT"}
-    ok(
-        "app",
-        "register",
-        "ACME_SERVER",
-        "--type",
-        "server",
-        "--label",
-        "gskit-dev-server-rsa",
-        "--protocols",
-        "tls1.3,TLSv1.2",
-        "--ciphers",
-        "TLS_AES_256_GCM_SHA384",
-        "--sni",
-        "acme.test",
-        "--client-auth",
-        "required",
-        "--description",
-        "Acme web",
-        cwd=tmp_path,
+    register = (
+        "app register ACME_SERVER --type server --label gskit-dev-server-rsa --sni acme.test"
+        " --protocols tls1.3,TLSv1.2 --ciphers TLS_AES_256_GCM_SHA384 --client-auth required"
     )
+    ok(*register.split(), "--description", "Acme web", cwd=tmp_path)
     shown = json.loads(ok("app", "show", "ACME_SERVER", "--json", cwd=tmp_path))
     assert shown["protocols"] == ["TLSv1.3", "TLSv1.2"] and shown["client_auth"] == "required"
     assert shown["store"] == "*SYSTEM" and shown["sni_names"] == ["acme.test"]
-    ok(
-        "app",
-        "assign",
-        "ACME_SERVER",
-        "--label",
-        "gskit-dev-server-ecdsa",
-        "--label",
-        "gskit-dev-server-rsa",
-        "--ca",
-        "gskit-dev-ca",
-        cwd=tmp_path,
-    )
+    assign = "app assign ACME_SERVER --label gskit-dev-server-ecdsa --label gskit-dev-server-rsa"
+    ok(*assign.split(), "--ca", "gskit-dev-ca", cwd=tmp_path)
     shown = json.loads(ok("app", "show", "ACME_SERVER", "--json", cwd=tmp_path))
     assert shown["certificate_labels"] == ["gskit-dev-server-ecdsa", "gskit-dev-server-rsa"]
     assert "gskit-dev-server-ecdsa" in ok("list", "*SYSTEM", cwd=tmp_path)

@@ -71,15 +71,37 @@ def handshake_pair(pki, server_keyring=None, *, client_extra=None, server_extra=
     return cs, ss, pair, result
 
 
-def client_against(pki, server_fn, **client_extra):
-    """gsk_secure_soc_init of a gskit client against a server function run on the other end."""
+def after_handshake(action):
+    """A situation on a gskit client/server pair that completed its handshake."""
+    def situation(pki, tmp):
+        cs, ss, pair, _ = handshake_pair(pki)
+        try:
+            return action(cs, ss, pair)
+        finally:
+            pair.close()
+    return situation
+
+
+def client_against(pki, server_fn, *, configure=None, inspect=None, **client_extra):
+    """gsk_secure_soc_init of a gskit client against a server function run on the other end.
+
+    ``configure(env, session)`` runs on the environment before init (session None), then on
+    the session before the handshake (env None); ``inspect(session)`` runs after it.
+    """
     pair = Pair()
     t = threading.Thread(target=server_fn, args=(pair.server,), daemon=True)
     t.start()
-    env = client_env(pki, **client_extra)
+    env = env_open(GSK_KEYRING_FILE=str(pki.ca_pem), **client_extra)
+    if configure:
+        configure(env, None)
+    gsk_environment_init(env)
     rc, session = gsk_secure_soc_open(env)
     gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
+    if configure:
+        configure(None, session)
     code = gsk_secure_soc_init(session)
+    if inspect:
+        inspect(session)
     gsk_secure_soc_close(session)
     pair.close()
     t.join(DEADLINE)
@@ -361,17 +383,10 @@ def handshake_timeout_client(pki, tmp):
 
 
 def hostname_mismatch_with_critical_sni(pki, tmp):
-    pair = Pair()
-    t = threading.Thread(target=ssl_server(pki.server_ec), args=(pair.server,), daemon=True)
-    t.start()
-    env = client_env(pki)
-    rc, session = gsk_secure_soc_open(env)
-    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
-    gsk_attribute_set_buffer(session, GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST, "www.example.org")
-    code = gsk_secure_soc_init(session)
-    pair.close()
-    t.join(DEADLINE)
-    return code
+    def configure(env, session):
+        if session:
+            gsk_attribute_set_buffer(session, GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST, "www.example.org")
+    return client_against(pki, ssl_server(pki.server_ec), configure=configure)
 
 
 def validation_callback_rejects(pki, tmp):
@@ -380,61 +395,32 @@ def validation_callback_rejects(pki, tmp):
     def callback(chain, status):
         seen.append((len(chain), status))
         return GSK_ERROR_CERT_VALIDATION
-    pair = Pair()
-    t = threading.Thread(target=ssl_server(pki.server_ec), args=(pair.server,), daemon=True)
-    t.start()
-    env = env_open(GSK_KEYRING_FILE=str(pki.ca_pem))
-    gsk_attribute_set_callback(env, GSK_CERT_VALIDATION_CALLBACK, validationCallBack(callback))
-    gsk_environment_init(env)
-    rc, session = gsk_secure_soc_open(env)
-    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
-    code = gsk_secure_soc_init(session)
-    pair.close()
-    t.join(DEADLINE)
+
+    def configure(env, session):
+        if env:
+            gsk_attribute_set_callback(env, GSK_CERT_VALIDATION_CALLBACK, validationCallBack(callback))
+    code = client_against(pki, ssl_server(pki.server_ec), configure=configure)
     assert seen and seen[0][1] == GSK_OK
     return code
 
 
 def passthru_accepts_untrusted(pki, tmp):
-    pair = Pair()
-    t = threading.Thread(target=ssl_server(pki.other_server), args=(pair.server,), daemon=True)
-    t.start()
-    env = env_open(GSK_KEYRING_FILE=str(pki.ca_pem))
-    gsk_attribute_set_enum(env, GSK_SERVER_AUTH_TYPE, GSK_SERVER_AUTH_PASSTHRU)
-    gsk_environment_init(env)
-    rc, session = gsk_secure_soc_open(env)
-    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
-    code = gsk_secure_soc_init(session)
-    validation = gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE)
-    gsk_secure_soc_close(session)
-    pair.close()
-    t.join(DEADLINE)
-    assert validation == (GSK_OK, 575009)           # GSKVAL_ERROR_ROOT_NOT_TRUSTED
+    validation = []
+    code = client_against(
+        pki, ssl_server(pki.other_server), GSK_SERVER_AUTH_TYPE=GSK_SERVER_AUTH_PASSTHRU,
+        inspect=lambda session: validation.append(
+            gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE)))
+    assert validation == [(GSK_OK, 575009)]          # GSKVAL_ERROR_ROOT_NOT_TRUSTED
     return code
 
 
-def read_zero_size(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_secure_soc_read(cs, bytearray(10), 0)[0]
-    finally:
-        pair.close()
+read_zero_size = after_handshake(lambda cs, ss, pair: gsk_secure_soc_read(cs, bytearray(10), 0)[0])
 
 
-def write_empty(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_secure_soc_write(cs, b"")[0]
-    finally:
-        pair.close()
+write_empty = after_handshake(lambda cs, ss, pair: gsk_secure_soc_write(cs, b"")[0])
 
 
-def read_into_bytes(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_secure_soc_read(cs, b"immutable")[0]
-    finally:
-        pair.close()
+read_into_bytes = after_handshake(lambda cs, ss, pair: gsk_secure_soc_read(cs, b"immutable")[0])
 
 
 def write_after_close_notify(pki, tmp):
@@ -448,20 +434,10 @@ def write_after_close_notify(pki, tmp):
         pair.close()
 
 
-def misc_unknown_id(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_secure_soc_misc(cs, 104)
-    finally:
-        pair.close()
+misc_unknown_id = after_handshake(lambda cs, ss, pair: gsk_secure_soc_misc(cs, 104))
 
 
-def reset_cipher_on_tls13(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_secure_soc_misc(cs, GSK_RESET_CIPHER)
-    finally:
-        pair.close()
+reset_cipher_on_tls13 = after_handshake(lambda cs, ss, pair: gsk_secure_soc_misc(cs, GSK_RESET_CIPHER))
 
 
 def read_timeout(pki, tmp):
@@ -544,12 +520,7 @@ def session_after_close(pki, tmp):
     return gsk_secure_soc_write(cs, b"x")[0]
 
 
-def cert_info_bad_id(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
-    try:
-        return gsk_attribute_get_cert_info(cs, 702)[0]
-    finally:
-        pair.close()
+cert_info_bad_id = after_handshake(lambda cs, ss, pair: gsk_attribute_get_cert_info(cs, 702)[0])
 
 
 def partner_cert_on_environment(pki, tmp):

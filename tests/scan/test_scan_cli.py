@@ -58,6 +58,13 @@ def test_text_table(s_server):
     assert "   1  2F     0x002F  TLS_RSA_WITH_AES_128_CBC_SHA" in out.stdout
 
 
+def test_no_version_accepted_exit_1(s_server):
+    port = s_server("-tls1_3")
+    out = run(f"127.0.0.1:{port}", "--protocols", "TLSv1,TLSv1.1,TLSv1.2", "--json")
+    assert out.returncode == 1
+    assert [p["supported"] for p in json.loads(out.stdout)["protocols"]] == [False, False, False]
+
+
 def test_unreachable_exit_3():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
