@@ -46,6 +46,7 @@ from gskit.engine.config import TLSConfig
 from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
 from gskit.errors import GSKError
 
+OUTGOING_CHUNK = 262144
 ContextChooser = Callable[["Protocol | None"], SSL.Context]
 ValidationCallback = Callable[[list[bytes], int], int]
 
@@ -175,9 +176,13 @@ class TLSEngine:
         chunks = []
         while True:
             try:
-                chunks.append(conn.bio_read(262144))
+                chunk = conn.bio_read(OUTGOING_CHUNK)
             except SSL.WantReadError:
-                return b"".join(chunks)
+                break
+            chunks.append(chunk)
+            if len(chunk) < OUTGOING_CHUNK:       # a short read drained the BIO: no second call
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     # -- TLS side ----------------------------------------------------------------------------
     def handshake(self) -> bool:

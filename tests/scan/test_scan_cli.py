@@ -90,3 +90,12 @@ def test_not_tls_exit_3(misbehaving):
 def test_bad_usage_exit_2(args, message):
     out = run(*args)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("example.com:8443", ("example.com", 8443)), ("example.com", ("example.com", 443)),
+    ("[::1]:4433", ("::1", 4433)), ("::1", ("::1", 443)), ("10.0.0.1:636", ("10.0.0.1", 636))])
+def test_target_syntax(text, expected):
+    from gskit.cli.scan_cmd import parse_target
+
+    assert parse_target(text) == expected
