@@ -69,31 +69,25 @@ def serve_qso(ls: socket.socket, workers: int) -> None:
         def close(self) -> None:
             self.sock.close()
 
-        def pump(self, n: int) -> None:
-            """Echo ``n`` received bytes and receive again, while each step completes at once
-            (postFlag 0); stop when one goes asynchronous (its completion comes back)."""
-            io, sd = self.io, self.sock
-            while n > 0:
-                io.bufferLength = n
-                rc = qso.QsoStartSend(sd, port, io)
-                if rc == 1:
-                    return
-                if rc < 0:
-                    break
-                io.bufferLength = len(io.buffer)
-                rc = qso.QsoStartRecv(sd, port, io)
-                if rc == 1:
-                    return
-                n = io.returnValue if rc == 0 else -1
-            self.close()
+        def echo(self, n: int) -> None:
+            """Send back the ``n`` bytes received; when that completes at once (postFlag 0,
+            the usual case), start the next receive."""
+            if n <= 0:
+                return self.close()
+            io = self.io
+            io.bufferLength, io.postFlag = n, 0
+            rc = qso.QsoStartSend(self.sock, port, io)
+            if rc == 0:
+                self.receive()
+            elif rc < 0:
+                self.close()
 
         def receive(self) -> None:
+            """Start a receive, always posted (postFlag 1): even data already there queues
+            behind the other connections' completions, so no connection can hog a worker."""
             io = self.io
-            io.bufferLength = len(io.buffer)
-            rc = qso.QsoStartRecv(self.sock, port, io)
-            if rc == 0:
-                self.pump(io.returnValue)
-            elif rc < 0:
+            io.bufferLength, io.postFlag = len(io.buffer), 1
+            if qso.QsoStartRecv(self.sock, port, io) < 0:
                 self.close()
 
     accept_io = qso.Qso_OverlappedIO_t(descriptorHandle="accept")
@@ -108,7 +102,7 @@ def serve_qso(ls: socket.socket, workers: int) -> None:
                 continue
             conn = out.descriptorHandle
             if out.operationCompleted == QSOSTARTRECV:
-                conn.pump(out.returnValue)
+                conn.echo(out.returnValue)
             elif out.returnValue < 0:
                 conn.close()
             else:

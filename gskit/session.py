@@ -6,8 +6,8 @@ run through the blocking adapter (``gskit.io.blocking``); the completion-port ca
 """
 from __future__ import annotations
 
+import io
 import socket
-import threading
 from typing import Any
 
 from gskit import audit
@@ -298,6 +298,17 @@ class Session(Handle):
         return certificate_elements(cert) if cert is not None else []
 
     # -- Pythonic conveniences ---------------------------------------------------------------
+    def makefile(self, mode: str = "rb", buffering: int = -1) -> io.BufferedIOBase:
+        """A buffered binary file on the session ("rb", "wb" or "rwb"), like socket.makefile."""
+        raw = _SessionIO(self)
+        size = io.DEFAULT_BUFFER_SIZE if buffering in (-1, None) else buffering
+        reading, writing = "r" in mode, "w" in mode
+        if reading and writing:
+            return io.BufferedRWPair(raw, raw, size)
+        if writing:
+            return io.BufferedWriter(raw, size)
+        return io.BufferedReader(raw, size)
+
     @property
     def protocol(self) -> str | None:
         """The negotiated protocol, e.g. ``"TLSv1.3"``."""
@@ -322,6 +333,26 @@ class Session(Handle):
 
     def __repr__(self) -> str:
         return f"<gskit.Session {self._state.value} {self.protocol or ''} {self.cipher or ''}>".replace("  ", " ")
+
+
+class _SessionIO(io.RawIOBase):
+    """The raw stream under ``Session.makefile``."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._session.recv_into(buffer)
+
+    def write(self, data: Any) -> int:
+        return self._session.send(data)
 
 
 def _peer(transport: Any) -> object:

@@ -236,3 +236,26 @@ def test_critical_server_name_list(pki, listener, run_peer, requested, accepted)
         except (ssl.SSLError, OSError):
             pass
     assert peer.result() == (GSK_OK if accepted else GSK_ERROR_BAD_PEER)
+
+
+def test_makefile_reads_lines(pki, listener, run_peer):
+    def serve() -> bytes:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                session.handshake()
+                with session.makefile("rwb") as stream:
+                    line = stream.readline()
+                    stream.write(b"got " + line)
+                    stream.flush()
+                return line
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem)) as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(fd=sock, server_name="localhost") as session:
+            session.handshake()
+            session.sendall(b"first line\nsecond")
+            with session.makefile("rb") as stream:
+                assert stream.readline() == b"got first line\n"
+    assert peer.result() == b"first line\n"
