@@ -112,6 +112,7 @@ class Environment(Handle):
         self.credentials: object = None
         self.tls_config: config_module.TLSConfig | None = None
         self._contexts: dict[tuple, SSL.Context] = {}
+        self._default_context: SSL.Context | None = None
         self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
         self._live_sessions = 0
         self._freed = False
@@ -145,6 +146,8 @@ class Environment(Handle):
 
     def context_for(self, config: config_module.TLSConfig, version: Protocol | None) -> SSL.Context:
         """The cached OpenSSL context for a configuration (and a server's chosen version)."""
+        if config is self.tls_config and self._default_context is not None and not config.legacy_lists_differ:
+            return self._default_context           # the common case, without hashing the config
         key = (config, version if config.legacy_lists_differ else None)
         ctx = self._contexts.get(key)
         if ctx is None:
@@ -155,6 +158,8 @@ class Environment(Handle):
             except SSL.Error as exc:
                 raise GSKError.for_rc(rc.GSK_ERROR_BAD_CERTIFICATE, f"OpenSSL refused the certificate: {exc}") from None
             self._contexts[key] = ctx
+            if config is self.tls_config and key[1] is None:
+                self._default_context = ctx
         return ctx
 
     def open_session(self, *, auto_init: bool = True, **settings: Any) -> "Session":
@@ -195,6 +200,7 @@ class Environment(Handle):
             return
         self._freed = True
         self._contexts.clear()
+        self._default_context = None
         self._client_sessions.clear()
         callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)  # type: ignore[assignment]
         if callback is not None:

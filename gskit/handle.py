@@ -28,7 +28,7 @@ MAX_LABELS = 4
 PER_CONNECTION = frozenset({
     c.GSK_FD, c.GSK_USER_DATA, c.GSK_IBMI_READ_TIMEOUT, c.GSK_HANDSHAKE_TIMEOUT,
     c.GSK_SSL_EXTN_SERVERNAME_REQUEST, c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST,
-    c.GSK_CERT_VALIDATION_CALLBACK, c.GSK_IO_CALLBACK, c.GSK_CLIENT_CERT_CALLBACK,
+    c.GSK_IO_CALLBACK, c.GSK_CLIENT_CERT_CALLBACK,
     c.GSK_CIPHER_SESSION_RESET,
 })
 
@@ -73,7 +73,7 @@ class Handle:
 
     @property
     def closed(self) -> bool:
-        return self._state.value == "closed"
+        return self._state.closed
 
     def _advance(self, op: Op) -> None:
         code, new_state = next_state(self._transitions, self._state, op)

@@ -17,6 +17,7 @@ from gskit.attributes import ciphers
 from gskit.attributes.table import Attribute, Kind
 from gskit.certinfo import certificate_elements, gsk_cert_data_elem
 from gskit.callbacks import validation_function
+from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState
 from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, role_of
@@ -267,7 +268,7 @@ class Session(Handle):
             c.GSK_SID_VALUE: lambda: _session_id(engine),
             c.GSK_SSL_EXTN_SERVERNAME: lambda: ((conn.get_servername() or b"").decode() if engine.config.server
                                                 else engine.server_name or ""),
-            c.GSK_VALIDATIONFAIL_SUBJECT: lambda: engine.verify.subject,
+            c.GSK_VALIDATIONFAIL_SUBJECT: engine.failed_subject,
             c.GSK_CONNECT_COMPRESSION: lambda: "NONE",
             c.GSK_CERTIFICATE_VALIDATION_CODE: lambda: self._validation_code(),
             c.GSK_LAST_VALIDATION_ERROR: lambda: self._validation_code(),
@@ -277,11 +278,10 @@ class Session(Handle):
         return results[row.id]()
 
     def _validation_code(self) -> int:
-        from gskit.engine.openssl_errors import verify_result
         engine = self.engine
         assert engine is not None and engine.connection is not None
-        if engine.verify.x509_error:
-            return verify_result(engine.verify.x509_error)[1]
+        if engine.x509_error():
+            return verify_result(engine.x509_error())[1]
         if engine.config.request_peer_cert and engine.connection.get_peer_certificate() is None:
             return rc.GSK_ERROR_NO_CERTIFICATE
         return 0

@@ -16,7 +16,7 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import Callable, Iterable
 
 from gskit.attributes.protocols import Protocol
 
@@ -249,15 +249,18 @@ def _build() -> tuple[CipherSuite, ...]:
 
 SUITES: tuple[CipherSuite, ...] = _build()
 
-# Every spelling of every suite, upper-cased -> suite.
-_BY_NAME: dict[str, CipherSuite] = {}
-for _s in SUITES:
-    for _key in (_s.iana_name, _s.openssl_name, _s.ibmi_name, _s.v3_code, _s.iana_hex,
-                 None if _s.sslv2_only else f"{_s.iana_code:04X}"):
-        if _key:
-            _BY_NAME.setdefault(_key.upper(), _s)
-_BY_CODE: dict[int, CipherSuite] = {s.iana_code: s for s in SUITES}
-_BY_V2: dict[str, CipherSuite] = {s.v2_code: s for s in SUITES if s.v2_code}
+def _names_index() -> dict[str, CipherSuite]:
+    """Every spelling of every suite, upper-cased -> suite."""
+    index: dict[str, CipherSuite] = {}
+    for suite in SUITES:
+        for key in (suite.iana_name, suite.openssl_name, suite.ibmi_name, suite.v3_code,
+                    suite.iana_hex, None if suite.sslv2_only else f"{suite.iana_code:04X}"):
+            if key:
+                index.setdefault(key.upper(), suite)
+    return index
+
+
+_BY_NAME = _names_index()
 
 
 def suite_by_name(name: str) -> CipherSuite | None:
@@ -265,13 +268,24 @@ def suite_by_name(name: str) -> CipherSuite | None:
     return _BY_NAME.get(name.strip().upper())
 
 
-def suite_by_code(code: int) -> CipherSuite | None:
-    """The suite with this IANA code (or SSLv2 cipher-kind code)."""
-    return _BY_CODE.get(code)
-
-
 # --- spec strings -----------------------------------------------------------------------
 
+# format -> (how a suite is spelled in it, None if it cannot be; what a token must be)
+_SPELLINGS: dict[CipherSpecFormat, tuple[Callable[[CipherSuite], str | None], str]] = {
+    CipherSpecFormat.V2: (lambda s: s.v2_code, "an SSLv2 1-character code (1, 2, 3, 4, 6 or 7)"),
+    CipherSpecFormat.V3: (lambda s: s.v3_code, "a 2-character V3 cipher code of IBM i"),
+    CipherSpecFormat.V3_EXPANDED: (lambda s: None if s.sslv2_only else f"{s.iana_code:04X}",
+                                   "a 4-hex-digit IANA cipher code in the table"),
+    CipherSpecFormat.EX: (lambda s: None if s.tls13 or s.sslv2_only else s.iana_name,
+                          "an SSLv3/TLS 1.0-1.2 IANA cipher suite name "
+                          "(TLS 1.3 suites go in GSK_TLSV13_CIPHER_SPECS_EX)"),
+    CipherSpecFormat.TLS13_EX: (lambda s: s.iana_name if s.tls13 else None,
+                                "a TLS 1.3 IANA cipher suite name"),
+    CipherSpecFormat.SYSTEM_VALUE: (lambda s: s.ibmi_name, "an IBM i cipher suite system-value name"),
+}
+_INDEX: dict[CipherSpecFormat, dict[str, CipherSuite]] = {
+    fmt: {spell(s).upper(): s for s in SUITES if spell(s)} for fmt, (spell, _) in _SPELLINGS.items()}
+_JOINERS = {CipherSpecFormat.EX: ",", CipherSpecFormat.TLS13_EX: ",", CipherSpecFormat.SYSTEM_VALUE: " "}
 _LIST_SEPARATORS = {
     CipherSpecFormat.EX: re.compile(r"\s*,\s*"),
     CipherSpecFormat.TLS13_EX: re.compile(r"\s*,\s*"),
@@ -279,32 +293,6 @@ _LIST_SEPARATORS = {
 }
 _FIXED_WIDTH = {CipherSpecFormat.V2: 1, CipherSpecFormat.V3: 2, CipherSpecFormat.V3_EXPANDED: 4}
 _WRONG_SEPARATOR = re.compile(r"[:;|/\s]")
-
-
-def _lookup(fmt: CipherSpecFormat, token: str) -> tuple[CipherSuite | None, str]:
-    """The suite a token names in this format, or None and why not."""
-    upper = token.upper()
-    if fmt is CipherSpecFormat.V2:
-        return _BY_V2.get(token), "an SSLv2 1-character code (1, 2, 3, 4, 6 or 7)"
-    if fmt is CipherSpecFormat.V3:
-        suite = _BY_NAME.get(upper)
-        ok = suite is not None and suite.v3_code == upper
-        return (suite if ok else None), "a 2-character V3 cipher code of IBM i"
-    if fmt is CipherSpecFormat.V3_EXPANDED:
-        suite = _BY_CODE.get(int(upper, 16)) if re.fullmatch(r"[0-9A-F]{4}", upper) else None
-        return suite, "a 4-hex-digit IANA cipher code in the table"
-    if fmt is CipherSpecFormat.SYSTEM_VALUE:
-        suite = _BY_NAME.get(upper) if upper.startswith("*") else None
-        ok = suite is not None and suite.ibmi_name == upper
-        return (suite if ok else None), "an IBM i cipher suite system-value name"
-    suite = _BY_NAME.get(upper)
-    if suite is None or suite.iana_name.upper() != upper:
-        return None, "an IANA cipher suite name"
-    if fmt is CipherSpecFormat.TLS13_EX and not suite.tls13:
-        return None, "a TLS 1.3 cipher suite"
-    if fmt is CipherSpecFormat.EX and (suite.tls13 or suite.sslv2_only):
-        return None, "an SSLv3/TLS 1.0-1.2 cipher suite (TLS 1.3 suites go in GSK_TLSV13_CIPHER_SPECS_EX)"
-    return suite, ""
 
 
 def _tokens(fmt: CipherSpecFormat, text: str) -> list[str]:
@@ -339,12 +327,13 @@ def parse_cipher_specs(fmt: CipherSpecFormat, text: str) -> list[CipherSuite]:
     """
     if not text or not text.strip():
         raise CipherSpecError([], f"the cipher spec list ({fmt.value}) is empty.")
+    index, what = _INDEX[fmt], _SPELLINGS[fmt][1]
     suites: list[CipherSuite] = []
     bad: dict[str, str] = {}
     for token in _tokens(fmt, text.strip()):
-        suite, reason = _lookup(fmt, token)
+        suite = index.get(token.upper())
         if suite is None:
-            bad[token] = f"{token!r} is not {reason}"
+            bad[token] = f"{token!r} is not {what}"
         elif suite not in suites:
             suites.append(suite)
     if bad:
@@ -352,35 +341,14 @@ def parse_cipher_specs(fmt: CipherSpecFormat, text: str) -> list[CipherSuite]:
     return suites
 
 
-_FORMATTERS = {
-    CipherSpecFormat.V2: ("v2_code", ""),
-    CipherSpecFormat.V3: ("v3_code", ""),
-    CipherSpecFormat.V3_EXPANDED: ("iana_code", ""),
-    CipherSpecFormat.EX: ("iana_name", ","),
-    CipherSpecFormat.TLS13_EX: ("iana_name", ","),
-    CipherSpecFormat.SYSTEM_VALUE: ("ibmi_name", " "),
-}
-
-
 def format_cipher_specs(fmt: CipherSpecFormat, suites: Iterable[CipherSuite]) -> str:
     """The spec string for these suites in this format; CipherSpecError if one has no spelling."""
-    field, sep = _FORMATTERS[fmt]
-    tokens, bad = [], []
-    for suite in suites:
-        value = getattr(suite, field)
-        if fmt is CipherSpecFormat.V3_EXPANDED:
-            value = f"{value:04X}" if not suite.sslv2_only else None
-        elif fmt is CipherSpecFormat.TLS13_EX and not suite.tls13:
-            value = None
-        elif fmt is CipherSpecFormat.EX and (suite.tls13 or suite.sslv2_only):
-            value = None
-        if value is None:
-            bad.append(suite.iana_name)
-        else:
-            tokens.append(value)
+    spell = _SPELLINGS[fmt][0]
+    spelled = [(suite, spell(suite)) for suite in suites]
+    bad = [suite.iana_name for suite, value in spelled if value is None]
     if bad:
         raise CipherSpecError(bad, f"{', '.join(bad)} cannot be written as {fmt.value}.")
-    return sep.join(tokens)
+    return _JOINERS.get(fmt, "").join(value for _, value in spelled)
 
 
 # --- OpenSSL ------------------------------------------------------------------------------

@@ -140,6 +140,17 @@ def _switches(args, own, shared) -> set[Protocol]:
     return on
 
 
+KEY_TYPES = {"RSA": "RSA", "ECDSA": "ECDSA", "EC": "ECDSA", "DSA": "DSA"}
+
+
+def _key_types(text: str) -> list[str]:
+    names = [t.strip().upper() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in KEY_TYPES]
+    if unknown:
+        raise UsageError(f"unknown certificate key type(s) {', '.join(unknown)}; use RSA, ECDSA or DSA")
+    return [KEY_TYPES[n] for n in names]
+
+
 def _suite_json(suite: CipherSuite) -> dict:
     return {"iana_name": suite.iana_name, "iana_code": suite.iana_hex,
             "openssl_name": suite.openssl_name, "gsk_spec": suite.gsk_spec,
@@ -264,7 +275,7 @@ def main(argv: list[str]) -> int:
             raise UsageError("give GSKit settings (e.g. --tlsv12-specs-ex, --v3-specs), "
                              "--release, --application or --from-openssl")
         on = _switches(args, own, shared)
-        keys = args.cert_key_types.split(",") if args.cert_key_types else None
+        keys = _key_types(args.cert_key_types) if args.cert_key_types else None
         from gskit.policy import PolicyError, check_configuration, load_policy
         try:
             policy = load_policy(args.policy) if args.policy else None

@@ -241,11 +241,17 @@ def _posted(io: Qso_OverlappedIO_t) -> Completion:
     return c
 
 
-def _socket_call(sd: Any, operation_id: Any, body: Callable[[engine.Engine | None, int], int]) -> int:
+_NO_ID = object()
+
+
+def _socket_call(sd: Any, body: Callable[[engine.Engine | None, int], int],
+                 operation_id: Any = _NO_ID) -> Callable[[], int]:
+    """A call on a socket (EBADF/ENOTSOCK) and, when given, an operation id (EINVAL)."""
+
     def run() -> int:
         fd = engine.fileno_of(sd)
         engine.socket_identity(fd)
-        if operation_id is not None and not engine._is_uint(operation_id, 64):
+        if operation_id is not _NO_ID and not engine._is_uint(operation_id, 64):
             raise QsoError(_errno.EINVAL)
         return body(engine.current_engine(), fd)
 
@@ -254,14 +260,14 @@ def _socket_call(sd: Any, operation_id: Any, body: Callable[[engine.Engine | Non
 
 def QsoGenerateOperationId(socketDescriptor: Any) -> int:
     """An operation id unique for that socket (≥ 1), or 0 with errno EBADF/ENOTSOCK."""
-    return _c_call(_socket_call(socketDescriptor, None, lambda e, fd: next(_operation_ids)), 0)
+    return _c_call(_socket_call(socketDescriptor, lambda e, fd: next(_operation_ids)), 0)
 
 
 def QsoIsOperationPending(socketDescriptor: Any, operationId: Any) -> int:
     """1 when an operation with that id is pending on the socket, 0 when not, -1 with errno."""
     return _c_call(_socket_call(
-        socketDescriptor, operationId,
-        lambda e, fd: int(e is not None and e.is_pending(fd, operationId)),
+        socketDescriptor, lambda e, fd: int(e is not None and e.is_pending(fd, operationId)),
+        operationId,
     ))
 
 
@@ -269,8 +275,8 @@ def QsoCancelOperation(socketDescriptor: Any, operationId: Any) -> int:
     """How many matching pending operations were cancelled (each posted with ECANCELED),
     0 when none matched, -1 with EAGAIN when one is uninterruptible (none cancelled)."""
     return _c_call(_socket_call(
-        socketDescriptor, operationId,
-        lambda e, fd: 0 if e is None else e.cancel(fd, operationId),
+        socketDescriptor, lambda e, fd: 0 if e is None else e.cancel(fd, operationId),
+        operationId,
     ))
 
 

@@ -8,6 +8,7 @@ cached by configuration.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from gskit import constants as c
@@ -86,13 +87,21 @@ class TLSConfig:
     session_timeout: int = 86400
     server_names: tuple[str, ...] = ()     # GSK_SSL_EXTN_SERVERNAME_(CRITICAL_)LIST
     server_names_critical: bool = False
+    validation_callback: bool = False      # GSK_CERT_VALIDATION_CALLBACK is set
     credentials: object = field(default=None, compare=False)
     credentials_key: int = 0               # id() of the credentials: part of the cache key
+
+    @property
+    def needs_verify_callback(self) -> bool:
+        """Python must see each certificate: an application callback, or a PASSTHRU server
+        that asks for client certificates and must not fail on them.  Otherwise OpenSSL
+        verifies alone and the result is read with SSL_get_verify_result (faster)."""
+        return self.validation_callback or (self.server and self.request_peer_cert and not self.verify_peer)
 
     def suites_for(self, protocol: Protocol) -> tuple[ciphers.CipherSuite, ...]:
         return dict(self.suites).get(protocol, ())
 
-    @property
+    @functools.cached_property
     def legacy_lists_differ(self) -> bool:
         """True when TLS 1.0-1.2 have different suite lists (one OpenSSL list cannot say it)."""
         lists = {self.suites_for(p) for p in self.protocols if p <= Protocol.TLSV12}
@@ -186,6 +195,7 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),  # type: ignore[arg-type]
         server_names=_names(values),
         server_names_critical=bool(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST)),
+        validation_callback=values.get(c.GSK_CERT_VALIDATION_CALLBACK) is not None,
         credentials=credentials,
         credentials_key=id(credentials),
     )

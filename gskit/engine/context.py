@@ -88,11 +88,11 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
 
     _load_credentials(ctx, config)
     mode = SSL.VERIFY_NONE
-    if config.request_peer_cert:
-        mode = SSL.VERIFY_PEER
+    if config.request_peer_cert and (config.server or config.verify_peer):
+        mode = SSL.VERIFY_PEER       # a PASSTHRU client verifies too, and reads the result after
         if config.server and config.require_peer_cert:
             mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
-    ctx.set_verify(mode, verify_callback)
+    ctx.set_verify(mode, verify_callback if config.needs_verify_callback else None)
 
     if config.server and config.server_names_critical:
         ctx.set_tlsext_servername_callback(_critical_server_names(config.server_names))

@@ -32,6 +32,7 @@ Details that shape the code:
 from __future__ import annotations
 
 import ipaddress
+import threading
 from typing import Callable
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -47,6 +48,19 @@ from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, ve
 from gskit.errors import GSKError
 
 OUTGOING_CHUNK = 262144
+_WANT_READ = _lib.SSL_ERROR_WANT_READ
+_ZERO_RETURN = _lib.SSL_ERROR_ZERO_RETURN
+_allocate = _ffi.new_allocator(should_clear_after_alloc=False)
+_scratch_space = threading.local()
+
+
+def _scratch() -> object:
+    """This thread's buffer for draining the outgoing BIO (copied out at once)."""
+    buffer = getattr(_scratch_space, "buffer", None)
+    if buffer is None:
+        buffer = _scratch_space.buffer = _allocate("char[]", OUTGOING_CHUNK)
+    return buffer
+
 ContextChooser = Callable[["Protocol | None"], SSL.Context]
 ValidationCallback = Callable[[list[bytes], int], int]
 
@@ -166,21 +180,21 @@ class TLSEngine:
         if self._conn is None:
             self._early_input += data
             return
-        self._conn.bio_write(data)
+        _lib.BIO_write(self._conn._into_ssl, data, len(data))  # noqa: SLF001 - a memory BIO takes it all
 
     def data_to_send(self) -> bytes:
         """Ciphertext the transport owes the peer (may be empty)."""
         conn = self._conn
         if conn is None:
             return b""
+        out, scratch = conn._from_ssl, _scratch()  # noqa: SLF001
         chunks = []
         while True:
-            try:
-                chunk = conn.bio_read(OUTGOING_CHUNK)
-            except SSL.WantReadError:
+            count = _lib.BIO_read(out, scratch, OUTGOING_CHUNK)
+            if count <= 0:
                 break
-            chunks.append(chunk)
-            if len(chunk) < OUTGOING_CHUNK:       # a short read drained the BIO: no second call
+            chunks.append(_ffi.buffer(scratch, count)[:])
+            if count < OUTGOING_CHUNK:       # a short read drained the BIO: no second call
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
@@ -188,25 +202,38 @@ class TLSEngine:
     def handshake(self) -> bool:
         """Advance the handshake: True when complete, False when it needs input."""
         self._check_broken()
-        if self._conn is None:
+        conn = self._conn
+        if conn is None:
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
             if not self._pick_context_from_client_hello():
                 return False
-        try:
-            self._conn.do_handshake()
-        except SSL.WantReadError:
-            self._check_server_name()
-            if self._peer_eof:
-                raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed during the handshake"))
-            return False
-        except SSL.Error as exc:
-            self._check_server_name()
-            raise self._fail(self._translate(exc)) from None
+            conn = self._conn
+        result = _lib.SSL_do_handshake(conn._ssl)  # noqa: SLF001
         self._check_server_name()
+        if result != 1:
+            if self._wants_input(conn, result):
+                if self._peer_eof:
+                    raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed during the handshake"))
+                return False
         self._check_negotiated()
         self.handshake_done = True
         return True
+
+    def _wants_input(self, conn: SSL.Connection, result: int) -> bool:
+        """After an SSL call returned ``result`` <= 0: True for WANT_READ, else raise the failure.
+
+        The calls above go straight to OpenSSL (cffi releases the GIL) and pyOpenSSL is used
+        only to turn a real failure into its exception: WANT_READ is the common outcome of a
+        memory-BIO engine and must not cost an exception.
+        """
+        if _lib.SSL_get_error(conn._ssl, result) == _WANT_READ:  # noqa: SLF001
+            return True
+        try:
+            conn._raise_ssl_error(conn._ssl, result)  # noqa: SLF001
+        except SSL.Error as exc:
+            raise self._fail(self._translate(exc)) from None
+        raise self._fail(Failure(rc.GSK_INTERNAL_ERROR, 0, f"OpenSSL returned {result} without an error"))
 
     def _check_server_name(self) -> None:
         """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
@@ -214,34 +241,51 @@ class TLSEngine:
             raise self._fail(Failure(rc.GSK_ERROR_BAD_PEER, 0,
                                      f"server name {self.unrecognized_name} is not in the critical list"))
 
-    def read(self, max_bytes: int) -> bytes | None:
-        """Up to ``max_bytes`` of plaintext; ``b""`` at the peer's close; None: needs input."""
+    def read_into(self, buffer: memoryview) -> int | None:
+        """Plaintext into ``buffer``: the count, 0 at the peer's close, None: needs input."""
         self._check_broken()
+        conn = self._conn
+        ssl = conn._ssl  # type: ignore[union-attr]  # noqa: SLF001
+        result = _lib.SSL_read(ssl, _ffi.from_buffer(buffer, require_writable=True), len(buffer))
+        if result > 0:
+            return result
+        error = _lib.SSL_get_error(ssl, result)
+        if error == _WANT_READ:
+            return 0 if self._peer_eof else None
+        if error == _ZERO_RETURN:
+            return 0
         try:
-            return self._conn.recv(max_bytes)  # type: ignore[union-attr]
-        except SSL.WantReadError:
-            return b"" if self._peer_eof else None
-        except SSL.ZeroReturnError:
-            return b""
+            conn._raise_ssl_error(ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
         except SSL.SysCallError as exc:
             if exc.args and exc.args[0] == -1:          # EOF without close_notify: IBM's amtRead 0
-                return b""
+                return 0
             raise self._fail(self._translate(exc)) from None
         except SSL.Error as exc:
             failure = self._translate(exc)
             if failure.rc == rc.GSK_ERROR_SOCKET_CLOSED:
-                return b""
+                return 0
             raise self._fail(failure) from None
+        return 0
+
+    def read(self, max_bytes: int) -> bytes | None:
+        """Up to ``max_bytes`` of plaintext; ``b""`` at the peer's close; None: needs input."""
+        buffer = bytearray(max_bytes)
+        count = self.read_into(memoryview(buffer))
+        if count is None:
+            return None
+        del buffer[count:]
+        return bytes(buffer)
 
     def write(self, data: bytes | memoryview) -> int:
         """Encrypt all of ``data`` into records; the adapter then sends ``data_to_send()``."""
         self._check_broken()
-        try:
-            return self._conn.send(data)  # type: ignore[union-attr]
-        except SSL.WantReadError:
-            raise self._fail(Failure(rc.GSK_ERROR_IO, 0, "renegotiation in progress")) from None
-        except SSL.Error as exc:
-            raise self._fail(self._translate(exc)) from None
+        conn = self._conn
+        result = _lib.SSL_write(conn._ssl, _ffi.from_buffer(data), len(data))  # type: ignore[union-attr]  # noqa: SLF001
+        if result > 0:
+            return result
+        if self._wants_input(conn, result):  # type: ignore[arg-type]
+            raise self._fail(Failure(rc.GSK_ERROR_IO, 0, "renegotiation in progress"))
+        return 0
 
     def close_notify(self) -> None:
         """Queue a close_notify alert (once); never waits for the peer's."""
@@ -278,6 +322,19 @@ class TLSEngine:
             return None
         return self._conn.get_session()
 
+    def x509_error(self) -> int:
+        """The X509_V_ERR code of the peer's chain (0 = verified or not verified at all)."""
+        if self.verify.x509_error or self._conn is None:
+            return self.verify.x509_error
+        return int(_lib.SSL_get_verify_result(self._conn._ssl))  # noqa: SLF001
+
+    def failed_subject(self) -> str:
+        """Subject of the certificate that failed validation ("" when none did)."""
+        if self.verify.subject or not self.x509_error():
+            return self.verify.subject
+        peer = self._conn.get_peer_certificate(as_cryptography=True) if self._conn else None
+        return peer.subject.rfc4514_string() if peer is not None else ""
+
     @property
     def resumed(self) -> bool:
         return bool(self._conn is not None and _lib.SSL_session_reused(self._conn._ssl))  # noqa: SLF001
@@ -301,9 +358,9 @@ class TLSEngine:
         record = self.verify
         if record.callback_rc != rc.GSK_OK:
             return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
-        if record.x509_error and any("certificate verify failed" in r for r in reasons):
-            code, _ = verify_result(record.x509_error)
-            return Failure(code, 0, f"{_lib_verify_string(record.x509_error)}: {record.subject}")
+        if any("certificate verify failed" in r for r in reasons) and self.x509_error():
+            code, _ = verify_result(self.x509_error())
+            return Failure(code, 0, f"{_lib_verify_string(self.x509_error())}: {self.failed_subject()}")
         return tls_failure(reasons or [str(exc)])
 
     def _check_negotiated(self) -> None:

@@ -12,13 +12,23 @@ from enum import Enum
 from gskit import errors as rc
 
 
-class EnvState(Enum):
+class _FastEnum(Enum):
+    """Members hash by identity: the state table is consulted on every call."""
+
+    __hash__ = object.__hash__
+
+    @property
+    def closed(self) -> bool:
+        return self._name_ == "CLOSED"
+
+
+class EnvState(_FastEnum):
     OPEN = "open"                    # after gsk_environment_open: attributes may be set
     INITIALIZED = "initialized"      # after gsk_environment_init: sessions may be opened
     CLOSED = "closed"                # after gsk_environment_close (resources freed with the last session)
 
 
-class SessionState(Enum):
+class SessionState(_FastEnum):
     OPEN = "open"                    # after gsk_secure_soc_open: attributes may be set
     HANDSHAKING = "handshaking"      # gsk_secure_soc_init / startInit under way
     READY = "ready"                  # secure: read, write, misc
@@ -26,7 +36,7 @@ class SessionState(Enum):
     CLOSED = "closed"                # after gsk_secure_soc_close
 
 
-class Op(Enum):
+class Op(_FastEnum):
     SET_ATTRIBUTE = "set attribute"
     GET_ATTRIBUTE = "get attribute"
     GET_RESULT = "get a handshake result"     # read-only attributes, cert info
@@ -90,9 +100,10 @@ SESSION_TRANSITIONS: dict[SessionState, dict[Op, object]] = {
 
 def next_state(table: dict, state: Enum, op: Op) -> tuple[int, Enum]:
     """(GSK_OK, new state) if ``op`` is allowed in ``state``, else (rc, state)."""
-    if state.value == "closed":
+    row = table.get(state)
+    if row is None:                           # CLOSED has no row
         return rc.GSK_INVALID_HANDLE, state
-    target = table.get(state, {}).get(op)
+    target = row.get(op)
     if target is None:
         return rc.GSK_INVALID_STATE, state
     return rc.GSK_OK, (state if target is _SAME else target)

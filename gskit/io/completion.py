@@ -2,12 +2,11 @@
 
 Theory of operation
 -------------------
-* A **Port** is a FIFO of posted completions plus a FIFO of sleeping waiters.  A post hands
-  the completion straight to the longest-sleeping waiter (releasing that waiter's private
-  lock: exactly one thread wakes) or, when nobody sleeps, appends it to the queue, where
-  the next thread to call ``wait`` takes it without sleeping.  So a busy port (workers
-  still working when completions arrive) pays no wake-up at all, and an idle one pays one
-  wake-up per completion, never more; no thread is ever signalled "just in case".
+* A **Port** is a FIFO of posted completions plus a FIFO of waiting threads.  A post goes
+  to exactly one waiter: the oldest, which is either asleep (its private lock is released:
+  one thread wakes) or is the thread polling for that port (it takes it without any
+  hand-off).  With nobody waiting, the post is queued and the next thread to call ``wait``
+  takes it without sleeping.
 * An **Operation** is one started I/O: ``attempt()`` makes progress without blocking and
   says when it is finished; ``interest()`` says which readiness it waits for next.  Each
   socket (a **_Channel**, keyed by descriptor and checked by (st_dev, st_ino)) has two
@@ -15,21 +14,30 @@ Theory of operation
   socket in one direction complete in start order.
 * ``start()`` attempts the operation at once on the calling thread.  Finished → returned
   in place (postFlag 0) or posted (postFlag 1); otherwise queued on its lane and the
-  descriptor armed, one-shot, in the poller.
-* One **reactor thread** sleeps in the poller (epoll with EPOLLONESHOT on Linux, armed
-  directly from any thread, so starting an operation never wakes the reactor; elsewhere
-  ``selectors.DefaultSelector`` with changes handed to the reactor), runs a timer heap
-  (operationWaitTime, delayed posts) and, only while operations are pending, a low-rate
-  sweep (``SWEEP_INTERVAL``) that notices descriptors closed under pending operations
-  (epoll forgets a closed descriptor silently) and posts those operations with ECLOSED.
-  The reactor is started with the first port and stopped (joined, descriptors closed)
-  when the last port is destroyed.
+  descriptor armed, one-shot, in the poller (epoll with EPOLLONESHOT on Linux, armed from
+  any thread without waking anyone; elsewhere ``selectors.DefaultSelector``, whose changes
+  are applied by the polling thread).
+* **Leader/follower**: at most one thread polls at a time.  A waiter that finds its port
+  empty and nobody polling becomes the *leader*: it polls, runs the attempts of the ready
+  sockets, and returns as soon as its own port has a completion, passing the lead to the
+  oldest sleeping waiter.  So on a busy port completions are produced on the thread that
+  consumes them, and a thread is woken only to take over the polling or to receive a
+  completion while the others are busy — never once per completion "just in case".
+* A **stand-in thread** (``gskit-completion``) takes the lead only when it has stayed
+  vacant for ``Engine.GRACE`` with operations pending or a timer due (every worker busy, or
+  none waiting): sends keep flowing and timers fire with nobody in ``wait``.  It polls once
+  and gives the lead back.  It also owns nothing: the timer heap (operationWaitTime,
+  delayed posts) and the closed-descriptor sweep (every ``SWEEP_INTERVAL`` while operations
+  pend, comparing (st_dev, st_ino): epoll forgets a closed descriptor silently; the
+  operations are posted with ECLOSED) run on whichever thread polls.  The stand-in starts
+  with the first port and is joined, and every descriptor closed, with the last.
 * Every started operation ends exactly once, under its channel's lock: completed,
   aborted (cancel, timer, close → posted with an errno) or discarded (its port destroyed →
   nothing posted, the socket poisoned: later receives ECONNABORTED, sends EPIPE).
 
-Lock order: engine lock → channel lock → port lock → timer lock.  The reactor never takes
-the module registry lock, so destroying the last port may join it.
+Lock order: engine lock → channel lock → port lock → timer lock, and leadership lock →
+port lock → timer lock.  No polling thread takes the registry lock, so destroying the last
+port may wait for them.
 """
 from __future__ import annotations
 
@@ -552,7 +560,7 @@ class Engine:
     while every worker is busy or none waits), and hands it back as soon as a waiter asks.
     """
 
-    GRACE = float(os.environ.get("GSKIT_GRACE", "0.01"))
+    GRACE = 0.01  # seconds the lead may stay vacant with work pending
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -687,11 +695,13 @@ class Engine:
             return bool(self._timers) and self._timers[0][0] <= time.monotonic()
 
     def _stand_by(self) -> None:
+        """Sleep until a timer is due or, with the lead vacant and work pending, GRACE has
+        passed; a leader that resigns with work pending rouses us (``_standby_by``)."""
         with self._timer_lock:
             now = time.monotonic()
             until = self._timers[0][0] if self._timers else _INF
-            if self._active:
-                until = min(until, max(now, self._vacant_since) + self.GRACE)
+            if self._leader is None and (self._active or self._changes):
+                until = min(until, self._vacant_since + self.GRACE)
             self._standby_until = until
         self._standby.acquire(True, -1 if until == _INF else max(0.0, until - now))
         with self._timer_lock:

@@ -91,13 +91,14 @@ def test_every_default_list_through_the_cli(release):
 
 @pytest.mark.parametrize("args, message", [
     (["--v3-specs", "2F3"], "gskit ciphers: GSK_V3_CIPHER_SPECS '2F3': a list of 2-char hex codes must"),
-    (["--tlsv12-specs-ex", "AES128-SHA"], "'AES128-SHA' is not an IANA cipher suite name."),
+    (["--tlsv12-specs-ex", "AES128-SHA"], "'AES128-SHA' is not an SSLv3/TLS 1.0-1.2 IANA cipher suite name"),
     (["--tlsv13-specs-ex", ""], "GSK_TLSV13_CIPHER_SPECS_EX '': the cipher spec list"),
     (["--v3-specs", "2F", "--system-value", "*RSA_AES_128_CBC_SHA"], "give only one of"),
     ([], "give GSKit settings"),
     (["--release", "7.3", "--policy", "nope"], "no policy named 'nope'"),
     (["--release", "7.3", "--protocols", "TLSv9"], "unknown protocol version 'TLSv9'"),
     (["--from-openssl", "NOSUCHCIPHER"], "OpenSSL matches no cipher with 'NOSUCHCIPHER'"),
+    (["--release", "7.4", "--cert-key-types", "RSA,X25519"], "unknown certificate key type(s) X25519"),
 ])
 def test_bad_input_one_clear_sentence(args, message):
     out = run(*args)

@@ -124,10 +124,10 @@ def test_any_list_round_trips(fmt, data):
     (F.EX, "TLS_RSA_WITH_AES_128_CBC_SHA,,TLS_RSA_WITH_AES_256_CBC_SHA", [""], "has an empty element"),
     (F.EX, "TLS_RSA_WITH_AES_128_CBC_SHA:TLS_RSA_WITH_AES_256_CBC_SHA",
      ["TLS_RSA_WITH_AES_128_CBC_SHA:TLS_RSA_WITH_AES_256_CBC_SHA"], "must be separated by commas."),
-    (F.EX, "AES128-SHA", ["AES128-SHA"], "'AES128-SHA' is not an IANA cipher suite name."),
-    (F.EX, "TLS_AES_128_GCM_SHA256", ["TLS_AES_128_GCM_SHA256"], "not an SSLv3/TLS 1.0-1.2 cipher suite"),
+    (F.EX, "AES128-SHA", ["AES128-SHA"], "'AES128-SHA' is not an SSLv3/TLS 1.0-1.2 IANA cipher suite name"),
+    (F.EX, "TLS_AES_128_GCM_SHA256", ["TLS_AES_128_GCM_SHA256"], "not an SSLv3/TLS 1.0-1.2 IANA cipher suite name (TLS 1.3 suites go in"),
     (F.TLS13_EX, "TLS_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA",
-     ["TLS_RSA_WITH_AES_128_CBC_SHA"], "'TLS_RSA_WITH_AES_128_CBC_SHA' is not a TLS 1.3 cipher suite."),
+     ["TLS_RSA_WITH_AES_128_CBC_SHA"], "'TLS_RSA_WITH_AES_128_CBC_SHA' is not a TLS 1.3 IANA cipher suite name."),
     (F.SYSTEM_VALUE, "*RSA_AES_128_CBC_SHA RSA_AES_256_CBC_SHA", ["RSA_AES_256_CBC_SHA"],
      "is not an IBM i cipher suite system-value name."),
     (F.SYSTEM_VALUE, "*ECDHE_RSA_AES_128_CBC_SHA", ["*ECDHE_RSA_AES_128_CBC_SHA"], "system-value name"),
@@ -171,3 +171,13 @@ def test_module_imports_no_tls_library():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('OpenSSL', 'cryptography', 'ssl')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+@given(st.sampled_from(list(CipherSpecFormat)), st.text(max_size=40))
+def test_any_text_parses_or_raises_cipher_spec_error(fmt, text):
+    try:
+        suites = parse_cipher_specs(fmt, text)
+    except CipherSpecError as exc:
+        assert str(exc).endswith(".") and exc.message == str(exc)
+    else:
+        assert suites and len(set(suites)) == len(suites)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import socket
 
 from gskit import constants as C
 from gskit.compat.errno_state import get_errno, set_errno
@@ -80,6 +81,10 @@ def test_cancel_and_pending_bad_arguments(port: int, tmp_path) -> None:  # type:
         assert call(None, 0) == -1 and get_errno() == errno.EBADF
         with open(tmp_path / "f", "wb") as f:
             assert call(f.fileno(), 0) == -1 and get_errno() == errno.ENOTSOCK
+    with socket.socket() as s:
+        for call in (QsoCancelOperation, QsoIsOperationPending):
+            for bad_id in (-1, 1 << 64, "1", None):
+                assert call(s, bad_id) == -1 and get_errno() == errno.EINVAL
 
 
 def test_cancel_refuses_when_a_match_is_uninterruptible(port: int, sockets: Sockets) -> None:

@@ -73,3 +73,18 @@ def test_json_names_each_suite_three_ways(s_server, gsk_spec):
     entry = next(p for p in data["protocols"] if p["protocol"] == "TLSv1.2")
     assert entry["accepted"] == [{"iana_name": suite.iana_name, "iana_code": suite.iana_hex,
                                   "openssl_name": suite.openssl_name, "gsk_spec": gsk_spec}]
+
+
+def test_rsa_and_ecdsa_certificates_together(s_server, certs):
+    port = s_server("-tls1_2", "-cipher", ":".join(TLS12_ECDSA + TLS12_RSA), "-serverpref",
+                    "-dcert", str(certs["ecdsa"]), "-dkey", str(certs["ecdsa"]))
+    result = scan("127.0.0.1", port, protocols=[Protocol.TLSV12], timeout=5)
+    assert names(result, Protocol.TLSV12) == TLS12_ECDSA + TLS12_RSA
+
+
+def test_tls13_client_order_detected(s_server):
+    port = s_server("-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384")
+    result = scan("127.0.0.1", port, protocols=[Protocol.TLSV13], timeout=5)
+    entry = result.protocol(Protocol.TLSV13)
+    assert sorted(names(result, Protocol.TLSV13)) == ["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]
+    assert entry.server_order is False

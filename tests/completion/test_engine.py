@@ -1,0 +1,126 @@
+"""The engine itself: progress with nobody waiting, the portable poller, leaks, hand-off."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+
+import pytest
+
+from gskit import constants as C
+from gskit.compat.qso import (
+    QsoCreateIOCompletionPort,
+    QsoDestroyIOCompletionPort,
+    QsoIsOperationPending,
+    QsoStartRecv,
+    QsoStartSend,
+    QsoWaitForIOCompletion,
+)
+from gskit.compat.structs import Qso_OverlappedIO_t
+from gskit.io import completion
+
+from tests.completion.completion_helpers import Sockets, spawn, wait_one
+
+
+def test_sends_progress_while_nobody_waits(port: int, sockets: Sockets) -> None:
+    s, c = sockets.pair()
+    data = os.urandom(8 << 20)
+    assert QsoStartSend(s, port, Qso_OverlappedIO_t(buffer=data, bufferLength=len(data))) == 1
+    received = bytearray()
+    while len(received) < len(data):  # no thread is in QsoWaitForIOCompletion meanwhile
+        chunk = c.recv(1 << 20)
+        assert chunk
+        received += chunk
+    assert received == data
+    assert wait_one(port, 2).returnValue == len(data)
+
+
+def test_timers_fire_while_nobody_waits(port: int, sockets: Sockets) -> None:
+    s, _ = sockets.pair()
+    io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4, operationWaitTime=1, operationId=3)
+    assert QsoStartRecv(s, port, io) == 1
+    assert QsoIsOperationPending(s, 3) == 1
+    end = time.monotonic() + 5
+    while QsoIsOperationPending(s, 3) == 1:
+        assert time.monotonic() < end, "the timer never fired"
+        time.sleep(0.05)
+    assert wait_one(port, 0).errnoValue == 11  # EAGAIN
+
+
+def test_completion_goes_to_a_waiter_of_its_own_port() -> None:
+    """A thread polling for port A posts port B's completion to B's sleeping waiter."""
+    a, b = QsoCreateIOCompletionPort(), QsoCreateIOCompletionPort()
+    box = Sockets()
+    try:
+        s, c = box.pair()
+        got: dict[str, object] = {}
+        ta = spawn(lambda: got.update(a=QsoWaitForIOCompletion(a, Qso_OverlappedIO_t(), 1)))
+        out_b = Qso_OverlappedIO_t()
+        tb = spawn(lambda: got.update(b=QsoWaitForIOCompletion(b, out_b, 3)))
+        time.sleep(0.1)
+        assert QsoStartRecv(s, b, Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8,
+                                                    descriptorHandle="for-b")) == 1
+        c.sendall(b"b")
+        tb.join(5)
+        assert got["b"] == 1 and out_b.descriptorHandle == "for-b"
+        ta.join(5)
+        assert got["a"] == -1  # port A saw nothing: it timed out
+    finally:
+        box.close_all()
+        QsoDestroyIOCompletionPort(a)
+        QsoDestroyIOCompletionPort(b)
+
+
+def test_portable_selector_poller(monkeypatch: pytest.MonkeyPatch, sockets: Sockets) -> None:
+    monkeypatch.setenv("GSKIT_POLLER", "selectors")
+    port = QsoCreateIOCompletionPort()
+    try:
+        assert isinstance(completion.current_engine()._poller, completion._SelectorPoller)
+        s, c = sockets.pair()
+        for k in range(20):
+            io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, descriptorHandle=k)
+            assert QsoStartRecv(s, port, io) == 1
+            c.sendall(b"%08d" % k)
+            out = wait_one(port)
+            assert (out.descriptorHandle, bytes(out.buffer)) == (k, b"%08d" % k)
+        assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8)) == 1
+        s.close()
+        assert wait_one(port).errnoValue == C.ECLOSED
+    finally:
+        QsoDestroyIOCompletionPort(port)
+
+
+def test_engine_starts_with_the_first_port_and_stops_with_the_last() -> None:
+    before = {t.name for t in threading.enumerate()}
+    assert "gskit-completion" not in before
+    ports = [QsoCreateIOCompletionPort() for _ in range(3)]
+    assert completion.current_engine() is not None
+    for p in ports[:-1]:
+        QsoDestroyIOCompletionPort(p)
+    assert completion.current_engine() is not None
+    QsoDestroyIOCompletionPort(ports[-1])
+    assert completion.current_engine() is None
+    assert "gskit-completion" not in {t.name for t in threading.enumerate()}
+
+
+def test_closing_a_socket_object_then_reusing_its_descriptor(port: int, sockets: Sockets) -> None:
+    """A new socket on a recycled descriptor number is a new socket: the old operation ends
+    with ECLOSED and the new one works."""
+    s, _ = sockets.pair()
+    fd = s.fileno()
+    assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4,
+                                                    descriptorHandle="old")) == 1
+    ls = sockets.listener()
+    c = sockets.connect(ls)
+    s.close()
+    new, _ = ls.accept()
+    sockets.keep(new)
+    if new.fileno() != fd:
+        pytest.skip("the kernel did not recycle the descriptor number")
+    io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4, descriptorHandle="new")
+    assert QsoStartRecv(new, port, io) == 1
+    c.sendall(b"new!")
+    outs = {o.descriptorHandle: o for o in (wait_one(port), wait_one(port))}
+    assert outs["old"].errnoValue == C.ECLOSED
+    assert (outs["new"].returnValue, bytes(outs["new"].buffer)) == (4, b"new!")
