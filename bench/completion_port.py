@@ -4,15 +4,18 @@ Run by hand (not a test):
 
     .venv/bin/python bench/completion_port.py                 # plain TCP, 100 and 1000 conns
     .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 2
+    .venv/bin/python bench/completion_port.py --tls              # the same over TLS 1.3
 
 Each server runs in its own process; one client process (closed loop: every connection
 sends a 1 KiB request, waits for the 1 KiB echo, sends the next) measures requests/s and
 latency percentiles.  The parent samples the server's resident memory before the clients
 connect and while they are connected, and prints one table for the whole run.
 
-Servers are rows of SERVERS: name -> (serve function, needs TLS).  A TLS variant (the GSKit
-secure operations, asyncio + ssl, epoll + pyOpenSSL) plugs in as more rows selected with
-``--tls``; the client then wraps its connections in TLS.
+Servers are rows of SERVERS (name -> serve function).  ``--tls`` runs the same three over
+TLS 1.3 with an ECDSA P-256 certificate: the GSKit asynchronous calls
+(gsk_secure_soc_startInit/startRecv/startSend) on the completion port, asyncio with
+Python's ``ssl``, and the epoll loop with non-blocking pyOpenSSL; the client then
+handshakes every connection (verifying the chain) before the clock starts.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Callable
 
@@ -49,76 +53,162 @@ def announce(ls: socket.socket) -> None:
 # --------------------------------------------------------------------------- servers
 
 
-def serve_qso(ls: socket.socket, workers: int) -> None:
-    """The seed's design: QsoStartAccept/QsoStartRecv/QsoStartSend, workers on one port."""
+class PlainCalls:
+    """The Qso calls on the socket itself."""
+
+    buffer_size = REQUEST * 4
+
+    def __init__(self, opts: argparse.Namespace) -> None:
+        from gskit.compat import qso
+        from gskit.constants import QSOSTARTRECV, QSOSTARTSEND
+
+        self.qso, self.recv_code, self.send_code = qso, QSOSTARTRECV, QSOSTARTSEND
+
+    def open(self, conn: "Conn") -> object:
+        return conn.sock
+
+    def begin(self, conn: "Conn", port: int) -> bool:
+        return conn.receive()
+
+    def start_recv(self, handle: object, port: int, io: object) -> bool:
+        return self.qso.QsoStartRecv(handle, port, io) == 1
+
+    def start_send(self, handle: object, port: int, io: object) -> int:
+        """0 sent at once, 1 asynchronous, -1 failed."""
+        return self.qso.QsoStartSend(handle, port, io)
+
+    def received(self, out: object) -> int:
+        return out.returnValue  # type: ignore[attr-defined]
+
+    def sent_ok(self, out: object) -> bool:
+        return out.returnValue >= 0  # type: ignore[attr-defined]
+
+
+class SecureCalls(PlainCalls):
+    """gsk_secure_soc_startInit/startRecv/startSend on a GSKit server session per socket."""
+
+    buffer_size = 16384  # one TLS record
+
+    def __init__(self, opts: argparse.Namespace) -> None:
+        from gskit import constants as c
+        from gskit import errors as rc
+        from gskit.compat import async_gsk, gsk
+
+        self.c, self.rc, self.gsk, self.agsk = c, rc, gsk, async_gsk
+        self.recv_code, self.send_code = c.GSKSECURESOCSTARTRECV, c.GSKSECURESOCSTARTSEND
+        self.init_code = c.GSKSECURESOCSTARTINIT
+        _, self.env = gsk.gsk_environment_open()
+        gsk.gsk_attribute_set_enum(self.env, c.GSK_SESSION_TYPE, c.GSK_SERVER_SESSION)
+        gsk.gsk_attribute_set_buffer(self.env, c.GSK_KEYRING_FILE, opts.keyring)
+        assert gsk.gsk_environment_init(self.env) == rc.GSK_OK
+
+    def open(self, conn: "Conn") -> object:
+        _, session = self.gsk.gsk_secure_soc_open(self.env)
+        self.gsk.gsk_attribute_set_numeric_value(session, self.c.GSK_FD, conn.sock.fileno())
+        return session
+
+    def begin(self, conn: "Conn", port: int) -> bool:
+        return self.agsk.gsk_secure_soc_startInit(conn.handle, port, conn.io) == \
+            self.rc.GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+
+    def start_recv(self, handle: object, port: int, io: object) -> bool:
+        return self.agsk.gsk_secure_soc_startRecv(handle, port, io) == self.rc.GSK_IBMI_ASYNCHRONOUS_RECV
+
+    def start_send(self, handle: object, port: int, io: object) -> int:
+        got = self.agsk.gsk_secure_soc_startSend(handle, port, io)
+        return {self.rc.GSK_OK: 0, self.rc.GSK_IBMI_ASYNCHRONOUS_SEND: 1}.get(got, -1)
+
+    def received(self, out: object) -> int:
+        return out.secureDataTransferSize if out.returnValue == self.rc.GSK_OK else -1  # type: ignore[attr-defined]
+
+    def sent_ok(self, out: object) -> bool:
+        return out.returnValue == self.rc.GSK_OK  # type: ignore[attr-defined]
+
+
+class Conn:
+    """One client connection of the completion-port server."""
+
+    __slots__ = ("sock", "io", "handle", "calls", "port")
+
+    def __init__(self, fd: int, calls: PlainCalls, port: int) -> None:
+        from gskit.compat.structs import Qso_OverlappedIO_t
+
+        self.sock = socket.socket(fileno=fd)
+        self.sock.setsockopt(*NODELAY)
+        self.io = Qso_OverlappedIO_t(descriptorHandle=self, buffer=bytearray(calls.buffer_size))
+        self.calls, self.port = calls, port
+        self.handle = calls.open(self)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def echo(self, n: int) -> None:
+        """Send back the ``n`` bytes received; when that completes at once (postFlag 0,
+        the usual case), start the next receive."""
+        if n <= 0:
+            return self.close()
+        io = self.io
+        io.bufferLength, io.postFlag = n, 0
+        sent = self.calls.start_send(self.handle, self.port, io)
+        if sent == 0:
+            self.receive()
+        elif sent < 0:
+            self.close()
+
+    def receive(self) -> bool:
+        """Start a receive, always posted (postFlag 1): even data already there queues
+        behind the other connections' completions, so no connection can hog a worker."""
+        io = self.io
+        io.bufferLength, io.postFlag = len(io.buffer), 1
+        if not self.calls.start_recv(self.handle, self.port, io):
+            self.close()
+            return False
+        return True
+
+
+def serve_completion_port(ls: socket.socket, opts: argparse.Namespace) -> None:
+    """The seed's design: QsoStartAccept, then receive/echo on a port served by workers."""
     import threading
 
     from gskit.compat import qso
-    from gskit.constants import QSOSTARTACCEPT, QSOSTARTRECV
+    from gskit.constants import QSOSTARTACCEPT
 
+    calls = SecureCalls(opts) if opts.tls else PlainCalls(opts)
     port = qso.QsoCreateIOCompletionPort()
-
-    class Conn:
-        __slots__ = ("sock", "io")
-
-        def __init__(self, fd: int) -> None:
-            self.sock = socket.socket(fileno=fd)
-            self.sock.setsockopt(*NODELAY)
-            self.io = qso.Qso_OverlappedIO_t(descriptorHandle=self, buffer=bytearray(REQUEST * 4))
-
-        def close(self) -> None:
-            self.sock.close()
-
-        def echo(self, n: int) -> None:
-            """Send back the ``n`` bytes received; when that completes at once (postFlag 0,
-            the usual case), start the next receive."""
-            if n <= 0:
-                return self.close()
-            io = self.io
-            io.bufferLength, io.postFlag = n, 0
-            rc = qso.QsoStartSend(self.sock, port, io)
-            if rc == 0:
-                self.receive()
-            elif rc < 0:
-                self.close()
-
-        def receive(self) -> None:
-            """Start a receive, always posted (postFlag 1): even data already there queues
-            behind the other connections' completions, so no connection can hog a worker."""
-            io = self.io
-            io.bufferLength, io.postFlag = len(io.buffer), 1
-            if qso.QsoStartRecv(self.sock, port, io) < 0:
-                self.close()
-
-    accept_io = qso.Qso_OverlappedIO_t(descriptorHandle="accept")
+    accept_io = qso.Qso_OverlappedIO_t(descriptorHandle="accept", postFlag=1)
 
     def worker() -> None:
         out = qso.Qso_OverlappedIO_t()
         while qso.QsoWaitForIOCompletion(port, out, None) == 1:
-            if out.operationCompleted == QSOSTARTACCEPT:
+            code, conn = out.operationCompleted, out.descriptorHandle
+            if code == QSOSTARTACCEPT:
                 if out.returnValue >= 0:
-                    Conn(out.returnValue).receive()
+                    fresh = Conn(out.returnValue, calls, port)
+                    if not calls.begin(fresh, port):
+                        fresh.close()
                 qso.QsoStartAccept(ls, port, accept_io)
-                continue
-            conn = out.descriptorHandle
-            if out.operationCompleted == QSOSTARTRECV:
-                conn.echo(out.returnValue)
-            elif out.returnValue < 0:
-                conn.close()
-            else:
+            elif code == calls.recv_code:
+                conn.echo(calls.received(out))
+            elif calls.sent_ok(out):  # a send, or the handshake, done: receive the next
                 conn.receive()
+            else:
+                conn.close()
 
-    accept_io.postFlag = 1
     qso.QsoStartAccept(ls, port, accept_io)
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
-    for t in threads:
-        t.start()
+    for _ in range(opts.workers):
+        threading.Thread(target=worker, daemon=True).start()
     announce(ls)
     sys.stdin.read()
 
 
-def serve_asyncio(ls: socket.socket, workers: int) -> None:
-    """asyncio's own way: a Protocol that writes back what it receives."""
+def serve_asyncio(ls: socket.socket, opts: argparse.Namespace) -> None:
+    """asyncio's own way: a Protocol that writes back what it receives (``ssl`` with --tls)."""
+    context = None
+    if opts.tls:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(opts.keyring)
 
     class Echo(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -129,7 +219,7 @@ def serve_asyncio(ls: socket.socket, workers: int) -> None:
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(Echo, sock=ls, backlog=4096)
+        server = await loop.create_server(Echo, sock=ls, backlog=4096, ssl=context)
         announce(ls)
         stop = loop.create_future()
         loop.add_reader(sys.stdin.fileno(), lambda: stop.done() or stop.set_result(None))
@@ -139,17 +229,55 @@ def serve_asyncio(ls: socket.socket, workers: int) -> None:
     asyncio.run(main())
 
 
-def serve_epoll(ls: socket.socket, workers: int) -> None:
-    """One thread, epoll level-triggered, non-blocking sockets: the hand-written baseline."""
+def epoll_transport(opts: argparse.Namespace) -> tuple[Callable, tuple, Callable]:
+    """(wrap a non-blocking socket, exceptions meaning "not now", "more buffered?")."""
+    if not opts.tls:
+        return (lambda s: s), (BlockingIOError,), (lambda c: False)
+    from OpenSSL import SSL
+
+    ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    ctx.use_certificate_chain_file(opts.keyring)
+    ctx.use_privatekey_file(opts.keyring)
+
+    def wrap(s: socket.socket) -> SSL.Connection:
+        conn = SSL.Connection(ctx, s)
+        conn.set_accept_state()
+        return conn
+
+    return wrap, (SSL.WantReadError, SSL.WantWriteError), (lambda c: c.pending() > 0)
+
+
+def serve_epoll(ls: socket.socket, opts: argparse.Namespace) -> None:
+    """One thread, epoll level-triggered, non-blocking sockets (pyOpenSSL with --tls):
+    the hand-written baseline."""
+    wrap, not_now, more = epoll_transport(opts)
     ep = select.epoll()
     ls.setblocking(False)
     ep.register(ls.fileno(), select.EPOLLIN)
     ep.register(sys.stdin.fileno(), select.EPOLLIN)
-    conns: dict[int, socket.socket] = {}
-    backlog: dict[int, memoryview] = {}
-    buf = bytearray(REQUEST * 4)
+    conns: dict[int, object] = {}
+    backlog: dict[int, bytes] = {}
+    buf = bytearray(16384)
     view = memoryview(buf)
     announce(ls)
+
+    def close(fd: int) -> None:
+        ep.unregister(fd)
+        conns.pop(fd).close()  # type: ignore[attr-defined]
+        backlog.pop(fd, None)
+
+    def send(fd: int, conn: object, data: bytes) -> None:
+        try:
+            sent = conn.send(data)  # type: ignore[attr-defined]
+        except not_now:
+            sent = 0
+        if sent < len(data):
+            backlog[fd] = bytes(data[sent:])
+            ep.modify(fd, select.EPOLLOUT)
+        elif fd in backlog:
+            del backlog[fd]
+            ep.modify(fd, select.EPOLLIN)
+
     while True:
         for fd, ev in ep.poll():
             if fd == ls.fileno():
@@ -160,49 +288,49 @@ def serve_epoll(ls: socket.socket, workers: int) -> None:
                         break
                     s.setblocking(False)
                     s.setsockopt(*NODELAY)
-                    conns[s.fileno()] = s
+                    conns[s.fileno()] = wrap(s)
                     ep.register(s.fileno(), select.EPOLLIN)
                 continue
             if fd == sys.stdin.fileno():
                 return
-            s = conns[fd]
+            conn = conns[fd]
             if ev & select.EPOLLOUT:
-                rest = backlog.pop(fd)
-                sent = s.send(rest)
-                if sent < len(rest):
-                    backlog[fd] = rest[sent:]
-                else:
-                    ep.modify(fd, select.EPOLLIN)
+                send(fd, conn, backlog[fd])
                 continue
-            try:
-                n = s.recv_into(buf)
-            except BlockingIOError:
-                continue
-            except OSError:
-                n = 0
-            if n == 0:
-                ep.unregister(fd)
-                del conns[fd]
-                s.close()
-                continue
-            sent = s.send(view[:n])
-            if sent < n:
-                backlog[fd] = memoryview(bytes(view[sent:n]))
-                ep.modify(fd, select.EPOLLOUT)
+            while True:
+                try:
+                    n = conn.recv_into(buf)  # type: ignore[attr-defined]
+                except not_now:
+                    break
+                except Exception:  # reset, TLS alert, close_notify: the client is gone
+                    n = 0
+                if n == 0:
+                    close(fd)
+                    break
+                send(fd, conn, view[:n])
+                if not more(conn):
+                    break
 
 
-SERVERS: dict[str, tuple[Callable[[socket.socket, int], None], bool]] = {
-    "completion-port": (serve_qso, False),
-    "asyncio": (serve_asyncio, False),
-    "epoll": (serve_epoll, False),
+SERVERS: dict[str, Callable[[socket.socket, argparse.Namespace], None]] = {
+    "completion-port": serve_completion_port,
+    "asyncio": serve_asyncio,
+    "epoll": serve_epoll,
 }
 
 
 # --------------------------------------------------------------------------- client
 
 
-def run_client(port: int, conns: int, seconds: float, warmup: float) -> dict:
-    """Closed loop over ``conns`` connections; returns counts and latency percentiles."""
+def run_client(port: int, conns: int, seconds: float, warmup: float, ca: str | None) -> dict:
+    """Closed loop over ``conns`` connections (TLS when ``ca`` is given, verified against it);
+    returns counts and latency percentiles."""
+    import ssl
+
+    context = None
+    if ca:
+        context = ssl.create_default_context(cafile=ca)
+        context.check_hostname = False
     sel = selectors.DefaultSelector()
     payload = os.urandom(REQUEST)
     state: dict[int, list] = {}
@@ -210,6 +338,8 @@ def run_client(port: int, conns: int, seconds: float, warmup: float) -> dict:
     for _ in range(conns):
         s = socket.create_connection(("127.0.0.1", port))
         s.setsockopt(*NODELAY)
+        if context is not None:
+            s = context.wrap_socket(s)  # the handshake, blocking, before the clock starts
         s.setblocking(False)
         socks.append(s)
         state[s.fileno()] = [s, 0, 0.0]  # socket, bytes still expected, send time
@@ -231,7 +361,9 @@ def run_client(port: int, conns: int, seconds: float, warmup: float) -> dict:
             st = state[key.fd]
             try:
                 data = st[0].recv(65536)
-            except BlockingIOError:
+                while getattr(st[0], "pending", lambda: 0)():
+                    data += st[0].recv(65536)
+            except (BlockingIOError, ssl.SSLWantReadError):
                 continue
             if not data:
                 raise SystemExit("server closed a connection")
@@ -272,21 +404,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(server: str, conns: int, seconds: float, warmup: float, workers: int) -> dict:
+def make_pki(folder: str) -> tuple[str, str]:
+    """A CA and an ECDSA P-256 server certificate: (keyring PEM: key, chain, CA; CA PEM)."""
+    import trustme
+
+    ca = trustme.CA(organization_name="gskit bench CA")
+    issued = ca.issue_cert("127.0.0.1", "localhost", key_type=trustme.KeyType.ECDSA)
+    keyring, ca_pem = os.path.join(folder, "server.pem"), os.path.join(folder, "ca.pem")
+    issued.private_key_and_cert_chain_pem.write_to_path(keyring)
+    with open(keyring, "ab") as f:
+        f.write(ca.cert_pem.bytes())
+    ca.cert_pem.write_to_path(ca_pem)
+    return keyring, ca_pem
+
+
+def measure(server: str, conns: int, args: argparse.Namespace) -> dict:
+    """One run: the server in its process, the client in another; figures as a dict."""
     me = [sys.executable, os.path.abspath(__file__)]
-    srv = subprocess.Popen([*me, "--serve", server, "--workers", str(workers)],
+    tls_server = ["--tls", "--keyring", args.keyring] if args.tls else []
+    tls_client = ["--ca", args.ca] if args.tls else []
+    srv = subprocess.Popen([*me, "--serve", server, "--workers", str(args.workers), *tls_server],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         port = int(srv.stdout.readline())  # type: ignore[union-attr]
         time.sleep(0.2)
         idle = rss_kib(srv.pid)
-        cli = subprocess.Popen([*me, "--client", str(port), str(conns), str(seconds), str(warmup)],
-                               stdout=subprocess.PIPE, text=True)
+        cli = subprocess.Popen([*me, "--client", str(port), str(conns), str(args.seconds),
+                                str(args.warmup), *tls_client], stdout=subprocess.PIPE, text=True)
         try:
             assert cli.stdout.readline().strip() == "connected"  # type: ignore[union-attr]
-            time.sleep(warmup)
+            time.sleep(args.warmup)
             loaded, cpu0 = rss_kib(srv.pid), cpu_seconds(srv.pid)
-            out, _ = cli.communicate(timeout=seconds + warmup + 60)
+            out, _ = cli.communicate(timeout=args.seconds + args.warmup + 60)
             cpu = cpu_seconds(srv.pid) - cpu0
         finally:
             cli.kill()
@@ -311,31 +460,41 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="runs per server (median reported)")
-    ap.add_argument("--servers", default=",".join(n for n, (_, tls) in SERVERS.items() if not tls))
+    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--tls", action="store_true", help="TLS 1.3 echo (GSKit / asyncio+ssl / pyOpenSSL)")
+    ap.add_argument("--keyring", help=argparse.SUPPRESS)
+    ap.add_argument("--ca", help=argparse.SUPPRESS)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--client", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        SERVERS[args.serve][0](listener(), args.workers)
+        SERVERS[args.serve](listener(), args)
         return
     if args.client:
         port, conns, seconds, warmup = args.client
-        print(json.dumps(run_client(int(port), int(conns), float(seconds), float(warmup))))
+        print(json.dumps(run_client(int(port), int(conns), float(seconds), float(warmup), args.ca)))
         return
+    with tempfile.TemporaryDirectory() as folder:
+        if args.tls:
+            args.keyring, args.ca = make_pki(folder)
+        report(args)
+
+
+def report(args: argparse.Namespace) -> None:
     servers = args.servers.split(",")
-    print(f"{'server':<18}{'conns':>6}{'req/s':>9}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'CPU us/req':>11}{'RSS MiB':>9}{'KiB/conn':>9}")
+    print(f"{'TLS ' if args.tls else ''}{'server':<18}{'conns':>6}{'req/s':>9}{'ratio':>7}"
+          f"{'p50 ms':>8}{'p99 ms':>8}{'CPU us/req':>11}{'RSS MiB':>9}{'KiB/conn':>9}")
     for conns in (int(c) for c in args.conns.split(",")):
         runs: dict[str, list[dict]] = {name: [] for name in servers}
         for _ in range(args.rounds):  # interleaved: a noisy neighbour hits every server alike
             for name in servers:
-                runs[name].append(measure(name, conns, args.seconds, args.warmup, args.workers))
+                runs[name].append(measure(name, conns, args))
         base = median(runs[servers[0]], "rps")
         for name in servers:
             m = {key: median(runs[name], key) for key in runs[name][0]}
-            print(f"{name:<18}{conns:>6}{m['rps']:>9.0f}{m['rps'] / base:>7.2f}{m['p50_ms']:>8.2f}"
-                  f"{m['p99_ms']:>8.2f}{m['cpu_us']:>11.1f}{m['rss_mib']:>9.1f}"
-                  f"{m['rss_per_conn_kib']:>9.1f}", flush=True)
+            print(f"{'TLS ' if args.tls else ''}{name:<18}{conns:>6}{m['rps']:>9.0f}"
+                  f"{m['rps'] / base:>7.2f}{m['p50_ms']:>8.2f}{m['p99_ms']:>8.2f}"
+                  f"{m['cpu_us']:>11.1f}{m['rss_mib']:>9.1f}{m['rss_per_conn_kib']:>9.1f}", flush=True)
 
 
 def median(runs: list[dict], key: str) -> float:

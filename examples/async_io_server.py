@@ -109,6 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+def wait_failed(call: str, rc: int, ioStruct: Qso_OverlappedIO_t) -> int:
+    """The worker's report when a wait or the operation it waited for failed."""
+    print(f"QsoWaitForIOCompletion() or {call} failed.")
+    if rc != 1:
+        perror("QsoWaitForIOCompletion() failed")
+    if ioStruct.returnValue == -1:
+        print(f"{call} failed - {os.strerror(ioStruct.errnoValue)}")
+    return Failure
+
+
 def workerThread(ioCompPort: int, wait_seconds: float) -> int:
     """Process client connection."""
     ioStruct = Qso_OverlappedIO_t()
@@ -119,12 +129,7 @@ def workerThread(ioCompPort: int, wait_seconds: float) -> int:
     if rc == 1 and ioStruct.returnValue != -1:
         pass  # Client request has been received.
     else:
-        print("QsoWaitForIOCompletion() or QsoStartRecv() failed.")
-        if rc != 1:
-            perror("QsoWaitForIOCompletion() failed")
-        if ioStruct.returnValue == -1:
-            print(f"QsoStartRecv() failed - {os.strerror(ioStruct.errnoValue)}")
-        return Failure
+        return wait_failed("QsoStartRecv()", rc, ioStruct)
 
     # Obtain the socket descriptor associated with the client connection.
     clientfd = ioStruct.descriptorHandle
@@ -154,12 +159,7 @@ def workerThread(ioCompPort: int, wait_seconds: float) -> int:
         if rc == 1 and ioStruct.returnValue != -1:
             pass  # Send successful.
         else:
-            print("QsoWaitForIOCompletion() or QsoStartSend() failed.")
-            if rc != 1:
-                perror("QsoWaitForIOCompletion() failed")
-            if ioStruct.returnValue == -1:
-                print(f"QsoStartRecv() failed - {os.strerror(ioStruct.errnoValue)}")
-            return Failure
+            return wait_failed("QsoStartSend()", rc, ioStruct)
     return Success
 
 

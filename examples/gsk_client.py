@@ -17,7 +17,7 @@ import socket
 import sys
 
 from common import GSK_PORT, fail, parser
-from gsk_setup import open_environment, report
+from gsk_setup import clean_up, open_environment, open_secure_session, report, write_all
 
 from gskit import *  # noqa: F403 - the C header gskssl.h
 
@@ -49,18 +49,9 @@ def main(argv: list[str] | None = None) -> int:
             fail(f"connect() failed: {exc.strerror}")
             break
 
-        # open a secure session
-        set_errno(0)
-        rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+        # gsk_secure_soc_open() and associate our socket with the secure session
+        rc, my_session_handle = open_secure_session(my_env_handle, sd)
         if rc != GSK_OK:
-            report("gsk_secure_soc_open()", rc)
-            break
-
-        # associate our socket with the secure session
-        set_errno(0)
-        rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
-        if rc != GSK_OK:
-            report("gsk_attribute_set_numeric_value()", rc)
             break
 
         # initiate the secure handshake
@@ -73,25 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         # send a message to the server using the secure session
         buff1 = args.message.encode()
         buf_len = len(buff1)
-        rc, amtWritten = gsk_secure_soc_write(my_session_handle, buff1, buf_len)
-        if amtWritten != buf_len:
-            if rc != GSK_OK:
-                print(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
-                print(f"rc of {rc} means {gsk_strerror(rc)}")
-            else:
-                print("gsk_secure_soc_write() did not write all data.")
+        if not write_all(my_session_handle, buff1, buf_len):
             break
-
-        # write results to screen
-        print(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
-        print(buff1.decode())
 
         # receive a message from the client using the secure session
         buff2 = bytearray(1024)
         rc, amtRead = gsk_secure_soc_read(my_session_handle, buff2, len(buff2))
         if rc != GSK_OK:
-            print(f"gsk_secure_soc_read() rc = {rc} and errno = {get_errno()}.")
-            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            report("gsk_secure_soc_read()", rc, failed="")
             break
 
         # write results to screen
@@ -100,15 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = True
         break
 
-    # disable secure support for the socket
-    if my_session_handle is not None:
-        gsk_secure_soc_close(my_session_handle)
-    # disable the secure environment
-    if my_env_handle is not None:
-        gsk_environment_close(my_env_handle)
-    # close the connection
-    if sd is not None:
-        sd.close()
+    # disable secure support for the socket, the secure environment, close the connection
+    clean_up(my_session_handle, my_env_handle, None, sd)
     return 0 if ok else 1
 
 

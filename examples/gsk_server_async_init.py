@@ -17,11 +17,10 @@ import threading
 import time
 
 from common import GSK_PORT, fail, parser, say
-from gsk_setup import listen_and_accept, open_environment, report
+from gsk_setup import (Failure, Success, clean_up, listen_and_accept, open_environment, open_secure_session,
+                       report, worker_succeeded, write_all)
 
 from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
-
-Failure, Success = 0, 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,19 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         if sd is None:
             break
 
-        # open a secure session
-        set_errno(0)
-        say("gsk_secure_soc_open()")
-        rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+        # gsk_secure_soc_open() and associate our socket with the secure session
+        rc, my_session_handle = open_secure_session(my_env_handle, sd, verbose=True)
         if rc != GSK_OK:
-            report("gsk_secure_soc_open()", rc)
-            break
-
-        # associate our socket with the secure session
-        set_errno(0)
-        rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
-        if rc != GSK_OK:
-            report("gsk_attribute_set_numeric_value()", rc)
             break
 
         # Issue gsk_secure_soc_startInit() to process the secure Handshake flow asynchronously
@@ -87,38 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         say("gsk_secure_soc_startInit()")
         rc = gsk_secure_soc_startInit(my_session_handle, ioCompPort, ioStruct)
         if rc != GSK_OS400_ASYNCHRONOUS_SOC_INIT:
-            say(f"gsk_secure_soc_startInit() rc = {rc} and errno = {get_errno()}.")
-            say(f"rc of {rc} means {gsk_strerror(rc)}")
+            report("gsk_secure_soc_startInit()", rc, failed="")
             break
         say("gsk_secure_soc_startInit got GSK_OS400_ASYNCHRONOUS_SOC_INIT")
 
         # This is where the server can loop back to accept a new connection.
 
-        # Wait for worker thread to finish processing client connection.
-        thr.join()
-        # check status of the worker
-        if status == [Success]:
-            say("Success.")
-            successFlag = True
-        else:
-            fail("pthread_join() reported failure")
+        successFlag = worker_succeeded(thr, status)
         break
 
-    # disable the secure session
-    if my_session_handle is not None:
-        gsk_secure_soc_close(my_session_handle)
-    # disable the secure environment
-    if my_env_handle is not None:
-        gsk_environment_close(my_env_handle)
-    # close the listening socket
-    if lsd is not None:
-        lsd.close()
-    # close the accepted socket
-    if sd is not None:
-        sd.close()
-    # destroy the completion port (wakes the worker if it is still waiting)
-    if ioCompPort > -1:
-        QsoDestroyIOCompletionPort(ioCompPort)
+    clean_up(my_session_handle, my_env_handle, lsd, sd, ioCompPort)
     return 0 if successFlag else 1
 
 
@@ -136,7 +103,7 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
     else:
         say("QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed.")
         say(f"rc == {rc}, returnValue - {ioStruct.returnValue}, "
-              f"operationCompleted = {ioStruct.operationCompleted}")
+            f"operationCompleted = {ioStruct.operationCompleted}")
         fail(f"QsoWaitForIOCompletion()/gsk_secure_soc_startInit() failed: {gsk_strerror(ioStruct.returnValue)}")
         return Failure
 
@@ -148,8 +115,7 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
     say("gsk_attribute_get_numeric_value()")
     rc, clientfd = gsk_attribute_get_numeric_value(client_session_handle, GSK_FD)
     if rc != GSK_OK:
-        say(f"gsk_attribute_get_numeric_value() rc = {rc} and errno = {get_errno()}.")
-        say(f"rc of {rc} means {gsk_strerror(rc)}")
+        report("gsk_attribute_get_numeric_value()", rc, failed="")
         return Failure
 
     # receive a message from the client using the secure session
@@ -157,8 +123,7 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
     say("gsk_secure_soc_read()")
     rc, amtRead = gsk_secure_soc_read(client_session_handle, buff, len(buff))
     if rc != GSK_OK:
-        say(f"gsk_secure_soc_read() rc = {rc} and errno = {get_errno()}.")
-        say(f"rc of {rc} means {gsk_strerror(rc)}")
+        report("gsk_secure_soc_read()", rc, failed="")
         return Failure
 
     # write results to screen
@@ -167,18 +132,8 @@ def workerThread(ioCompPort: int, wait_seconds: float, delay: float) -> int:
 
     # send the message to the client using the secure session
     say("gsk_secure_soc_write()")
-    rc, amtWritten = gsk_secure_soc_write(client_session_handle, buff, amtRead)
-    if amtWritten != amtRead:
-        if rc != GSK_OK:
-            say(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
-            say(f"rc of {rc} means {gsk_strerror(rc)}")
-        else:
-            say("gsk_secure_soc_write() did not write all data.")
+    if not write_all(client_session_handle, buff, amtRead):
         return Failure
-
-    # write results to screen
-    say(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
-    say(buff[:amtRead].decode(errors="replace"))
     return Success
 
 

@@ -17,11 +17,10 @@ import sys
 import threading
 
 from common import GSK_PORT, fail, parser
-from gsk_setup import listen_and_accept, open_environment, report
+from gsk_setup import (Failure, Success, clean_up, listen_and_accept, open_environment, open_secure_session,
+                       report, worker_succeeded, write_all)
 
 from gskit import *  # noqa: F403 - the C header gskssl.h + qsoasync.h
-
-Failure, Success = 0, 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,18 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         if sd is None:
             break
 
-        # open a secure session
-        set_errno(0)
-        rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+        # gsk_secure_soc_open() and associate our socket with the secure session
+        rc, my_session_handle = open_secure_session(my_env_handle, sd)
         if rc != GSK_OK:
-            report("gsk_secure_soc_open()", rc)
-            break
-
-        # associate our socket with the secure session
-        set_errno(0)
-        rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
-        if rc != GSK_OK:
-            report("gsk_attribute_set_numeric_value()", rc)
             break
 
         # initiate the secure handshake
@@ -94,37 +84,15 @@ def main(argv: list[str] | None = None) -> int:
 
         rc = gsk_secure_soc_startRecv(my_session_handle, ioCompPort, ioStruct)
         if rc != GSK_AS400_ASYNCHRONOUS_RECV:
-            print(f"gsk_secure_soc_startRecv() rc = {rc} & errno = {get_errno()}.")
-            print(f"rc of {rc} means {gsk_strerror(rc)}")
+            report("gsk_secure_soc_startRecv()", rc, failed="")
             break
 
         # This is where the server can loop back to accept a new connection.
 
-        # Wait for worker thread to finish processing client connection.
-        thr.join()
-        # check status of the worker
-        if status == [Success]:
-            print("Success.")
-            successFlag = True
-        else:
-            fail("pthread_join() reported failure")
+        successFlag = worker_succeeded(thr, status)
         break
 
-    # disable the secure session
-    if my_session_handle is not None:
-        gsk_secure_soc_close(my_session_handle)
-    # disable the secure environment
-    if my_env_handle is not None:
-        gsk_environment_close(my_env_handle)
-    # close the listening socket
-    if lsd is not None:
-        lsd.close()
-    # close the accepted socket
-    if sd is not None:
-        sd.close()
-    # destroy the completion port (wakes the worker if it is still waiting)
-    if ioCompPort > -1:
-        QsoDestroyIOCompletionPort(ioCompPort)
+    clean_up(my_session_handle, my_env_handle, lsd, sd, ioCompPort)
     return 0 if successFlag else 1
 
 
@@ -154,24 +122,12 @@ def workerThread(ioCompPort: int, wait_seconds: float) -> int:
     set_errno(0)
     rc, clientfd = gsk_attribute_get_numeric_value(client_session_handle, GSK_FD)
     if rc != GSK_OK:
-        print(f"gsk_attribute_get_numeric_value() rc = {rc} & errno = {get_errno()}.")
-        print(f"rc of {rc} means {gsk_strerror(rc)}")
+        report("gsk_attribute_get_numeric_value()", rc, failed="")
         return Failure
 
     # send the message to the client using the secure session
-    rc, amtWritten = gsk_secure_soc_write(client_session_handle, ioStruct.buffer,
-                                          ioStruct.secureDataTransferSize)
-    if amtWritten != ioStruct.secureDataTransferSize:
-        if rc != GSK_OK:
-            print(f"gsk_secure_soc_write() rc = {rc} and errno = {get_errno()}.")
-            print(f"rc of {rc} means {gsk_strerror(rc)}")
-        else:
-            print("gsk_secure_soc_write() did not write all data.")
+    if not write_all(client_session_handle, ioStruct.buffer, ioStruct.secureDataTransferSize):
         return Failure
-
-    # write results to screen
-    print(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
-    print(received.decode(errors="replace"))
     return Success
 
 

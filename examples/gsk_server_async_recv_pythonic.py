@@ -10,10 +10,17 @@ from __future__ import annotations
 import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
 
 from common import GSK_PORT, SEED_SETTINGS, certificate_settings, listening, parser
 
 import gskit
+
+
+def handshake(session: gskit.Session) -> None:
+    session.handshake()
+    print(f"Handshake done: {session.protocol} {session.cipher}")
 
 
 def echo_once(session: gskit.Session) -> int:
@@ -26,22 +33,28 @@ def echo_once(session: gskit.Session) -> int:
     return len(data)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser(__doc__.splitlines()[0], GSK_PORT, "server").parse_args(argv)
+def serve_one(description: str, argv: list[str] | None, in_main: Callable[[gskit.Session], None] | None,
+              in_worker: Callable[[gskit.Session], int]) -> int:
+    """Accept one client; run ``in_main`` on its session, then ``in_worker`` in a worker thread."""
+    args = parser(description, GSK_PORT, "server").parse_args(argv)
     try:
         with gskit.Environment(session_type="server", **SEED_SETTINGS, **certificate_settings(args)) as env, \
                 socket.create_server((args.host, args.port)) as lsd, ThreadPoolExecutor(1) as worker:
             listening(lsd.getsockname())
             conn, _ = lsd.accept()
             with conn, env.open_session(fd=conn) as session:
-                session.handshake()
-                print(f"Handshake done: {session.protocol} {session.cipher}")
-                worker.submit(echo_once, session).result(timeout=args.timeout)
+                if in_main is not None:
+                    in_main(session)
+                worker.submit(in_worker, session).result(timeout=args.timeout)
     except (gskit.GSKError, OSError, TimeoutError) as exc:
-        print(f"gsk_server_async_recv_pythonic: {exc}", file=sys.stderr)
+        print(f"{Path(sys.argv[0]).name}: {exc}", file=sys.stderr)
         return 1
     print("Success.")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return serve_one(__doc__.splitlines()[0], argv, handshake, echo_once)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,42 @@
-"""The block the three GSKit examples share, ported line by line from their C source.
+"""The blocks the three GSKit examples share, ported line by line from their C source.
 
 Each seed program starts the same way: open an environment, set the application ID and the
 session type, turn off SSLv3, TLS 1.0 and TLS 1.1, keep one TLS 1.2 suite, and initialize.
-The servers then create, bind and listen on a socket and accept one client.
+The servers then create, bind and listen on a socket and accept one client; all three open
+a secure session on their socket, and end with the same clean-up.
 """
 from __future__ import annotations
 
 import argparse
 import socket
+import threading
 
 from common import certificate_attributes, fail, listening, say
 
 from gskit import *  # noqa: F403 - the C header gskssl.h
 
+Failure, Success = 0, 1   # a worker thread's exit status
 
-def report(call: str, rc: int) -> None:
+
+def report(call: str, rc: int, failed: str = "failed with ") -> None:
     """The two lines every failed GSKit call prints in the C programs."""
-    say(f"{call} failed with rc = {rc} and errno = {get_errno()}.")
+    say(f"{call} {failed}rc = {rc} and errno = {get_errno()}.")
     say(f"rc of {rc} means {gsk_strerror(rc)}")
+
+
+def write_all(session: object, buff: bytes | bytearray, length: int) -> bool:
+    """gsk_secure_soc_write of ``length`` bytes, with the C programs' checks and messages."""
+    rc, amtWritten = gsk_secure_soc_write(session, buff, length)
+    if amtWritten != length:
+        if rc != GSK_OK:
+            report("gsk_secure_soc_write()", rc, failed="")
+        else:
+            say("gsk_secure_soc_write() did not write all data.")
+        return False
+    # write results to screen
+    say(f"gsk_secure_soc_write() wrote {amtWritten} bytes...")
+    say(bytes(buff[:length]).decode(errors="replace"))
+    return True
 
 
 def open_environment(args: argparse.Namespace, session_type: int, verbose: bool = False) -> tuple[int, object]:
@@ -110,3 +129,53 @@ def listen_and_accept(args: argparse.Namespace, verbose: bool = False) -> tuple[
 def _say(verbose: bool, call: str) -> None:
     if verbose:
         say(call)
+
+
+def open_secure_session(my_env_handle: object, sd: socket.socket, verbose: bool = False) -> tuple[int, object]:
+    """gsk_secure_soc_open and GSK_FD: ``(rc, my_session_handle)``."""
+    # open a secure session
+    set_errno(0)
+    _say(verbose, "gsk_secure_soc_open()")
+    rc, my_session_handle = gsk_secure_soc_open(my_env_handle)
+    if rc != GSK_OK:
+        report("gsk_secure_soc_open()", rc)
+        return rc, None
+
+    # associate our socket with the secure session
+    set_errno(0)
+    rc = gsk_attribute_set_numeric_value(my_session_handle, GSK_FD, sd.fileno())
+    if rc != GSK_OK:
+        report("gsk_attribute_set_numeric_value()", rc)
+    return rc, my_session_handle
+
+
+def worker_succeeded(thr: threading.Thread, status: list[int]) -> bool:
+    """pthread_join and the check of the worker's status."""
+    # Wait for worker thread to finish processing client connection.
+    thr.join()
+    # check status of the worker
+    if status == [Success]:
+        say("Success.")
+        return True
+    fail("pthread_join() reported failure")
+    return False
+
+
+def clean_up(my_session_handle: object, my_env_handle: object, lsd: socket.socket | None,
+             sd: socket.socket | None, ioCompPort: int = -1) -> None:
+    """The end of every program, after the do/while(FALSE) loop."""
+    # disable the secure session
+    if my_session_handle is not None:
+        gsk_secure_soc_close(my_session_handle)
+    # disable the secure environment
+    if my_env_handle is not None:
+        gsk_environment_close(my_env_handle)
+    # close the listening socket
+    if lsd is not None:
+        lsd.close()
+    # close the accepted (or connected) socket
+    if sd is not None:
+        sd.close()
+    # destroy the completion port (wakes the worker if it is still waiting)
+    if ioCompPort > -1:
+        QsoDestroyIOCompletionPort(ioCompPort)

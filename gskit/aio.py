@@ -9,13 +9,13 @@
     secure = await gskit.aio.wrap_socket(env, sock)      # any connected socket
     await secure.handshake(); await secure.write(b"x"); data = await secure.read(100)
 
-Each connection is an ``asyncio.Protocol`` that drives the session's ``TLSEngine`` (see
-``gskit.engine.session_engine``) from the loop's own callbacks: ``data_received`` hands the
-ciphertext to the engine, the handshake advances or plaintext goes to an
-``asyncio.StreamReader``, and whatever the engine produced goes out with
-``transport.write``.  Writes encrypt at once and queue on the transport; ``drain`` waits
-on the transport's flow control.  docs/asyncio.md says why this and not
-``loop.sock_recv``/``sock_sendall``, and what was measured.
+Each connection is an ``asyncio.BufferedProtocol`` that drives the session's
+``TLSEngine`` (see ``gskit.engine.session_engine``) from the loop's own callbacks: the loop
+receives into a reused buffer, ``buffer_updated`` hands the ciphertext to the engine, the
+handshake advances or the plaintext goes to an ``asyncio.StreamReader``, and whatever the
+engine produced goes out with ``transport.write``.  Writes encrypt at once and queue on the
+transport; ``drain`` waits on the transport's flow control.  docs/asyncio.md says why this
+and not ``loop.sock_recv_into``/``sock_sendall``, and what was measured.
 
 The ``gskit.Session`` of each connection keeps the state, the audit records and the
 read-back attributes (``session.cipher``, ``gsk_attribute_get_*``).  Failures raise the
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from collections import deque
 from typing import Any, Awaitable, Callable
 
@@ -41,7 +42,7 @@ from gskit.session import Session
 __all__ = ["AsyncSession", "SecureStreamWriter", "open_connection", "start_server", "wrap_socket"]
 
 DEFAULT_LIMIT = 2 ** 16          # the StreamReader buffer limit, as asyncio's streams
-READ_CHUNK = 262144              # plaintext taken from the engine per call
+READ_CHUNK = 65536               # plaintext taken from the engine per call (one record is <= 16 KiB)
 WRITE_CHUNK = 262144             # plaintext handed to the engine per call
 
 SessionOpener = Callable[[int], Session]
@@ -56,13 +57,35 @@ def prepare_engine(session: Session) -> TLSEngine:
     with session._lock:  # noqa: SLF001
         session._advance(Op.INIT)  # noqa: SLF001
         try:
-            engine, transport = session._build()  # noqa: SLF001
+            engine, transport = session._build(asynchronous=True)  # noqa: SLF001  (memory BIOs)
         except GSKError as exc:
             session._broken(exc)  # noqa: SLF001
             raise
         transport.release()         # the loop's transport owns the socket, not a BlockingPump
         session.engine = engine
         return engine
+
+
+_local = threading.local()
+
+
+def _thread_buffer(name: str) -> memoryview:
+    buffer = getattr(_local, name, None)
+    if buffer is None:
+        buffer = memoryview(bytearray(READ_CHUNK))
+        setattr(_local, name, buffer)
+    return buffer
+
+
+def _read_buffer() -> memoryview:
+    """Plaintext out of the engine: one buffer per thread (per loop), shared by its connections."""
+    return _thread_buffer("plaintext")
+
+
+def _receive_buffer() -> memoryview:
+    """Ciphertext from the socket (BufferedProtocol): shared the same way; the loop fills it
+    and calls ``buffer_updated`` at once, so no connection can see another's bytes."""
+    return _thread_buffer("ciphertext")
 
 
 def _setting(session: Session, attr_id: int) -> int:
@@ -87,7 +110,7 @@ def _set_nodelay(sock: socket.socket | None) -> None:
             pass
 
 
-class _SecureProtocol(asyncio.Protocol):
+class _SecureProtocol(asyncio.BufferedProtocol):
     """One connection: the TLSEngine pump on the loop's callbacks."""
 
     def __init__(self, open_session: SessionOpener, limit: int,
@@ -124,14 +147,20 @@ class _SecureProtocol(asyncio.Protocol):
         except GSKError as exc:
             self._fail(exc)
             return
+        except Exception as exc:  # noqa: BLE001 - never leave a connection without an answer
+            self._fail(GSKError.for_rc(rc.GSK_INTERNAL_ERROR, f"cannot start the session: {exc!r}"))
+            return
         if handshake_timeout:
             self._timer = self._loop.call_later(handshake_timeout, self._handshake_timed_out)
         self._advance()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _receive_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
         if self.engine is None or self.error is not None:
             return
-        self.engine.receive(data)
+        self.engine.receive(bytes(_receive_buffer()[:nbytes]))
         self._advance()
 
     def eof_received(self) -> bool:
@@ -180,12 +209,13 @@ class _SecureProtocol(asyncio.Protocol):
                 if not finished:
                     return
                 self._handshake_succeeded()
+            buffer = _read_buffer()
             while not self._eof:
-                data = engine.read(READ_CHUNK)
-                if data is None:
+                count = engine.read_into(buffer)
+                if count is None:
                     break
-                if data:
-                    self.reader.feed_data(data)
+                if count:
+                    self.reader.feed_data(buffer[:count])      # copied into the reader's buffer
                 else:
                     self._eof = True
                     self.reader.feed_eof()

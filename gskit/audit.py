@@ -7,10 +7,12 @@ Every handshake that ends produces one record (a flat dict of JSON values):
 * ``SK-X`` (failure): the same addresses, the version if one was reached, the return value
   (``rc``, ``rc_name``, ``message_id``) and the detailed error message.
 
-Records go to the logger ``gskit.audit`` (SK-S at INFO, SK-X at WARNING; the record itself is
-the log record's ``audit`` attribute) and, when a file is configured (``configure(path)`` or
-the environment variable ``GSKIT_AUDIT_FILE``), are appended to it as JSON lines: one
-``O_APPEND`` write per record, so lines from many threads and processes never interleave.
+Auditing is on, as IBM i's ``*NETSECURE`` audit level is, when a file is configured
+(``configure(path)`` or the environment variable ``GSKIT_AUDIT_FILE``) or the logger
+``gskit.audit`` is enabled for INFO; otherwise it costs one check per handshake.  Records go
+to that logger (SK-S at INFO, SK-X at WARNING; the record itself is the log record's
+``audit`` attribute) and to the file as JSON lines: one ``O_APPEND`` write per record, so
+lines from many threads and processes never interleave.
 No record ever holds a secret (no key, password, session ID or data).  Nothing here raises
 into the handshake that is being recorded.
 """
@@ -48,10 +50,10 @@ def audit_file() -> str | None:
 
 def handshake(session: object, error: object | None) -> None:
     """Record one handshake: ``error`` is None on success, else the GSKError."""
-    level = logging.INFO if error is None else logging.WARNING
     path = audit_file()
-    if path is None and not logger.isEnabledFor(level):
+    if path is None and not logger.isEnabledFor(logging.INFO):
         return
+    level = logging.INFO if error is None else logging.WARNING
     try:
         record = build_record(session, error)
         logger.log(level, "%s", summary(record), extra={"audit": record})
@@ -156,6 +158,8 @@ def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
 def remember_endpoints(session: Any) -> None:
     """Note the session's addresses now (call when its handshake starts), so that a record
     still has them after the peer has reset the connection."""
+    if audit_file() is None and not logger.isEnabledFor(logging.INFO):
+        return
     with contextlib.suppress(Exception):
         session._audit_endpoints = _addresses(session)  # noqa: SLF001
 

@@ -100,6 +100,7 @@ class Environment(Handle):
     """
 
     _transitions = ENVIRONMENT_TRANSITIONS
+    _closed_state = EnvState.CLOSED
 
     def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = True,
                  registry_home: str | None = None, **settings: Any) -> None:

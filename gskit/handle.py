@@ -58,6 +58,7 @@ class Handle:
     """Base of Environment and Session: a lock, a state, attribute values."""
 
     _transitions: dict
+    _closed_state: Enum
     is_session: bool = False
 
     def __init__(self, values: AttributeValues, state: Enum) -> None:
@@ -73,7 +74,7 @@ class Handle:
 
     @property
     def closed(self) -> bool:
-        return self._state.closed
+        return self._state is self._closed_state
 
     def _advance(self, op: Op) -> None:
         code, new_state = next_state(self._transitions, self._state, op)

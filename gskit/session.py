@@ -24,7 +24,7 @@ from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, ro
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
-from gskit.io.blocking import BlockingPump, CallbackTransport, SocketTransport
+from gskit.io.blocking import BlockingPump, CallbackTransport, DirectPump, SocketTransport
 
 _PROTOCOL_USED = {
     "TLSV10": c.GSK_PROTOCOL_USED_TLSV1, "TLSV11": c.GSK_PROTOCOL_USED_TLSV11,
@@ -41,6 +41,7 @@ class Session(Handle):
     """A secure session; ``handshake()``, then ``recv``/``send`` like a socket."""
 
     _transitions = SESSION_TRANSITIONS
+    _closed_state = SessionState.CLOSED
     is_session = True
 
     def __init__(self, environment: Environment) -> None:
@@ -70,29 +71,44 @@ class Session(Handle):
         super().set_attribute(kind, attr_id, value, size)
 
     # -- handshake ---------------------------------------------------------------------------
-    def prepare(self) -> BlockingPump:
-        """Start a handshake: state HANDSHAKING, engine and transport built (raises GSKError)."""
+    def prepare(self, *, asynchronous: bool = False) -> BlockingPump | DirectPump:
+        """Start a handshake: state HANDSHAKING, engine, transport and pump built (raises GSKError).
+
+        A synchronous handshake on a blocking TCP socket without a timeout runs OpenSSL
+        straight on the socket (``DirectPump``); everything else runs on memory BIOs.
+        """
         with self._lock:
             self._advance(Op.INIT)
             try:
-                self.engine, transport = self._build()
+                self.engine, transport = self._build(asynchronous)
             except GSKError as exc:
                 self._broken(exc)
                 raise
-            self.pump = BlockingPump(self.engine, transport)
+            self.pump = (BlockingPump(self.engine, transport) if not self.engine.on_socket
+                         else DirectPump(self.engine, transport))
             return self.pump
 
-    def _build(self) -> tuple[TLSEngine, Any]:
-        env = self.environment
+    def memory_pump(self) -> BlockingPump:
+        """The session's pump on memory BIOs, moving a direct one over (for asynchronous calls)."""
+        with self._lock:
+            pump = self.pump
+            if isinstance(pump, DirectPump):
+                with pump.engine_lock:
+                    pump.engine.use_memory_bios()
+                pump = self.pump = BlockingPump(pump.engine, pump.transport, pump.engine_lock, pump.send_lock)
+            return pump  # type: ignore[return-value]
+
+    def _build(self, asynchronous: bool) -> tuple[TLSEngine, Any]:
+        env, values = self.environment, self._values.values
         config = env.tls_config
         if self._own_config or config is None:
             credentials = env.credentials
             if self._own_credentials or role_of(self._values) != role_of(env.values):
                 credentials = credentials_for(self._values, role_of(self._values), env.registry_home)
             config = env.resolve_config(self._values, credentials)
-        server_name = str(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST)
-                          or self._values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST) or "") or None
-        check_hostname = env.check_hostname or bool(self._values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST))
+        critical_name = values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST)
+        server_name = str(critical_name or values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST) or "") or None
+        check_hostname = env.check_hostname or bool(critical_name)
         if check_hostname and not config.server and not server_name:
             raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER,
                                   "hostname checking needs server_name (or Environment(check_hostname=False))")
@@ -101,9 +117,12 @@ class Session(Handle):
         if not config.server:
             self._cache_key = (_peer(transport), server_name)
             resume = env.cached_session(self._cache_key)
+        direct = (not asynchronous and isinstance(transport, SocketTransport) and transport.blocking
+                  and not values.get(c.GSK_HANDSHAKE_TIMEOUT) and not (config.server and config.legacy_lists_differ))
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
+                           fd=transport.fd if direct else None,
                            server_name=server_name, check_hostname=check_hostname,
-                           validation_callback=validation_function(self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
+                           validation_callback=validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
                            session=resume)
         return engine, transport
 
@@ -128,15 +147,12 @@ class Session(Handle):
         self.handshake_succeeded()
 
     def handshake_succeeded(self) -> None:
+        """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
+        arrive after the handshake.)"""
         audit.handshake(self, None)
         with self._lock:
-            if self.closed:
-                return
-            self._advance(Op.HANDSHAKE_DONE)
-            if self._cache_key is not None and self.engine is not None:
-                session = self.engine.session()
-                if session is not None:
-                    self.environment.remember_session(self._cache_key, session)
+            if not self.closed:
+                self._advance(Op.HANDSHAKE_DONE)
 
     def handshake_failed(self, error: GSKError) -> None:
         audit.handshake(self, error)
@@ -237,8 +253,8 @@ class Session(Handle):
             self._advance(Op.CLOSE)
             pump = self.pump
         reactor = completion.current_engine()
-        fd = self._values.get(c.GSK_FD, -1)
-        if reactor is not None and isinstance(fd, int) and fd >= 0:
+        if reactor is not None and pump is not None:
+            fd = self._values.values.get(c.GSK_FD, -1)
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
             pump.closed_by_other_thread = True

@@ -193,6 +193,13 @@ def keylog_callback() -> Callable[[Any, bytes], None] | None:
     return write_line
 
 
+def install_keylog(ctx: Any) -> None:
+    """Install the key log on a pyOpenSSL ``SSL.Context`` while it is on (the engine calls this)."""
+    callback = keylog_callback()
+    if callback is not None:
+        ctx.set_keylog_callback(callback)
+
+
 def _warn_keylog(path: str) -> None:
     if path in _state.warned:
         return

@@ -1,6 +1,7 @@
 """Secure-connection audit records (SK-S / SK-X), checked field by field on real handshakes."""
 from __future__ import annotations
 
+import errno
 import inspect
 import json
 import logging
@@ -178,7 +179,7 @@ def test_failure_record_when_the_peer_resets(listener: socket.socket, pki, run_p
     assert record["secure_version"] is None
     assert (record["rc"], record["rc_name"], record["message_id"]) == (406, "GSK_ERROR_IO", "CPDBC8A")
     assert record["secure_information"].startswith("GSK_ERROR_IO (406, CPDBC8A): ")
-    assert "Connection reset by peer" in record["secure_information"]
+    assert f"[Errno {errno.ECONNRESET}]" in record["secure_information"]
 
 
 def test_records_go_to_the_gskit_audit_logger_with_levels(openssl_server, pki) -> None:
@@ -204,6 +205,30 @@ def test_records_go_to_the_gskit_audit_logger_with_levels(openssl_server, pki) -
     assert seen[0].getMessage().startswith(f"SK-S IPv4 local 127.0.0.1:{seen[0].audit['local_port']} "
                                            f"remote 127.0.0.1:{good.port} client TLSv1.3 ")
     assert seen[1].getMessage().endswith(f"rc=6000 GSK_IBMI_ERROR_NOT_TRUSTED_ROOT: {seen[1].audit['secure_information']}")
+
+
+def test_audit_is_off_by_default(openssl_server, pki) -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    logger = logging.getLogger("gskit.audit")
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        assert not logger.isEnabledFor(logging.INFO) and audit.audit_file() is None
+        bad = openssl_server("-cert", str(pki.other_server))
+        with gskit.Environment(session_type="client", keyring_file=str(pki.ca_pem)) as env, \
+                socket.create_connection(("127.0.0.1", bad.port), timeout=DEADLINE) as sock:
+            sock.settimeout(None)
+            with env.open_session(fd=sock, server_name="localhost") as session, pytest.raises(gskit.GSKError):
+                session.handshake()
+            assert not hasattr(session, "_audit_endpoints")
+    finally:
+        logger.removeHandler(handler)
+    assert seen == []
 
 
 def test_file_from_environment_variable_and_from_configure(openssl_server, pki, tmp_path: Path,
@@ -320,3 +345,37 @@ def test_concurrent_demo_processes_append_whole_records(tmp_path: Path) -> None:
     assert len(records) == 6
     assert sorted(r["role"] for r in records) == ["client"] * 3 + ["server"] * 3
     assert len({r["pid"] for r in records}) == 3
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_ipv6_addresses(pki, run_peer) -> None:
+    listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    port = listener.getsockname()[1]
+    ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
+
+    def python_client() -> tuple:
+        with socket.create_connection(("::1", port), timeout=DEADLINE) as raw, \
+                ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.recv(1)
+            return tls.getsockname()[:2]
+
+    peer = run_peer(python_client)
+    with listener, audit.capture() as records, \
+            gskit.Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+        listener.settimeout(DEADLINE)
+        conn, _ = listener.accept()
+        conn.settimeout(None)
+        with conn, env.open_session(fd=conn) as session:
+            session.handshake()
+    [record] = records
+    assert (record["address_family"], record["local_address"], record["local_port"]) == ("IPv6", "::1", port)
+    assert (record["remote_address"], record["remote_port"]) == peer.result()
+    assert audit.summary(record).startswith(f"SK-S IPv6 local [::1]:{port} remote [::1]:{record['remote_port']} server ")

@@ -143,7 +143,7 @@ def test_keylog_writes_nss_lines_and_warns_loudly(tmp_path: Path, openssl_server
         assert callback is not None
         peer = openssl_server("-cert", str(pki.server_rsa))
         ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
-        ctx.set_keylog_callback(callback)
+        trace.install_keylog(ctx)
         with socket.create_connection(("127.0.0.1", peer.port), timeout=DEADLINE) as sock:
             sock.settimeout(None)
             conn = SSL.Connection(ctx, sock)
@@ -172,8 +172,8 @@ def test_keylog_from_the_environment_variable(tmp_path: Path) -> None:
 
 def test_gskit_handshakes_reach_the_keylog_once_the_context_hook_is_in(tmp_path: Path, openssl_server, pki) -> None:
     from gskit.engine import context
-    if "keylog_callback" not in Path(context.__file__).read_text():
-        pytest.skip("gskit/engine/context.py does not call trace.keylog_callback() yet")
+    if "install_keylog" not in Path(context.__file__).read_text():
+        pytest.skip("gskit/engine/context.py does not call trace.install_keylog(ctx) yet")
     path = tmp_path / "keys.log"
     trace.enable_keylog(path)
     try:

@@ -59,7 +59,7 @@ def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) 
     if session.values.get(c.GSK_IO_CALLBACK) is not None:
         raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR,
                               "asynchronous calls need GSK_FD, not GSK_IO_CALLBACK")
-    session.prepare()
+    session.prepare(asynchronous=True)
     op = StartInit(session)
     seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))  # type: ignore[arg-type]
     if seconds:
@@ -83,8 +83,9 @@ def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:
 
 
 def _ready(session: Session) -> None:
-    """Data calls need a secure session: the same checks as gsk_secure_soc_read/write."""
+    """Data calls need a secure session (the checks of gsk_secure_soc_read/write), on memory BIOs."""
     session._io_pump()  # noqa: SLF001 - raises the state's rc
+    session.memory_pump()
 
 
 def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:

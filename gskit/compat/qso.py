@@ -19,6 +19,12 @@ from gskit.constants import ECLOSED, QSOPOSTIOCOMPLETION, QSOSTARTACCEPT, QSOSTA
 from gskit.io import completion as engine
 from gskit.io.completion import LANE_RECV, LANE_SEND, Completion, Operation, QsoError
 
+__all__ = [
+    "QsoCreateIOCompletionPort", "QsoDestroyIOCompletionPort", "QsoWaitForIOCompletion",
+    "QsoPostIOCompletion", "QsoStartRecv", "QsoStartSend", "QsoStartAccept",
+    "QsoGenerateOperationId", "QsoIsOperationPending", "QsoCancelOperation",
+]
+
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 _RETRY = (BlockingIOError, InterruptedError)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any, Union
 
+__all__ = ["Qso_OverlappedIO_t", "timeval"]
+
 
 class timeval:  # noqa: N801 - the C name
     """``struct timeval``: whole seconds and microseconds."""

@@ -98,6 +98,11 @@ class TLSConfig:
         verifies alone and the result is read with SSL_get_verify_result (faster)."""
         return self.validation_callback or (self.server and self.request_peer_cert and not self.verify_peer)
 
+    @functools.cached_property
+    def openssl_names(self) -> dict[Protocol, frozenset[str]]:
+        """Per protocol, the OpenSSL names of its suites (checked after every handshake)."""
+        return {protocol: frozenset(s.openssl_name for s in suites if s.openssl_name) for protocol, suites in self.suites}
+
     def suites_for(self, protocol: Protocol) -> tuple[ciphers.CipherSuite, ...]:
         return dict(self.suites).get(protocol, ())
 

@@ -24,6 +24,7 @@ from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
 
 RECV_SIZE = 65536
+_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
 class Transport(TypingProtocol):
@@ -43,6 +44,14 @@ def _wait(fd: int, events: int, timeout: float | None) -> bool:
     return bool(poller.poll(ms))
 
 
+def _io_error(exc: OSError) -> GSKError:
+    """A socket error as GSKError: 420 for a closed descriptor, else 406 (errno set)."""
+    failure = socket_failure(exc)
+    if failure.rc == rc.GSK_ERROR_IO:
+        set_errno(failure.errno)
+    return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+
+
 class BorrowedSocket(socket.socket):
     """A socket object on a descriptor the application owns: it never closes it, even
     when dropped by the garbage collector (``socket.socket`` would)."""
@@ -59,7 +68,8 @@ class SocketTransport:
             sock = BorrowedSocket(fileno=fd)
         except OSError as exc:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+        raw = super(socket.socket, sock)          # the plain ints, without enum conversion
+        if raw.family not in _TCP_FAMILIES or raw.type != socket.SOCK_STREAM:
             sock.detach()
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
@@ -81,11 +91,23 @@ class SocketTransport:
             raise InterruptedError
         return data
 
+    def wait_readable(self, timeout: float | None) -> None:
+        """Block until the socket is readable; TimeoutError, or InterruptedError after a close."""
+        self._reading = True
+        try:
+            ready = _wait(self.fd, select.POLLIN, timeout)
+        finally:
+            self._reading = False
+        if self._interrupted:
+            raise InterruptedError
+        if not ready:
+            raise TimeoutError
+
     def send(self, data: bytes | memoryview) -> int:
         return self.sock.send(data)
 
     def interrupt(self) -> None:
-        """Wake a reader blocked in recv (the session is being closed by another thread)."""
+        """Wake a reader blocked in recv or poll (another thread is closing the session)."""
         self._interrupted = True
         if self._reading:
             try:
@@ -129,13 +151,14 @@ class CallbackTransport:
 
 
 class BlockingPump:
-    """Drives one engine over one transport with blocking semantics."""
+    """Drives one engine on memory BIOs over one transport with blocking semantics."""
 
-    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
+    def __init__(self, engine: TLSEngine, transport: Transport,
+                 engine_lock: threading.Lock | None = None, send_lock: threading.Lock | None = None) -> None:
         self.engine = engine
         self.transport = transport
-        self.engine_lock = threading.Lock()
-        self.send_lock = threading.Lock()
+        self.engine_lock = engine_lock or threading.Lock()
+        self.send_lock = send_lock or threading.Lock()
         self._unsent = b""
         self.closed_by_other_thread = False
 
@@ -144,7 +167,11 @@ class BlockingPump:
         """Send what the engine produced; False if a non-blocking socket could not take it all."""
         with self.send_lock:
             with self.engine_lock:
-                data = self._unsent + self.engine.data_to_send()
+                data = self.engine.data_to_send()
+            if self._unsent:
+                data = self._unsent + data
+            if not data:
+                return True
             view = memoryview(data)
             try:
                 while view:
@@ -157,7 +184,7 @@ class BlockingPump:
                         _wait(self.transport.fd, select.POLLOUT, None)  # type: ignore[attr-defined]
             except OSError as exc:
                 self._unsent = b""
-                raise self._io_error(exc) from None
+                raise _io_error(exc) from None
             self._unsent = b""
             return True
 
@@ -174,15 +201,10 @@ class BlockingPump:
         except (TimeoutError, BlockingIOError):
             raise
         except OSError as exc:
-            raise self._io_error(exc) from None
+            raise _io_error(exc) from None
         with self.engine_lock:
             self.engine.receive(data)
 
-    def _io_error(self, exc: OSError) -> GSKError:
-        failure = socket_failure(exc)
-        if failure.rc == rc.GSK_ERROR_IO:
-            set_errno(failure.errno)
-        return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
 
     # -- the three operations ----------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:
@@ -227,3 +249,62 @@ class BlockingPump:
             count = self.engine.write(data)
         self.flush(block=self.transport.blocking)
         return count
+
+
+class DirectPump:
+    """Drives an engine that OpenSSL runs straight on a blocking socket: the fast path.
+
+    Used for a synchronous session on a blocking TCP socket without a handshake timeout:
+    OpenSSL reads and writes the descriptor itself, as raw pyOpenSSL does, so the handshake
+    and bulk data cost no more than OpenSSL.  Reads wait in ``poll()`` without the engine
+    lock (so another thread may write meanwhile, and a read timeout or a close from another
+    thread can interrupt the wait), then read under it.
+    """
+
+    def __init__(self, engine: TLSEngine, transport: SocketTransport) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.engine_lock = threading.Lock()
+        self.send_lock = threading.Lock()
+        self.closed_by_other_thread = False
+
+    def flush(self, block: bool = True) -> bool:
+        return True                         # OpenSSL wrote to the socket already
+
+    def handshake(self, timeout: float | None) -> None:
+        with self.engine_lock:
+            while not self.engine.handshake():
+                _wait(self.transport.fd, select.POLLIN | select.POLLOUT, None)
+
+    def read(self, size: int, timeout: float | None) -> bytes:
+        transport, fd = self.transport, self.transport.fd
+        while True:
+            if not self.engine.pending():
+                try:
+                    transport.wait_readable(timeout)
+                except TimeoutError:
+                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out") from None
+                except InterruptedError:
+                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+            with self.engine_lock:
+                # Never block inside OpenSSL holding the lock: what arrived may be a ticket or
+                # part of a record.  O_NONBLOCK for the duration of the call, then as it was.
+                try:
+                    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+                except OSError as exc:                # the descriptor was closed under us
+                    raise _io_error(exc) from None
+                if not flags & os.O_NONBLOCK:
+                    fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+                try:
+                    data = self.engine.read(size)
+                finally:
+                    if not flags & os.O_NONBLOCK:
+                        fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+            if data is not None:
+                return data
+            if flags & os.O_NONBLOCK:
+                raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "no data on the non-blocking socket")
+
+    def write(self, data: bytes | memoryview) -> int:
+        with self.engine_lock:
+            return self.engine.write(data)

@@ -26,18 +26,18 @@ Theory of operation
 * A **stand-in thread** (``gskit-completion``) takes the lead only when it has stayed
   vacant for ``Engine.GRACE`` with operations pending or a timer due (every worker busy, or
   none waiting): sends keep flowing and timers fire with nobody in ``wait``.  It polls once
-  and gives the lead back.  It also owns nothing: the timer heap (operationWaitTime,
-  delayed posts) and the closed-descriptor sweep (every ``SWEEP_INTERVAL`` while operations
-  pend, comparing (st_dev, st_ino): epoll forgets a closed descriptor silently; the
-  operations are posted with ECLOSED) run on whichever thread polls.  The stand-in starts
-  with the first port and is joined, and every descriptor closed, with the last.
+  and gives the lead back.  The timer heap (operationWaitTime, delayed posts) and the
+  closed-descriptor sweep (every ``SWEEP_INTERVAL`` while operations pend, comparing
+  (st_dev, st_ino): epoll forgets a closed descriptor silently; the operations are posted
+  with ECLOSED) run on whichever thread polls.  The stand-in starts with the first port
+  and is joined, and every descriptor closed, with the last.
 * Every started operation ends exactly once, under its channel's lock: completed,
   aborted (cancel, timer, close → posted with an errno) or discarded (its port destroyed →
   nothing posted, the socket poisoned: later receives ECONNABORTED, sends EPIPE).
 
-Lock order: engine lock → channel lock → port lock → timer lock, and leadership lock →
-port lock → timer lock.  No polling thread takes the registry lock, so destroying the last
-port may wait for them.
+Lock order: channel lock → port lock → timer lock, and leadership lock → port lock →
+timer lock; the channel-table lock is never held with another.  No polling thread takes
+the registry lock, so destroying the last port may wait for them.
 """
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ class Operation:
       LANE_SEND) orders it behind earlier operations of the same socket and direction.
     * ``attempt()`` makes progress WITHOUT blocking and returns True once finished, with
       the result attributes set.  It runs first on the starting thread, then on the
-      reactor whenever ``interest()`` (EVENT_READ or EVENT_WRITE, may change between
+      polling thread whenever ``interest()`` (EVENT_READ or EVENT_WRITE, may change between
       attempts) is signalled or the socket reports an error.  ``self.sock`` is a socket
       object on the descriptor (never close it; use MSG_DONTWAIT-style calls).
     * ``abort(errno_value)`` sets the result for a cancel (ECANCELED), a timer (EAGAIN),
@@ -307,6 +307,7 @@ class Port:
         engine = self.engine
         end = None if timeout is None else time.monotonic() + timeout
         destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
+        polled = False
         while True:
             with self.lock:
                 if self.destroyed:
@@ -314,12 +315,15 @@ class Port:
                 if self._queue:
                     return self._queue.popleft()
                 left = None if end is None else end - time.monotonic()
-                if left is not None and (left <= 0 or timeout == 0):
+                if polled and left is not None and left <= 0:
                     raise QsoError(ETIME)
             destroyed_errno = EDESTROYED
-            if engine.claim():
+            if engine.claim():  # even a poll (timeout 0) runs what is ready
                 engine.lead(self, end)
+                polled = True
                 continue
+            if left is not None and left <= 0:
+                raise QsoError(ETIME)
             with self.lock:
                 if self.destroyed or self._queue:
                     continue
@@ -329,7 +333,7 @@ class Port:
                 with self.lock:
                     if self._remove(w):
                         continue
-            if not w.lock.acquire(True, -1 if left is None else left):
+            if not self._sleep(w, left):
                 with self.lock:
                     if self._remove(w):
                         raise QsoError(ETIME)
@@ -339,6 +343,18 @@ class Port:
             if w.item is not None:
                 return w.item
             # promoted (w.lead): loop to take the lead
+
+    def _sleep(self, w: _Waiter, seconds: float | None) -> bool:
+        """Sleep as a follower; an exception (a signal handler's) leaves no trace behind."""
+        try:
+            return w.lock.acquire(True, -1 if seconds is None else seconds)
+        except BaseException:
+            with self.lock:
+                if not self._remove(w):  # handed something meanwhile: pass it on
+                    w.lock.acquire(False)
+                    if w.item is not None:
+                        self._post_locked(w.item)
+            raise
 
     @property
     def waiting(self) -> int:
@@ -382,7 +398,7 @@ class Port:
 
 
 class _EpollPoller:
-    """epoll with one-shot arming; safe to arm from any thread while the reactor polls."""
+    """epoll with one-shot arming; safe to arm from any thread while another polls."""
 
     _IN = select.EPOLLIN | getattr(select, "EPOLLRDHUP", 0)
     _ERR = select.EPOLLERR | select.EPOLLHUP
@@ -429,11 +445,9 @@ class _EpollPoller:
 
 
 class _SelectorPoller:
-    """Portable fallback on ``selectors.DefaultSelector``: one-shot emulated by the reactor.
-
-    Arming from another thread is queued and applied by the reactor (``apply``), which
-    the caller wakes.
-    """
+    """Portable fallback on ``selectors.DefaultSelector`` (kqueue, ...), not thread-safe:
+    only the polling thread arms it; other threads queue their changes (``Engine._changes``)
+    and wake it.  A channel with nothing pending is unregistered (level-triggered)."""
 
     arms_from_any_thread = False
 
@@ -516,6 +530,13 @@ class _Channel:
         self.armed = 0
         self.registered = False
 
+    def alive(self) -> bool:
+        """Does the descriptor still name the socket this channel was made for?"""
+        try:
+            return socket_identity(self.fd) == self.ident
+        except QsoError:
+            return False
+
     def busy(self) -> bool:
         return bool(self.lanes[0] or self.lanes[1] or self.parked)
 
@@ -554,7 +575,7 @@ class Engine:
 
     At most one thread polls at a time: the *leader*.  A thread waiting on a port with
     nothing queued becomes the leader if the post is vacant, and polls until its port has a
-    completion (which it then takes itself: no hand-off, no wake-up).  The reactor thread
+    completion (which it then takes itself: no hand-off, no wake-up).  The engine's thread
     is a stand-in: it takes the lead only when the post has been vacant for GRACE seconds
     while operations are pending or timers are due (so sends progress and timers fire
     while every worker is busy or none waits), and hands it back as soon as a waiter asks.
@@ -586,7 +607,7 @@ class Engine:
         self._timers: list[list[Any]] = []
         self._seq = itertools.count()
         self._poll_until = 0.0  # when the polling leader wakes by itself; 0 = nobody polls
-        self._standby_until = 0.0  # when the stand-by reactor wakes by itself; 0 = awake
+        self._standby_until = 0.0  # when the stand-in wakes by itself; 0 = awake
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
         self._thread.start()
@@ -601,7 +622,7 @@ class Engine:
             pass  # already signalled
 
     def _rouse(self) -> None:
-        """Make the stand-by reactor look again."""
+        """Make the stand-in look again."""
         try:
             self._standby.release()
         except RuntimeError:
@@ -623,7 +644,7 @@ class Engine:
         return self._leader is None
 
     def claim(self) -> bool:
-        """Take the lead if nobody has it; ask the stand-in reactor to hand it back."""
+        """Take the lead if nobody has it; ask the stand-in to hand it back."""
         with self._lf:
             if self._stopped:
                 return False
@@ -660,9 +681,9 @@ class Engine:
                     port.leader_thread = me
                     if port._queue or port.destroyed:
                         return
+                self._poll_once(end)
                 if end is not None and time.monotonic() >= end:
                     return
-                self._poll_once(end)
         finally:
             with port.lock:
                 port.leader_thread = None
@@ -695,13 +716,15 @@ class Engine:
             return bool(self._timers) and self._timers[0][0] <= time.monotonic()
 
     def _stand_by(self) -> None:
-        """Sleep until a timer is due or, with the lead vacant and work pending, GRACE has
-        passed; a leader that resigns with work pending rouses us (``_standby_by``)."""
+        """Sleep until a timer is due or, while work is pending, for at most GRACE (counted
+        from the start of a vacancy): a tick of 100 Hz at most, cheaper than being roused
+        at every vacancy of a busy port (``_standby_by`` covers the rest)."""
         with self._timer_lock:
             now = time.monotonic()
             until = self._timers[0][0] if self._timers else _INF
-            if self._leader is None and (self._active or self._changes):
-                until = min(until, self._vacant_since + self.GRACE)
+            if self._active or self._changes:
+                since = self._vacant_since if self._leader is None else now
+                until = min(until, since + self.GRACE)
             self._standby_until = until
         self._standby.acquire(True, -1 if until == _INF else max(0.0, until - now))
         with self._timer_lock:
@@ -772,11 +795,7 @@ class Engine:
 
     def _sweep(self) -> None:
         for ch in list(self._active):
-            try:
-                same = socket_identity(ch.fd) == ch.ident
-            except QsoError:
-                same = False
-            if not same:
+            if not ch.alive():
                 self._close_channel(ch)
 
     def stop(self) -> None:
@@ -846,7 +865,7 @@ class Engine:
         ch.sock.detach()
 
     def _arm(self, ch: _Channel) -> None:
-        """Arm the poller for what the lane heads wait for (caller holds ch.lock or is the reactor)."""
+        """Arm the poller for what the lane heads wait for (caller holds ch.lock)."""
         wanted = ch.wanted()
         if not wanted or wanted == ch.armed:
             return
@@ -858,12 +877,8 @@ class Engine:
         try:
             self._poller.arm(ch.fd, wanted, ch.registered, ch)
         except FileNotFoundError:
-            ch.registered = False  # the registration vanished: the descriptor was closed
-            try:
-                same = socket_identity(ch.fd) == ch.ident
-            except QsoError:
-                same = False
-            if not same:
+            ch.registered = False  # the registration vanished: the descriptor was closed?
+            if not ch.alive():
                 self._schedule_close(ch)
                 return
             self._poller.arm(ch.fd, wanted, False, ch)
@@ -879,7 +894,7 @@ class Engine:
         return leader == me or (leader == _REACTOR and self._thread.ident == me)
 
     def _schedule_close(self, ch: _Channel) -> None:
-        # Called with ch.lock held: the close runs on the reactor.
+        # Called with ch.lock held: the close runs next on the polling thread.
         self.add_timer(0, self._close_channel, ch)
 
     def _service(self, ch: _Channel, mask: int) -> None:
@@ -903,7 +918,7 @@ class Engine:
     def _attempt(op: Operation) -> bool:
         try:
             return op.attempt()
-        except Exception:  # a defect in an operation must not kill the reactor
+        except Exception:  # a defect in an operation must not kill the polling thread
             op.abort(EUNKNOWN)
             return True
 
@@ -1094,25 +1109,22 @@ class Engine:
 
     def cancel(self, fd: int, operation_id: int) -> int:
         """QsoCancelOperation: the number cancelled; QsoError(EAGAIN) if one is uninterruptible."""
-        return self.abort_operations(
-            fd, ECANCELED, lambda op: op.request.operationId == operation_id, strict=True  # type: ignore[union-attr]
-        )
-
-    def abort_operations(
-        self,
-        fd: int,
-        errno_value: int,
-        match: Callable[[Operation], bool] | None = None,
-        strict: bool = False,
-    ) -> int:
-        """Abort and post every pending operation on ``fd`` that ``match`` accepts.
-
-        With ``strict``, nothing is aborted and QsoError(EAGAIN) is raised when any match is
-        ``uninterruptible``.  Returns how many were aborted.
-        """
         ch = self.find_channel(fd)
         if ch is None:
             return 0
+        return self._abort_in(ch, ECANCELED, lambda op: op.request.operationId == operation_id,  # type: ignore[union-attr]
+                              strict=True)
+
+    def abort_operations(self, fd: int, errno_value: int,
+                         match: Callable[[Operation], bool] | None = None) -> int:
+        """Abort and post every pending operation on descriptor ``fd`` that ``match`` accepts
+        (all when None), even if the descriptor was closed meanwhile; returns how many."""
+        ch = self._channels.get(fd)
+        return 0 if ch is None else self._abort_in(ch, errno_value, match, strict=False)
+
+    def _abort_in(self, ch: _Channel, errno_value: int,
+                  match: Callable[[Operation], bool] | None, strict: bool) -> int:
+        """With ``strict``, abort nothing and raise QsoError(EAGAIN) if a match is uninterruptible."""
         with ch.lock:
             ops = [op for op in ch.operations() if match is None or match(op)]
             if strict and any(op.uninterruptible for op in ops):

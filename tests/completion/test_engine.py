@@ -124,3 +124,28 @@ def test_closing_a_socket_object_then_reusing_its_descriptor(port: int, sockets:
     outs = {o.descriptorHandle: o for o in (wait_one(port), wait_one(port))}
     assert outs["old"].errnoValue == C.ECLOSED
     assert (outs["new"].returnValue, bytes(outs["new"].buffer)) == (4, b"new!")
+
+
+def test_a_polling_only_program_gets_its_completions(port: int, sockets: Sockets) -> None:
+    """Nobody ever blocks in wait (timeout 0 only, like curl's non-blocking path)."""
+    s, c = sockets.pair()
+    assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == 1
+    c.sendall(b"poll")
+    out = Qso_OverlappedIO_t()
+    end = time.monotonic() + 5
+    while QsoWaitForIOCompletion(port, out, 0) != 1:
+        assert time.monotonic() < end
+        time.sleep(0.001)
+    assert (out.returnValue, bytes(out.buffer)) == (4, b"poll")
+
+
+def test_abort_operations_after_the_descriptor_was_closed(port: int, sockets: Sockets) -> None:
+    """A session closed after its socket: its operations still end with the caller's errno."""
+    s, _ = sockets.pair()
+    fd = s.fileno()
+    assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == 1
+    engine = completion.get_port(port).engine
+    with engine._lf:  # hold the lead so that no sweep runs between the close and the abort
+        s.close()
+        assert engine.abort_operations(fd, C.ECANCELED) == 1
+    assert wait_one(port).errnoValue == C.ECANCELED

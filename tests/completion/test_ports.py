@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import signal
 import threading
 import time
 
@@ -200,3 +201,35 @@ def test_destroy_drops_delayed_posts() -> None:
     p = QsoCreateIOCompletionPort()
     assert QsoPostIOCompletion(p, Qso_OverlappedIO_t(operationWaitTime=30)) == 0
     assert QsoDestroyIOCompletionPort(p) == 0  # the no_leaks fixture checks the engine stopped
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
+    got: list[object] = []
+
+    def other() -> None:
+        out = Qso_OverlappedIO_t()
+        if QsoWaitForIOCompletion(port, out, 5) == 1:
+            got.append(out.descriptorHandle)
+
+    t = spawn(other)
+    _until(lambda: _sleeping_waiters(port) == 1)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        with pytest.raises(_Interrupted):
+            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 5)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _sleeping_waiters(port) == 1
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
+    t.join(5)
+    assert got == ["after"]
