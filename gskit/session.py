@@ -185,18 +185,22 @@ class Session(Handle):
 
     def recv(self, size: int = 65536) -> bytes:
         """Up to ``size`` bytes of plaintext; ``b""`` once the peer has closed."""
-        if not isinstance(size, int) or size < 1:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
-        pump = self._io_pump()
-        timeout_ms = int(self._values.get(c.GSK_IBMI_READ_TIMEOUT, 0))  # type: ignore[arg-type]
-        return self._run(pump.read, size, timeout_ms / 1000 if timeout_ms else None)
+        buffer = bytearray(size)
+        del buffer[self.recv_into(buffer):]
+        return bytes(buffer)
 
     def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0) -> int:
-        """Read into ``buffer``; returns the count (0 once the peer has closed)."""
+        """Read into ``buffer`` (its first ``nbytes``); the count, 0 once the peer has closed."""
         view = memoryview(buffer).cast("B")
-        data = self.recv(nbytes or len(view))
-        view[:len(data)] = data
-        return len(data)
+        if nbytes:
+            view = view[:nbytes]
+        if len(view) < 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
+        pump = self._io_pump()
+        timeout_ms = self._values.values.get(c.GSK_IBMI_READ_TIMEOUT, 0)
+        return self._run(pump.read_into, view, timeout_ms / 1000 if timeout_ms else None)
 
     def send(self, data: bytes | bytearray | memoryview) -> int:
         """Encrypt and send ``data``; returns its length."""

@@ -148,6 +148,8 @@ class TLSEngine:
         else:
             _lib.SSL_set_fd(conn._ssl, self._fd)  # noqa: SLF001 - frees pyOpenSSL's memory BIOs
             conn._into_ssl = conn._from_ssl = None  # noqa: SLF001 - so pyOpenSSL never uses them
+            # A read that meets a ticket returns WANT_READ instead of blocking for the next record.
+            _lib.SSL_clear_mode(conn._ssl, _lib.SSL_MODE_AUTO_RETRY)  # noqa: SLF001
         conn.set_app_data(self)
         if self.config.server:
             conn.set_accept_state()
@@ -317,16 +319,16 @@ class TLSEngine:
         del buffer[count:]
         return bytes(buffer)
 
-    def write(self, data: bytes | memoryview) -> int:
-        """Encrypt all of ``data`` into records; the adapter then sends ``data_to_send()``."""
+    def write(self, data: bytes | memoryview) -> int | None:
+        """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
+        socket straight out.  None: OpenSSL needs I/O first (retry with the same data)."""
         self._check_broken()
         conn = self._conn
         result = _lib.SSL_write(conn._ssl, _ffi.from_buffer(data), len(data))  # type: ignore[union-attr]  # noqa: SLF001
         if result > 0:
             return result
-        if self._wants_input(conn, result):  # type: ignore[arg-type]
-            raise self._fail(Failure(rc.GSK_ERROR_IO, 0, "renegotiation in progress"))
-        return 0
+        self._wants_input(conn, result)  # type: ignore[arg-type]  # raises unless it wants I/O
+        return None
 
     def close_notify(self) -> None:
         """Queue a close_notify alert (once); never waits for the peer's."""

@@ -75,6 +75,8 @@ class SocketTransport:
         self.fd = fd
         self.sock = sock
         self.blocking = not (fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+        self._readable = select.poll()
+        self._readable.register(fd, select.POLLIN)
         self._reading = False
         self._interrupted = False
 
@@ -91,11 +93,26 @@ class SocketTransport:
             raise InterruptedError
         return data
 
+    def blocking_now(self) -> bool:
+        """Whether the descriptor is still in blocking mode (the application may change it)."""
+        try:
+            return not (fcntl.fcntl(self.fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+        except OSError as exc:                      # closed under us
+            raise _io_error(exc) from None
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted
+
+    def reading(self, active: bool) -> None:
+        """Mark a read under way inside OpenSSL, so that ``interrupt`` can wake it."""
+        self._reading = active
+
     def wait_readable(self, timeout: float | None) -> None:
         """Block until the socket is readable; TimeoutError, or InterruptedError after a close."""
         self._reading = True
         try:
-            ready = _wait(self.fd, select.POLLIN, timeout)
+            ready = self._readable.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
         finally:
             self._reading = False
         if self._interrupted:
@@ -226,13 +243,13 @@ class BlockingPump:
             except BlockingIOError:
                 continue
 
-    def read(self, size: int, timeout: float | None) -> bytes:
-        """Up to ``size`` bytes; b"" at the peer's close.  Raises GSKError (6011, 502, ...)."""
+    def read_into(self, buffer: memoryview, timeout: float | None) -> int:
+        """Plaintext into ``buffer``; 0 at the peer's close.  Raises GSKError (6011, 502, ...)."""
         while True:
             with self.engine_lock:
-                data = self.engine.read(size)
-            if data is not None:
-                return data
+                count = self.engine.read_into(buffer)
+            if count is not None:
+                return count
             self.flush()
             try:
                 self._receive(timeout)
@@ -247,6 +264,8 @@ class BlockingPump:
             raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "the non-blocking socket cannot take more data")
         with self.engine_lock:
             count = self.engine.write(data)
+        if count is None:
+            raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; read first")
         self.flush(block=self.transport.blocking)
         return count
 
@@ -276,35 +295,43 @@ class DirectPump:
             while not self.engine.handshake():
                 _wait(self.transport.fd, select.POLLIN | select.POLLOUT, None)
 
-    def read(self, size: int, timeout: float | None) -> bytes:
-        transport, fd = self.transport, self.transport.fd
+    def read_into(self, buffer: memoryview, timeout: float | None) -> int:
+        transport = self.transport
         while True:
             if not self.engine.pending():
+                if not transport.blocking_now():
+                    count = self._read_locked(buffer)        # non-blocking: one try, then 502
+                    if count is None:
+                        raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "no data on the non-blocking socket")
+                    return count
                 try:
                     transport.wait_readable(timeout)
                 except TimeoutError:
                     raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out") from None
                 except InterruptedError:
                     raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
-            with self.engine_lock:
-                # Never block inside OpenSSL holding the lock: what arrived may be a ticket or
-                # part of a record.  O_NONBLOCK for the duration of the call, then as it was.
-                try:
-                    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-                except OSError as exc:                # the descriptor was closed under us
-                    raise _io_error(exc) from None
-                if not flags & os.O_NONBLOCK:
-                    fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-                try:
-                    data = self.engine.read(size)
-                finally:
-                    if not flags & os.O_NONBLOCK:
-                        fcntl.fcntl(fd, fcntl.F_SETFL, flags)
-            if data is not None:
-                return data
-            if flags & os.O_NONBLOCK:
-                raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "no data on the non-blocking socket")
+            count = self._read_locked(buffer)
+            if transport.interrupted:
+                raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
+            if count is not None:
+                return count
+
+    def _read_locked(self, buffer: memoryview) -> int | None:
+        # The socket is readable: OpenSSL reads one record (waiting, as IBM documents, for
+        # the rest of one that is partly there) and, without AUTO_RETRY, returns WANT_READ
+        # rather than block after a record that carries no data (a TLS 1.3 ticket).
+        transport = self.transport
+        with self.engine_lock:
+            transport.reading(True)
+            try:
+                return self.engine.read_into(buffer)
+            finally:
+                transport.reading(False)
 
     def write(self, data: bytes | memoryview) -> int:
-        with self.engine_lock:
-            return self.engine.write(data)
+        while True:
+            with self.engine_lock:
+                written = self.engine.write(data)
+            if written is not None:
+                return written
+            _wait(self.transport.fd, select.POLLIN | select.POLLOUT, None)   # a renegotiation step

@@ -51,6 +51,7 @@ import socket
 import stat
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Any, Callable, ClassVar, Iterable
 
@@ -518,12 +519,13 @@ def socket_identity(fd: int) -> tuple[int, int]:
 class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
-    __slots__ = ("fd", "ident", "sock", "lock", "lanes", "parked", "armed", "registered")
+    __slots__ = ("fd", "ident", "sock", "user", "lock", "lanes", "parked", "armed", "registered")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
         self.ident = ident
         self.sock = sock
+        self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
         self.lock = threading.Lock()
         self.lanes: tuple[deque[Operation], deque[Operation]] = (deque(), deque())
         self.parked: set[Operation] = set()
@@ -549,6 +551,13 @@ class _Channel:
 
     def operations(self) -> Iterable[Operation]:
         return itertools.chain(self.lanes[0], self.lanes[1])
+
+
+def _weak(obj: Any) -> weakref.ref[Any] | None:
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return None
 
 
 def _wrap(fd: int) -> socket.socket:
@@ -937,7 +946,11 @@ class Engine:
         if req.postedDescriptor:
             raise QsoError(_errno.EINVAL)
         fd = fileno_of(sd)
-        ident = socket_identity(fd)
+        known = self._channels.get(fd)
+        if known is not None and known.user is not None and known.user() is sd:
+            ident = known.ident  # the same socket object, still open: the same socket
+        else:
+            ident = socket_identity(fd)
         poisoned = _poisoned.get(fd)
         if poisoned is not None:
             if poisoned == ident:
@@ -946,6 +959,8 @@ class Engine:
         if port.destroyed:
             raise QsoError(_errno.EINVAL)
         ch = self.channel(fd, ident)
+        if ident is not ch.ident or ch.user is None or ch.user() is not sd:
+            ch.user = None if isinstance(sd, int) else _weak(sd)
         op.request, op.sock, op._port, op._channel = req, ch.sock, port, ch
         with ch.lock:
             lane = ch.lanes[op.lane]

@@ -157,14 +157,13 @@ class StartRecv(SecureOperation):
         try:
             while True:
                 with self.pump.engine_lock:
-                    data = self.pump.engine.read(self._length - self._received)
-                if data:
-                    self._view[self._received:self._received + len(data)] = data
-                    self._received += len(data)
+                    count = self.pump.engine.read_into(self._view[self._received:self._length])
+                if count:
+                    self._received += count
                     if not self._fill_buffer or self._received == self._length:
                         return self.succeed(self._received)
                     continue
-                if data == b"":
+                if count == 0:
                     return self.succeed(self._received)      # the peer closed
                 if not self.flush() or not self.fill():
                     return False
@@ -192,7 +191,9 @@ class StartSend(SecureOperation):
         try:
             if not self._encrypted:
                 with self.pump.engine_lock:
-                    self.pump.engine.write(self._data)
+                    taken = self.pump.engine.write(self._data)
+                if taken is None:
+                    raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; receive first")
                 self._encrypted = True
             if not self.flush():
                 return False

@@ -116,8 +116,8 @@ def no_leaks() -> Iterator[None]:
     threads = set(threading.enumerate())
     fds = _open_fds()
     yield
-    for _ in range(50):                 # subprocess pipes and sockets close asynchronously
-        if _open_fds() <= fds:
+    for _ in range(100):                # asyncio's child watcher thread and pipes end a bit later
+        if _open_fds() <= fds and set(threading.enumerate()) <= threads:
             break
         time.sleep(0.02)
     assert _open_fds() <= fds, f"descriptors left open: {sorted(_open_fds() - fds)}"
