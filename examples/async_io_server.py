@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Create a worker thread to process all client requests. The worker thread will wait
     # for client requests to arrive on the I/O completion port just created.
-    thr = threading.Thread(target=lambda: status.append(workerThread(ioCompPort, args.timeout)))
+    thr = threading.Thread(target=lambda: status.append(workerThread(ioCompPort, args.timeout)), name="workerThread")
     thr.start()
 
     try:

@@ -36,7 +36,6 @@ def parser(description: str, port: int, role: str | None = None) -> argparse.Arg
     p.add_argument("--port", type=int, default=port, help=f"TCP port; 0 picks a free one (default {port})")
     p.add_argument("--timeout", type=float, default=500.0, help="seconds a worker waits for a completion (default 500)")
     if role is not None:
-        p.set_defaults(role=role)
         p.add_argument("--application-id", default=DEMO_APPLICATION[role],
                        help=f"registered application ID (default {DEMO_APPLICATION[role]}, in the development store)")
         p.add_argument("--keyring-file", help="use this keystore file instead of an application ID")

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         # Create a worker thread to process all client requests. The worker thread will
         # wait for client requests to arrive on the I/O completion port just created.
         worker = lambda: status.append(workerThread(ioCompPort, args.timeout, args.worker_delay))  # noqa: E731
-        thr = threading.Thread(target=worker)
+        thr = threading.Thread(target=worker, name="workerThread")
         thr.start()
 
         # open the environment, set the application ID, the session type, the protocols

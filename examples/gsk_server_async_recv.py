@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
         # Create a worker thread to process all client requests. The worker thread will
         # wait for client requests to arrive on the I/O completion port just created.
-        thr = threading.Thread(target=lambda: status.append(workerThread(ioCompPort, args.timeout)))
+        worker = lambda: status.append(workerThread(ioCompPort, args.timeout))  # noqa: E731
+        thr = threading.Thread(target=worker, name="workerThread")
         thr.start()
 
         # open the environment, set the application ID, the session type, the protocols

@@ -98,7 +98,8 @@ def open_environment(args: argparse.Namespace, session_type: int, verbose: bool 
     return rc, my_env_handle
 
 
-def listen_and_accept(args: argparse.Namespace, verbose: bool = False) -> tuple[socket.socket | None, socket.socket | None]:
+def listen_and_accept(args: argparse.Namespace,
+                      verbose: bool = False) -> tuple[socket.socket | None, socket.socket | None]:
     """socket(), setsockopt(SO_REUSEADDR), bind(), listen(5), accept(): ``(lsd, sd)``.
 
     On failure the error is printed (perror) and ``sd`` is None.

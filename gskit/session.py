@@ -86,6 +86,7 @@ class Session(Handle):
                 raise
             self.pump = (BlockingPump(self.engine, transport) if not self.engine.on_socket
                          else DirectPump(self.engine, transport))
+            audit.remember_endpoints(self)
             return self.pump
 
     def memory_pump(self) -> BlockingPump:
@@ -95,6 +96,7 @@ class Session(Handle):
             if isinstance(pump, DirectPump):
                 with pump.engine_lock:
                     pump.engine.use_memory_bios()
+                    pump.transport.restore_blocking()
                 pump = self.pump = BlockingPump(pump.engine, pump.transport, pump.engine_lock, pump.send_lock)
             return pump  # type: ignore[return-value]
 
@@ -118,7 +120,7 @@ class Session(Handle):
             self._cache_key = (_peer(transport), server_name)
             resume = env.cached_session(self._cache_key)
         direct = (not asynchronous and isinstance(transport, SocketTransport) and transport.blocking
-                  and not values.get(c.GSK_HANDSHAKE_TIMEOUT) and not (config.server and config.legacy_lists_differ))
+                  and not (config.server and config.legacy_lists_differ))
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
                            fd=transport.fd if direct else None,
                            server_name=server_name, check_hostname=check_hostname,

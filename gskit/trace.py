@@ -59,6 +59,7 @@ def enable(stream: Any = None) -> None:
         _state.handler = logging.StreamHandler(stream or sys.stderr)
         _state.handler.setFormatter(logging.Formatter("%(asctime)s %(threadName)s gskit.trace %(message)s"))
         logger.addHandler(_state.handler)
+        logger.propagate = False           # one copy of each line, even if logging is set up later
 
 
 def disable() -> None:
@@ -66,6 +67,7 @@ def disable() -> None:
     _state.on = False
     if _state.handler is not None:
         logger.removeHandler(_state.handler)
+        logger.propagate = True
         _state.handler = None
 
 
@@ -105,11 +107,19 @@ def format_call(name: str, parameters: tuple[str, ...], args: tuple, kwargs: dic
     """``name(arg=value, ...) -> rc=... errno=N 0.123ms`` with secrets and data masked."""
     from gskit.compat.errno_state import get_errno
 
-    named = list(zip(parameters, args)) + [(k, v) for k, v in kwargs.items()]
-    secret = name.startswith(_ATTRIBUTE_CALLS) and len(args) > 1 and _is_secret_id(args[1])
+    named = list(zip(parameters, args)) + list(kwargs.items())
+    # gsk_attribute_*(handle, ID, value...): the ID is the second parameter, the value the third
+    id_name, value_name = (tuple(parameters[1:3]) + ("", ""))[:2]
+    attribute_call = name.startswith(_ATTRIBUTE_CALLS)
+    secret = attribute_call and _is_secret_id(dict(named).get(id_name))
     shown = []
-    for index, (pname, value) in enumerate(named):
-        text = MASK if secret and index == 2 else _show(value, index == 1 and name.startswith(_ATTRIBUTE_CALLS))
+    for pname, value in named:
+        if secret and pname == value_name:
+            text = MASK
+        elif name == "gsk_attribute_set_enum" and pname == value_name:
+            text = _enum_value_name(value)
+        else:
+            text = _show(value, attribute_call and pname == id_name)
         shown.append(f"{pname}={text}")
     return f"{name}({', '.join(shown)}) -> {_show_result(result, secret)} errno={get_errno()} {elapsed_ms:.3f}ms"
 
@@ -122,6 +132,17 @@ def _attribute_name(value: int) -> str:
     from gskit.attributes.table import ATTRIBUTES
     row = ATTRIBUTES.get(int(value))
     return f"{row.name}({int(value)})" if row is not None else str(int(value))
+
+
+@functools.lru_cache(maxsize=None)
+def _enum_values() -> dict[int, str]:
+    from gskit.constants import GROUPS
+    return {number: names[0] for number, *names in GROUPS["EnumValue"]}
+
+
+def _enum_value_name(value: object) -> str:
+    name = _enum_values().get(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    return f"{name}({value})" if name else _show(value)
 
 
 def _show(value: object, is_attribute_id: bool = False) -> str:

@@ -14,7 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -38,7 +38,8 @@ def _no_audit_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     audit.configure(None)
 
 
-def client_handshake(port: int, ca_pem: Path, **settings: Any) -> tuple[socket.socket, list[dict[str, Any]], Exception | None]:
+def client_handshake(port: int, ca_pem: Path,
+                     **settings: Any) -> tuple[socket.socket, list[dict[str, Any]], Exception | None]:
     """A Pythonic-API client handshake to 127.0.0.1:port; returns (its socket, records, error)."""
     error = None
     with audit.capture() as records, \
@@ -52,6 +53,29 @@ def client_handshake(port: int, ca_pem: Path, **settings: Any) -> tuple[socket.s
             error = exc
     sock.close()
     return sock, list(records), error
+
+
+def python_client(host: str, port: int, ca_pem: Path) -> Callable[[], tuple[tuple, str]]:
+    """A Python ``ssl`` client for a peer thread; returns (its address, the suite)."""
+    ctx = ssl.create_default_context(cafile=str(ca_pem))
+
+    def run() -> tuple[tuple, str]:
+        with socket.create_connection((host, port), timeout=DEADLINE) as raw, \
+                ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.recv(1)                 # until the server closes
+            return tls.getsockname()[:2], tls.cipher()[0]
+    return run
+
+
+def server_handshake(listener: socket.socket, **settings: Any) -> tuple[list[dict[str, Any]], Session]:
+    """One Pythonic-API server handshake on the next connection: (records, the closed session)."""
+    with audit.capture() as records, gskit.Environment(session_type="server", **settings) as env:
+        listener.settimeout(DEADLINE)
+        conn, _ = listener.accept()
+        conn.settimeout(None)
+        with conn, env.open_session(fd=conn) as session:
+            session.handshake()
+    return list(records), session
 
 
 def test_success_record_of_a_client_against_openssl(openssl_server, pki) -> None:
@@ -78,23 +102,9 @@ def test_success_record_of_a_client_against_openssl(openssl_server, pki) -> None
 
 def test_success_record_of_a_server_against_python_ssl(listener: socket.socket, pki, run_peer) -> None:
     port = listener.getsockname()[1]
-    ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
-
-    def python_client() -> tuple[tuple, str]:
-        with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as raw, \
-                ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.recv(1)                 # wait for the server's close
-            return tls.getsockname(), tls.cipher()[0]
-
-    peer = run_peer(python_client)
-    with audit.capture() as records, \
-            gskit.Environment(session_type="server", keyring_file=str(pki.server_rsa)) as env:
-        conn, _ = listener.accept()
-        conn.settimeout(None)
-        with conn, env.open_session(fd=conn) as session:
-            session.handshake()
+    peer = run_peer(python_client("127.0.0.1", port, pki.ca_pem))
+    [record], _ = server_handshake(listener, keyring_file=str(pki.server_rsa))
     client_address, client_cipher = peer.result()
-    [record] = records
     assert set(record) == SUCCESS_KEYS
     assert (record["entry_type"], record["role"], record["address_family"]) == ("SK-S", "server", "IPv4")
     assert (record["local_address"], record["local_port"]) == ("127.0.0.1", port)
@@ -182,7 +192,9 @@ def test_failure_record_when_the_peer_resets(listener: socket.socket, pki, run_p
     assert f"[Errno {errno.ECONNRESET}]" in record["secure_information"]
 
 
-def test_records_go_to_the_gskit_audit_logger_with_levels(openssl_server, pki) -> None:
+@pytest.fixture
+def audit_log() -> Iterator[list[logging.LogRecord]]:
+    """The log records the ``gskit.audit`` logger emits during the test (its level unchanged)."""
     seen: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -192,43 +204,35 @@ def test_records_go_to_the_gskit_audit_logger_with_levels(openssl_server, pki) -
     logger = logging.getLogger("gskit.audit")
     handler, level = Keep(), logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        good = openssl_server("-cert", str(pki.server_rsa))
-        bad = openssl_server("-cert", str(pki.other_server))
-        client_handshake(good.port, pki.ca_pem)
-        client_handshake(bad.port, pki.ca_pem)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    yield seen
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_records_go_to_the_gskit_audit_logger_with_levels(openssl_server, pki, audit_log) -> None:
+    logging.getLogger("gskit.audit").setLevel(logging.INFO)
+    good = openssl_server("-cert", str(pki.server_rsa))
+    bad = openssl_server("-cert", str(pki.other_server))
+    client_handshake(good.port, pki.ca_pem)
+    client_handshake(bad.port, pki.ca_pem)
+    seen = audit_log
     assert [(r.levelno, r.audit["entry_type"]) for r in seen] == [(logging.INFO, "SK-S"), (logging.WARNING, "SK-X")]
     assert seen[0].getMessage().startswith(f"SK-S IPv4 local 127.0.0.1:{seen[0].audit['local_port']} "
                                            f"remote 127.0.0.1:{good.port} client TLSv1.3 ")
-    assert seen[1].getMessage().endswith(f"rc=6000 GSK_IBMI_ERROR_NOT_TRUSTED_ROOT: {seen[1].audit['secure_information']}")
+    information = seen[1].audit["secure_information"]
+    assert seen[1].getMessage().endswith(f"rc=6000 GSK_IBMI_ERROR_NOT_TRUSTED_ROOT: {information}")
 
 
-def test_audit_is_off_by_default(openssl_server, pki) -> None:
-    seen: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record)
-
-    logger = logging.getLogger("gskit.audit")
-    handler = Keep()
-    logger.addHandler(handler)
-    try:
-        assert not logger.isEnabledFor(logging.INFO) and audit.audit_file() is None
-        bad = openssl_server("-cert", str(pki.other_server))
-        with gskit.Environment(session_type="client", keyring_file=str(pki.ca_pem)) as env, \
-                socket.create_connection(("127.0.0.1", bad.port), timeout=DEADLINE) as sock:
-            sock.settimeout(None)
-            with env.open_session(fd=sock, server_name="localhost") as session, pytest.raises(gskit.GSKError):
-                session.handshake()
-            assert not hasattr(session, "_audit_endpoints")
-    finally:
-        logger.removeHandler(handler)
-    assert seen == []
+def test_audit_is_off_by_default(openssl_server, pki, audit_log) -> None:
+    assert not logging.getLogger("gskit.audit").isEnabledFor(logging.INFO) and audit.audit_file() is None
+    bad = openssl_server("-cert", str(pki.other_server))
+    with gskit.Environment(session_type="client", keyring_file=str(pki.ca_pem)) as env, \
+            socket.create_connection(("127.0.0.1", bad.port), timeout=DEADLINE) as sock:
+        sock.settimeout(None)
+        with env.open_session(fd=sock, server_name="localhost") as session, pytest.raises(gskit.GSKError):
+            session.handshake()
+        assert not hasattr(session, "_audit_endpoints")
+    assert audit_log == []
 
 
 def test_file_from_environment_variable_and_from_configure(openssl_server, pki, tmp_path: Path,
@@ -252,23 +256,10 @@ def test_no_secret_in_a_record(pki, tmp_path: Path, listener: socket.socket, run
                     "-passout", "pass:hunter2-very-secret", "-name", "server"], check=True, timeout=DEADLINE,
                    capture_output=True)
     audit.configure(tmp_path / "audit.jsonl")
-    port = listener.getsockname()[1]
-    ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
-
-    def python_client() -> None:
-        with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as raw, \
-                ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.recv(1)
-
-    peer = run_peer(python_client)
-    with gskit.Environment(session_type="server", keyring_file=str(keystore),
-                           keyring_password="hunter2-very-secret") as env:
-        conn, _ = listener.accept()
-        conn.settimeout(None)
-        with conn, env.open_session(fd=conn) as session:
-            session.handshake()
-            master = session.engine.connection.master_key()  # type: ignore[union-attr]
+    peer = run_peer(python_client("127.0.0.1", listener.getsockname()[1], pki.ca_pem))
+    _, session = server_handshake(listener, keyring_file=str(keystore), keyring_password="hunter2-very-secret")
     peer.result()
+    master = session.engine.connection.master_key()  # type: ignore[union-attr]
     text = (tmp_path / "audit.jsonl").read_text()
     [record] = [json.loads(line) for line in text.splitlines()]
     assert set(record) == SUCCESS_KEYS
@@ -357,25 +348,11 @@ def _ipv6_loopback() -> bool:
 
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
 def test_ipv6_addresses(pki, run_peer) -> None:
-    listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
-    port = listener.getsockname()[1]
-    ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
-
-    def python_client() -> tuple:
-        with socket.create_connection(("::1", port), timeout=DEADLINE) as raw, \
-                ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.recv(1)
-            return tls.getsockname()[:2]
-
-    peer = run_peer(python_client)
-    with listener, audit.capture() as records, \
-            gskit.Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
-        listener.settimeout(DEADLINE)
-        conn, _ = listener.accept()
-        conn.settimeout(None)
-        with conn, env.open_session(fd=conn) as session:
-            session.handshake()
-    [record] = records
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as listener:
+        port = listener.getsockname()[1]
+        peer = run_peer(python_client("::1", port, pki.ca_pem))
+        [record], _ = server_handshake(listener, keyring_file=str(pki.server_ec))
     assert (record["address_family"], record["local_address"], record["local_port"]) == ("IPv6", "::1", port)
-    assert (record["remote_address"], record["remote_port"]) == peer.result()
-    assert audit.summary(record).startswith(f"SK-S IPv6 local [::1]:{port} remote [::1]:{record['remote_port']} server ")
+    assert (record["remote_address"], record["remote_port"]) == peer.result()[0]
+    assert audit.summary(record).startswith(
+        f"SK-S IPv6 local [::1]:{port} remote [::1]:{record['remote_port']} server ")

@@ -47,6 +47,7 @@ def test_compat_calls_are_wrapped_cheaply() -> None:
 
 
 def test_passwords_are_masked_in_arguments_and_results(traced: list[str]) -> None:
+    gskit.set_errno(0)          # errno is per thread: an earlier test may have left one
     rc, env = gskit.gsk_environment_open()
     assert rc == 0
     assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_KEYRING_PW, "hunter2-secret") == 0
@@ -54,7 +55,11 @@ def test_passwords_are_masked_in_arguments_and_results(traced: list[str]) -> Non
     assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_KEYRING_FILE, "/tmp/store.kdb") == 0
     gskit.gsk_attribute_get_buffer(env, gskit.GSK_KEYRING_PW)
     gskit.gsk_environment_close(env)
+    rc, env = gskit.gsk_environment_open()
+    assert gskit.gsk_attribute_set_buffer(env, value="hunter2-by-keyword", buf_id=gskit.GSK_KEYRING_PW) == 0
+    gskit.gsk_environment_close(env)
     text = "\n".join(traced)
+    assert "buf_id=GSK_KEYRING_PW(202)) -> rc=0" in traced[-2] and "value='****'" in traced[-2]
     assert "hunter2" not in text and "ldap-secret" not in text
     handle = re.escape(traced[0].split("out=(")[1].split(")")[0])
     assert re.fullmatch(r"gsk_environment_open\(\) -> rc=0 out=\(<Environment@[0-9a-f]+>\) errno=0 \d+\.\d{3}ms",

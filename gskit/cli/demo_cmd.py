@@ -68,37 +68,53 @@ class _Server:
             raise DemoError(f"the server got completion {io.operationCompleted}, expected {operation}")
         return io
 
-    def _run(self) -> None:
+    def _open_environment(self) -> Any:
         import certstore
+        import gskit as g
+        rc, env = g.gsk_environment_open()
+        self._check("gsk_environment_open", rc)
+        settings = ((g.gsk_attribute_set_enum, g.GSK_SESSION_TYPE, g.GSK_SERVER_SESSION_WITH_CL_AUTH),
+                    (g.gsk_attribute_set_buffer, g.GSK_OS400_APPLICATION_ID, certstore.DEMO_SERVER))
+        for setter, attribute, value in settings:
+            self._check(f"setting of attribute {attribute}", setter(env, attribute, value))
+        self._check("gsk_environment_init", g.gsk_environment_init(env))
+        return env
+
+    def _handshake(self, port: int, session: Any) -> None:
+        import gskit as g
+        start = g.gsk_secure_soc_startInit(session, port, g.Qso_OverlappedIO_t(descriptorHandle=session))
+        self._check("gsk_secure_soc_startInit", start, g.GSK_OS400_ASYNCHRONOUS_SOC_INIT)
+        self._wait(port, g.GSKSECURESOCSTARTINIT)
+        _, elements = g.gsk_attribute_get_cert_info(session, g.GSK_PARTNER_CERT_INFO)
+        subjects = [e.cert_data_p for e in elements or () if e.cert_data_id == g.CERT_DN_PRINTABLE]
+        self.client_subject = subjects[0] if subjects else None
+
+    def _echo(self, port: int, session: Any) -> None:
+        import gskit as g
+        buffer = bytearray(1024)
+        recv = g.Qso_OverlappedIO_t(descriptorHandle=session, buffer=buffer, bufferLength=len(buffer), postFlag=1)
+        self._check("gsk_secure_soc_startRecv", g.gsk_secure_soc_startRecv(session, port, recv),
+                    g.GSK_OS400_ASYNCHRONOUS_RECV)
+        received = self._wait(port, g.GSKSECURESOCSTARTRECV).secureDataTransferSize
+        send = g.Qso_OverlappedIO_t(descriptorHandle=session, buffer=buffer, bufferLength=received, postFlag=1)
+        self._check("gsk_secure_soc_startSend", g.gsk_secure_soc_startSend(session, port, send),
+                    g.GSK_OS400_ASYNCHRONOUS_SEND)
+        self._wait(port, g.GSKSECURESOCSTARTSEND)
+
+    def _run(self) -> None:
         import gskit as g
         port = g.QsoCreateIOCompletionPort()
         env = session = conn = None
         try:
-            rc, env = g.gsk_environment_open()
-            self._check("gsk_environment_open", rc)
-            self._check("GSK_SESSION_TYPE", g.gsk_attribute_set_enum(env, g.GSK_SESSION_TYPE, g.GSK_SERVER_SESSION_WITH_CL_AUTH))
-            self._check("GSK_OS400_APPLICATION_ID", g.gsk_attribute_set_buffer(env, g.GSK_OS400_APPLICATION_ID, certstore.DEMO_SERVER))
-            self._check("gsk_environment_init", g.gsk_environment_init(env))
+            env = self._open_environment()
             self.listener.settimeout(DEADLINE)
             conn, _ = self.listener.accept()
             conn.settimeout(None)
             rc, session = g.gsk_secure_soc_open(env)
             self._check("gsk_secure_soc_open", rc)
-            self._check("GSK_FD", g.gsk_attribute_set_numeric_value(session, g.GSK_FD, conn.fileno()))
-            self._check("gsk_secure_soc_startInit", g.gsk_secure_soc_startInit(
-                session, port, g.Qso_OverlappedIO_t(descriptorHandle=session)), g.GSK_OS400_ASYNCHRONOUS_SOC_INIT)
-            self._wait(port, g.GSKSECURESOCSTARTINIT)
-            rc, elements = g.gsk_attribute_get_cert_info(session, g.GSK_PARTNER_CERT_INFO)
-            self.client_subject = next((e.cert_data_p for e in elements or () if e.cert_data_id == g.CERT_DN_PRINTABLE), None)
-            buffer = bytearray(1024)
-            self._check("gsk_secure_soc_startRecv", g.gsk_secure_soc_startRecv(
-                session, port, g.Qso_OverlappedIO_t(descriptorHandle=session, buffer=buffer, bufferLength=len(buffer),
-                                                    postFlag=1)), g.GSK_OS400_ASYNCHRONOUS_RECV)
-            received = self._wait(port, g.GSKSECURESOCSTARTRECV).secureDataTransferSize
-            send = g.Qso_OverlappedIO_t(descriptorHandle=session, buffer=buffer, bufferLength=received, postFlag=1)
-            self._check("gsk_secure_soc_startSend", g.gsk_secure_soc_startSend(session, port, send),
-                        g.GSK_OS400_ASYNCHRONOUS_SEND)
-            self._wait(port, g.GSKSECURESOCSTARTSEND)
+            self._check("GSK_FD setting", g.gsk_attribute_set_numeric_value(session, g.GSK_FD, conn.fileno()))
+            self._handshake(port, session)
+            self._echo(port, session)
         except DemoError as exc:
             self.error = str(exc)
         except OSError as exc:

@@ -15,6 +15,7 @@ from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.engine.config import ConfigError, TLSConfig
 from gskit import errors as rc
+from gskit import trace
 
 # IBM i's ECDHE groups (System TLS named curves); pinning them also keeps the
 # handshake cost comparable with IBM i (no post-quantum hybrid).
@@ -103,6 +104,7 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
             ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
     else:
         ctx.set_session_cache_mode(SSL.SESS_CACHE_CLIENT)
+    trace.install_keylog(ctx)
     return ctx
 
 

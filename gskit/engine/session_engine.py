@@ -60,7 +60,8 @@ from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, ve
 from gskit.errors import GSKError
 
 OUTGOING_CHUNK = 262144
-_WANT_IO = (_lib.SSL_ERROR_WANT_READ, _lib.SSL_ERROR_WANT_WRITE)
+_WANT_WRITE = _lib.SSL_ERROR_WANT_WRITE
+_WANT_IO = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
 _ZERO_RETURN = _lib.SSL_ERROR_ZERO_RETURN
 _allocate = _ffi.new_allocator(should_clear_after_alloc=False)
 _scratch_space = threading.local()
@@ -137,6 +138,7 @@ class TLSEngine:
         self._peer_eof = False
         self.handshake_done = False
         self.unrecognized_name: str | None = None
+        self.wants_write = False            # the last WANT_* was WANT_WRITE (direct mode)
         if not (config.server and config.legacy_lists_differ):
             self._connect(choose_context(None))
 
@@ -148,8 +150,6 @@ class TLSEngine:
         else:
             _lib.SSL_set_fd(conn._ssl, self._fd)  # noqa: SLF001 - frees pyOpenSSL's memory BIOs
             conn._into_ssl = conn._from_ssl = None  # noqa: SLF001 - so pyOpenSSL never uses them
-            # A read that meets a ticket returns WANT_READ instead of blocking for the next record.
-            _lib.SSL_clear_mode(conn._ssl, _lib.SSL_MODE_AUTO_RETRY)  # noqa: SLF001
         conn.set_app_data(self)
         if self.config.server:
             conn.set_accept_state()
@@ -270,7 +270,9 @@ class TLSEngine:
         only to turn a real failure into its exception: WANT_READ is the common outcome of a
         memory-BIO engine and must not cost an exception.
         """
-        if _lib.SSL_get_error(conn._ssl, result) in _WANT_IO:  # noqa: SLF001
+        error = _lib.SSL_get_error(conn._ssl, result)  # noqa: SLF001
+        if error in _WANT_IO:
+            self.wants_write = error == _WANT_WRITE
             return True
         try:
             conn._raise_ssl_error(conn._ssl, result)  # noqa: SLF001
@@ -294,6 +296,7 @@ class TLSEngine:
             return result
         error = _lib.SSL_get_error(ssl, result)
         if error in _WANT_IO:
+            self.wants_write = error == _WANT_WRITE
             return 0 if self._peer_eof else None
         if error == _ZERO_RETURN:
             return 0

@@ -75,8 +75,10 @@ class SocketTransport:
         self.fd = fd
         self.sock = sock
         self.blocking = not (fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
-        self._readable = select.poll()
+        self._readable, self._writable = select.poll(), select.poll()
         self._readable.register(fd, select.POLLIN)
+        self._writable.register(fd, select.POLLOUT)
+        self._held = False
         self._reading = False
         self._interrupted = False
 
@@ -93,32 +95,36 @@ class SocketTransport:
             raise InterruptedError
         return data
 
-    def blocking_now(self) -> bool:
-        """Whether the descriptor is still in blocking mode (the application may change it)."""
-        try:
-            return not (fcntl.fcntl(self.fd, fcntl.F_GETFL) & os.O_NONBLOCK)
-        except OSError as exc:                      # closed under us
-            raise _io_error(exc) from None
-
     @property
     def interrupted(self) -> bool:
         return self._interrupted
 
-    def reading(self, active: bool) -> None:
-        """Mark a read under way inside OpenSSL, so that ``interrupt`` can wake it."""
-        self._reading = active
-
-    def wait_readable(self, timeout: float | None) -> None:
-        """Block until the socket is readable; TimeoutError, or InterruptedError after a close."""
+    def wait(self, writable: bool, timeout: float | None) -> None:
+        """Block until readable (or writable); TimeoutError, or InterruptedError after a close."""
+        poller = self._writable if writable else self._readable
         self._reading = True
         try:
-            ready = self._readable.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
+            ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
         finally:
             self._reading = False
         if self._interrupted:
             raise InterruptedError
         if not ready:
             raise TimeoutError
+
+    def hold_nonblocking(self) -> None:
+        """Put a blocking descriptor in non-blocking mode until ``release``."""
+        if self.blocking:
+            os.set_blocking(self.fd, False)
+            self._held = True
+
+    def restore_blocking(self) -> None:
+        if self._held:
+            self._held = False
+            try:
+                os.set_blocking(self.fd, True)
+            except OSError:
+                pass                         # closed under us: nothing to restore
 
     def send(self, data: bytes | memoryview) -> int:
         return self.sock.send(data)
@@ -133,6 +139,7 @@ class SocketTransport:
                 pass
 
     def release(self) -> None:
+        self.restore_blocking()
         self.sock.detach()
 
 
@@ -271,13 +278,15 @@ class BlockingPump:
 
 
 class DirectPump:
-    """Drives an engine that OpenSSL runs straight on a blocking socket: the fast path.
+    """Drives an engine that OpenSSL runs straight on the socket: the fast path.
 
-    Used for a synchronous session on a blocking TCP socket without a handshake timeout:
-    OpenSSL reads and writes the descriptor itself, as raw pyOpenSSL does, so the handshake
-    and bulk data cost no more than OpenSSL.  Reads wait in ``poll()`` without the engine
-    lock (so another thread may write meanwhile, and a read timeout or a close from another
-    thread can interrupt the wait), then read under it.
+    Used for synchronous sessions on a TCP socket the application gave in blocking mode.
+    OpenSSL reads and writes the descriptor itself, as raw pyOpenSSL does, so handshakes
+    and bulk data cost what OpenSSL costs.  For the session's life gskit holds the
+    descriptor non-blocking and waits in ``poll()`` itself (restoring the mode at close):
+    OpenSSL then never blocks while holding the engine lock, so another thread may write
+    while one reads, timeouts are plain poll deadlines, and a close from another thread
+    wakes the waiter.
     """
 
     def __init__(self, engine: TLSEngine, transport: SocketTransport) -> None:
@@ -286,52 +295,43 @@ class DirectPump:
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
         self.closed_by_other_thread = False
+        transport.hold_nonblocking()
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
 
+    def _wait(self, deadline: float | None, what: str) -> None:
+        """Wait for what OpenSSL asked for (readable or writable) until ``deadline``."""
+        remaining = None if deadline is None else deadline - time.monotonic()
+        try:
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError
+            self.transport.wait(self.engine.wants_write, remaining)
+        except TimeoutError:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
+        except InterruptedError:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+
     def handshake(self, timeout: float | None) -> None:
-        with self.engine_lock:
-            while not self.engine.handshake():
-                _wait(self.transport.fd, select.POLLIN | select.POLLOUT, None)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self.engine_lock:
+                if self.engine.handshake():
+                    return
+            self._wait(deadline, "handshake")
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
-        transport = self.transport
         while True:
-            if not self.engine.pending():
-                if not transport.blocking_now():
-                    count = self._read_locked(buffer)        # non-blocking: one try, then 502
-                    if count is None:
-                        raise GSKError.for_rc(rc.GSK_WOULD_BLOCK, "no data on the non-blocking socket")
-                    return count
-                try:
-                    transport.wait_readable(timeout)
-                except TimeoutError:
-                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out") from None
-                except InterruptedError:
-                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
-            count = self._read_locked(buffer)
-            if transport.interrupted:
-                raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
+            with self.engine_lock:
+                count = self.engine.read_into(buffer)
             if count is not None:
                 return count
-
-    def _read_locked(self, buffer: memoryview) -> int | None:
-        # The socket is readable: OpenSSL reads one record (waiting, as IBM documents, for
-        # the rest of one that is partly there) and, without AUTO_RETRY, returns WANT_READ
-        # rather than block after a record that carries no data (a TLS 1.3 ticket).
-        transport = self.transport
-        with self.engine_lock:
-            transport.reading(True)
-            try:
-                return self.engine.read_into(buffer)
-            finally:
-                transport.reading(False)
+            self._wait(None if timeout is None else time.monotonic() + timeout, "read")
 
     def write(self, data: bytes | memoryview) -> int:
-        while True:
+        while True:                          # OpenSSL wants the same buffer back after WANT_*
             with self.engine_lock:
                 written = self.engine.write(data)
             if written is not None:
                 return written
-            _wait(self.transport.fd, select.POLLIN | select.POLLOUT, None)   # a renegotiation step
+            self._wait(None, "write")

@@ -147,14 +147,16 @@ class OpenSSLServer:
 
     def __enter__(self) -> "OpenSSLServer":
         """Wait for its ACCEPT line (a probe connection would use up -naccept)."""
-        out = self.proc.stdout
-        assert out is not None
+        fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        seen = b""
         end = time.monotonic() + 10
-        while time.monotonic() < end and self.proc.poll() is None:
-            ready, _, _ = select.select([out], [], [], 0.1)
-            if ready and out.readline().startswith(b"ACCEPT"):
-                return self
-        raise RuntimeError(f"openssl s_server did not start: {self.proc.stderr.read1().decode()!r}")  # type: ignore[union-attr]
+        while b"ACCEPT" not in seen and time.monotonic() < end and self.proc.poll() is None:
+            if select.select([fd], [], [], 0.1)[0]:
+                seen += os.read(fd, 4096)
+        if b"ACCEPT" not in seen:
+            self.__exit__()
+            raise RuntimeError(f"openssl s_server did not start: {seen!r}")
+        return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self.proc.poll() is None:

@@ -462,10 +462,20 @@ def read_timeout(pki, tmp):
 
 
 def read_would_block(pki, tmp):
-    cs, ss, pair, _ = handshake_pair(pki)
+    """A socket that is non-blocking when the session starts: reads answer 502, not wait."""
+    pair = Pair()
+    pair.client.setblocking(False)
+    cenv, senv = client_env(pki), server_env(pki, pki.server_ec)
+    rc, client = gsk_secure_soc_open(cenv)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(client, GSK_FD, pair.client.fileno())
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=gsk_secure_soc_init, args=(server,))
+    t.start()
+    assert gsk_secure_soc_init(client) == GSK_OK
+    t.join(DEADLINE)
     try:
-        pair.client.setblocking(False)
-        return gsk_secure_soc_read(cs, bytearray(10))[0]
+        return gsk_secure_soc_read(client, bytearray(10))[0]
     finally:
         pair.close()
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DEADLINE = 60
 
 
@@ -38,6 +40,18 @@ def test_demo_creates_the_store_and_shows_what_was_negotiated(tmp_path: Path) ->
     second = demo(home)
     assert second.returncode == 0
     assert second.stdout.splitlines()[1] == f"  store        {home} (existing)"
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG folder is the Linux default")
+def test_demo_without_gskit_home_uses_the_per_user_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GSKIT_HOME", "XDG_DATA_HOME", "GSKIT_AUDIT_FILE")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "gskit", "demo"], env=env, capture_output=True, text=True,
+                            timeout=DEADLINE)
+    assert (result.returncode, result.stderr) == (0, "")
+    home = tmp_path / ".local" / "share" / "gskit"
+    assert result.stdout.splitlines()[1] == f"  store        {home} (created now)"
+    assert (home / "system.kdb").is_file()
 
 
 def test_demo_json(tmp_path: Path) -> None:
