@@ -114,7 +114,7 @@ class SocketTransport:
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
-        if self.blocking:
+        if self.blocking and not self._held:
             os.set_blocking(self.fd, False)
             self._held = True
 
@@ -282,11 +282,12 @@ class DirectPump:
 
     Used for synchronous sessions on a TCP socket the application gave in blocking mode.
     OpenSSL reads and writes the descriptor itself, as raw pyOpenSSL does, so handshakes
-    and bulk data cost what OpenSSL costs.  For the session's life gskit holds the
-    descriptor non-blocking and waits in ``poll()`` itself (restoring the mode at close):
-    OpenSSL then never blocks while holding the engine lock, so another thread may write
-    while one reads, timeouts are plain poll deadlines, and a close from another thread
-    wakes the waiter.
+    and bulk data cost what OpenSSL costs.  A handshake without a timeout runs blocking,
+    in one OpenSSL call per flight, as raw pyOpenSSL's does.  From then on (and for a
+    handshake with a timeout) gskit holds the descriptor non-blocking and waits in
+    ``poll()`` itself, restoring the mode at close: OpenSSL never blocks while holding the
+    engine lock, so another thread may write while one reads, timeouts are poll
+    deadlines, and a close from another thread wakes the waiter.
     """
 
     def __init__(self, engine: TLSEngine, transport: SocketTransport) -> None:
@@ -295,7 +296,6 @@ class DirectPump:
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
         self.closed_by_other_thread = False
-        transport.hold_nonblocking()
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
@@ -314,11 +314,14 @@ class DirectPump:
 
     def handshake(self, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
+        if deadline is not None:
+            self.transport.hold_nonblocking()
         while True:
             with self.engine_lock:
                 if self.engine.handshake():
-                    return
+                    break
             self._wait(deadline, "handshake")
+        self.transport.hold_nonblocking()
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
         while True:

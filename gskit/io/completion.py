@@ -23,6 +23,9 @@ Theory of operation
   oldest sleeping waiter.  So on a busy port completions are produced on the thread that
   consumes them, and a thread is woken only to take over the polling or to receive a
   completion while the others are busy — never once per completion "just in case".
+* A waiter that finds completions queued takes one without sleeping; if nobody has polled
+  for half a ``GRACE`` it first polls once without blocking, so busy workers keep the
+  polling to themselves (one thread, no hand-off) instead of leaving it to the stand-in.
 * A **stand-in thread** (``gskit-completion``) takes the lead only when it has stayed
   vacant for ``Engine.GRACE`` with operations pending or a timer due (every worker busy, or
   none waiting): sends keep flowing and timers fire with nobody in ``wait``.  It polls once
@@ -231,8 +234,7 @@ class _DelayedPost(Operation):
 
     def completion(self) -> Completion:
         c = Completion()
-        for name in _OUT_FIELDS:
-            setattr(c, name, getattr(self._base, name))
+        self._base.copy_to(c)  # type: ignore[arg-type] - the same field names
         c.returnValue, c.errnoValue = self.returnValue, self.errnoValue
         return c
 
@@ -243,9 +245,10 @@ class _DelayedPost(Operation):
 class _Waiter:
     """A thread asleep on a port: woken with a completion, EDESTROYED, or to lead."""
 
-    __slots__ = ("lock", "item", "destroyed", "lead")
+    __slots__ = ("lock", "item", "destroyed", "lead", "thread")
 
     def __init__(self) -> None:
+        self.thread = threading.get_ident()
         self.lock = threading.Lock()
         self.lock.acquire()
         self.item: Completion | None = None
@@ -277,6 +280,7 @@ class Port:
         self.lock = threading.Lock()
         self.destroyed = False
         self.leader_thread: int | None = None
+        self._promoted: int | None = None  # a follower woken to lead, not leading yet
         self._queue: deque[Completion] = deque()
         self._waiters: deque[_Waiter] = deque()
         self.pending: set[Operation] = set()
@@ -290,10 +294,12 @@ class Port:
         if self.destroyed:
             return False
         leader = self.leader_thread
-        if leader is not None and not self._queue:
-            # The polling waiter came first (it passes the lead on, oldest first): it takes it.
+        taker = self._promoted if leader is None else leader
+        if taker is not None and not self._queue:
+            # The waiter polling (or woken to poll) came first (the lead goes to the oldest
+            # follower): it takes the completion itself.
             self._queue.append(completion)
-            if leader != threading.get_ident():
+            if leader is not None and leader != threading.get_ident():
                 self.engine.wake()
         elif self._waiters:
             w = self._waiters.popleft()
@@ -309,16 +315,23 @@ class Port:
         end = None if timeout is None else time.monotonic() + timeout
         destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
         polled = False
+        me = threading.get_ident()
         while True:
             with self.lock:
+                if self._promoted == me:
+                    self._promoted = None
                 if self.destroyed:
                     raise QsoError(destroyed_errno)
-                if self._queue:
+                backlog = bool(self._queue)
+                if backlog and not engine.overdue():
                     return self._queue.popleft()
                 left = None if end is None else end - time.monotonic()
                 if polled and left is not None and left <= 0:
                     raise QsoError(ETIME)
             destroyed_errno = EDESTROYED
+            if backlog:  # busy workers poll now and then themselves, not the stand-in
+                engine.poll_now()
+                continue
             if engine.claim():  # even a poll (timeout 0) runs what is ready
                 engine.lead(self, end)
                 polled = True
@@ -353,8 +366,12 @@ class Port:
             with self.lock:
                 if not self._remove(w):  # handed something meanwhile: pass it on
                     w.lock.acquire(False)
+                    if self._promoted == w.thread:
+                        self._promoted = None
                     if w.item is not None:
                         self._post_locked(w.item)
+                    elif self._queue and self._waiters:  # what was kept for us
+                        self._post_locked(self._queue.popleft())
             raise
 
     @property
@@ -376,6 +393,7 @@ class Port:
                 return False
             w = self._waiters.popleft()
             w.lead = True
+            self._promoted = w.thread
             w.lock.release()
             return True
 
@@ -610,6 +628,7 @@ class Engine:
         self._lf = threading.Condition(threading.Lock())
         self._leader: Any = None
         self._vacant_since = 0.0
+        self._last_poll = 0.0
         self._standby = threading.Lock()
         self._standby.acquire()
         self._timer_lock = threading.Lock()
@@ -651,6 +670,18 @@ class Engine:
 
     def vacant(self) -> bool:
         return self._leader is None
+
+    def overdue(self) -> bool:
+        """Nobody has polled for half a GRACE: a waiter taking from a backlog should."""
+        return self._leader is None and time.monotonic() - self._last_poll > self.GRACE / 2
+
+    def poll_now(self) -> None:
+        """Poll once without blocking, if nobody else is polling."""
+        if self.claim():
+            try:
+                self._poll_once(time.monotonic())
+            finally:
+                self._resign(None)
 
     def claim(self) -> bool:
         """Take the lead if nobody has it; ask the stand-in to hand it back."""
@@ -753,6 +784,7 @@ class Engine:
             if self._changes or self._stopped:
                 until = now
             self._poll_until = until
+            self._last_poll = now
         try:
             events = self._poller.poll(None if until == _INF else max(0.0, until - now))
         finally:
