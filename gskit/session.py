@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 import socket
+
+from OpenSSL._util import ffi as _ffi
+from OpenSSL._util import lib as _lib
 from typing import Any
 
 from gskit import audit
@@ -386,13 +389,38 @@ def _peer(transport: Any) -> object:
 
 
 def _session_id(engine: TLSEngine) -> str:
-    session = engine.session()
-    if session is None:
+    """The TLS session ID in hex, read from the session's DER (SSL_SESSION_get_id is not
+    bound): SEQUENCE { version, ssl_version, cipher, session_id, ... } -- only that field
+    is kept, the master secret that follows is dropped at once."""
+    conn = engine.connection
+    session = _lib.SSL_get_session(conn._ssl) if conn is not None else _ffi.NULL  # noqa: SLF001
+    if session == _ffi.NULL:
         return ""
-    from OpenSSL._util import ffi, lib
-    length = ffi.new("unsigned int *")
-    get_id = getattr(lib, "SSL_SESSION_get_id", None)
-    if get_id is None:
+    size = _lib.i2d_SSL_SESSION(session, _ffi.NULL)
+    if size <= 0:
         return ""
-    raw = get_id(session._session, length)  # noqa: SLF001
-    return bytes(ffi.buffer(raw, length[0])).hex().upper()
+    buffer = _ffi.new("unsigned char[]", size)
+    _lib.i2d_SSL_SESSION(session, _ffi.new("unsigned char **", buffer))
+    der = bytes(_ffi.buffer(buffer, size))
+    try:
+        return _der_field(der, 3).hex().upper()
+    except (IndexError, ValueError):
+        return ""
+
+
+def _der_field(der: bytes, index: int) -> bytes:
+    """The contents of the ``index``-th element of a DER SEQUENCE."""
+    def header(pos: int) -> tuple[int, int]:
+        length, pos = der[pos + 1], pos + 2
+        if length & 0x80:
+            count = length & 0x7F
+            length, pos = int.from_bytes(der[pos:pos + count], "big"), pos + count
+        return pos, length
+    if der[0] != 0x30:
+        raise ValueError("not a SEQUENCE")
+    pos, _ = header(0)
+    for _ in range(index):
+        start, length = header(pos)
+        pos = start + length
+    start, length = header(pos)
+    return der[start:start + length]

@@ -118,7 +118,7 @@ def _rows() -> Iterable[Attribute]:
             openssl="negotiated suite, IANA name")
     yield A(c.GSK_CONNECT_SEC_TYPE, "GSK_CONNECT_SEC_TYPE", _B, _SES, _RO,
             openssl="negotiated protocol: TLSV13, TLSV12, TLSV11, TLSV1")
-    yield A(c.GSK_SID_VALUE, "GSK_SID_VALUE", _B, _SES, _RO, openssl="session ID, hex")
+    yield A(c.GSK_SID_VALUE, "GSK_SID_VALUE", _B, _SES, _RO, openssl="session ID in hex (from the session's DER)")
     yield A(c.GSK_SSL_EXTN_SERVERNAME, "GSK_SSL_EXTN_SERVERNAME", _B, _SES, _RO,
             openssl="SNI name received (server) or sent (client)")
     yield A(c.GSK_VALIDATIONFAIL_SUBJECT, "GSK_VALIDATIONFAIL_SUBJECT", _B, _SES, _RO,

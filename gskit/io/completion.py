@@ -311,15 +311,20 @@ class Port:
 
     def wait(self, timeout: float | None) -> Completion:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
+        try:
+            return self._wait(timeout)
+        finally:
+            if self._promoted is not None:
+                with self.lock:
+                    self._unpromote(threading.get_ident())
+
+    def _wait(self, timeout: float | None) -> Completion:
         engine = self.engine
         end = None if timeout is None else time.monotonic() + timeout
         destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
         polled = False
-        me = threading.get_ident()
         while True:
             with self.lock:
-                if self._promoted == me:
-                    self._promoted = None
                 if self.destroyed:
                     raise QsoError(destroyed_errno)
                 backlog = bool(self._queue)
@@ -343,6 +348,7 @@ class Port:
                     continue
                 w = _my_waiter()
                 self._waiters.append(w)
+                self._unpromote(w.thread)
             if engine.vacant():  # the leader left meanwhile: lead instead of sleeping
                 with self.lock:
                     if self._remove(w):
@@ -366,8 +372,7 @@ class Port:
             with self.lock:
                 if not self._remove(w):  # handed something meanwhile: pass it on
                     w.lock.acquire(False)
-                    if self._promoted == w.thread:
-                        self._promoted = None
+                    self._unpromote(w.thread)
                     if w.item is not None:
                         self._post_locked(w.item)
                     elif self._queue and self._waiters:  # what was kept for us
@@ -378,6 +383,11 @@ class Port:
     def waiting(self) -> int:
         """How many threads wait on this port (asleep, or polling for it)."""
         return len(self._waiters) + (self.leader_thread is not None)
+
+    def _unpromote(self, thread: int) -> None:
+        """``thread`` leads, sleeps again or leaves: posts stop being kept for it."""
+        if self._promoted == thread:
+            self._promoted = None
 
     def _remove(self, w: _Waiter) -> bool:
         try:
@@ -681,7 +691,7 @@ class Engine:
             try:
                 self._poll_once(time.monotonic())
             finally:
-                self._resign(None)
+                self._resign(None, promote=False)  # the caller goes on waiting/working
 
     def claim(self) -> bool:
         """Take the lead if nobody has it; ask the stand-in to hand it back."""
@@ -695,7 +705,7 @@ class Engine:
                 self.wake()  # the stand-in resigns after this poll
             return False
 
-    def _resign(self, first: Port | None) -> None:
+    def _resign(self, first: Port | None, promote: bool = True) -> None:
         """Leave the lead; pass it to the oldest sleeping waiter (of ``first``, else any)."""
         with self._lf:
             self._leader = None
@@ -703,7 +713,7 @@ class Engine:
             if self._stopped:
                 self._lf.notify_all()
                 return
-            if any(port.promote() for port in (first, *list(self.ports)) if port):
+            if promote and any(port.promote() for port in (first, *list(self.ports)) if port):
                 return
             busy = bool(self._active or self._changes)
         with self._timer_lock:  # nobody polls now: the stand-in covers what is pending
@@ -719,6 +729,7 @@ class Engine:
             while True:
                 with port.lock:
                     port.leader_thread = me
+                    port._unpromote(me)
                     if port._queue or port.destroyed:
                         return
                 self._poll_once(end)

@@ -259,3 +259,31 @@ def test_makefile_reads_lines(pki, listener, run_peer):
             with session.makefile("rb") as stream:
                 assert stream.readline() == b"got first line\n"
     assert peer.result() == b"first line\n"
+
+
+def test_session_id_reads_back_and_repeats_on_resumption(pki, listener, run_peer):
+    """GSK_SID_VALUE: the ID repeats when the session resumes, on both ends (TLS 1.2).  (A
+    server that issues a ticket leaves the ID of the first, full handshake to the client.)"""
+    def serve() -> list[str]:
+        ids = []
+        with Environment(session_type="server", keyring_file=str(pki.server_ec), tlsv13=False) as env:
+            for _ in range(2):
+                conn, _ = listener.accept()
+                with conn, env.open_session(fd=conn) as session:
+                    session.handshake()
+                    ids.append(session.get(GSK_SID_VALUE))
+                    session.sendall(b"k")
+        return ids
+
+    peer = run_peer(serve)
+    client_ids = []
+    with Environment(keyring_file=str(pki.ca_pem), server_name="localhost", tlsv13=False) as env:
+        for _ in range(2):
+            sock = connect(listener.getsockname()[1])
+            with sock, env.open_session(fd=sock) as session:
+                session.handshake()
+                assert session.recv(1) == b"k"
+                client_ids.append(session.get(GSK_SID_VALUE))
+    server_ids = peer.result()
+    assert len(client_ids[0]) == 64 and int(client_ids[0], 16) >= 0
+    assert client_ids[0] == client_ids[1] == server_ids[1]
