@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from OpenSSL import SSL, crypto
+from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
 from gskit.attributes import ciphers
@@ -22,6 +23,7 @@ from gskit import trace
 GROUPS = b"X25519:P-256:P-384:P-521"
 SESSION_ID_CONTEXT = b"gskit"
 OP_ALLOW_CLIENT_RENEGOTIATION = 1 << 8    # SSL_OP_ALLOW_CLIENT_RENEGOTIATION (OpenSSL 3+)
+UNRECOGNIZED_NAME = 112                   # the TLS alert
 
 _VERSION = {
     Protocol.TLSV10: SSL.TLS1_VERSION,
@@ -96,7 +98,7 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     ctx.set_verify(mode, verify_callback if config.needs_verify_callback else None)
 
     if config.server and config.server_names_critical:
-        ctx.set_tlsext_servername_callback(_critical_server_names(config.server_names))
+        _lib.SSL_CTX_set_tlsext_servername_callback(ctx._context, _critical_server_name)  # noqa: SLF001
     if config.server:
         ctx.set_session_id(SESSION_ID_CONTEXT)
         ctx.set_timeout(max(config.session_timeout, 1))
@@ -108,16 +110,21 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     return ctx
 
 
-def _critical_server_names(names: tuple[str, ...]) -> Callable[[SSL.Connection], None]:
-    """Mark a connection whose SNI name is not in the list; the engine then fails it.
-
-    (A pyOpenSSL servername callback that raises prints a traceback, so it only marks.)
-    """
-    def check(conn: SSL.Connection) -> None:
-        requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
-        if requested not in names:
-            conn.get_app_data().unrecognized_name = requested or "(no SNI)"
-    return check
+@_ffi.callback("int (*)(SSL *, int *, void *)")
+def _critical_server_name(ssl: object, alert: object, _arg: object) -> int:
+    """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse other names with a fatal
+    unrecognized_name alert.  Registered directly, because pyOpenSSL's wrapper can only
+    refuse by raising (and prints a traceback)."""
+    conn = SSL.Connection._reverse_mapping.get(ssl)  # noqa: SLF001
+    engine = conn.get_app_data() if conn is not None else None
+    if engine is None:
+        return _lib.SSL_TLSEXT_ERR_OK
+    requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
+    if requested in engine.config.server_names:
+        return _lib.SSL_TLSEXT_ERR_OK
+    engine.unrecognized_name = requested or "(no SNI)"
+    alert[0] = UNRECOGNIZED_NAME
+    return _lib.SSL_TLSEXT_ERR_ALERT_FATAL
 
 
 def _apply(setter: Callable[[bytes], object], value: bytes, what: str) -> None:

@@ -212,6 +212,13 @@ class BlockingPump:
             self._unsent = b""
             return True
 
+    def _send_alert(self) -> None:
+        """After a failed handshake: send the alert OpenSSL queued, if the socket takes it."""
+        try:
+            self.flush(block=False)
+        except GSKError:
+            pass
+
     # -- receiving ---------------------------------------------------------------------------
     def _receive(self, timeout: float | None, wait: bool = False) -> None:
         """Move one chunk from the transport into the engine (b"" = end of file).
@@ -235,8 +242,12 @@ class BlockingPump:
         """Run the handshake to completion (raises GSKError, e.g. 6011 on timeout)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            with self.engine_lock:
-                done = self.engine.handshake()
+            try:
+                with self.engine_lock:
+                    done = self.engine.handshake()
+            except GSKError:
+                self._send_alert()
+                raise
             self.flush()
             if done:
                 return

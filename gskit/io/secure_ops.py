@@ -128,6 +128,10 @@ class StartInit(SecureOperation):
                 if not sent or not self.fill():
                     return False
         except GSKError as exc:
+            try:
+                self.flush()                       # the alert OpenSSL queued for the peer
+            except OSError:
+                pass
             self.session.handshake_failed(exc)  # type: ignore[attr-defined]
             return self.fail(exc)
         except OSError as exc:
