@@ -74,7 +74,8 @@ class SocketTransport:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
         self.sock = sock
-        self.blocking = not (fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+        self._flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        self.blocking = not self._flags & os.O_NONBLOCK
         self._readable, self._writable = select.poll(), select.poll()
         self._readable.register(fd, select.POLLIN)
         self._writable.register(fd, select.POLLOUT)
@@ -115,14 +116,14 @@ class SocketTransport:
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
         if self.blocking and not self._held:
-            os.set_blocking(self.fd, False)
+            fcntl.fcntl(self.fd, fcntl.F_SETFL, self._flags | os.O_NONBLOCK)
             self._held = True
 
     def restore_blocking(self) -> None:
         if self._held:
             self._held = False
             try:
-                os.set_blocking(self.fd, True)
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, self._flags)
             except OSError:
                 pass                         # closed under us: nothing to restore
 

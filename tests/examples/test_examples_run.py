@@ -238,3 +238,30 @@ def test_pool_server_serves_concurrent_clients_on_one_completion_port(run: Calla
         assert len(closed) == 1
     assert sorted(int(line.rsplit(" ", 2)[1]) for line in lines if "echoed" in line) == sorted(
         sum(len(f"client {n} round {i} ".encode() * 100) for i in range(3)) for n in range(clients))
+
+
+def test_seed_gsk_client_against_openssl_s_server(run: Callable[..., Program], openssl_server, pki) -> None:
+    """The line-by-line port of the guide's GSKit client against a real OpenSSL server."""
+    peer = openssl_server("-cert", str(pki.server_ec), "-rev", "-naccept", "1")
+    code, out, err = run("gsk_client", "--port", str(peer.port), "--keyring-file", str(pki.ca_pem),
+                         "--message", "seed client to s_server\n").finish()
+    assert code == 0, out + err
+    assert f"gsk_secure_soc_write() wrote {len('seed client to s_server') + 1} bytes..." in out
+    assert "revres_s ot tneilc dees" in out
+
+
+@pytest.mark.parametrize("server", ["gsk_server_async_recv", "gsk_server_async_init"])
+def test_seed_gsk_servers_against_openssl_s_client(run: Callable[..., Program], pki, server: str) -> None:
+    """The guide's asynchronous GSKit servers (compat ports) against ``openssl s_client``."""
+    srv = run(server, "--port", "0", "--keyring-file", str(pki.server_ec), "--worker-delay", "0") \
+        if server.endswith("init") else run(server, "--port", "0", "--keyring-file", str(pki.server_ec))
+    port = srv.port()
+    client = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", str(pki.ca_pem),
+         "-verify_return_error", "-servername", "localhost", "-ign_eof"],
+        input=MESSAGE + "\n", capture_output=True, text=True, timeout=DEADLINE)
+    code, server_out, server_err = srv.finish()
+    assert code == 0, server_out + server_err
+    assert MESSAGE in server_out                    # the server printed what it received
+    assert client.stdout.count(MESSAGE) >= 1        # and echoed it to s_client
+    assert "Verify return code: 0 (ok)" in client.stdout
