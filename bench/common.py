@@ -304,16 +304,28 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
 
 
+def paired_ratio(values: list[float], base: list[float]) -> float:
+    """Median of the per-round ratios: each round ran both side by side, so load drifting
+    between rounds cancels out."""
+    return statistics.median(v / b for v, b in zip(values, base))
+
+
 def print_table(title: str, unit: str, rows: dict[str, dict[str, list[float]]]) -> None:
-    """rows: configuration -> implementation -> per-round figures."""
+    """rows: configuration -> implementation -> per-round figures (in round order).
+
+    The ratio columns give the median of the per-round ratios to pyOpenSSL.
+    """
     names = list(next(iter(rows.values())).keys())
-    print(f"\n{title} ({unit}; median (min-max) of the rounds)")
+    print(f"\n{title} ({unit}; median (min-max) of the rounds; ratio: median of per-round ratios)")
     print("| configuration | " + " | ".join(names) + " | " + " | ".join(f"{n}/pyopenssl" for n in names if n != "pyopenssl") + " |")
     print("|---" * (1 + 2 * len(names) - 1) + "|")
     for config, per_impl in rows.items():
-        medians = {n: statistics.median(v) for n, v in per_impl.items()}
-        base = medians.get("pyopenssl") or float("nan")
         cells = [summary(per_impl[n]) for n in names]
-        ratios = [f"{medians[n] / base:.2f}x" for n in names if n != "pyopenssl"]
+        ratios = [f"{paired_ratio(per_impl[n], per_impl['pyopenssl']):.2f}x" for n in names if n != "pyopenssl"]
         print(f"| {config} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
+
+def cpu_time() -> float:
+    """CPU seconds of this process (all threads, user + system): steadier than the wall
+    clock on a shared machine."""
+    return time.process_time()

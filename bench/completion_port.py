@@ -3,7 +3,7 @@
 Run by hand (not a test):
 
     .venv/bin/python bench/completion_port.py                 # plain TCP, 100 and 1000 conns
-    .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 2
+    .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 2 --rounds 1
     .venv/bin/python bench/completion_port.py --tls              # the same over TLS 1.3
 
 Each server runs in its own process; one client process (closed loop: every connection
@@ -458,7 +458,8 @@ def main() -> None:
     ap.add_argument("--conns", default="100,1000")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--warmup", type=float, default=1.0)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="completion-port worker threads (on CPython they share one GIL)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per server (median reported)")
     ap.add_argument("--servers", default=",".join(SERVERS))
     ap.add_argument("--tls", action="store_true", help="TLS 1.3 echo (GSKit / asyncio+ssl / pyOpenSSL)")

@@ -17,8 +17,9 @@ import time
 import common
 
 
-def run(impl: common.Implementation, count: int) -> tuple[float, str]:
-    """Handshakes per second over ``count`` connections, and the first one's description."""
+def run(impl: common.Implementation, count: int) -> tuple[float, float, str]:
+    """Handshakes per second over ``count`` connections, process CPU µs per handshake (both
+    ends), and the first one's description."""
     lsock = common.listener()
     port = lsock.getsockname()[1]
     errors: list[BaseException] = []
@@ -36,6 +37,7 @@ def run(impl: common.Implementation, count: int) -> tuple[float, str]:
     server.start()
     buffer = bytearray(1)
     description = ""
+    cpu = common.cpu_time()
     start = time.perf_counter()
     for i in range(count):
         channel = impl.client(common.connect(port))
@@ -46,10 +48,11 @@ def run(impl: common.Implementation, count: int) -> tuple[float, str]:
         channel.close()
     elapsed = time.perf_counter() - start
     server.join(30)
+    cpu = common.cpu_time() - cpu
     lsock.close()
     if errors:
         raise errors[0]
-    return count / elapsed, description
+    return count / elapsed, cpu / count * 1e6, description
 
 
 def main() -> None:
@@ -60,22 +63,28 @@ def main() -> None:
     args = parser.parse_args()
     names = args.only.split(",")
     rows: dict[str, dict[str, list[float]]] = {}
+    cpu_rows: dict[str, dict[str, list[float]]] = {}
     for key_type in ("ecdsa", "rsa"):
         certs = common.make_certs(key_type)
         for version in ("1.3", "1.2"):
             impls = [common.FACTORIES[n](certs, version) for n in names]
             for impl in impls:                               # warm up, and show what is negotiated
-                _, description = run(impl, 20)
+                description = run(impl, 20)[2]
                 print(f"TLS {version} {key_type}: {impl.name}: {description}")
             figures: dict[str, list[float]] = {n: [] for n in names}
+            cpu: dict[str, list[float]] = {n: [] for n in names}
             for round_ in range(args.rounds):
                 order = impls if round_ % 2 == 0 else impls[::-1]
                 for impl in order:
-                    figures[impl.name].append(run(impl, args.count)[0])
+                    rate, cpu_per_handshake, _ = run(impl, args.count)
+                    figures[impl.name].append(rate)
+                    cpu[impl.name].append(cpu_per_handshake)
             rows[f"TLS {version} {key_type}"] = figures
+            cpu_rows[f"TLS {version} {key_type}"] = cpu
             medians = {n: statistics.median(v) for n, v in figures.items()}
-            print(f"  medians: " + ", ".join(f"{n} {v:,.0f}" for n, v in medians.items()), flush=True)
+            print("  medians: " + ", ".join(f"{n} {v:,.0f}" for n, v in medians.items()), flush=True)
     common.print_table("Full handshakes per second", "hs/s", rows)
+    common.print_table("Process CPU per handshake, both ends (lower is better)", "µs", cpu_rows)
 
 
 if __name__ == "__main__":

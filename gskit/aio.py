@@ -24,6 +24,7 @@ read-back attributes (``session.cipher``, ``gsk_attribute_get_*``).  Failures ra
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
 from collections import deque
@@ -543,7 +544,6 @@ def _callback_done(task: asyncio.Task[None], protocol: _SecureProtocol, tasks: s
 
 
 def _is_address(name: str) -> bool:
-    import ipaddress
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:

@@ -95,7 +95,9 @@ class RecvOp(_Transfer):
             self._done += got
             if got == 0 or self._done == n or not self._fill:
                 self.returnValue = self._done
-                self.bytesAvailable = _queued(self.sock) if got else 0  # type: ignore[arg-type]
+                # A stream recv takes all that is queued up to the size asked for: only a
+                # full buffer may leave bytes behind.
+                self.bytesAvailable = _queued(self.sock) if self._done == n else 0  # type: ignore[arg-type]
                 return True
 
 
@@ -188,7 +190,11 @@ def QsoCreateIOCompletionPort() -> int:
 
 def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
     """0, or -1/EINVAL for a bad port; waiters wake with -1/EDESTROYED."""
-    return _c_call(lambda: engine.destroy_port(IOCompletionPort) or 0)
+    def body() -> int:
+        engine.destroy_port(IOCompletionPort)
+        return 0
+
+    return _c_call(body)
 
 
 def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Timeout) -> int:

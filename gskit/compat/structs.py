@@ -59,6 +59,22 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     """
 
     __slots__ = tuple(_ZERO)
+    descriptorHandle: Any
+    buffer: Any
+    bufferLength: int
+    postFlag: int
+    fillBuffer: int
+    postFlagResult: int
+    reserved1: int
+    returnValue: int
+    errnoValue: int
+    operationCompleted: int
+    secureDataTransferSize: int
+    bytesAvailable: int
+    operationWaitTime: Timeout
+    postedDescriptor: Any
+    operationId: int
+    reserved2: int
 
     def __init__(self, **fields: Any) -> None:
         unknown = set(fields) - _ZERO.keys()

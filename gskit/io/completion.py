@@ -100,8 +100,22 @@ class Completion:
     """What ``QsoWaitForIOCompletion`` copies into the caller's structure."""
 
     __slots__ = _OUT_FIELDS
+    descriptorHandle: Any
+    buffer: Any
+    bufferLength: int
+    postFlag: int
+    fillBuffer: int
+    postFlagResult: int
+    returnValue: int
+    errnoValue: int
+    operationCompleted: int
+    secureDataTransferSize: int
+    bytesAvailable: int
+    operationWaitTime: Timeout
+    postedDescriptor: Any
+    operationId: int
 
-    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
+    def copy_to(self, io: Qso_OverlappedIO_t | Completion) -> None:
         for name in _OUT_FIELDS:
             setattr(io, name, getattr(self, name))
 
@@ -234,7 +248,7 @@ class _DelayedPost(Operation):
 
     def completion(self) -> Completion:
         c = Completion()
-        self._base.copy_to(c)  # type: ignore[arg-type] - the same field names
+        self._base.copy_to(c)
         c.returnValue, c.errnoValue = self.returnValue, self.errnoValue
         return c
 
@@ -828,11 +842,12 @@ class Engine:
 
         Cancel with ``entry[3] = None``.
         """
-        entry = [time.monotonic() + delay, next(self._seq), args, callback]
+        when = time.monotonic() + delay
+        entry = [when, next(self._seq), args, callback]
         with self._timer_lock:
             heapq.heappush(self._timers, entry)
-            self._poller_by(entry[0])
-            self._standby_by(entry[0])
+            self._poller_by(when)
+            self._standby_by(when)
         return entry
 
     def _run_timers(self) -> None:

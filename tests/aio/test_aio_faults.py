@@ -279,3 +279,21 @@ def test_client_connected_cb_that_raises_is_reported_and_aborts(pki: Pki) -> Non
 
     assert run(main()) in (b"", b"reset")
     assert [type(c["exception"]) for c in reported] == [ValueError]
+
+
+def test_close_under_a_pending_read_ends_it_with_eof(pki: Pki) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    async def main() -> tuple[bytes, bool]:
+        server, port = await tls_peer(pki, silent)
+        async with server:
+            reader, writer = await connect(port, pki)
+            pending = asyncio.ensure_future(reader.read(100))
+            await asyncio.sleep(0.05)
+            writer.close()
+            await writer.wait_closed()
+            return await pending, writer.session.closed
+
+    assert run(main()) == (b"", True)

@@ -5,7 +5,6 @@ import errno
 import os
 import socket
 import struct
-import threading
 
 import pytest
 
@@ -43,7 +42,7 @@ def test_recv_at_once_postflag_0_returns_0_and_posts_nothing(port: int, sockets:
     io = recv_io()
     _until_readable(s)
     assert QsoStartRecv(s, port, io) == 0
-    assert (io.returnValue, io.errnoValue, io.postFlagResult) == (5, 0, 0)
+    assert (io.returnValue, io.errnoValue, io.postFlagResult, io.bytesAvailable) == (5, 0, 0, 0)
     assert bytes(io.buffer[:5]) == b"hello"
     assert nothing_posted(port)
 
