@@ -39,8 +39,9 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
     op: SecureOperation | None = None
     try:
         op = make(session, the_port, io)
-        fd = int(session.values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
-        started = the_port.engine.start(the_port, fd, io, op)
+        # the session's own socket object: the engine caches its identity per object (no fstat)
+        sd = getattr(op.pump.transport, "sock", None) or int(session.values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
+        started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
         if exc.rc == rc.GSK_ERROR_IO:
             set_errno(getattr(exc, "errno", 0) or 0)

@@ -1,0 +1,274 @@
+"""gsk_secure_soc_startInit / startRecv / startSend: every return path, on real TLS peers."""
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+from gskit import *  # noqa: F403
+from tests.conftest import DEADLINE
+from tests.engine.test_return_codes import Pair, client_env, server_env
+
+
+@pytest.fixture
+def port():
+    number = QsoCreateIOCompletionPort()
+    assert number >= 0
+    yield number
+    QsoDestroyIOCompletionPort(number)
+
+
+def wait(port_number: int, timeout: float = DEADLINE) -> Qso_OverlappedIO_t:
+    out = Qso_OverlappedIO_t()
+    assert QsoWaitForIOCompletion(port_number, out, timeout) == 1, get_errno()
+    return out
+
+
+class SslPeer:
+    """A Python ssl client on the other end of a Pair, driven from the test."""
+
+    def __init__(self, pki, sock: socket.socket) -> None:
+        ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
+        self.sock = sock
+        self.sock.settimeout(DEADLINE)
+        self.tls: ssl.SSLSocket | None = None
+        self.ctx = ctx
+        self.thread = threading.Thread(target=self._handshake, daemon=True)
+        self.thread.start()
+
+    def _handshake(self) -> None:
+        try:
+            self.tls = self.ctx.wrap_socket(self.sock, server_hostname="localhost")
+        except (ssl.SSLError, OSError):
+            self.tls = None
+
+    def ready(self) -> ssl.SSLSocket:
+        self.thread.join(DEADLINE)
+        assert self.tls is not None
+        return self.tls
+
+
+def server_session(pki, pair: Pair, **extra):
+    env = server_env(pki, pki.server_ec)
+    for attr, value in extra.items():
+        assert gsk_attribute_set_numeric_value(env, globals()[attr], value) in (GSK_OK, GSK_INVALID_STATE)
+    rc, session = gsk_secure_soc_open(env)
+    assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
+    return session
+
+
+def secure_server(pki, port_number):
+    """A server session after an asynchronous handshake with a Python ssl client."""
+    pair = Pair()
+    session = server_session(pki, pair)
+    peer = SslPeer(pki, pair.client)
+    assert gsk_secure_soc_startInit(session, port_number, Qso_OverlappedIO_t(descriptorHandle="init")) \
+        == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    done = wait(port_number)
+    assert (done.returnValue, done.operationCompleted, done.descriptorHandle) == (GSK_OK, GSKSECURESOCSTARTINIT, "init")
+    return session, peer.ready(), pair
+
+
+def test_start_init_posts_success_with_every_field(pki, port):
+    session, tls, pair = secure_server(pki, port)
+    assert tls.version() == "TLSv1.3"
+    assert gsk_attribute_get_enum(session, GSK_PROTOCOL_USED) == (GSK_OK, GSK_PROTOCOL_USED_TLSV13)
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_start_init_posts_the_handshake_failure(pki, port):
+    """An untrusting client: the posted returnValue is the handshake's rc, nothing else."""
+    pair = Pair()
+    session = server_session(pki, pair)
+
+    def reject() -> None:
+        ctx = ssl.create_default_context(cafile=str(pki.other_ca_pem))
+        try:
+            ctx.wrap_socket(pair.client, server_hostname="localhost")
+        except (ssl.SSLError, OSError):
+            pass
+    threading.Thread(target=reject, daemon=True).start()
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t()) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    done = wait(port)
+    assert done.operationCompleted == GSKSECURESOCSTARTINIT
+    assert done.returnValue in (GSK_ERROR_BAD_CERTIFICATE, GSK_ERROR_SOCKET_CLOSED)
+    assert gsk_secure_soc_read(session, bytearray(4))[0] == done.returnValue      # the session keeps it
+    pair.close()
+
+
+def test_start_init_handshake_timeout(pki, port):
+    pair = Pair()
+    session = server_session(pki, pair)
+    assert gsk_attribute_set_numeric_value(session, GSK_HANDSHAKE_TIMEOUT, 1) == GSK_OK
+    started = time.monotonic()
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t()) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    done = wait(port)                                     # the client never says hello
+    assert (done.returnValue, done.errnoValue) == (GSK_IBMI_ERROR_TIMED_OUT, 0)
+    assert 0.9 <= time.monotonic() - started < DEADLINE
+    pair.close()
+
+
+def test_start_init_is_uninterruptible_once_begun(pki, port):
+    """A client's startInit has sent its ClientHello: QsoCancelOperation answers -1/EAGAIN."""
+    pair = Pair()
+    env = client_env(pki)
+    rc, session = gsk_secure_soc_open(env)
+    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t(operationId=7)) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    assert QsoIsOperationPending(pair.client.fileno(), 7) == 1
+    assert QsoCancelOperation(pair.client.fileno(), 7) == -1
+    assert get_errno() == errno.EAGAIN
+    gsk_secure_soc_close(session)                       # posts it with GSK_IBMI_ERROR_CLOSED
+    done = wait(port)
+    assert done.returnValue == GSK_IBMI_ERROR_CLOSED
+    pair.close()
+
+
+@pytest.mark.parametrize("post_flag,expected_rc,posted", [(0, GSK_OK, False), (1, GSK_IBMI_ASYNCHRONOUS_RECV, True)])
+def test_start_recv_post_flag_matrix_with_data_ready(pki, port, post_flag, expected_rc, posted):
+    session, tls, pair = secure_server(pki, port)
+    tls.sendall(b"ready")
+    time.sleep(0.2)                                      # the record is there before the start
+    buffer = bytearray(16)
+    io = Qso_OverlappedIO_t(descriptorHandle=session, buffer=buffer, bufferLength=16, postFlag=post_flag)
+    assert gsk_secure_soc_startRecv(session, port, io) == expected_rc
+    if posted:
+        assert io.postFlagResult == 1
+        io = wait(port)
+        assert io.operationCompleted == GSKSECURESOCSTARTRECV and io.descriptorHandle is session
+    assert (io.returnValue, io.secureDataTransferSize) == (GSK_OK, 5)
+    assert bytes(buffer[:5]) == b"ready"
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_start_recv_waits_and_fill_buffer(pki, port):
+    session, tls, pair = secure_server(pki, port)
+    buffer = bytearray(10)
+    io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=10, fillBuffer=1)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV
+    assert io.postFlagResult == 0
+    tls.sendall(b"01234")
+    time.sleep(0.1)
+    tls.sendall(b"56789")                                # two records, one completion
+    done = wait(port)
+    assert (done.returnValue, done.secureDataTransferSize) == (GSK_OK, 10)
+    assert bytes(buffer) == b"0123456789"
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_start_send_completes_at_once_and_the_peer_reads_it(pki, port):
+    session, tls, pair = secure_server(pki, port)
+    io = Qso_OverlappedIO_t(buffer=b"pong", bufferLength=4)
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_OK
+    assert io.secureDataTransferSize == 4
+    assert tls.recv(10) == b"pong"
+    io = Qso_OverlappedIO_t(buffer=b"again", bufferLength=5, postFlag=1)
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    done = wait(port)
+    assert (done.operationCompleted, done.returnValue, done.secureDataTransferSize) == (GSKSECURESOCSTARTSEND, GSK_OK, 5)
+    assert tls.recv(10) == b"again"
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_sync_handshake_then_async_receive(pki, port):
+    """The guide's 'asynchronous data receive' server: gsk_secure_soc_init, then startRecv."""
+    pair = Pair()
+    session = server_session(pki, pair)
+    peer = SslPeer(pki, pair.client)
+    assert gsk_secure_soc_init(session) == GSK_OK
+    tls = peer.ready()
+    buffer = bytearray(8)
+    assert gsk_secure_soc_startRecv(session, port, Qso_OverlappedIO_t(buffer=buffer, bufferLength=8)) \
+        == GSK_IBMI_ASYNCHRONOUS_RECV
+    tls.sendall(b"mixed")
+    done = wait(port)
+    assert (done.returnValue, bytes(buffer[:done.secureDataTransferSize])) == (GSK_OK, b"mixed")
+    assert gsk_secure_soc_write(session, b"sync") == (GSK_OK, 4)    # and back to a blocking call
+    assert tls.recv(10) == b"sync"
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+@pytest.mark.parametrize("how,expected", [
+    ("cancel", (GSK_ERROR_IO, "ECANCELED")),
+    ("session closed", (GSK_IBMI_ERROR_CLOSED, 0)),
+    ("timer", (GSK_ERROR_IO, errno.EAGAIN)),
+    ("peer closes", (GSK_OK, 0)),
+    ("peer resets", (GSK_ERROR_IO, errno.ECONNRESET)),
+])
+def test_pending_start_recv_ends(pki, port, how, expected):
+    session, tls, pair = secure_server(pki, port)
+    buffer = bytearray(8)
+    io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=8, operationId=5,
+                            operationWaitTime=timeval(1, 0) if how == "timer" else None)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV
+    if how == "cancel":
+        assert QsoCancelOperation(pair.server.fileno(), 5) == 1
+    elif how == "session closed":
+        assert gsk_secure_soc_close(session) == GSK_OK
+    elif how == "peer closes":
+        tls.shutdown(socket.SHUT_WR)                     # a FIN (closing with our tickets unread would reset)
+    elif how == "peer resets":
+        tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        tls.close()
+    done = wait(port)
+    want_rc, want_errno = expected
+    want_errno = ECANCELED if want_errno == "ECANCELED" else want_errno
+    assert (done.returnValue, done.errnoValue) == (want_rc, want_errno)
+    assert done.operationCompleted == GSKSECURESOCSTARTRECV
+    if how != "session closed":
+        gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_socket_closed_under_a_pending_start_recv(pki, port):
+    session, tls, pair = secure_server(pki, port)
+    io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV
+    pair.server.close()
+    done = wait(port)                                    # noticed by the engine's sweep
+    assert (done.returnValue, done.errnoValue) == (GSK_ERROR_SOCKET_CLOSED, ECLOSED)
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+@pytest.mark.parametrize("call", [gsk_secure_soc_startRecv, gsk_secure_soc_startSend])
+def test_start_data_call_refusals(pki, port, call):
+    session, tls, pair = secure_server(pki, port)
+    assert call(session, port, "not a structure") == GSK_IBMI_ERROR_INVALID_OVERLAPPEDIO_T
+    assert call(session, 9999, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) \
+        == GSK_IBMI_ERROR_INVALID_IOCOMPLETIONPORT
+    assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=0)) == GSK_INVALID_BUFFER_SIZE
+    assert call(session, port, Qso_OverlappedIO_t(buffer=None, bufferLength=4)) == GSK_IBMI_ERROR_INVALID_POINTER
+    assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4, postedDescriptor=3)) \
+        == GSK_ERROR_IO
+    assert get_errno() == errno.EINVAL
+    assert call(None, port, Qso_OverlappedIO_t()) == GSK_INVALID_HANDLE
+    gsk_secure_soc_close(session)
+    assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == GSK_INVALID_HANDLE
+    pair.close()
+
+
+def test_start_recv_before_the_handshake_is_invalid_state(pki, port):
+    pair = Pair()
+    session = server_session(pki, pair)
+    io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_INVALID_STATE
+    pair.close()
+
+
+def test_start_send_after_close_notify(pki, port):
+    session, tls, pair = secure_server(pki, port)
+    assert gsk_secure_soc_misc(session, GSK_CLOSE_NOTIFY) == GSK_OK
+    io = Qso_OverlappedIO_t(buffer=b"late", bufferLength=4)
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_ERROR_SSL_CLOSED
+    gsk_secure_soc_close(session)
+    pair.close()
