@@ -76,12 +76,29 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     operationId: int
     reserved2: int
 
-    def __init__(self, **fields: Any) -> None:
-        unknown = set(fields) - _ZERO.keys()
-        if unknown:
-            raise TypeError(f"Qso_OverlappedIO_t has no field {sorted(unknown)[0]!r}")
-        for name, zero in _ZERO.items():
-            setattr(self, name, fields.get(name, zero))
+    def __init__(self, *, descriptorHandle: Any = None, buffer: Any = None, bufferLength: int = 0,  # noqa: N803
+                 postFlag: int = 0, fillBuffer: int = 0, postFlagResult: int = 0, reserved1: int = 0,  # noqa: N803
+                 returnValue: int = 0, errnoValue: int = 0, operationCompleted: int = 0,  # noqa: N803
+                 secureDataTransferSize: int = 0, bytesAvailable: int = 0,  # noqa: N803
+                 operationWaitTime: Timeout = None, postedDescriptor: Any = 0, operationId: int = 0,  # noqa: N803
+                 reserved2: int = 0) -> None:
+        # Spelled out (not a loop over _ZERO): one structure per I/O on the hot path.
+        self.descriptorHandle = descriptorHandle
+        self.buffer = buffer
+        self.bufferLength = bufferLength
+        self.postFlag = postFlag
+        self.fillBuffer = fillBuffer
+        self.postFlagResult = postFlagResult
+        self.reserved1 = reserved1
+        self.returnValue = returnValue
+        self.errnoValue = errnoValue
+        self.operationCompleted = operationCompleted
+        self.secureDataTransferSize = secureDataTransferSize
+        self.bytesAvailable = bytesAvailable
+        self.operationWaitTime = operationWaitTime
+        self.postedDescriptor = postedDescriptor
+        self.operationId = operationId
+        self.reserved2 = reserved2
 
     def __repr__(self) -> str:
         shown = ", ".join(
