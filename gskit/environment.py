@@ -222,6 +222,11 @@ class Environment(Handle):
         return certificate_elements(identities[0].certificate) if identities else []
 
     # -- client session cache (GSK_V3_SIDCACHE_SIZE entries) ---------------------------------
+    @property
+    def caches_sessions(self) -> bool:
+        values = self._values.values
+        return bool(values.get(c.GSK_V3_SIDCACHE_SIZE, 512)) and bool(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))
+
     def cached_session(self, key: tuple) -> SSL.Session | None:
         with self._lock:
             return self._client_sessions.get(key)

@@ -119,13 +119,13 @@ class Session(Handle):
                                   "hostname checking needs server_name (or Environment(check_hostname=False))")
         transport = self._transport()
         resume = None
-        if not config.server:
+        if not config.server and env.caches_sessions:
             self._cache_key = (_peer(transport), server_name)
             resume = env.cached_session(self._cache_key)
         direct = (not asynchronous and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
-                           fd=transport.fd if direct else None,
+                           sock=transport.sock if direct else None,
                            server_name=server_name, check_hostname=check_hostname,
                            validation_callback=validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
                            session=resume)

@@ -105,7 +105,7 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
         if config.session_timeout == 0:
             ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
     else:
-        ctx.set_session_cache_mode(SSL.SESS_CACHE_CLIENT)
+        ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)    # the environment keeps client sessions
     trace.install_keylog(ctx)
     return ctx
 

@@ -29,8 +29,8 @@ Details that shape the code:
 * A server whose TLS 1.0-1.2 suite lists differ chooses its OpenSSL context only after
   reading the ClientHello (``client_hello``), because OpenSSL has one list for all three.
 
-The direct mode.  A synchronous session on a blocking TCP socket (no handshake timeout,
-no per-version ClientHello choice) is created with ``fd``: OpenSSL then reads and writes
+The direct mode.  A synchronous session on a blocking TCP socket (no per-version
+ClientHello choice) is created with ``sock``: OpenSSL then reads and writes
 the descriptor itself and ``data_to_send`` is always empty.  Measured, this is what
 brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump cost about
 a fifth of it).  ``use_memory_bios()`` moves such a connection onto memory BIOs, between
@@ -44,6 +44,7 @@ costs an exception.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 from typing import Callable
 
@@ -118,7 +119,7 @@ class TLSEngine:
     """One TLS connection on memory BIOs, or straight on a socket (see the module docstring)."""
 
     def __init__(self, config: TLSConfig, choose_context: ContextChooser, *,
-                 fd: int | None = None,
+                 sock: socket.socket | None = None,
                  server_name: str | None = None,
                  check_hostname: bool = False,
                  validation_callback: ValidationCallback | None = None,
@@ -131,7 +132,7 @@ class TLSEngine:
         self._choose_context = choose_context
         self._resume = session
         self._conn: SSL.Connection | None = None
-        self._fd = fd
+        self._sock = sock                   # given: OpenSSL runs on it directly
         self._in = self._out = None         # the memory BIOs (None while straight on the socket)
         self._early_input = bytearray()     # a server's bytes before the ClientHello is read
         self._broken: GSKError | None = None
@@ -144,12 +145,9 @@ class TLSEngine:
 
     # -- setup -------------------------------------------------------------------------------
     def _connect(self, ctx: SSL.Context) -> None:
-        conn = SSL.Connection(ctx, None)
-        if self._fd is None:
+        conn = SSL.Connection(ctx, self._sock)      # a socket: SSL_set_fd; None: memory BIOs
+        if self._sock is None:
             self._in, self._out = conn._into_ssl, conn._from_ssl  # noqa: SLF001
-        else:
-            _lib.SSL_set_fd(conn._ssl, self._fd)  # noqa: SLF001 - frees pyOpenSSL's memory BIOs
-            conn._into_ssl = conn._from_ssl = None  # noqa: SLF001 - so pyOpenSSL never uses them
         conn.set_app_data(self)
         if self.config.server:
             conn.set_accept_state()
@@ -173,7 +171,8 @@ class TLSEngine:
         """Move a connection made straight on the socket onto memory BIOs (for async calls).
 
         OpenSSL allows replacing the BIOs between records; the socket BIO is freed without
-        closing the descriptor (SSL_set_fd made it BIO_NOCLOSE).
+        closing the descriptor (SSL_set_fd made it BIO_NOCLOSE).  pyOpenSSL still holds the
+        socket object, but gskit never uses its socket methods.
         """
         if not self.on_socket:
             return
