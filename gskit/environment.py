@@ -165,19 +165,18 @@ class Environment(Handle):
 
     def open_session(self, *, auto_init: bool = True, **settings: Any) -> "Session":
         """``gsk_secure_soc_open``; the Pythonic form initializes the environment first if needed."""
-        from gskit.session import Session
-
         with self._lock:
             if auto_init and self._state is EnvState.OPEN:
                 self.init()
             self._advance(Op.OPEN_SESSION)
             self._live_sessions += 1
-        session = Session(self)
-        try:
-            apply_settings(session, settings)
-        except BaseException:
-            session.close()
-            raise
+        session = _session_class()(self)
+        if settings:
+            try:
+                apply_settings(session, settings)
+            except BaseException:
+                session.close()
+                raise
         return session
 
     def close(self) -> None:
@@ -256,6 +255,14 @@ class Environment(Handle):
 
     def __repr__(self) -> str:
         return f"<gskit.Environment {self._state.value} release={self.release}>"
+
+
+def _session_class() -> type:
+    """gskit.session imports this module, so Session is looked up once it exists."""
+    from gskit.session import Session
+
+    globals()["_session_class"] = lambda: Session
+    return Session
 
 
 def apply_application(values: AttributeValues, application: object) -> None:

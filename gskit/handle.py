@@ -19,6 +19,7 @@ from gskit.attributes.table import (
     ATTRIBUTES, CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES, Attribute, Kind, Phase, lookup,
 )
 from gskit.attributes.values import AttributeValues
+from gskit.callbacks import check_callback
 from gskit.engine import config as config_module
 from gskit.engine.states import Op, next_state
 from gskit.errors import GSKError
@@ -142,7 +143,6 @@ class Handle:
                         "PASSTHRU authentication conflicts with a callback that requires validation")
 
     def _check_callback(self, row: Attribute, value: Any) -> object:
-        from gskit.callbacks import check_callback   # callbacks import the session module
         code = check_callback(row.id, value, self._values)
         if code != rc.GSK_OK:
             raise _fail(code, f"not a valid {row.name} value")

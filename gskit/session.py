@@ -276,8 +276,8 @@ class Session(Handle):
                 except (GSKError, OSError):
                     pass
             pump.transport.release()
-        session = self.engine.session() if self.engine is not None and self._error is None else None
-        self.environment.session_closed(self._cache_key, session)
+        keep = self._cache_key is not None and self.engine is not None and self._error is None
+        self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]
 
     # -- results -----------------------------------------------------------------------------
     def _result(self, row: Attribute) -> Any:

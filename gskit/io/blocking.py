@@ -76,9 +76,7 @@ class SocketTransport:
         self.sock = sock
         self._flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         self.blocking = not self._flags & os.O_NONBLOCK
-        self._readable, self._writable = select.poll(), select.poll()
-        self._readable.register(fd, select.POLLIN)
-        self._writable.register(fd, select.POLLOUT)
+        self._pollers: dict[bool, select.poll] = {}      # writable? -> poll object, made on first wait
         self._held = False
         self._reading = False
         self._interrupted = False
@@ -102,7 +100,10 @@ class SocketTransport:
 
     def wait(self, writable: bool, timeout: float | None) -> None:
         """Block until readable (or writable); TimeoutError, or InterruptedError after a close."""
-        poller = self._writable if writable else self._readable
+        poller = self._pollers.get(writable)
+        if poller is None:
+            poller = self._pollers[writable] = select.poll()
+            poller.register(self.fd, select.POLLOUT if writable else select.POLLIN)
         self._reading = True
         try:
             ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
