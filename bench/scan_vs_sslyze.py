@@ -117,7 +117,7 @@ def main() -> int:
             server.wait()
         ours, theirs = gskit_suites(g_out.stdout), sslyze_suites(sslyze_json)
     g, s = statistics.median(times["gskit"]), statistics.median(times["sslyze"])
-    print(f"server: openssl s_server, ALL:@SECLEVEL=0 + 5 TLS 1.3 suites, -serverpref, RSA-2048")
+    print("server: openssl s_server, ALL:@SECLEVEL=0 + 5 TLS 1.3 suites, -serverpref, RSA-2048")
     print(f"{'protocol':<9} {'gskit':>6} {'sslyze':>7}  gskit finds all sslyze finds; extra")
     for label in SSLYZE_COMMANDS.values():
         mine, other = set(ours.get(label, [])), theirs.get(label, set())

@@ -30,12 +30,12 @@ import threading
 from collections import deque
 from typing import Any, Awaitable, Callable
 
+from gskit import audit
 from gskit import constants as c
 from gskit import errors as rc
 from gskit.attributes.table import Kind
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
-from gskit.engine.states import Op
 from gskit.environment import Environment
 from gskit.errors import GSKError
 from gskit.session import Session
@@ -48,23 +48,6 @@ WRITE_CHUNK = 262144             # plaintext handed to the engine per call
 
 SessionOpener = Callable[[int], Session]
 ClientConnected = Callable[[asyncio.StreamReader, "SecureStreamWriter"], "Awaitable[None] | None"]
-
-
-def prepare_engine(session: Session) -> TLSEngine:
-    """``Session.prepare()`` without a BlockingPump: state HANDSHAKING, engine built.
-
-    These lines repeat ``Session.prepare`` until the session offers this step itself.
-    """
-    with session._lock:  # noqa: SLF001
-        session._advance(Op.INIT)  # noqa: SLF001
-        try:
-            engine, transport = session._build(asynchronous=True)  # noqa: SLF001  (memory BIOs)
-        except GSKError as exc:
-            session._broken(exc)  # noqa: SLF001
-            raise
-        transport.release()         # the loop's transport owns the socket, not a BlockingPump
-        session.engine = engine
-        return engine
 
 
 _local = threading.local()
@@ -144,7 +127,8 @@ class _SecureProtocol(asyncio.BufferedProtocol):
             self.session = self._open_session(sock.fileno())
             handshake_timeout = _setting(self.session, c.GSK_HANDSHAKE_TIMEOUT)
             self.read_timeout = _setting(self.session, c.GSK_IBMI_READ_TIMEOUT) / 1000 or None
-            self.engine = prepare_engine(self.session)
+            self.engine = self.session.prepare_engine()
+            audit.remember_endpoints(self.session)
         except GSKError as exc:
             self._fail(exc)
             return
@@ -277,8 +261,11 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         view = memoryview(data).cast("B")
         done = 0
         try:
-            while done < len(view):     # the engine may take one record at a time
-                done += self.engine.write(view[done:done + WRITE_CHUNK])  # type: ignore[union-attr]
+            while done < len(view):
+                taken = self.engine.write(view[done:done + WRITE_CHUNK])  # type: ignore[union-attr]
+                if taken is None:
+                    raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; read first")
+                done += taken
         except GSKError as exc:
             self._fail(exc)
             raise

@@ -12,9 +12,8 @@ message ID.
 """
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from OpenSSL import SSL
 
@@ -29,6 +28,9 @@ from gskit.engine.session_engine import verify_callback
 from gskit.engine.states import ENVIRONMENT_TRANSITIONS, EnvState, Op, next_state
 from gskit.errors import GSKError
 from gskit.handle import Handle
+
+if TYPE_CHECKING:
+    from gskit.session import Session
 
 FRIENDLY: dict[str, dict[object, int]] = {
     "session_type": {"client": c.GSK_CLIENT_SESSION, "server": c.GSK_SERVER_SESSION,
@@ -163,7 +165,7 @@ class Environment(Handle):
                 self._default_context = ctx
         return ctx
 
-    def open_session(self, *, auto_init: bool = True, **settings: Any) -> "Session":
+    def open_session(self, *, auto_init: bool = True, **settings: Any) -> Session:
         """``gsk_secure_soc_open``; the Pythonic form initializes the environment first if needed."""
         with self._lock:
             if auto_init and self._state is EnvState.OPEN:

@@ -92,6 +92,19 @@ class Session(Handle):
             audit.remember_endpoints(self)
             return self.pump
 
+    def prepare_engine(self) -> TLSEngine:
+        """Start a handshake that another adapter drives (``gskit.aio``): state HANDSHAKING,
+        the engine on memory BIOs, no pump (the caller owns the transport)."""
+        with self._lock:
+            self._advance(Op.INIT)
+            try:
+                self.engine, transport = self._build(asynchronous=True)
+            except GSKError as exc:
+                self._broken(exc)
+                raise
+            transport.release()
+            return self.engine
+
     def memory_pump(self) -> BlockingPump:
         """The session's pump on memory BIOs, moving a direct one over (for asynchronous calls)."""
         with self._lock:

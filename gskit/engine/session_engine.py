@@ -211,7 +211,7 @@ class TLSEngine:
         return True
 
     # -- transport side ----------------------------------------------------------------------
-    def receive(self, data: bytes) -> None:
+    def receive(self, data: bytes | bytearray | memoryview) -> None:
         """Hand the engine ciphertext from the transport; ``b""`` means end of file."""
         if not data:
             self._peer_eof = True
@@ -221,7 +221,7 @@ class TLSEngine:
         if self._conn is None:
             self._early_input += data
             return
-        _lib.BIO_write(self._in, data, len(data))       # a memory BIO takes it all
+        _lib.BIO_write(self._in, _ffi.from_buffer(data), len(data))   # a memory BIO takes it all
 
     def data_to_send(self) -> bytes:
         """Ciphertext the transport owes the peer (may be empty)."""

@@ -15,7 +15,7 @@ from gskit import errors as rc
 from gskit.compat import gsk
 from gskit.errors import GSKError
 
-from conftest import Pki, run
+from aio_support import Pki, run
 
 
 @contextlib.asynccontextmanager

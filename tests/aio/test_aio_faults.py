@@ -15,7 +15,7 @@ from gskit import aio
 from gskit import errors as rc
 from gskit.errors import GSKError
 
-from conftest import Pki, run
+from aio_support import Pki, run
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -13,7 +13,7 @@ from gskit import constants as c
 from gskit.attributes import ciphers
 from gskit.compat import gsk
 
-from conftest import Pki, free_port, run
+from aio_support import Pki, free_port, run
 
 VERSIONS = ["TLSv1.2", "TLSv1.3"]
 PROTOCOL_USED = {"TLSv1.2": c.GSK_PROTOCOL_USED_TLSV12, "TLSv1.3": c.GSK_PROTOCOL_USED_TLSV13}

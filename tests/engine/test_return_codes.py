@@ -15,7 +15,7 @@ import time
 import pytest
 
 from gskit import *  # noqa: F403
-from tests.conftest import DEADLINE, connect
+from tests.conftest import DEADLINE
 
 
 # -- building blocks ---------------------------------------------------------------------------
