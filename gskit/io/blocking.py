@@ -1,10 +1,16 @@
 """The blocking adapter: ``gsk_secure_soc_init/read/write`` on a descriptor or an I/O callback.
 
-One pump per session drives its ``TLSEngine`` (see ``gskit.engine.session_engine``).  The
-engine lock guards OpenSSL; the send lock keeps ciphertext in order; socket waits happen
-with neither held, so one thread may read while another writes.  Timeouts use ``poll()``
-on the descriptor (never ``settimeout``, which would make the application's socket
-non-blocking).
+Two pumps drive a session's ``TLSEngine``:
+
+* ``DirectPump`` (the common case: a TCP socket the application gave in blocking mode):
+  OpenSSL reads and writes the descriptor itself, gskit only waits in ``poll()``.
+* ``BlockingPump`` (memory BIOs: a non-blocking socket, ``GSK_IO_CALLBACK``, a server that
+  must read the ClientHello first, a session that also makes asynchronous calls): the
+  engine lock guards OpenSSL, the send lock keeps ciphertext in order, and socket waits
+  happen with neither held, so one thread may read while another writes.
+
+Timeouts use ``poll()`` on the descriptor (never ``settimeout``, which would make the
+application's socket non-blocking behind its back).
 """
 from __future__ import annotations
 
@@ -28,6 +34,8 @@ _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
 class Transport(TypingProtocol):
+    """What ``BlockingPump`` needs of a transport."""
+
     blocking: bool
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes: ...
@@ -93,10 +101,6 @@ class SocketTransport:
         if self._interrupted:
             raise InterruptedError
         return data
-
-    @property
-    def interrupted(self) -> bool:
-        return self._interrupted
 
     def wait(self, writable: bool, timeout: float | None) -> None:
         """Block until readable (or writable); TimeoutError, or InterruptedError after a close."""
