@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from typing import Any, Iterator
 
 import pytest
+
+from tests.deadlines import open_fd_set, sigalrm_deadline
 import trustme
 
 from aio_support import OpenSSLServer, Pki, _make_pki
@@ -39,37 +40,24 @@ def pki(pki_by_key: dict[str, Pki]) -> Pki:
     return pki_by_key["ecdsa"]
 
 
-def _open_fds() -> set[int]:
-    return {int(name) for name in os.listdir("/proc/self/fd")}
-
-
 @pytest.fixture(autouse=True)
 def deadline() -> Iterator[None]:
     """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"test exceeded its {DEADLINE:.0f} s deadline")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, DEADLINE)
-    try:
+    with sigalrm_deadline(DEADLINE):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)
 def no_leaks() -> Iterator[None]:
     """Every test leaves no descriptor or thread behind."""
     threads = set(threading.enumerate())
-    fds = _open_fds()
+    fds = open_fd_set()
     yield
     for _ in range(100):                # asyncio's child watcher thread and pipes end a bit later
-        if _open_fds() <= fds and set(threading.enumerate()) <= threads:
+        if open_fd_set() <= fds and set(threading.enumerate()) <= threads:
             break
         time.sleep(0.02)
-    assert _open_fds() <= fds, f"descriptors left open: {sorted(_open_fds() - fds)}"
+    assert open_fd_set() <= fds, f"descriptors left open: {sorted(open_fd_set() - fds)}"
     assert set(threading.enumerate()) <= threads
 
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import threading
 from typing import Iterator
 
 import pytest
+
+from tests.deadlines import open_fd_set, sigalrm_deadline
 
 from gskit.compat import qso
 from gskit.io import completion
@@ -17,31 +18,18 @@ from tests.completion.completion_helpers import FAMILIES, Sockets
 DEADLINE = 20.0  # seconds for any one test
 
 
-def _open_fds() -> set[int]:
-    return {int(name) for name in os.listdir("/proc/self/fd")}
-
-
 @pytest.fixture(autouse=True)
 def deadline() -> Iterator[None]:
     """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"test exceeded its {DEADLINE:.0f} s deadline")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, DEADLINE)
-    try:
+    with sigalrm_deadline(DEADLINE):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(autouse=True)
 def no_leaks() -> Iterator[None]:
     """Every test leaves no port, engine thread or descriptor behind."""
     threads = set(threading.enumerate())
-    fds = _open_fds()
+    fds = open_fd_set()
     yield
     leftover = list(completion._ports)
     for number in leftover:
@@ -49,7 +37,7 @@ def no_leaks() -> Iterator[None]:
     assert not leftover, f"ports left open: {leftover}"
     assert completion.current_engine() is None
     assert set(threading.enumerate()) <= threads
-    assert _open_fds() <= fds
+    assert open_fd_set() <= fds
 
 
 @pytest.fixture
