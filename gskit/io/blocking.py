@@ -69,7 +69,8 @@ class BorrowedSocket(socket.socket):
 
 
 class SocketTransport:
-    """A TCP socket named by descriptor (GSK_FD).  Never closes or reconfigures it."""
+    """A TCP socket named by descriptor (GSK_FD).  Never closes it; a mode it changes
+    (``hold_nonblocking``) is restored by ``release``."""
 
     def __init__(self, fd: int) -> None:
         try:
