@@ -8,12 +8,12 @@ wraps a pyOpenSSL ``Connection(ctx, None)``: OpenSSL reads ciphertext from an in
 memory BIO and writes ciphertext to an outgoing one, and never touches a socket.  An
 adapter's pump loop is always the same:
 
-    1. call the engine (``handshake``, ``read`` or ``write``);
+    1. call the engine (``handshake``, ``read_into`` or ``write``);
     2. send whatever ``data_to_send()`` returns (the handshake's flights, records, alerts);
     3. if the call answered NEED_INPUT, receive bytes from the transport, ``receive()``
        them (``b""`` for end of file) and go to 1.
 
-WANT_READ is therefore an outcome (``None`` from ``read``, ``False`` from ``handshake``),
+WANT_READ is therefore an outcome (``None`` from ``read_into``, ``False`` from ``handshake``),
 never an exception.  OpenSSL failures are translated here, once, into ``GSKError`` with
 the GSKit rc (``openssl_errors``); adapters never see an OpenSSL exception.  After a fatal
 failure the engine is broken for good and every later call raises the same error.
@@ -21,7 +21,7 @@ failure the engine is broken for good and every later call raises the same error
 Details that shape the code:
 
 * TLS 1.3 servers send session tickets after the handshake; a client processes them in
-  its next ``read``, which is why the client session cache is updated on close as well.
+  its next ``read_into``, which is why the client session cache is updated on close as well.
 * A failed write must not be retried with other data: with memory BIOs ``SSL_write``
   consumes all plaintext into records at once, so ``write`` always reports the whole
   buffer as taken and the adapter owes the transport ``data_to_send()``.
@@ -311,15 +311,6 @@ class TLSEngine:
                 return 0
             raise self._fail(failure) from None
         return 0
-
-    def read(self, max_bytes: int) -> bytes | None:
-        """Up to ``max_bytes`` of plaintext; ``b""`` at the peer's close; None: needs input."""
-        buffer = bytearray(max_bytes)
-        count = self.read_into(memoryview(buffer))
-        if count is None:
-            return None
-        del buffer[count:]
-        return bytes(buffer)
 
     def write(self, data: bytes | memoryview) -> int | None:
         """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
