@@ -87,17 +87,23 @@ def gsk_secure_soc_init(session: Handle) -> int:
     return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
 
 
-def _size(buffer: object, size: object) -> int | None:
-    """The C bufSize: the buffer's length by default; None for an invalid pointer."""
+def _view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview | None]:
+    """C's (buffer, bufSize) as ``(GSK_OK, view)``, or the rc for a bad pointer or size."""
     try:
-        length = memoryview(buffer).nbytes  # type: ignore[arg-type]
-    except TypeError:
-        return None
+        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None
+    if writable and view.readonly:
+        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None
     if size is None:
-        return length
+        size = len(view)
     if not isinstance(size, int) or isinstance(size, bool):
-        return -1
-    return size if size <= length else -2
+        return rc.GSK_INVALID_BUFFER_SIZE, None
+    if size > len(view):
+        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None      # bufSize runs past the buffer
+    if size < 1:
+        return rc.GSK_INVALID_BUFFER_SIZE, None
+    return rc.GSK_OK, view[:size]
 
 
 def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -> tuple[int, int]:
@@ -105,12 +111,10 @@ def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -
     handle = _session(session)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, 0
-    n = _size(buffer, size)
-    if n is None or n == -2 or (isinstance(buffer, (bytes, memoryview)) and memoryview(buffer).readonly):
-        return rc.GSK_IBMI_ERROR_INVALID_POINTER, 0
-    if n < 1:
-        return rc.GSK_INVALID_BUFFER_SIZE, 0
-    code, count = _call(lambda: handle.recv_into(buffer, n))
+    code, view = _view(buffer, size, writable=True)
+    if code != rc.GSK_OK:
+        return code, 0
+    code, count = _call(lambda: handle.recv_into(view))
     return code, (count or 0)
 
 
@@ -119,12 +123,10 @@ def gsk_secure_soc_write(session: Handle, data: Any, size: int | None = None) ->
     handle = _session(session)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, 0
-    n = _size(data, size)
-    if n is None or n == -2:
-        return rc.GSK_IBMI_ERROR_INVALID_POINTER, 0
-    if n < 1:
-        return rc.GSK_INVALID_BUFFER_SIZE, 0
-    code, count = _call(lambda: handle.send(memoryview(data).cast("B")[:n]))
+    code, view = _view(data, size, writable=False)
+    if code != rc.GSK_OK:
+        return code, 0
+    code, count = _call(lambda: handle.send(view))
     return code, (count or 0)
 
 
