@@ -21,6 +21,7 @@ import select
 import socket
 import threading
 import time
+from typing import Callable
 from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
@@ -194,8 +195,11 @@ class BlockingPump:
         self.closed_by_other_thread = False
 
     # -- sending -----------------------------------------------------------------------------
-    def flush(self, block: bool = True) -> bool:
-        """Send what the engine produced; False if a non-blocking socket could not take it all."""
+    def flush(self, block: bool = True, send: Callable[[memoryview], int] | None = None) -> bool:
+        """Send what the engine produced; False if a non-blocking send could not take it all
+        (the rest goes first next time).  ``send`` replaces the transport's (the
+        asynchronous operations pass a MSG_DONTWAIT send)."""
+        send = send or self.transport.send
         with self.send_lock:
             with self.engine_lock:
                 data = self.engine.data_to_send()
@@ -242,7 +246,6 @@ class BlockingPump:
             raise _io_error(exc) from None
         with self.engine_lock:
             self.engine.receive(data)
-
 
     # -- the three operations ----------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:

@@ -21,7 +21,6 @@ handshake timeout         GSK_IBMI_ERROR_TIMED_OUT                0
 """
 from __future__ import annotations
 
-import errno as errno_module
 import socket
 
 from gskit import errors as rc
@@ -51,20 +50,13 @@ class SecureOperation(Operation):
     # -- moving bytes without blocking -------------------------------------------------------
     def flush(self) -> bool:
         """Send what the engine owes the peer; False (want WRITE) if the socket is full."""
-        pump = self.pump
-        with pump.send_lock:
-            with pump.engine_lock:
-                data = pump._unsent + pump.engine.data_to_send()  # noqa: SLF001 - shared with the pump
-            view = memoryview(data)
-            try:
-                while view:
-                    view = view[self.sock.send(view, _SEND_FLAGS):]  # type: ignore[union-attr]
-            except (BlockingIOError, InterruptedError):
-                pump._unsent = bytes(view)  # noqa: SLF001
-                self._want = EVENT_WRITE
-                return False
-            pump._unsent = b""  # noqa: SLF001
-        return True
+        if self.pump.flush(block=False, send=self._send):
+            return True
+        self._want = EVENT_WRITE
+        return False
+
+    def _send(self, data: memoryview) -> int:
+        return self.sock.send(data, _SEND_FLAGS)  # type: ignore[union-attr]
 
     def fill(self) -> bool:
         """Feed the engine from the socket; False (want READ) if nothing is there."""
@@ -130,7 +122,7 @@ class StartInit(SecureOperation):
         except GSKError as exc:
             try:
                 self.flush()                       # the alert OpenSSL queued for the peer
-            except OSError:
+            except GSKError:
                 pass
             self.session.handshake_failed(exc)  # type: ignore[attr-defined]
             return self.fail(exc)
@@ -204,7 +196,3 @@ class StartSend(SecureOperation):
             return self.succeed(len(self._data))
         except GSKError as exc:
             return self.fail(exc)
-        except OSError as exc:
-            if exc.errno == errno_module.EPIPE:
-                exc = ConnectionResetError(errno_module.EPIPE, "broken pipe")
-            return self.fail_socket(exc)
