@@ -195,7 +195,7 @@ class Session(Handle):
             return call(*args)
         except GSKError as exc:
             with self._lock:
-                if self.closed or (self.pump is not None and self.pump.closed_by_other_thread):
+                if self.closed:                       # close() ran in another thread meanwhile
                     raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
                 if exc.rc not in _RECOVERABLE:
                     self._broken(exc)
@@ -279,7 +279,6 @@ class Session(Handle):
             fd = self._values.values.get(c.GSK_FD, -1)
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
-            pump.closed_by_other_thread = True
             pump.transport.interrupt()
             if self._error is None and not self._close_notify_sent and pump.engine.handshake_done:
                 try:

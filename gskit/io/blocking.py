@@ -192,7 +192,6 @@ class BlockingPump:
         self.engine_lock = engine_lock or threading.Lock()
         self.send_lock = send_lock or threading.Lock()
         self._unsent = b""
-        self.closed_by_other_thread = False
 
     # -- sending -----------------------------------------------------------------------------
     def flush(self, block: bool = True, send: Callable[[memoryview], int] | None = None) -> bool:
@@ -316,7 +315,6 @@ class DirectPump:
         self.transport = transport
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
-        self.closed_by_other_thread = False
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
