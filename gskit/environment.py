@@ -106,10 +106,9 @@ class Environment(Handle):
 
     def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = True,
                  registry_home: str | None = None, **settings: Any) -> None:
-        super().__init__(AttributeValues(), EnvState.OPEN)
         if release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
-        self.release = release
+        super().__init__(AttributeValues(), EnvState.OPEN, release)
         self.check_hostname = check_hostname
         self.registry_home = registry_home
         self.credentials: object = None

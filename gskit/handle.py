@@ -62,11 +62,11 @@ class Handle:
     _closed_state: Enum
     is_session: bool = False
 
-    def __init__(self, values: AttributeValues, state: Enum) -> None:
+    def __init__(self, values: AttributeValues, state: Enum, release: str) -> None:
         self._lock = threading.RLock()
         self._values = values
         self._state = state
-        self.release = config_module.DEFAULT_RELEASE
+        self.release = release          # the IBM i release whose defaults apply
 
     # -- state -------------------------------------------------------------------------------
     @property

@@ -48,9 +48,8 @@ class Session(Handle):
     is_session = True
 
     def __init__(self, environment: Environment) -> None:
-        super().__init__(environment.values.copy(), SessionState.OPEN)
+        super().__init__(environment.values.copy(), SessionState.OPEN, environment.release)
         self.environment = environment
-        self.release = environment.release
         self._own_config = False          # set when a session attribute needs its own context
         self._own_credentials = False
         self.engine: TLSEngine | None = None
