@@ -76,18 +76,23 @@ class Session(Handle):
     def prepare(self, *, asynchronous: bool = False) -> BlockingPump | DirectPump:
         """Start a handshake: state HANDSHAKING, engine, transport and pump built (raises GSKError).
 
-        A synchronous handshake on a blocking TCP socket without a timeout runs OpenSSL
-        straight on the socket (``DirectPump``); everything else runs on memory BIOs.
+        On a TCP socket the application gave in blocking mode OpenSSL runs straight on the
+        socket (``DirectPump``; the asynchronous calls hold it non-blocking from the start);
+        everything else runs on memory BIOs.
         """
         with self._lock:
             self._advance(Op.INIT)
             try:
-                self.engine, transport = self._build(asynchronous)
+                self.engine, transport = self._build(direct=True)
             except GSKError as exc:
                 self._broken(exc)
                 raise
-            self.pump = (BlockingPump(self.engine, transport) if not self.engine.on_socket
-                         else DirectPump(self.engine, transport))
+            if self.engine.on_socket:
+                self.pump = DirectPump(self.engine, transport)
+                if asynchronous:
+                    transport.hold_nonblocking()
+            else:
+                self.pump = BlockingPump(self.engine, transport)
             audit.remember_endpoints(self)
             return self.pump
 
@@ -97,25 +102,14 @@ class Session(Handle):
         with self._lock:
             self._advance(Op.INIT)
             try:
-                self.engine, transport = self._build(asynchronous=True)
+                self.engine, transport = self._build(direct=False)
             except GSKError as exc:
                 self._broken(exc)
                 raise
             transport.release()
             return self.engine
 
-    def memory_pump(self) -> BlockingPump:
-        """The session's pump on memory BIOs, moving a direct one over (for asynchronous calls)."""
-        with self._lock:
-            pump = self.pump
-            if isinstance(pump, DirectPump):
-                with pump.engine_lock:
-                    pump.engine.use_memory_bios()
-                    pump.transport.restore_blocking()
-                pump = self.pump = BlockingPump(pump.engine, pump.transport, pump.engine_lock, pump.send_lock)
-            return pump  # type: ignore[return-value]
-
-    def _build(self, asynchronous: bool) -> tuple[TLSEngine, Any]:
+    def _build(self, direct: bool) -> tuple[TLSEngine, Any]:
         env, values = self.environment, self._values.values
         config = env.tls_config
         if self._own_config or config is None:
@@ -134,7 +128,7 @@ class Session(Handle):
         if not config.server and env.caches_sessions:
             self._cache_key = (_peer(transport), server_name)
             resume = env.cached_session(self._cache_key)
-        direct = (not asynchronous and isinstance(transport, SocketTransport) and transport.blocking
+        direct = (direct and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
                            sock=transport.sock if direct else None,

@@ -83,21 +83,15 @@ def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:
     return view, length
 
 
-def _ready(session: Session) -> None:
-    """Data calls need a secure session (the checks of gsk_secure_soc_read/write), on memory BIOs."""
-    session._io_pump()  # noqa: SLF001 - raises the state's rc
-    session.memory_pump()
-
-
 def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     view, length = _buffer(io, writable=True)
-    _ready(session)
-    return StartRecv(session, view, length, bool(io.fillBuffer))
+    session._io_pump()  # noqa: SLF001 - the checks of gsk_secure_soc_read: raises the state's rc
+    return StartRecv(session, view[:length], bool(io.fillBuffer))
 
 
 def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     view, length = _buffer(io, writable=False)
-    _ready(session)
+    session._io_pump()  # noqa: SLF001
     if session.close_notify_sent:
         raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
     return StartSend(session, view[:length])

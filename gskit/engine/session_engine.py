@@ -33,8 +33,7 @@ The direct mode.  A synchronous session on a blocking TCP socket (no per-version
 ClientHello choice) is created with ``sock``: OpenSSL then reads and writes
 the descriptor itself and ``data_to_send`` is always empty.  Measured, this is what
 brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump cost about
-a fifth of it).  ``use_memory_bios()`` moves such a connection onto memory BIOs, between
-records, when the application starts asynchronous calls on it.
+a fifth of it).  The asynchronous calls use it too, on the descriptor held non-blocking.
 
 The calls that run on every record go straight to OpenSSL through cffi (``SSL_read``,
 ``SSL_write``, ``SSL_do_handshake``, ``BIO_read``/``BIO_write``); pyOpenSSL is used to
@@ -166,18 +165,6 @@ class TLSEngine:
     def on_socket(self) -> bool:
         """True while OpenSSL reads and writes the descriptor itself (no memory BIOs)."""
         return self._conn is not None and self._out is None
-
-    def use_memory_bios(self) -> None:
-        """Move a connection made straight on the socket onto memory BIOs (for async calls).
-
-        OpenSSL allows replacing the BIOs between records; the socket BIO is freed without
-        closing the descriptor (SSL_set_fd made it BIO_NOCLOSE).  pyOpenSSL still holds the
-        socket object, but gskit never uses its socket methods.
-        """
-        if not self.on_socket:
-            return
-        self._in, self._out = _lib.BIO_new(_lib.BIO_s_mem()), _lib.BIO_new(_lib.BIO_s_mem())
-        _lib.SSL_set_bio(self._conn._ssl, self._in, self._out)  # type: ignore[union-attr]  # noqa: SLF001
 
     def pending(self) -> int:
         """Decrypted bytes OpenSSL already holds (a read of them needs no I/O)."""

@@ -32,6 +32,13 @@ from gskit.errors import GSKError
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
+
+# What a non-blocking step (``*_step``, for the asynchronous operations) needs next: a
+# count >= 0 means done, these mean "call again once the socket is readable / writable".
+NEED_READ = -1
+NEED_WRITE = -2
 
 
 class Transport(TypingProtocol):
@@ -210,7 +217,7 @@ class BlockingPump:
             try:
                 while view:
                     try:
-                        view = view[self.transport.send(view):]
+                        view = view[send(view):]
                     except BlockingIOError:
                         if not block:
                             self._unsent = bytes(view)
@@ -296,6 +303,63 @@ class BlockingPump:
         self.flush(block=self.transport.blocking)
         return count
 
+    # -- non-blocking steps (the asynchronous operations; GSK_FD sockets only) ---------------
+    def _send_now(self, data: memoryview) -> int:
+        return self.transport.sock.send(data, _SEND_FLAGS)  # type: ignore[attr-defined]
+
+    def _push(self) -> int:
+        """Send what the engine owes the peer without waiting: 0, or NEED_WRITE."""
+        return 0 if self.flush(block=False, send=self._send_now) else NEED_WRITE
+
+    def _pull(self) -> int:
+        """Feed the engine what the socket holds without waiting: 0, or NEED_READ."""
+        try:
+            data = self.transport.sock.recv(RECV_SIZE, _DONTWAIT)  # type: ignore[attr-defined]
+        except (BlockingIOError, InterruptedError):
+            return NEED_READ
+        with self.engine_lock:
+            self.engine.receive(data)
+        return 0
+
+    def handshake_step(self) -> int:
+        """Advance the handshake as far as the socket allows: 0 when done, or NEED_*."""
+        try:
+            while True:
+                with self.engine_lock:
+                    done = self.engine.handshake()
+                need = self._push()
+                if need or done:
+                    return need
+                need = self._pull()
+                if need:
+                    return need
+        except GSKError:
+            try:
+                self._push()                    # the alert OpenSSL queued for the peer
+            except GSKError:
+                pass
+            raise
+
+    def read_step(self, buffer: memoryview) -> int:
+        """Plaintext into ``buffer`` (0 at the peer's close), or NEED_*."""
+        while True:
+            with self.engine_lock:
+                count = self.engine.read_into(buffer)
+            if count is not None:
+                return count
+            need = self._push() or self._pull()
+            if need:
+                return need
+
+    def write_step(self, data: memoryview, started: bool) -> int:
+        """Encrypt ``data`` (the first call) and send the records: its length, or NEED_WRITE."""
+        if not started:
+            with self.engine_lock:
+                taken = self.engine.write(data)
+            if taken is None:
+                raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; receive first")
+        return self._push() or len(data)
+
 
 class DirectPump:
     """Drives an engine that OpenSSL runs straight on the socket: the fast path.
@@ -315,45 +379,80 @@ class DirectPump:
         self.transport = transport
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
+        self._unfinished: memoryview | None = None
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
 
-    def _wait(self, deadline: float | None, what: str) -> None:
-        """Wait for what OpenSSL asked for (readable or writable) until ``deadline``."""
+    def _wait(self, need: int, deadline: float | None, what: str) -> None:
+        """Wait until the socket is readable (NEED_READ) or writable (NEED_WRITE), until ``deadline``."""
         remaining = None if deadline is None else deadline - time.monotonic()
         try:
             if remaining is not None and remaining <= 0:
                 raise TimeoutError
-            self.transport.wait(self.engine.wants_write, remaining)
+            self.transport.wait(need == NEED_WRITE, remaining)
         except TimeoutError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
 
+    def _need(self) -> int:
+        """After a call answered "not yet" (caller holds the engine lock): what OpenSSL waits for."""
+        return NEED_WRITE if self.engine.wants_write else NEED_READ
+
+    # -- non-blocking steps (also what the asynchronous operations call) ---------------------
+    def handshake_step(self) -> int:
+        with self.engine_lock:
+            return 0 if self.engine.handshake() else self._need()
+
+    def read_step(self, buffer: memoryview) -> int:
+        with self.engine_lock:
+            count = self.engine.read_into(buffer)
+            return self._need() if count is None else count
+
+    def write_step(self, data: memoryview, started: bool) -> int:
+        """One ``SSL_write`` of ``data``: its length, or NEED_*.  OpenSSL wants a write it
+        left half done repeated with the same buffer before any other: a caller finds it in
+        ``_unfinished`` and completes it first (``started``: this caller's data was left
+        there by its previous step; if it is gone, another caller completed it)."""
+        with self.engine_lock:
+            while True:
+                pending = self._unfinished
+                if started and pending is not data:
+                    return len(data)
+                target = data if pending is None else pending
+                written = self.engine.write(target)
+                if written is None:
+                    self._unfinished = target
+                    return self._need()
+                self._unfinished = None
+                if target is data:
+                    return written
+
+    # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
         if deadline is not None:
             self.transport.hold_nonblocking()
         while True:
-            with self.engine_lock:
-                if self.engine.handshake():
-                    break
-            self._wait(deadline, "handshake")
+            need = self.handshake_step()
+            if not need:
+                break
+            self._wait(need, deadline, "handshake")
         self.transport.hold_nonblocking()
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
         while True:
-            with self.engine_lock:
-                count = self.engine.read_into(buffer)
-            if count is not None:
+            count = self.read_step(buffer)
+            if count >= 0:
                 return count
-            self._wait(None if timeout is None else time.monotonic() + timeout, "read")
+            self._wait(count, None if timeout is None else time.monotonic() + timeout, "read")
 
     def write(self, data: bytes | memoryview) -> int:
-        while True:                          # OpenSSL wants the same buffer back after WANT_*
-            with self.engine_lock:
-                written = self.engine.write(data)
-            if written is not None:
+        started = False
+        while True:
+            written = self.write_step(data, started)  # type: ignore[arg-type]
+            if written >= 0:
                 return written
-            self._wait(None, "write")
+            started = True
+            self._wait(written, None, "write")

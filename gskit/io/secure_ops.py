@@ -1,11 +1,12 @@
 """GSKit's asynchronous calls as completion-engine operations.
 
 ``gsk_secure_soc_startInit``, ``startRecv`` and ``startSend`` are ``Operation``s of
-``gskit.io.completion``: each ``attempt()`` pumps the session's ``TLSEngine`` with
-non-blocking socket calls (MSG_DONTWAIT: the application's socket keeps its mode, so it
-can mix these calls with the synchronous ones) and says what readiness it needs next.
-They share the session's pump (engine lock, send lock, unsent bytes) with the blocking
-calls.  Results are posted with GSKit's codes:
+``gskit.io.completion``: each ``attempt()`` takes one non-blocking step of the session's
+pump (``handshake_step``, ``read_step``, ``write_step``) and says what readiness it needs
+next.  They share the pump (its locks, and the bytes still owed to the peer) with the
+blocking calls, so a session may mix both.  On a socket the application gave in blocking
+mode OpenSSL runs straight on the descriptor, held non-blocking until the session
+closes; otherwise on memory BIOs.  Results are posted with GSKit's codes:
 
 ========================  ======================================  ==========================
 event                     returnValue                             errnoValue
@@ -21,22 +22,18 @@ handshake timeout         GSK_IBMI_ERROR_TIMED_OUT                0
 """
 from __future__ import annotations
 
-import socket
-
 from gskit import errors as rc
 from gskit.constants import ECLOSED, GSKSECURESOCSTARTINIT, GSKSECURESOCSTARTRECV, GSKSECURESOCSTARTSEND
 from gskit.engine.openssl_errors import socket_failure
 from gskit.errors import GSKError
-from gskit.io.blocking import RECV_SIZE
+from gskit.io.blocking import NEED_WRITE
 from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, Operation
 
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-_SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 HANDSHAKE_TIMED_OUT = -1001        # private abort code: GSK_HANDSHAKE_TIMEOUT expired
 
 
 class SecureOperation(Operation):
-    """Common pumping for the three GSKit operations."""
+    """What the three GSKit operations share: the session's pump and how results are set."""
 
     def __init__(self, session: object) -> None:
         super().__init__()
@@ -47,27 +44,10 @@ class SecureOperation(Operation):
     def interest(self) -> int:
         return self._want
 
-    # -- moving bytes without blocking -------------------------------------------------------
-    def flush(self) -> bool:
-        """Send what the engine owes the peer; False (want WRITE) if the socket is full."""
-        if self.pump.flush(block=False, send=self._send):
-            return True
-        self._want = EVENT_WRITE
+    def wait_for(self, need: int) -> bool:
+        """A step answered NEED_*: wait for that readiness (never finished yet)."""
+        self._want = EVENT_WRITE if need == NEED_WRITE else EVENT_READ
         return False
-
-    def _send(self, data: memoryview) -> int:
-        return self.sock.send(data, _SEND_FLAGS)  # type: ignore[union-attr]
-
-    def fill(self) -> bool:
-        """Feed the engine from the socket; False (want READ) if nothing is there."""
-        try:
-            data = self.sock.recv(RECV_SIZE, _DONTWAIT)  # type: ignore[union-attr]
-        except (BlockingIOError, InterruptedError):
-            self._want = EVENT_READ
-            return False
-        with self.pump.engine_lock:
-            self.pump.engine.receive(data)
-        return True
 
     # -- results -----------------------------------------------------------------------------
     def succeed(self, transferred: int = 0) -> bool:
@@ -109,27 +89,19 @@ class StartInit(SecureOperation):
 
     def attempt(self) -> bool:
         try:
-            while True:
-                with self.pump.engine_lock:
-                    done = self.pump.engine.handshake()
-                sent = self.flush()
-                if done and sent:
-                    self.session.handshake_succeeded()  # type: ignore[attr-defined]
-                    return self.succeed()
-                self.uninterruptible = True       # negotiation has begun
-                if not sent or not self.fill():
-                    return False
+            need = self.pump.handshake_step()
         except GSKError as exc:
-            try:
-                self.flush()                       # the alert OpenSSL queued for the peer
-            except GSKError:
-                pass
             self.session.handshake_failed(exc)  # type: ignore[attr-defined]
             return self.fail(exc)
         except OSError as exc:
             self.fail_socket(exc)
             self.session.handshake_failed(GSKError.for_rc(self.returnValue, str(exc)))  # type: ignore[attr-defined]
             return True
+        if not need:
+            self.session.handshake_succeeded()  # type: ignore[attr-defined]
+            return self.succeed()
+        self.uninterruptible = True       # negotiation has begun
+        return self.wait_for(need)
 
     def abort(self, errno_value: int) -> None:
         super().abort(errno_value)
@@ -142,27 +114,21 @@ class StartRecv(SecureOperation):
     code = GSKSECURESOCSTARTRECV
     lane = LANE_RECV
 
-    def __init__(self, session: object, buffer: memoryview, length: int, fill_buffer: bool) -> None:
+    def __init__(self, session: object, buffer: memoryview, fill_buffer: bool) -> None:
         super().__init__(session)
         self._view = buffer
-        self._length = length
         self._fill_buffer = fill_buffer
         self._received = 0
 
     def attempt(self) -> bool:
         try:
             while True:
-                with self.pump.engine_lock:
-                    count = self.pump.engine.read_into(self._view[self._received:self._length])
-                if count:
-                    self._received += count
-                    if not self._fill_buffer or self._received == self._length:
-                        return self.succeed(self._received)
-                    continue
-                if count == 0:
-                    return self.succeed(self._received)      # the peer closed
-                if not self.flush() or not self.fill():
-                    return False
+                got = self.pump.read_step(self._view[self._received:] if self._received else self._view)
+                if got < 0:
+                    return self.wait_for(got)
+                self._received += got
+                if not got or not self._fill_buffer or self._received == len(self._view):
+                    return self.succeed(self._received)      # (0: the peer closed)
         except GSKError as exc:
             self.secureDataTransferSize = self._received
             return self.fail(exc)
@@ -172,7 +138,7 @@ class StartRecv(SecureOperation):
 
 
 class StartSend(SecureOperation):
-    """``gsk_secure_soc_startSend``: encrypts the buffer at once, then sends the records."""
+    """``gsk_secure_soc_startSend``: encrypts and sends the buffer."""
 
     code = GSKSECURESOCSTARTSEND
     lane = LANE_SEND
@@ -180,19 +146,15 @@ class StartSend(SecureOperation):
     def __init__(self, session: object, data: memoryview) -> None:
         super().__init__(session)
         self._data = data
-        self._encrypted = False
+        self._started = False
         self._want = EVENT_WRITE
 
     def attempt(self) -> bool:
         try:
-            if not self._encrypted:
-                with self.pump.engine_lock:
-                    taken = self.pump.engine.write(self._data)
-                if taken is None:
-                    raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; receive first")
-                self._encrypted = True
-            if not self.flush():
-                return False
-            return self.succeed(len(self._data))
+            got = self.pump.write_step(self._data, self._started)
         except GSKError as exc:
             return self.fail(exc)
+        except OSError as exc:
+            return self.fail_socket(exc)
+        self._started = True
+        return self.wait_for(got) if got < 0 else self.succeed(len(self._data))
