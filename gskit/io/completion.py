@@ -88,18 +88,15 @@ class QsoError(Exception):
 # --------------------------------------------------------------------------- results
 
 
-_OUT_FIELDS = (
-    "descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer", "postFlagResult",
-    "returnValue", "errnoValue", "operationCompleted", "secureDataTransferSize",
-    "bytesAvailable", "operationWaitTime", "postedDescriptor", "operationId",
-)
-_RESULT_FIELDS = ("returnValue", "errnoValue", "secureDataTransferSize", "bytesAvailable")
-
-
 class Completion:
-    """What ``QsoWaitForIOCompletion`` copies into the caller's structure."""
+    """A posted record that is not an operation's (QsoPostIOCompletion): what
+    ``QsoWaitForIOCompletion`` copies into the caller's structure."""
 
-    __slots__ = _OUT_FIELDS
+    __slots__ = (
+        "descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer", "postFlagResult",
+        "returnValue", "errnoValue", "operationCompleted", "secureDataTransferSize",
+        "bytesAvailable", "operationWaitTime", "postedDescriptor", "operationId",
+    )
     descriptorHandle: Any
     buffer: Any
     bufferLength: int
@@ -115,38 +112,49 @@ class Completion:
     postedDescriptor: Any
     operationId: int
 
-    def copy_to(self, io: Qso_OverlappedIO_t | Completion) -> None:
-        for name in _OUT_FIELDS:
-            setattr(io, name, getattr(self, name))
+    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
+        # Spelled out: one copy per completion on the hot path.
+        io.descriptorHandle = self.descriptorHandle
+        io.buffer = self.buffer
+        io.bufferLength = self.bufferLength
+        io.postFlag = self.postFlag
+        io.fillBuffer = self.fillBuffer
+        io.postFlagResult = self.postFlagResult
+        io.returnValue = self.returnValue
+        io.errnoValue = self.errnoValue
+        io.operationCompleted = self.operationCompleted
+        io.secureDataTransferSize = self.secureDataTransferSize
+        io.bytesAvailable = self.bytesAvailable
+        io.operationWaitTime = self.operationWaitTime
+        io.postedDescriptor = self.postedDescriptor
+        io.operationId = self.operationId
 
 
 class Request:
     """The input fields of a start call, captured when it starts (C copies the struct)."""
 
     __slots__ = ("descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer",
-                 "operationId", "timer", "postedDescriptor")
+                 "operationId", "timer")
 
     def __init__(self, io: Qso_OverlappedIO_t) -> None:
-        """Capture and validate ``io``; QsoError(EINVAL) when a field breaks the rules."""
+        """Capture and validate ``io``; QsoError(EINVAL) when a field breaks the rules
+        (postedDescriptor is for QsoPostIOCompletion only)."""
         self.descriptorHandle = io.descriptorHandle
         self.buffer = io.buffer
         self.bufferLength = io.bufferLength
-        self.postFlag = _flag(io.postFlag)
-        self.fillBuffer = _flag(io.fillBuffer)
-        self.operationId = io.operationId
-        self.postedDescriptor = io.postedDescriptor
-        if not _is_uint(self.operationId, 64) or io.reserved1 or io.reserved2:
+        post, fill, operation_id, wait_time = io.postFlag, io.fillBuffer, io.operationId, io.operationWaitTime
+        if (not isinstance(post, int) or not isinstance(fill, int) or not _is_uint(operation_id, 64)
+                or io.reserved1 or io.reserved2 or io.postedDescriptor):
             raise QsoError(_errno.EINVAL)
-        try:
-            self.timer = to_timer_seconds(io.operationWaitTime)
-        except ValueError:
-            raise QsoError(_errno.EINVAL) from None
-
-
-def _flag(value: Any) -> int:
-    if not isinstance(value, int):
-        raise QsoError(_errno.EINVAL)
-    return 1 if value else 0
+        self.postFlag = 1 if post else 0
+        self.fillBuffer = 1 if fill else 0
+        self.operationId = operation_id
+        self.timer = 0
+        if wait_time is not None:
+            try:
+                self.timer = to_timer_seconds(wait_time)
+            except ValueError:
+                raise QsoError(_errno.EINVAL) from None
 
 
 def _is_uint(value: Any, bits: int) -> bool:
@@ -212,25 +220,24 @@ class Operation:
     def start_error(self) -> int | None:
         return self.errnoValue if self.returnValue == -1 else None
 
-    def completion(self) -> Completion:
-        """The record posted for this operation."""
+    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
+        """The record posted for this operation, as QsoWaitForIOCompletion copies it out."""
         req = self.request
-        assert req is not None
-        c = Completion()
-        c.descriptorHandle = req.descriptorHandle
-        c.operationId = req.operationId
+        io.descriptorHandle = req.descriptorHandle  # type: ignore[union-attr]
+        io.operationId = req.operationId  # type: ignore[union-attr]
         if self.carries_buffer:
-            c.buffer, c.bufferLength = req.buffer, req.bufferLength
-            c.postFlag, c.fillBuffer = req.postFlag, req.fillBuffer
+            io.buffer, io.bufferLength = req.buffer, req.bufferLength  # type: ignore[union-attr]
+            io.postFlag, io.fillBuffer = req.postFlag, req.fillBuffer  # type: ignore[union-attr]
         else:
-            c.buffer, c.bufferLength, c.postFlag, c.fillBuffer = None, 0, 0, 0
-        c.postFlagResult = 0
-        c.operationWaitTime = None
-        c.postedDescriptor = 0
-        c.operationCompleted = self.code
-        for name in _RESULT_FIELDS:
-            setattr(c, name, getattr(self, name))
-        return c
+            io.buffer, io.bufferLength, io.postFlag, io.fillBuffer = None, 0, 0, 0
+        io.postFlagResult = 0
+        io.operationWaitTime = None
+        io.postedDescriptor = 0
+        io.operationCompleted = self.code
+        io.returnValue = self.returnValue
+        io.errnoValue = self.errnoValue
+        io.secureDataTransferSize = self.secureDataTransferSize
+        io.bytesAvailable = self.bytesAvailable
 
 
 class _DelayedPost(Operation):
@@ -246,11 +253,13 @@ class _DelayedPost(Operation):
     def attempt(self) -> bool:  # never called: a delayed post has no lane
         return False
 
-    def completion(self) -> Completion:
-        c = Completion()
-        self._base.copy_to(c)
-        c.returnValue, c.errnoValue = self.returnValue, self.errnoValue
-        return c
+    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
+        self._base.copy_to(io)
+        io.returnValue, io.errnoValue = self.returnValue, self.errnoValue
+
+
+# What a port queues: an ended operation, or a record of QsoPostIOCompletion.
+Posted = "Completion | Operation"
 
 
 # --------------------------------------------------------------------------- ports
@@ -265,7 +274,7 @@ class _Waiter:
         self.thread = threading.get_ident()
         self.lock = threading.Lock()
         self.lock.acquire()
-        self.item: Completion | None = None
+        self.item: Posted | None = None
         self.destroyed = False
         self.lead = False
 
@@ -295,16 +304,16 @@ class Port:
         self.destroyed = False
         self.leader_thread: int | None = None
         self._promoted: int | None = None  # a follower woken to lead, not leading yet
-        self._queue: deque[Completion] = deque()
+        self._queue: deque[Posted] = deque()
         self._waiters: deque[_Waiter] = deque()
         self.pending: set[Operation] = set()
 
-    def post(self, completion: Completion) -> bool:
+    def post(self, completion: Posted) -> bool:
         """Deliver to one waiter or queue it; False if the port is destroyed."""
         with self.lock:
             return self._post_locked(completion)
 
-    def _post_locked(self, completion: Completion) -> bool:
+    def _post_locked(self, completion: Posted) -> bool:
         if self.destroyed:
             return False
         leader = self.leader_thread
@@ -323,7 +332,7 @@ class Port:
             self._queue.append(completion)
         return True
 
-    def wait(self, timeout: float | None) -> Completion:
+    def wait(self, timeout: float | None) -> Posted:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
         try:
             return self._wait(timeout)
@@ -332,7 +341,7 @@ class Port:
                 with self.lock:
                     self._unpromote(threading.get_ident())
 
-    def _wait(self, timeout: float | None) -> Completion:
+    def _wait(self, timeout: float | None) -> Posted:
         engine = self.engine
         end = None if timeout is None else time.monotonic() + timeout
         destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
@@ -992,34 +1001,25 @@ class Engine:
     # ----- operation life cycle
 
     def start(self, port: Port, sd: Any, io: Qso_OverlappedIO_t, op: Operation) -> int:
-        """Start ``op`` on socket ``sd`` for ``port`` with the request in ``io``.
+        """Start ``op`` on socket ``sd`` for ``port`` with the request in ``io`` (a
+        ``Qso_OverlappedIO_t``, checked by the caller).
 
         Returns 0 (finished at once, result copied into ``io``, nothing posted) or 1
         (posted at once with postFlagResult 1, or pending with postFlagResult 0).  Raises
         QsoError(errno) for a bad port, structure or socket.
         """
-        if not isinstance(io, Qso_OverlappedIO_t):
-            raise QsoError(_errno.EFAULT)
-        req = Request(io)
-        if req.postedDescriptor:
-            raise QsoError(_errno.EINVAL)
-        fd = fileno_of(sd)
-        known = self._channels.get(fd)
-        if known is not None and known.user is not None and known.user() is sd:
-            ident = known.ident  # the same socket object, still open: the same socket
-        else:
-            ident = socket_identity(fd)
-        poisoned = _poisoned.get(fd)
-        if poisoned is not None:
-            if poisoned == ident:
+        req = op.request = Request(io)
+        fd = sd if type(sd) is int else fileno_of(sd)
+        ch = self._channels.get(fd)
+        if ch is None or ch.user is None or ch.user() is not sd:
+            ch = self._channel_for(fd, sd)  # a socket object seen before needs no fstat
+        if _poisoned and _poisoned.get(fd) is not None:
+            if _poisoned[fd] == ch.ident:
                 raise QsoError(_errno.EPIPE if op.lane == LANE_SEND else _errno.ECONNABORTED)
             _poisoned.pop(fd, None)
         if port.destroyed:
             raise QsoError(_errno.EINVAL)
-        ch = self.channel(fd, ident)
-        if ident is not ch.ident or ch.user is None or ch.user() is not sd:
-            ch.user = None if isinstance(sd, int) else _weak(sd)
-        op.request, op.sock, op._port, op._channel = req, ch.sock, port, ch
+        op.sock, op._port, op._channel = ch.sock, port, ch
         with ch.lock:
             lane = ch.lanes[op.lane]
             if not lane and self._attempt(op):
@@ -1036,19 +1036,28 @@ class Engine:
         io.postFlagResult = 0
         return 1
 
+    def _channel_for(self, fd: int, sd: Any) -> _Channel:
+        """The channel of ``fd`` checked against the socket now behind it; remembers ``sd``."""
+        if fd < 0:
+            raise QsoError(_errno.EBADF)
+        ch = self.channel(fd, socket_identity(fd))
+        ch.user = None if isinstance(sd, int) else _weak(sd)
+        return ch
+
     def _finished_at_start(self, port: Port, io: Qso_OverlappedIO_t, op: Operation) -> int:
         op._state = _DONE
         err = op.start_error()
         if err is not None:
             raise QsoError(err)
-        assert op.request is not None
-        if not (op.request.postFlag or op.always_post):
-            for name in _RESULT_FIELDS:
-                setattr(io, name, getattr(op, name))
+        if not (op.request.postFlag or op.always_post):  # type: ignore[union-attr]
+            io.returnValue = op.returnValue
+            io.errnoValue = op.errnoValue
+            io.secureDataTransferSize = op.secureDataTransferSize
+            io.bytesAvailable = op.bytesAvailable
             io.operationCompleted = op.code
             io.postFlagResult = 0
             return 0
-        if not port.post(op.completion()):
+        if not port.post(op):
             raise QsoError(_errno.EINVAL)
         io.postFlagResult = 1
         return 1
@@ -1088,7 +1097,7 @@ class Engine:
         assert port is not None
         with port.lock:
             port.pending.discard(op)
-            port._post_locked(op.completion())
+            port._post_locked(op)
 
     def _end_pending(self, op: Operation, errno_value: int) -> None:
         """Abort one op if still pending (timer expiry), then re-arm its channel."""
@@ -1113,7 +1122,7 @@ class Engine:
             op._state = _DONE
             op.abort(errno_value)
             port.pending.discard(op)
-            port._post_locked(op.completion())
+            port._post_locked(op)
 
     def _expire(self, op: Operation) -> None:
         self._end_pending(op, _errno.EAGAIN)
