@@ -177,6 +177,8 @@ class Session(Handle):
 
     # -- data --------------------------------------------------------------------------------
     def _io_pump(self) -> BlockingPump:
+        if self._state is SessionState.READY:   # I/O leaves READY as it is: no lock needed
+            return self.pump  # type: ignore[return-value]
         with self._lock:
             if self._state is SessionState.ERROR and self._error is not None:
                 raise self._error

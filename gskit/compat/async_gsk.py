@@ -39,8 +39,7 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
     op: SecureOperation | None = None
     try:
         op = make(session, the_port, io)
-        # the session's own socket object: the engine caches its identity per object (no fstat)
-        sd = getattr(op.pump.transport, "sock", None) or int(session.values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
+        sd = op.pump.transport.sock  # the session's socket object: its identity is cached (no fstat)
         started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
         if exc.rc == rc.GSK_ERROR_IO:
@@ -56,10 +55,14 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
     return asynchronous_rc
 
 
-def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+def _need_socket(session: Session) -> None:
     if session.values.get(c.GSK_IO_CALLBACK) is not None:
         raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR,
                               "asynchronous calls need GSK_FD, not GSK_IO_CALLBACK")
+
+
+def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+    _need_socket(session)
     session.prepare(asynchronous=True)
     op = StartInit(session)
     seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))  # type: ignore[arg-type]
@@ -83,15 +86,22 @@ def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:
     return view, length
 
 
+def _ready(session: Session) -> None:
+    """The checks of gsk_secure_soc_read/write (raises the state's rc), on a socket."""
+    pump = session._io_pump()  # noqa: SLF001
+    if not hasattr(pump.transport, "sock"):
+        _need_socket(session)
+
+
 def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     view, length = _buffer(io, writable=True)
-    session._io_pump()  # noqa: SLF001 - the checks of gsk_secure_soc_read: raises the state's rc
+    _ready(session)
     return StartRecv(session, view[:length], bool(io.fillBuffer))
 
 
 def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     view, length = _buffer(io, writable=False)
-    session._io_pump()  # noqa: SLF001
+    _ready(session)
     if session.close_notify_sent:
         raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
     return StartSend(session, view[:length])
