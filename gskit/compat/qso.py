@@ -61,7 +61,6 @@ class _Transfer(Operation):
     """A byte transfer: ends early on error with the count moved so far (or -1)."""
 
     def __init__(self, io: Qso_OverlappedIO_t, writable: bool) -> None:
-        super().__init__()
         view = _byte_view(io.buffer, writable)
         self._length = _length(io, view)
         self._view = view[: self._length]
@@ -140,7 +139,7 @@ class AcceptOp(Operation):
     carries_buffer = False
 
     def __init__(self, io: Qso_OverlappedIO_t) -> None:
-        super().__init__()
+        """Nothing to take from ``io``: the engine captures the request."""
 
     def attempt(self) -> bool:
         sock = self.sock
@@ -174,13 +173,14 @@ def _c_call(body: Callable[[], int], failure: int = -1) -> int:
 
 
 def _start(sd: Any, port: Any, io: Any, make: Callable[[Qso_OverlappedIO_t], Operation]) -> int:
-    def body() -> int:
+    try:  # _c_call spelled out: the start and wait calls run once or twice per request
         p = engine.get_port(port)
         if not isinstance(io, Qso_OverlappedIO_t):
             raise QsoError(_errno.EFAULT)
         return p.engine.start(p, sd, io, make(io))
-
-    return _c_call(body)
+    except QsoError as exc:
+        set_errno(exc.errno)
+        return -1
 
 
 def QsoCreateIOCompletionPort() -> int:
@@ -199,12 +199,12 @@ def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
 
 def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Timeout) -> int:
     """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...)."""
-
-    def body() -> int:
+    try:
         engine.wait(engine.get_port(IOCompletionPort), completionStatus, timeToWait)
         return 1
-
-    return _c_call(body)
+    except QsoError as exc:
+        set_errno(exc.errno)
+        return -1
 
 
 def QsoStartRecv(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:

@@ -194,18 +194,19 @@ class Operation:
     timed: ClassVar[bool] = True
     always_post: ClassVar[bool] = False
 
-    def __init__(self) -> None:
-        self.returnValue = 0
-        self.errnoValue = 0
-        self.secureDataTransferSize = 0
-        self.bytesAvailable = 0
-        self.uninterruptible = False
-        self.sock: socket.socket | None = None
-        self.request: Request | None = None
-        self._port: Port | None = None
-        self._channel: _Channel | None = None
-        self._timer: list[Any] | None = None
-        self._state = _PENDING
+    # Per-operation state, defaulted here rather than set in __init__: one or two
+    # operations are made per request, and most of these never change.
+    returnValue: int = 0
+    errnoValue: int = 0
+    secureDataTransferSize: int = 0
+    bytesAvailable: int = 0
+    uninterruptible: bool = False
+    sock: socket.socket | None = None
+    request: Request | None = None
+    _port: Port | None = None
+    _channel: _Channel | None = None
+    _timer: list[Any] | None = None
+    _state: int = _PENDING
 
     def attempt(self) -> bool:
         raise NotImplementedError
@@ -247,7 +248,6 @@ class _DelayedPost(Operation):
     lane = -1
 
     def __init__(self, base: Completion) -> None:
-        super().__init__()
         self._base = base
 
     def attempt(self) -> bool:  # never called: a delayed post has no lane
@@ -1285,7 +1285,7 @@ def wait(port: Port, io: Qso_OverlappedIO_t, timeout: Timeout) -> None:
     if not isinstance(io, Qso_OverlappedIO_t):
         raise QsoError(_errno.EFAULT)
     try:
-        seconds = to_seconds(timeout)
+        seconds = None if timeout is None else to_seconds(timeout)
     except ValueError:
         raise QsoError(_errno.EINVAL) from None
     port.wait(seconds).copy_to(io)

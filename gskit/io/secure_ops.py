@@ -36,7 +36,6 @@ class SecureOperation(Operation):
     """What the three GSKit operations share: the session's pump and how results are set."""
 
     def __init__(self, session: object) -> None:
-        super().__init__()
         self.session = session
         self.pump = session.pump  # type: ignore[attr-defined]
         self._want = EVENT_READ
