@@ -380,6 +380,7 @@ class DirectPump:
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
         self._unfinished: memoryview | None = None
+        self._done_for_other: memoryview | None = None
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
@@ -411,16 +412,19 @@ class DirectPump:
             return self._need() if count is None else count
 
     def write_step(self, data: memoryview, started: bool) -> int:
-        """One ``SSL_write`` of ``data``: its length, or NEED_*.  OpenSSL wants a write it
-        left half done repeated with the same buffer before any other: a caller finds it in
-        ``_unfinished`` and completes it first (``started``: this caller's data was left
-        there by its previous step; if it is gone, another caller completed it)."""
+        """One ``SSL_write`` of ``data``: its length, or NEED_*.
+
+        OpenSSL wants a write it left half done repeated with the same buffer before any
+        other, so a caller finishes the one left in ``_unfinished`` (another caller's,
+        perhaps) before its own, and marks it done for its owner, who on its next step
+        (``started``) finds it there and does not write it again.
+        """
         with self.engine_lock:
+            if started and self._done_for_other is data:
+                self._done_for_other = None
+                return len(data)
             while True:
-                pending = self._unfinished
-                if started and pending is not data:
-                    return len(data)
-                target = data if pending is None else pending
+                target = data if self._unfinished is None else self._unfinished
                 written = self.engine.write(target)
                 if written is None:
                     self._unfinished = target
@@ -428,6 +432,7 @@ class DirectPump:
                 self._unfinished = None
                 if target is data:
                     return written
+                self._done_for_other = target
 
     # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import ssl
 import threading
@@ -270,5 +271,42 @@ def test_start_send_after_close_notify(pki, port):
     assert gsk_secure_soc_misc(session, GSK_CLOSE_NOTIFY) == GSK_OK
     io = Qso_OverlappedIO_t(buffer=b"late", bufferLength=4)
     assert gsk_secure_soc_startSend(session, port, io) == GSK_ERROR_SSL_CLOSED
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_async_session_holds_the_socket_non_blocking_until_close(pki, port):
+    """OpenSSL runs on the descriptor for the asynchronous calls: gskit holds it non-blocking
+    from startInit and gives it back in blocking mode at gsk_secure_soc_close."""
+    session, tls, pair = secure_server(pki, port)
+    assert not os.get_blocking(pair.server.fileno())
+    gsk_secure_soc_close(session)
+    assert os.get_blocking(pair.server.fileno())
+    pair.close()
+
+
+def test_sync_write_while_an_async_send_is_half_done_keeps_the_order(pki, port):
+    """A startSend the socket could not take at once stays pending inside OpenSSL; a
+    synchronous write from another thread sends the rest of it first, then its own bytes,
+    and the startSend is posted as complete.  The peer reads both, whole and in order."""
+    session, tls, pair = secure_server(pki, port)
+    pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    big = bytes(range(256)) * 8192                     # 2 MiB: far more than the socket holds
+    io = Qso_OverlappedIO_t(descriptorHandle="big", buffer=big, bufferLength=len(big))
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    assert io.postFlagResult == 0
+    written: list = []
+    writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, b"tail")))
+    writer.start()
+    received = bytearray()
+    while len(received) < len(big) + 4:
+        chunk = tls.recv(65536)
+        assert chunk, "the peer saw the end of the stream early"
+        received += chunk
+    writer.join(DEADLINE)
+    assert written == [(GSK_OK, 4)]
+    done = wait(port)
+    assert (done.descriptorHandle, done.returnValue, done.secureDataTransferSize) == ("big", GSK_OK, len(big))
+    assert bytes(received) == big + b"tail"
     gsk_secure_soc_close(session)
     pair.close()
