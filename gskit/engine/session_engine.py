@@ -166,10 +166,6 @@ class TLSEngine:
         """True while OpenSSL reads and writes the descriptor itself (no memory BIOs)."""
         return self._conn is not None and self._out is None
 
-    def pending(self) -> int:
-        """Decrypted bytes OpenSSL already holds (a read of them needs no I/O)."""
-        return _lib.SSL_pending(self._conn._ssl) if self._conn is not None else 0  # noqa: SLF001
-
     def _name_the_server(self, conn: SSL.Connection, name: str) -> None:
         """SNI for a host name (never for an IP literal), and the name to check if asked."""
         try:
