@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/gskit demo
 
+# The whole suite, then the completion-port tests again on the portable poller
+# (selectors: what macOS and the BSDs get) instead of Linux's edge-triggered epoll.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	GSKIT_POLLER=selectors $(BIN)/python -m pytest -q tests/completion tests/engine/test_async_gsk.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

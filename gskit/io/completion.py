@@ -14,9 +14,14 @@ Theory of operation
   socket in one direction complete in start order.
 * ``start()`` attempts the operation at once on the calling thread.  Finished → returned
   in place (postFlag 0) or posted (postFlag 1); otherwise queued on its lane and the
-  descriptor armed, one-shot, in the poller (epoll with EPOLLONESHOT on Linux, armed from
-  any thread without waking anyone; elsewhere ``selectors.DefaultSelector``, whose changes
-  are applied by the polling thread).
+  descriptor armed in the poller.  On Linux that is epoll, edge-triggered: a socket stays
+  registered (for reading, and for writing while a lane head waits for it) and costs no
+  system call per operation.  That is sound because every operation is attempted as soon
+  as it heads its lane, so one that waits has seen "not ready" and the next edge will come;
+  after a cancel, timer or close leaves a new head that never ran, the registration is
+  modified, which makes the kernel report a socket that is already ready.  Elsewhere
+  ``selectors.DefaultSelector`` (level-triggered, unregistered when idle), whose changes
+  are applied by the polling thread.
 * **Leader/follower**: at most one thread polls at a time.  A waiter that finds its port
   empty and nobody polling becomes the *leader*: it polls, runs the attempts of the ready
   sockets, and returns as soon as its own port has a completion, passing the lead to the
@@ -44,6 +49,7 @@ the registry lock, so destroying the last port may wait for them.
 """
 from __future__ import annotations
 
+import contextlib
 import errno as _errno
 import heapq
 import itertools
@@ -450,12 +456,13 @@ class Port:
 
 
 class _EpollPoller:
-    """epoll with one-shot arming; safe to arm from any thread while another polls."""
+    """epoll, edge-triggered; safe to arm from any thread while another polls."""
 
     _IN = select.EPOLLIN | getattr(select, "EPOLLRDHUP", 0)
     _ERR = select.EPOLLERR | select.EPOLLHUP
 
     arms_from_any_thread = True
+    edge_triggered = True
 
     def __init__(self) -> None:
         self._ep = select.epoll()
@@ -464,8 +471,9 @@ class _EpollPoller:
         self._ep.register(fd, select.EPOLLIN)
 
     def arm(self, fd: int, events: int, registered: bool, owner: object) -> None:
-        """Arm ``fd`` once; FileNotFoundError when a registration vanished (closed)."""
-        flags = select.EPOLLONESHOT
+        """Register (or modify) ``fd`` for ``events``; FileNotFoundError when a registration
+        vanished (closed).  A modification reports the socket again if it is ready."""
+        flags = select.EPOLLET
         if events & EVENT_READ:
             flags |= self._IN
         if events & EVENT_WRITE:
@@ -479,7 +487,7 @@ class _EpollPoller:
             self._ep.modify(fd, flags)
 
     def release(self, fd: int, owner: object) -> None:
-        """The channel went idle or closed: one-shot arming needs no undoing."""
+        """The channel closed: epoll forgets a closed descriptor by itself."""
 
     def poll(self, timeout: float | None) -> list[tuple[int, int]]:
         out = []
@@ -502,6 +510,7 @@ class _SelectorPoller:
     and wake it.  A channel with nothing pending is unregistered (level-triggered)."""
 
     arms_from_any_thread = False
+    edge_triggered = False
 
     def __init__(self) -> None:
         self._sel = selectors.DefaultSelector()
@@ -514,9 +523,10 @@ class _SelectorPoller:
             self._sel.modify(fd, events, owner)
         except KeyError:
             self._sel.register(fd, events, owner)
-        except OSError:  # a new socket on a reused descriptor number
-            self._sel.unregister(fd)
-            self._sel.register(fd, events, owner)
+        except OSError:  # a closed descriptor, or a new socket on a reused number
+            with contextlib.suppress(KeyError):  # a failed modify may have unregistered it
+                self._sel.unregister(fd)
+            self._sel.register(fd, events, owner)  # OSError again: closed (the caller sweeps)
 
     def release(self, fd: int, owner: object) -> None:
         """Unregister ``fd`` if ``owner`` armed it (a level-triggered selector would spin)."""
@@ -940,10 +950,17 @@ class Engine:
                 del self._channels[ch.fd]
         ch.sock.detach()
 
-    def _arm(self, ch: _Channel) -> None:
-        """Arm the poller for what the lane heads wait for (caller holds ch.lock)."""
+    def _arm(self, ch: _Channel, recheck: bool = False) -> None:
+        """Arm the poller for what the lane heads wait for (caller holds ch.lock).
+
+        Edge-triggered, a socket stays registered for reading, and ``recheck`` modifies an
+        unchanged registration so that a socket already ready is reported (a new lane head
+        that never ran).
+        """
         wanted = ch.wanted()
-        if not wanted or wanted == ch.armed:
+        if self._poller.edge_triggered:
+            wanted |= EVENT_READ
+        if not wanted or (wanted == ch.armed and not recheck):
             return
         if not self._poller.arms_from_any_thread and not self._leading():
             self._changes.append(ch)
@@ -976,7 +993,8 @@ class Engine:
     def _service(self, ch: _Channel, mask: int) -> None:
         """The poller signalled ``mask`` on ``ch``: advance the heads of its lanes."""
         with ch.lock:
-            ch.armed = 0
+            if not self._poller.edge_triggered:
+                ch.armed = 0  # a level-triggered selector is re-armed below
             for lane in ch.lanes:
                 ready = mask
                 while lane:
@@ -1111,7 +1129,7 @@ class Engine:
             self._unlink(op)
             op.abort(errno_value)
             self._finish(op)
-            self._settle(ch)
+            self._settle(ch, recheck=True)
 
     def _abort_unlocked(self, op: Operation, errno_value: int) -> None:
         port = op._port
@@ -1127,15 +1145,17 @@ class Engine:
     def _expire(self, op: Operation) -> None:
         self._end_pending(op, _errno.EAGAIN)
 
-    def _settle(self, ch: _Channel) -> None:
-        """Re-arm a channel for its lane heads, or mark it idle (caller holds its lock)."""
-        if ch.busy():
-            self._arm(ch)
-        else:
+    def _settle(self, ch: _Channel, recheck: bool = False) -> None:
+        """Re-arm a channel for its lane heads (``recheck``: after an abort left a new head
+        that never ran), or mark it idle (caller holds its lock)."""
+        busy = ch.busy()
+        if not busy:
             self._active.discard(ch)
-            if ch.armed or not self._poller.arms_from_any_thread:
-                self._poller.release(ch.fd, ch)
-                ch.armed = 0
+        if busy or self._poller.edge_triggered:  # (idle edge-triggered: stop watching writes)
+            self._arm(ch, recheck)
+        elif ch.armed or not self._poller.arms_from_any_thread:
+            self._poller.release(ch.fd, ch)
+            ch.armed = 0
 
     def discard(self, ops: Iterable[Operation]) -> None:
         """Their port was destroyed: end them silently and poison their sockets."""
@@ -1153,7 +1173,7 @@ class Engine:
                 op._state = _DONE
                 if op.lane >= 0:
                     _poison(ch)
-                self._settle(ch)
+                self._settle(ch, recheck=True)
 
     def post(self, port: Port, completion: Completion, delay: int, posted_fd: int) -> None:
         """QsoPostIOCompletion: post now, or after ``delay`` s tied to socket ``posted_fd``."""
@@ -1215,7 +1235,7 @@ class Engine:
                 self._unlink(op)
                 op.abort(errno_value)
                 self._finish(op)
-            self._settle(ch)
+            self._settle(ch, recheck=bool(ops))
         return len(ops)
 
 
