@@ -15,7 +15,6 @@ application's socket non-blocking behind its back).
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import select
 import socket
@@ -91,8 +90,9 @@ class SocketTransport:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
         self.sock = sock
-        self._flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-        self.blocking = not self._flags & os.O_NONBLOCK
+        # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
+        # which costs a thread switch when another thread is runnable)
+        self.blocking = os.get_blocking(fd)
         self._pollers: dict[bool, select.poll] = {}      # writable? -> poll object, made on first wait
         self._held = False
         self._reading = False
@@ -130,14 +130,14 @@ class SocketTransport:
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
         if self.blocking and not self._held:
-            fcntl.fcntl(self.fd, fcntl.F_SETFL, self._flags | os.O_NONBLOCK)
+            os.set_blocking(self.fd, False)
             self._held = True
 
     def restore_blocking(self) -> None:
         if self._held:
             self._held = False
             try:
-                fcntl.fcntl(self.fd, fcntl.F_SETFL, self._flags)
+                os.set_blocking(self.fd, True)
             except OSError:
                 pass                         # closed under us: nothing to restore
 
