@@ -6,7 +6,9 @@ same small ``Channel`` shape, one server thread and one client thread in one pro
 * ``gskit``     - the compat layer: gsk_secure_soc_open/init/read/write/close;
 * ``pyopenssl`` - raw pyOpenSSL on blocking sockets, ``SSL.Connection(ctx, sock)``, on the
                   same (bundled) OpenSSL build as gskit: the like-for-like baseline;
-* ``ssl``       - Python's ``ssl`` module (the system OpenSSL): context only.
+* ``ssl``       - Python's ``ssl`` module (the system OpenSSL): context only;
+* ``gskit-server``, ``gskit-client`` - gskit on one end, raw pyOpenSSL on the other (only
+                  on request: ``handshake.py --only pyopenssl,gskit-server,gskit-client``).
 
 Equal work: the same suites (TLS 1.3 AES-128-GCM; TLS 1.2 ECDHE AES-128-GCM), the same key
 exchange groups as gskit pins, chain verification on the client, no hostname check (the
@@ -283,8 +285,24 @@ class PythonSsl:
         return SslChannel(self.client_ctx.wrap_socket(sock))
 
 
+class Mixed:
+    """gskit on one end and raw pyOpenSSL on the other: which end costs what."""
+
+    def __init__(self, name: str, server: Implementation, client: Implementation) -> None:
+        self.name, self.server, self.client = name, server.server, client.client  # type: ignore[method-assign]
+
+
+def gskit_server(certs: Certs, version: str) -> Mixed:
+    return Mixed("gskit-server", Gskit(certs, version), PyOpenSSL(certs, version))
+
+
+def gskit_client(certs: Certs, version: str) -> Mixed:
+    return Mixed("gskit-client", PyOpenSSL(certs, version), Gskit(certs, version))
+
+
 FACTORIES: dict[str, Callable[[Certs, str], Implementation]] = {
     "gskit": Gskit, "pyopenssl": PyOpenSSL, "ssl": PythonSsl,
+    "gskit-server": gskit_server, "gskit-client": gskit_client,
 }
 
 
