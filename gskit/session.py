@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
@@ -58,6 +59,7 @@ class Session(Handle):
         self._close_notify_sent = False
         self._cache_key: tuple | None = None
         self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
+        self._send_lock = threading.Lock()            # one send's bytes go out together
 
     # -- attributes --------------------------------------------------------------------------
     def _store(self, row: Attribute, value: object) -> None:
@@ -224,8 +226,9 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
         pump = self._io_pump()
         written = 0
-        while written < len(view):                    # bound one engine write to 256 KiB
-            written += self._run(pump.write, view[written:written + 262144])
+        with self._send_lock:                         # another thread's send waits for the whole of this one
+            while written < len(view):                # bound one engine write to 256 KiB
+                written += self._run(pump.write, view[written:written + 262144])
         return written
 
     sendall = send

@@ -93,35 +93,38 @@ class SocketTransport:
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
         self.blocking = os.get_blocking(fd)
-        self._pollers: dict[bool, select.poll] = {}      # writable? -> poll object, made on first wait
+        self._pollers: dict[bool, select.poll] = {}      # writable? -> a poll object not in use
         self._held = False
-        self._reading = False
+        self._blocked: set[int] = set()                  # threads waiting in recv or poll
         self._interrupted = False
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
         """One recv; ``timeout`` (s) or ``wait`` on a non-blocking socket polls first."""
         if (timeout is not None or (wait and not self.blocking)) and not _wait(self.fd, select.POLLIN, timeout):
             raise TimeoutError
-        self._reading = True
+        me = threading.get_ident()
+        self._blocked.add(me)
         try:
             data = self.sock.recv(size)
         finally:
-            self._reading = False
+            self._blocked.discard(me)
         if self._interrupted:
             raise InterruptedError
         return data
 
     def wait(self, writable: bool, timeout: float | None) -> None:
         """Block until readable (or writable); TimeoutError, or InterruptedError after a close."""
-        poller = self._pollers.get(writable)
+        poller = self._pollers.pop(writable, None)        # a poll object serves one thread at a time
         if poller is None:
-            poller = self._pollers[writable] = select.poll()
+            poller = select.poll()
             poller.register(self.fd, select.POLLOUT if writable else select.POLLIN)
-        self._reading = True
+        me = threading.get_ident()
+        self._blocked.add(me)
         try:
             ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
         finally:
-            self._reading = False
+            self._blocked.discard(me)
+            self._pollers[writable] = poller
         if self._interrupted:
             raise InterruptedError
         if not ready:
@@ -147,7 +150,7 @@ class SocketTransport:
     def interrupt(self) -> None:
         """Wake a reader blocked in recv or poll (another thread is closing the session)."""
         self._interrupted = True
-        if self._reading:
+        if self._blocked:
             try:
                 self.sock.shutdown(socket.SHUT_RD)
             except OSError:
@@ -380,7 +383,7 @@ class DirectPump:
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
         self._unfinished: memoryview | None = None
-        self._done_for_other: memoryview | None = None
+        self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
@@ -420,8 +423,7 @@ class DirectPump:
         (``started``) finds it there and does not write it again.
         """
         with self.engine_lock:
-            if started and self._done_for_other is data:
-                self._done_for_other = None
+            if started and self._done_for_others.pop(id(data), None) is not None:
                 return len(data)
             while True:
                 target = data if self._unfinished is None else self._unfinished
@@ -432,7 +434,7 @@ class DirectPump:
                 self._unfinished = None
                 if target is data:
                     return written
-                self._done_for_other = target
+                self._done_for_others[id(target)] = target
 
     # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:

@@ -285,28 +285,39 @@ def test_async_session_holds_the_socket_non_blocking_until_close(pki, port):
     pair.close()
 
 
-def test_sync_write_while_an_async_send_is_half_done_keeps_the_order(pki, port):
+@pytest.mark.parametrize("writers", [1, 2])
+def test_sync_writes_while_an_async_send_is_half_done_keep_every_buffer_whole(pki, port, writers):
     """A startSend the socket could not take at once stays pending inside OpenSSL; a
     synchronous write from another thread sends the rest of it first, then its own bytes,
-    and the startSend is posted as complete.  The peer reads both, whole and in order."""
+    and the startSend is posted as complete.  With two writers of large buffers, each may
+    finish the other's.  The peer reads every buffer once, whole, the startSend's first."""
     session, tls, pair = secure_server(pki, port)
     pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     big = bytes(range(256)) * 8192                     # 2 MiB: far more than the socket holds
     io = Qso_OverlappedIO_t(descriptorHandle="big", buffer=big, bufferLength=len(big))
     assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
     assert io.postFlagResult == 0
+    payloads = [b"tail"] if writers == 1 else [b"A" * 1048576, b"B" * 1048576]
     written: list = []
-    writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, b"tail")))
-    writer.start()
+    threads = [threading.Thread(target=lambda data=data: written.append(gsk_secure_soc_write(session, data)))
+               for data in payloads]
+    for thread in threads:
+        thread.start()
+    expected = len(big) + sum(map(len, payloads))
     received = bytearray()
-    while len(received) < len(big) + 4:
+    while len(received) < expected:
         chunk = tls.recv(65536)
         assert chunk, "the peer saw the end of the stream early"
         received += chunk
-    writer.join(DEADLINE)
-    assert written == [(GSK_OK, 4)]
+    for thread in threads:
+        thread.join(DEADLINE)
+    assert sorted(written) == sorted((GSK_OK, len(data)) for data in payloads)
     done = wait(port)
     assert (done.descriptorHandle, done.returnValue, done.secureDataTransferSize) == ("big", GSK_OK, len(big))
-    assert bytes(received) == big + b"tail"
+    assert bytes(received[:len(big)]) == big
+    assert bytes(received[len(big):]) in (b"".join(payloads), b"".join(reversed(payloads)))
+    tls.settimeout(0.5)
+    with pytest.raises(TimeoutError):                 # nothing more: no buffer went out twice
+        tls.recv(1)
     gsk_secure_soc_close(session)
     pair.close()
