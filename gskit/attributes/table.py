@@ -137,7 +137,7 @@ def _rows() -> Iterable[Attribute]:
                 openssl="none: no LDAP or OCSP fetching off IBM i")
     # --- numeric -------------------------------------------------------------------------
     yield A(c.GSK_FD, "GSK_FD", _N, _SES, _SET, -1, NON_NEGATIVE, keyword="fd",
-            openssl="the socket the I/O adapter reads and writes (memory BIOs in between)")
+            openssl="the socket OpenSSL reads and writes (a blocking one directly, held non-blocking; else through memory BIOs)")
     yield A(c.GSK_IBMI_READ_TIMEOUT, "GSK_IBMI_READ_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
             keyword="read_timeout_ms", openssl="poll() deadline per read, milliseconds; 0 = none")
     yield A(c.GSK_HANDSHAKE_TIMEOUT, "GSK_HANDSHAKE_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
