@@ -363,6 +363,10 @@ class BlockingPump:
                 raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; receive first")
         return self._push() or len(data)
 
+    def abandon(self, data: memoryview) -> None:
+        """A started write's operation ended early: its records are in the backlog already
+        (TLS cannot take them back) and go out with the next flush."""
+
 
 class DirectPump:
     """Drives an engine that OpenSSL runs straight on the socket: the fast path.
@@ -384,6 +388,7 @@ class DirectPump:
         self.send_lock = threading.Lock()
         self._unfinished: memoryview | None = None
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
+        self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
@@ -434,7 +439,19 @@ class DirectPump:
                 self._unfinished = None
                 if target is data:
                     return written
-                self._done_for_others[id(target)] = target
+                if target is self._abandoned:
+                    self._abandoned = None
+                else:
+                    self._done_for_others[id(target)] = target
+
+    def abandon(self, data: memoryview) -> None:
+        """A started write's operation ended early (cancel, timer): OpenSSL has sent part of
+        its record, which the next writer still completes (TLS cannot take it back), for
+        nobody; no mark is kept for it."""
+        with self.engine_lock:
+            self._done_for_others.pop(id(data), None)
+            if self._unfinished is data:
+                self._abandoned = data
 
     # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:

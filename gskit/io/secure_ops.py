@@ -157,3 +157,8 @@ class StartSend(SecureOperation):
             return self.fail_socket(exc)
         self._started = True
         return self.wait_for(got) if got < 0 else self.succeed(len(self._data))
+
+    def abort(self, errno_value: int) -> None:
+        super().abort(errno_value)
+        if self._started:
+            self.pump.abandon(self._data)

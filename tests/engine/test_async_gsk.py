@@ -321,3 +321,28 @@ def test_sync_writes_while_an_async_send_is_half_done_keep_every_buffer_whole(pk
         tls.recv(1)
     gsk_secure_soc_close(session)
     pair.close()
+
+
+def test_a_half_done_send_whose_timer_expires_still_goes_out_whole(pki, port):
+    """TLS cannot take back a record it has begun: a startSend posted with EAGAIN by its
+    operationWaitTime is completed by the session's next write (nothing is kept for it)."""
+    session, tls, pair = secure_server(pki, port)
+    pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    big = bytes(range(256)) * 8192
+    io = Qso_OverlappedIO_t(descriptorHandle="big", buffer=big, bufferLength=len(big), operationWaitTime=timeval(1, 0))
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    done = wait(port)                                   # the peer reads nothing: the timer ends it
+    assert (done.descriptorHandle, done.returnValue, done.errnoValue) == ("big", GSK_ERROR_IO, errno.EAGAIN)
+    written: list = []
+    writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, b"tail")))
+    writer.start()
+    received = bytearray()
+    while len(received) < len(big) + 4:
+        chunk = tls.recv(65536)
+        assert chunk
+        received += chunk
+    writer.join(DEADLINE)
+    assert written == [(GSK_OK, 4)] and bytes(received) == big + b"tail"
+    assert session.pump._done_for_others == {}         # noqa: SLF001 - no buffer kept for the ended operation
+    gsk_secure_soc_close(session)
+    pair.close()
