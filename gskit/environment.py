@@ -247,13 +247,6 @@ class Environment(Handle):
             self._client_sessions.pop(key, None)
 
     # -- Pythonic conveniences ---------------------------------------------------------------
-    def __enter__(self) -> "Environment":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if not self.closed:
-            self.close()
-
     def __repr__(self) -> str:
         return f"<gskit.Environment {self._state.value} release={self.release}>"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from gskit import constants as c
 from gskit import errors as rc
@@ -55,8 +55,12 @@ def buffer_text(value: object, size: int | None) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+H = TypeVar("H", bound="Handle")
+
+
 class Handle:
-    """Base of Environment and Session: a lock, a state, attribute values."""
+    """Base of Environment and Session: a lock, a state, attribute values; a context
+    manager that closes it (subclasses define ``close``)."""
 
     _transitions: dict
     _closed_state: Enum
@@ -76,6 +80,16 @@ class Handle:
     @property
     def closed(self) -> bool:
         return self._state is self._closed_state
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: H) -> H:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.closed:
+            self.close()
 
     def _advance(self, op: Op) -> None:
         code, new_state = next_state(self._transitions, self._state, op)

@@ -83,18 +83,13 @@ class Session(Handle):
         everything else runs on memory BIOs.
         """
         with self._lock:
-            self._advance(Op.INIT)
-            try:
-                self.engine, transport = self._build(direct=True)
-            except GSKError as exc:
-                self._broken(exc)
-                raise
-            if self.engine.on_socket:
-                self.pump = DirectPump(self.engine, transport)
+            engine, transport = self._start_engine(direct=True)
+            if engine.on_socket:
+                self.pump = DirectPump(engine, transport)
                 if asynchronous:
                     transport.hold_nonblocking()
             else:
-                self.pump = BlockingPump(self.engine, transport)
+                self.pump = BlockingPump(engine, transport)
             audit.remember_endpoints(self)
             return self.pump
 
@@ -102,14 +97,19 @@ class Session(Handle):
         """Start a handshake that another adapter drives (``gskit.aio``): state HANDSHAKING,
         the engine on memory BIOs, no pump (the caller owns the transport)."""
         with self._lock:
-            self._advance(Op.INIT)
-            try:
-                self.engine, transport = self._build(direct=False)
-            except GSKError as exc:
-                self._broken(exc)
-                raise
+            engine, transport = self._start_engine(direct=False)
             transport.release()
-            return self.engine
+            return engine
+
+    def _start_engine(self, direct: bool) -> tuple[TLSEngine, Any]:
+        """State HANDSHAKING, and the engine and its transport built (caller holds the lock)."""
+        self._advance(Op.INIT)
+        try:
+            self.engine, transport = self._build(direct)
+        except GSKError as exc:
+            self._broken(exc)
+            raise
+        return self.engine, transport
 
     def _build(self, direct: bool) -> tuple[TLSEngine, Any]:
         env, values = self.environment, self._values.values
@@ -358,13 +358,6 @@ class Session(Handle):
             return None
         suite = ciphers.suite_by_name(engine.connection.get_cipher_name() or "")
         return suite.iana_name if suite else engine.connection.get_cipher_name()
-
-    def __enter__(self) -> "Session":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if not self.closed:
-            self.close()
 
     def __repr__(self) -> str:
         return f"<gskit.Session {self._state.value} {self.protocol or ''} {self.cipher or ''}>".replace("  ", " ")

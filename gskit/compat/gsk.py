@@ -106,28 +106,27 @@ def _view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview
     return rc.GSK_OK, view[:size]
 
 
-def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -> tuple[int, int]:
-    """``(rc, amt_read)``; the data lands in ``buffer[:amt_read]``."""
+def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) -> tuple[int, int]:
+    """gsk_secure_soc_read (``writable``: data lands in ``buffer``) or _write: ``(rc, count)``."""
     handle = _session(session)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, 0
-    code, view = _view(buffer, size, writable=True)
+    code, view = _view(buffer, size, writable)
     if code != rc.GSK_OK:
         return code, 0
-    code, count = _call(lambda: handle.recv_into(view))
+    move = handle.recv_into if writable else handle.send
+    code, count = _call(lambda: move(view))
     return code, (count or 0)
+
+
+def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -> tuple[int, int]:
+    """``(rc, amt_read)``; the data lands in ``buffer[:amt_read]``."""
+    return _transfer(session, buffer, size, writable=True)
 
 
 def gsk_secure_soc_write(session: Handle, data: Any, size: int | None = None) -> tuple[int, int]:
     """``(rc, amt_written)``."""
-    handle = _session(session)
-    if handle is None:
-        return rc.GSK_INVALID_HANDLE, 0
-    code, view = _view(data, size, writable=False)
-    if code != rc.GSK_OK:
-        return code, 0
-    code, count = _call(lambda: handle.send(view))
-    return code, (count or 0)
+    return _transfer(session, data, size, writable=False)
 
 
 def gsk_secure_soc_misc(session: Handle, misc_id: int) -> int:

@@ -17,7 +17,7 @@ from gskit.compat.errno_state import set_errno
 from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_timer_seconds
 from gskit.constants import ECLOSED, QSOPOSTIOCOMPLETION, QSOSTARTACCEPT, QSOSTARTRECV, QSOSTARTSEND
 from gskit.io import completion as engine
-from gskit.io.completion import LANE_RECV, LANE_SEND, Completion, Operation, QsoError
+from gskit.io.completion import LANE_RECV, LANE_SEND, Operation, QsoError
 
 __all__ = [
     "QsoCreateIOCompletionPort", "QsoDestroyIOCompletionPort", "QsoWaitForIOCompletion",
@@ -242,15 +242,12 @@ def QsoPostIOCompletion(IOCompletionPort: Any, communicationsArea: Any) -> int:
     return _c_call(body)
 
 
-def _posted(io: Qso_OverlappedIO_t) -> Completion:
-    c = Completion()
-    c.descriptorHandle, c.buffer, c.bufferLength = io.descriptorHandle, io.buffer, io.bufferLength
-    c.postFlag, c.fillBuffer, c.operationId = io.postFlag, io.fillBuffer, io.operationId
-    c.postFlagResult = c.returnValue = c.errnoValue = 0
-    c.secureDataTransferSize = c.bytesAvailable = c.postedDescriptor = 0
-    c.operationWaitTime = None
-    c.operationCompleted = QSOPOSTIOCOMPLETION
-    return c
+def _posted(io: Qso_OverlappedIO_t) -> Qso_OverlappedIO_t:
+    """The record QsoPostIOCompletion posts: the caller's request, its results zero."""
+    return Qso_OverlappedIO_t(descriptorHandle=io.descriptorHandle, buffer=io.buffer,
+                              bufferLength=io.bufferLength, postFlag=io.postFlag,
+                              fillBuffer=io.fillBuffer, operationId=io.operationId,
+                              operationCompleted=QSOPOSTIOCOMPLETION)
 
 
 _NO_ID = object()

@@ -100,6 +100,24 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
         self.operationId = operationId
         self.reserved2 = reserved2
 
+    def copy_to(self, io: "Qso_OverlappedIO_t") -> None:
+        """Copy every field but the reserved ones into ``io``: what QsoWaitForIOCompletion
+        does with a record posted by QsoPostIOCompletion."""
+        io.descriptorHandle = self.descriptorHandle
+        io.buffer = self.buffer
+        io.bufferLength = self.bufferLength
+        io.postFlag = self.postFlag
+        io.fillBuffer = self.fillBuffer
+        io.postFlagResult = self.postFlagResult
+        io.returnValue = self.returnValue
+        io.errnoValue = self.errnoValue
+        io.operationCompleted = self.operationCompleted
+        io.secureDataTransferSize = self.secureDataTransferSize
+        io.bytesAvailable = self.bytesAvailable
+        io.operationWaitTime = self.operationWaitTime
+        io.postedDescriptor = self.postedDescriptor
+        io.operationId = self.operationId
+
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{name}={getattr(self, name)!r}"

@@ -94,48 +94,6 @@ class QsoError(Exception):
 # --------------------------------------------------------------------------- results
 
 
-class Completion:
-    """A posted record that is not an operation's (QsoPostIOCompletion): what
-    ``QsoWaitForIOCompletion`` copies into the caller's structure."""
-
-    __slots__ = (
-        "descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer", "postFlagResult",
-        "returnValue", "errnoValue", "operationCompleted", "secureDataTransferSize",
-        "bytesAvailable", "operationWaitTime", "postedDescriptor", "operationId",
-    )
-    descriptorHandle: Any
-    buffer: Any
-    bufferLength: int
-    postFlag: int
-    fillBuffer: int
-    postFlagResult: int
-    returnValue: int
-    errnoValue: int
-    operationCompleted: int
-    secureDataTransferSize: int
-    bytesAvailable: int
-    operationWaitTime: Timeout
-    postedDescriptor: Any
-    operationId: int
-
-    def copy_to(self, io: Qso_OverlappedIO_t) -> None:
-        # Spelled out: one copy per completion on the hot path.
-        io.descriptorHandle = self.descriptorHandle
-        io.buffer = self.buffer
-        io.bufferLength = self.bufferLength
-        io.postFlag = self.postFlag
-        io.fillBuffer = self.fillBuffer
-        io.postFlagResult = self.postFlagResult
-        io.returnValue = self.returnValue
-        io.errnoValue = self.errnoValue
-        io.operationCompleted = self.operationCompleted
-        io.secureDataTransferSize = self.secureDataTransferSize
-        io.bytesAvailable = self.bytesAvailable
-        io.operationWaitTime = self.operationWaitTime
-        io.postedDescriptor = self.postedDescriptor
-        io.operationId = self.operationId
-
-
 class Request:
     """The input fields of a start call, captured when it starts (C copies the struct)."""
 
@@ -240,6 +198,10 @@ class Operation:
         io.postFlagResult = 0
         io.operationWaitTime = None
         io.postedDescriptor = 0
+        self.copy_results(io)
+
+    def copy_results(self, io: Qso_OverlappedIO_t) -> None:
+        """The result fields (a start call that finished at once writes only these)."""
         io.operationCompleted = self.code
         io.returnValue = self.returnValue
         io.errnoValue = self.errnoValue
@@ -253,7 +215,7 @@ class _DelayedPost(Operation):
     code = QSOPOSTIOCOMPLETION
     lane = -1
 
-    def __init__(self, base: Completion) -> None:
+    def __init__(self, base: Qso_OverlappedIO_t) -> None:
         self._base = base
 
     def attempt(self) -> bool:  # never called: a delayed post has no lane
@@ -265,7 +227,7 @@ class _DelayedPost(Operation):
 
 
 # What a port queues: an ended operation, or a record of QsoPostIOCompletion.
-Posted = "Completion | Operation"
+Posted = "Qso_OverlappedIO_t | Operation"
 
 
 # --------------------------------------------------------------------------- ports
@@ -1068,11 +1030,7 @@ class Engine:
         if err is not None:
             raise QsoError(err)
         if not (op.request.postFlag or op.always_post):  # type: ignore[union-attr]
-            io.returnValue = op.returnValue
-            io.errnoValue = op.errnoValue
-            io.secureDataTransferSize = op.secureDataTransferSize
-            io.bytesAvailable = op.bytesAvailable
-            io.operationCompleted = op.code
+            op.copy_results(io)
             io.postFlagResult = 0
             return 0
         if not port.post(op):
@@ -1175,7 +1133,7 @@ class Engine:
                     _poison(ch)
                 self._settle(ch, recheck=True)
 
-    def post(self, port: Port, completion: Completion, delay: int, posted_fd: int) -> None:
+    def post(self, port: Port, completion: Qso_OverlappedIO_t, delay: int, posted_fd: int) -> None:
         """QsoPostIOCompletion: post now, or after ``delay`` s tied to socket ``posted_fd``."""
         if not delay:
             if not port.post(completion):
