@@ -28,7 +28,7 @@ import ipaddress
 import socket
 import threading
 from collections import deque
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from gskit import audit
 from gskit import constants as c

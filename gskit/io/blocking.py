@@ -195,12 +195,11 @@ class CallbackTransport:
 class BlockingPump:
     """Drives one engine on memory BIOs over one transport with blocking semantics."""
 
-    def __init__(self, engine: TLSEngine, transport: Transport,
-                 engine_lock: threading.Lock | None = None, send_lock: threading.Lock | None = None) -> None:
+    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
         self.engine = engine
         self.transport = transport
-        self.engine_lock = engine_lock or threading.Lock()
-        self.send_lock = send_lock or threading.Lock()
+        self.engine_lock = threading.Lock()
+        self.send_lock = threading.Lock()
         self._unsent = b""
 
     # -- sending -----------------------------------------------------------------------------
@@ -385,7 +384,6 @@ class DirectPump:
         self.engine = engine
         self.transport = transport
         self.engine_lock = threading.Lock()
-        self.send_lock = threading.Lock()
         self._unfinished: memoryview | None = None
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
         self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone
