@@ -23,7 +23,7 @@ from gskit.certinfo import certificate_elements, gsk_cert_data_elem
 from gskit.callbacks import validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
-from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState
+from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, unchanged_by
 from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, role_of
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
@@ -37,6 +37,7 @@ _PROTOCOL_USED = {
 _SEC_TYPE = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "TLSV13": "TLSV13"}
 # Errors after which the session can go on (the caller may simply retry).
 _RECOVERABLE = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
+_IO_KEEPS_STATE = unchanged_by(SESSION_TRANSITIONS, Op.IO)
 _MISC_IDS = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
                        c.GSK_RESET_CIPHER_WITHNEWSESSION})
 
@@ -179,7 +180,7 @@ class Session(Handle):
 
     # -- data --------------------------------------------------------------------------------
     def _io_pump(self) -> BlockingPump:
-        if self._state is SessionState.READY:   # I/O leaves READY as it is: no lock needed
+        if self._state in _IO_KEEPS_STATE:       # nothing to change: no lock needed
             return self.pump  # type: ignore[return-value]
         with self._lock:
             if self._state is SessionState.ERROR and self._error is not None:

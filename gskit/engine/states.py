@@ -98,6 +98,11 @@ SESSION_TRANSITIONS: dict[SessionState, dict[Op, object]] = {
 }
 
 
+def unchanged_by(table: dict, op: Op) -> frozenset:
+    """The states in which ``op`` is allowed and leaves the state as it is."""
+    return frozenset(state for state, row in table.items() if row.get(op) is _SAME)
+
+
 def next_state(table: dict, state: Enum, op: Op) -> tuple[int, Enum]:
     """(GSK_OK, new state) if ``op`` is allowed in ``state``, else (rc, state)."""
     row = table.get(state)
