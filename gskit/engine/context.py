@@ -120,13 +120,13 @@ def _critical_server_name(ssl: object, alert: object, _arg: object) -> int:
     unrecognized_name alert.  Registered directly, because pyOpenSSL's wrapper can only
     refuse by raising (and prints a traceback)."""
     conn = SSL.Connection._reverse_mapping.get(ssl)  # noqa: SLF001
-    engine = conn.get_app_data() if conn is not None else None
-    if engine is None:
+    record = conn.get_app_data() if conn is not None else None
+    if record is None:
         return _lib.SSL_TLSEXT_ERR_OK
     requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
-    if requested in engine.config.server_names:
+    if requested in record.config.server_names:
         return _lib.SSL_TLSEXT_ERR_OK
-    engine.unrecognized_name = requested or "(no SNI)"
+    record.unrecognized_name = requested or "(no SNI)"
     alert[0] = UNRECOGNIZED_NAME
     return _lib.SSL_TLSEXT_ERR_ALERT_FATAL
 

@@ -80,36 +80,43 @@ ValidationCallback = Callable[[list[bytes], int], int]
 _PROTOCOLS = {p.label: p for p in Protocol}
 
 
-class VerifyRecord:
-    """What the verify callback saw: the first failure and whether the app overrode it."""
+class CallbackRecord:
+    """What OpenSSL's callbacks see and note for one connection: the connection's app data.
 
-    __slots__ = ("x509_error", "depth", "subject", "callback_rc")
+    It refers to neither the engine nor the connection, so that engine and connection
+    form no reference cycle and are freed the moment the session lets them go.
+    """
 
-    def __init__(self) -> None:
-        self.x509_error = 0
+    __slots__ = ("config", "validation_callback", "x509_error", "depth", "subject", "callback_rc",
+                 "unrecognized_name")
+
+    def __init__(self, config: TLSConfig, validation_callback: ValidationCallback | None) -> None:
+        self.config = config
+        self.validation_callback = validation_callback
+        self.x509_error = 0                 # the first failure the verify callback saw
         self.depth = -1
         self.subject = ""
-        self.callback_rc = rc.GSK_OK
+        self.callback_rc = rc.GSK_OK        # GSK_CERT_VALIDATION_CALLBACK's answer
+        self.unrecognized_name: str | None = None   # a server name the critical list refused
 
 
 def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int) -> bool:
-    """The context-wide verify callback; per-connection state lives in the engine."""
-    engine: TLSEngine = conn.get_app_data()
-    record = engine.verify
+    """The context-wide verify callback; per-connection state lives in the connection's record."""
+    record: CallbackRecord = conn.get_app_data()
     if not ok and record.x509_error == 0:
         record.x509_error, record.depth = errnum, depth
         record.subject = cert.to_cryptography().subject.rfc4514_string()
-    if depth == 0 and engine.validation_callback is not None:
+    if depth == 0 and record.validation_callback is not None:
         status = verify_result(record.x509_error)[0]
         chain = conn.get_peer_cert_chain(as_cryptography=True) or [cert.to_cryptography()]
         ders = [c.public_bytes(Encoding.DER) for c in chain]
         try:
-            answer = engine.validation_callback(ders, status)
+            answer = record.validation_callback(ders, status)
         except Exception:  # noqa: BLE001 - a callback that raises rejects
             answer = rc.GSK_ERROR_CERT_VALIDATION
         record.callback_rc = answer
         return answer == rc.GSK_OK
-    if not engine.config.verify_peer:
+    if not record.config.verify_peer:
         return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
     return bool(ok)
 
@@ -124,8 +131,7 @@ class TLSEngine:
                  validation_callback: ValidationCallback | None = None,
                  session: SSL.Session | None = None) -> None:
         self.config = config
-        self.verify = VerifyRecord()
-        self.validation_callback = validation_callback
+        self.record = CallbackRecord(config, validation_callback)
         self.server_name = server_name
         self.check_hostname = check_hostname
         self._choose_context = choose_context
@@ -137,7 +143,6 @@ class TLSEngine:
         self._broken: GSKError | None = None
         self._peer_eof = False
         self.handshake_done = False
-        self.unrecognized_name: str | None = None
         self.wants_write = False            # the last WANT_* was WANT_WRITE (direct mode)
         if not (config.server and config.legacy_lists_differ):
             self._connect(choose_context(None))
@@ -147,7 +152,7 @@ class TLSEngine:
         conn = SSL.Connection(ctx, self._sock)      # a socket: SSL_set_fd; None: memory BIOs
         if self._sock is None:
             self._in, self._out = conn._into_ssl, conn._from_ssl  # noqa: SLF001
-        conn.set_app_data(self)
+        conn.set_app_data(self.record)
         if self.config.server:
             conn.set_accept_state()
         else:
@@ -264,9 +269,9 @@ class TLSEngine:
 
     def _check_server_name(self) -> None:
         """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
-        if self.unrecognized_name is not None:
+        if self.record.unrecognized_name is not None:
             raise self._fail(Failure(rc.GSK_ERROR_BAD_PEER, 0,
-                                     f"server name {self.unrecognized_name} is not in the critical list"))
+                                     f"server name {self.record.unrecognized_name} is not in the critical list"))
 
     def read_into(self, buffer: memoryview) -> int | None:
         """Plaintext into ``buffer``: the count, 0 at the peer's close, None: needs input."""
@@ -343,14 +348,14 @@ class TLSEngine:
 
     def x509_error(self) -> int:
         """The X509_V_ERR code of the peer's chain (0 = verified or not verified at all)."""
-        if self.verify.x509_error or self._conn is None:
-            return self.verify.x509_error
+        if self.record.x509_error or self._conn is None:
+            return self.record.x509_error
         return int(_lib.SSL_get_verify_result(self._conn._ssl))  # noqa: SLF001
 
     def failed_subject(self) -> str:
         """Subject of the certificate that failed validation ("" when none did)."""
-        if self.verify.subject or not self.x509_error():
-            return self.verify.subject
+        if self.record.subject or not self.x509_error():
+            return self.record.subject
         peer = self._conn.get_peer_certificate(as_cryptography=True) if self._conn else None
         return peer.subject.rfc4514_string() if peer is not None else ""
 
@@ -374,7 +379,7 @@ class TLSEngine:
                 return Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
             return socket_failure(OSError(code, text))
         reasons = [str(entry[2]) for entry in (exc.args[0] if exc.args and isinstance(exc.args[0], list) else [])]
-        record = self.verify
+        record = self.record
         if record.callback_rc != rc.GSK_OK:
             return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
         if any("certificate verify failed" in r for r in reasons) and self.x509_error():

@@ -290,3 +290,34 @@ def test_session_id_reads_back_and_repeats_on_resumption(pki, listener, run_peer
     server_ids = peer.result()
     assert len(client_ids[0]) == 64 and int(client_ids[0], 16) >= 0
     assert client_ids[0] == client_ids[1] == server_ids[1]
+
+
+def test_a_closed_session_is_freed_at_once(pki, listener, run_peer):
+    """Engine and OpenSSL connection form no reference cycle: dropping a closed session frees
+    its SSL object (and its buffers) at once, not at the cycle collector's next run."""
+    import gc
+    import weakref
+
+    def serve() -> None:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                session.handshake()
+                session.sendall(b"k")
+
+    peer = run_peer(serve)
+    gc.disable()
+    try:
+        with Environment(keyring_file=str(pki.ca_pem), server_name="localhost") as env:
+            sock = connect(listener.getsockname()[1])
+            with sock:
+                session = env.open_session(fd=sock)
+                session.handshake()
+                assert session.recv(1) == b"k"
+                connection = weakref.ref(session.engine.connection)
+                session.close()
+                del session
+                assert connection() is None
+    finally:
+        gc.enable()
+    peer.result()
