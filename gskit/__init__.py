@@ -63,6 +63,15 @@ __all__ = [
 ]
 
 
+def defining_module(name: str) -> str:
+    """The module that defines ``name`` of ``__all__`` (``gskit.stubs`` writes the stub from it)."""
+    if name in _LAZY:
+        return _LAZY[name]
+    if name in ("get_errno", "set_errno"):
+        return "gskit.compat.errno_state"
+    return "gskit.constants" if name in _constants.__all__ else "gskit.errors"
+
+
 def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:

@@ -16,6 +16,8 @@ TYPE_CHECKING = False   # typing costs milliseconds at start-up; see __getattr__
 if TYPE_CHECKING:
     from enum import IntEnum
 
+    from gskit._constant_names import *  # noqa: F403 - the names built below from the rows
+
 Row = tuple  # (value, primary name, *aliases)
 
 
@@ -389,3 +391,4 @@ __all__ = [
     "GROUPS",
     "IBMI_ERRNO_NAMES",
 ]
+

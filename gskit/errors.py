@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import errno as _errno
 
+TYPE_CHECKING = False   # typing costs milliseconds at start-up
+if TYPE_CHECKING:
+    from gskit._error_names import *  # noqa: F403 - the names built below from the rows
+
 # Kinds: which exception class a code raises (see _KIND_CLASS at the end).
 CERT, IO, CLOSED, ARG, STATE, TIMEOUT, KEYSTORE, HANDSHAKE, BLOCK, OTHER = (
     "cert", "io", "closed", "arg", "state", "timeout", "keystore", "handshake", "block", "",
@@ -37,7 +41,7 @@ FAMILIES: dict[str, str] = {
     "ERRNO": "IBM i errno value (ILE C errno.h; message CPE<n>)",
 }
 # Families whose names become module-level constants (errno names would shadow Python's).
-_EXPORTED = ("GSK", "SSL", "GSKKM", "GSKVAL")
+EXPORTED_FAMILIES = ("GSK", "SSL", "GSKKM", "GSKVAL")
 
 
 def _ibmi(suffix: str) -> str:
@@ -809,7 +813,7 @@ BY_FAMILY_CODE: dict[tuple[str, int], Entry] = {(e.family, e.code): e for e in E
 # A module-level int for every spelling of the exported families.
 RETURN_CODE_NAMES: list[str] = []
 for _e in ENTRIES:
-    if _e.family in _EXPORTED:
+    if _e.family in EXPORTED_FAMILIES:
         for _n in _e.names:
             globals()[_n] = _e.code
             if _e.family == "GSK":
@@ -1006,3 +1010,4 @@ __all__ = [
     "GSKTimeoutError",
     "GSKWouldBlockError",
 ]
+
