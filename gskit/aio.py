@@ -116,6 +116,8 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self._paused = False
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        self._ciphertext = _receive_buffer()   # this loop thread's buffers, looked up once
+        self._plaintext = _read_buffer()
 
     # -- asyncio callbacks -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -140,12 +142,12 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self._advance()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return _receive_buffer()
+        return self._ciphertext
 
     def buffer_updated(self, nbytes: int) -> None:
         if self.engine is None or self.error is not None:
             return
-        self.engine.receive(bytes(_receive_buffer()[:nbytes]))
+        self.engine.receive(self._ciphertext[:nbytes])    # the engine copies it into its BIO
         self._advance()
 
     def eof_received(self) -> bool:
@@ -194,7 +196,7 @@ class _SecureProtocol(asyncio.BufferedProtocol):
                 if not finished:
                     return
                 self._handshake_succeeded()
-            buffer = _read_buffer()
+            buffer = self._plaintext
             while not self._eof:
                 count = engine.read_into(buffer)
                 if count is None:

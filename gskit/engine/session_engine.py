@@ -217,15 +217,15 @@ class TLSEngine:
         if out is None:
             return b""
         scratch = _scratch()
-        chunks = []
-        while True:
+        count = _lib.BIO_read(out, scratch, OUTGOING_CHUNK)
+        if count < OUTGOING_CHUNK:           # a short read drained the BIO: no second call
+            return _ffi.buffer(scratch, count)[:] if count > 0 else b""
+        chunks = [_ffi.buffer(scratch, count)[:]]
+        while count == OUTGOING_CHUNK:
             count = _lib.BIO_read(out, scratch, OUTGOING_CHUNK)
-            if count <= 0:
-                break
-            chunks.append(_ffi.buffer(scratch, count)[:])
-            if count < OUTGOING_CHUNK:       # a short read drained the BIO: no second call
-                break
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if count > 0:
+                chunks.append(_ffi.buffer(scratch, count)[:])
+        return b"".join(chunks)
 
     # -- TLS side ----------------------------------------------------------------------------
     def handshake(self) -> bool:
