@@ -391,4 +391,3 @@ __all__ = [
     "GROUPS",
     "IBMI_ERRNO_NAMES",
 ]
-

@@ -1010,4 +1010,3 @@ __all__ = [
     "GSKTimeoutError",
     "GSKWouldBlockError",
 ]
-
