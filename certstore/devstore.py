@@ -68,7 +68,7 @@ def _leaf(
     issued = ca.issue_cert(*names, common_name=cn, key_type=key_type)
     cert = x509.load_pem_x509_certificate(issued.cert_chain_pems[0].bytes())
     key = serialization.load_pem_private_key(issued.private_key_pem.bytes(), None)
-    return Entry(label, cert, key)  # type: ignore[arg-type]
+    return Entry(label, cert, key)
 
 
 def make_dev_certificates() -> DevCertificates:

@@ -159,7 +159,7 @@ def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
         key = serialization.load_der_private_key(items[1][2], secret)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise ValueError("the private key does not decrypt with the database password") from None
-    return Entry(label, cert, key)  # type: ignore[arg-type]
+    return Entry(label, cert, key)
 
 
 def _hashes(cert: x509.Certificate) -> list[bytes]:

@@ -124,7 +124,7 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self.transport = transport  # type: ignore[assignment]
         sock = transport.get_extra_info("socket")
         _set_nodelay(sock)
-        self.reader.set_transport(transport)  # type: ignore[arg-type]
+        self.reader.set_transport(transport)
         try:
             self.session = self._open_session(sock.fileno())
             handshake_timeout = _setting(self.session, c.GSK_HANDSHAKE_TIMEOUT)
@@ -457,7 +457,7 @@ async def wrap_socket(environment: Environment, sock: socket.socket, *, limit: i
     loop = asyncio.get_running_loop()
     opener = _opener(_initialized(environment), settings)
     _, protocol = await loop.connect_accepted_socket(lambda: _SecureProtocol(opener, limit), sock)
-    return AsyncSession(protocol)  # type: ignore[arg-type]
+    return AsyncSession(protocol)
 
 
 async def open_connection(host: str | None = None, port: int | None = None, *,
@@ -484,7 +484,7 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
         loop = asyncio.get_running_loop()
         opener = _opener(environment, settings)  # type: ignore[arg-type]
         try:
-            _, protocol = await loop.create_connection(lambda: _SecureProtocol(opener, limit), host, port, sock=sock)
+            _, protocol = await loop.create_connection(lambda: _SecureProtocol(opener, limit), host, port, sock=sock)  # type: ignore[arg-type]  # (asyncio refuses both)
         except OSError as exc:
             if isinstance(exc, GSKError):
                 raise
@@ -492,7 +492,7 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
     finally:
         if owned:
             environment.close()  # type: ignore[union-attr]  # freed when its session closes
-    session = AsyncSession(protocol)  # type: ignore[arg-type]
+    session = AsyncSession(protocol)
     await session.handshake()
     return session.reader, session.writer
 

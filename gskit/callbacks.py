@@ -57,7 +57,7 @@ def validation_function(value: object) -> Callable[[list[bytes], int], int] | No
     """The callable behind a GSK_CERT_VALIDATION_CALLBACK value."""
     if value is None:
         return None
-    return getattr(value, "validation_callback", value)  # type: ignore[return-value]
+    return getattr(value, "validation_callback", value)  # type: ignore[arg-type]
 
 
 def check_callback(callback_id: int, value: object, values: AttributeValues) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,7 +39,7 @@ _KEY_USAGE_BITS = (
     ("digital_signature", 1), ("content_commitment", 2), ("key_encipherment", 4),
     ("data_encipherment", 8), ("key_agreement", 16), ("key_cert_sign", 32), ("crl_sign", 64),
 )
-_SAN_FIELDS: tuple[tuple[int, type, Callable[[object], str]], ...] = (
+_SAN_FIELDS: tuple[tuple[int, type, Callable[[Any], str]], ...] = (
     (c.CERT_SUBJECT_ALTERNATIVE_NAME_RFC822NAME, x509.RFC822Name, lambda v: v),
     (c.CERT_SUBJECT_ALTERNATIVE_NAME_DNSNAME, x509.DNSName, lambda v: v),
     (c.CERT_SUBJECT_ALTERNATIVE_NAME_DIRECTORYNAME, x509.DirectoryName, lambda v: v.rfc4514_string()),
@@ -63,7 +63,8 @@ def _key_description(key: object) -> tuple[str, int]:
     return type(key).__name__, 0
 
 
-def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> object | None:
+def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
+    """The extension's value (its type depends on ``oid``), or None."""
     try:
         return cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
@@ -98,22 +99,22 @@ def _elements(cert: x509.Certificate) -> Iterator[tuple[int, str]]:
     usage = _extension(cert, ExtensionOID.KEY_USAGE)
     if usage is not None:
         bits = sum(bit for attr, bit in _KEY_USAGE_BITS if getattr(usage, attr))
-        if usage.key_agreement:  # type: ignore[attr-defined]
-            bits |= 128 * usage.encipher_only + 256 * usage.decipher_only  # type: ignore[attr-defined]
+        if usage.key_agreement:
+            bits |= 128 * usage.encipher_only + 256 * usage.decipher_only
         yield c.CERT_KEY_USAGE, str(bits)
     san = _extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     if san is not None:
         for data_id, general_type, render in _SAN_FIELDS:
-            for value in san.get_values_for_type(general_type):  # type: ignore[attr-defined]
+            for value in san.get_values_for_type(general_type):
                 yield data_id, render(value)
     policies = _extension(cert, ExtensionOID.CERTIFICATE_POLICIES)
     for policy in policies or ():
         yield c.CERT_CERTIFICATE_POLICY_POLICYIDENTIFIER, policy.policy_identifier.dotted_string
     constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
     if constraints is not None:
-        yield c.CERT_BASIC_CONSTRAINTS_CA, "TRUE" if constraints.ca else "FALSE"  # type: ignore[attr-defined]
-        if constraints.path_length is not None:  # type: ignore[attr-defined]
-            yield c.CERT_BASIC_CONSTRAINTS_PATH_LENGTH_CONSTRAINT, str(constraints.path_length)  # type: ignore[attr-defined]
+        yield c.CERT_BASIC_CONSTRAINTS_CA, "TRUE" if constraints.ca else "FALSE"
+        if constraints.path_length is not None:
+            yield c.CERT_BASIC_CONSTRAINTS_PATH_LENGTH_CONSTRAINT, str(constraints.path_length)
     points = _extension(cert, ExtensionOID.CRL_DISTRIBUTION_POINTS)
     for point in points or ():
         for name in point.full_name or ():

@@ -30,6 +30,7 @@ from gskit.errors import GSKError
 from gskit.handle import Handle
 
 if TYPE_CHECKING:
+    from certstore import Credentials
     from gskit.session import Session
 
 FRIENDLY: dict[str, dict[object, int]] = {
@@ -64,7 +65,7 @@ def apply_settings(handle: Handle, settings: dict[str, Any]) -> None:
         handle.set_attribute(row.kind, row.id, value)
 
 
-def credentials_for(values: AttributeValues, role: str, home: str | None = None) -> object:
+def credentials_for(values: AttributeValues, role: str, home: str | None = None) -> Credentials:
     """Resolve the certificate attributes through certstore (raises GSKError)."""
     import certstore
 
@@ -111,7 +112,7 @@ class Environment(Handle):
         super().__init__(AttributeValues(), EnvState.OPEN, release)
         self.check_hostname = check_hostname
         self.registry_home = registry_home
-        self.credentials: object = None
+        self.credentials: Credentials | None = None
         self.tls_config: config_module.TLSConfig | None = None
         self._contexts: dict[tuple, SSL.Context] = {}
         self._default_context: SSL.Context | None = None
@@ -137,12 +138,13 @@ class Environment(Handle):
                 self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
             self._state = EnvState.INITIALIZED
 
-    def resolve_config(self, values: AttributeValues, credentials: object) -> config_module.TLSConfig:
+    def resolve_config(self, values: AttributeValues, credentials: Credentials | None) -> config_module.TLSConfig:
         try:
             config = config_module.resolve_tls_config(values, release=self.release, credentials=credentials)
         except config_module.ConfigError as exc:
             raise GSKError.for_rc(exc.rc, exc.detail) from None
-        if config.server and not any(i.private_key is not None for i in credentials.identities):  # type: ignore[attr-defined]
+        if config.server and (credentials is None
+                              or not any(i.private_key is not None for i in credentials.identities)):
             raise GSKError.for_rc(rc.GSK_ERROR_NO_CERTIFICATE, "no certificate with a private key for this server")
         return config
 
@@ -203,7 +205,7 @@ class Environment(Handle):
         self._contexts.clear()
         self._default_context = None
         self._client_sessions.clear()
-        callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)  # type: ignore[assignment]
+        callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)
         if callback is not None:
             try:
                 callback(self)
@@ -232,8 +234,8 @@ class Environment(Handle):
             return self._client_sessions.get(key)
 
     def remember_session(self, key: tuple, session: SSL.Session) -> None:
-        limit = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))  # type: ignore[arg-type]
-        timeout = int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))  # type: ignore[arg-type]
+        limit = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))
+        timeout = int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))
         if limit == 0 or timeout == 0:
             return
         with self._lock:

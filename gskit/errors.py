@@ -863,6 +863,7 @@ class GSKError(Exception):
 
     rc: int = 3  # GSK_INTERNAL_ERROR
     default_errno: int | None = None  # for the OSError subclasses
+    errno: int | None                 # set on the OSError subclasses only
 
     def __init__(self, rc: int | None = None, detail: str | None = None, **extra: object) -> None:
         code = type(self).rc if rc is None else rc
@@ -877,7 +878,8 @@ class GSKError(Exception):
         self.detail = detail
         super().__init__(self._message())
         if isinstance(self, OSError):
-            self.errno = extra.pop("errno", type(self).default_errno)
+            errno_value = extra.pop("errno", type(self).default_errno)
+            self.errno = errno_value if isinstance(errno_value, int) else None
         for key, value in extra.items():
             setattr(self, key, value)
 
@@ -980,7 +982,7 @@ def _return_code_enum() -> type:
     from enum import IntEnum
 
     members = [(e.name, e.code) for e in ENTRIES if e.family == "GSK"]
-    return IntEnum("ReturnCode", members, module=__name__)
+    return IntEnum("ReturnCode", members, module=__name__)  # type: ignore[return-value]
 
 
 def __getattr__(name: str) -> object:

@@ -55,7 +55,7 @@ class Session(Handle):
         self._own_config = False          # set when a session attribute needs its own context
         self._own_credentials = False
         self.engine: TLSEngine | None = None
-        self.pump: BlockingPump | None = None
+        self.pump: BlockingPump | DirectPump | None = None
         self._error: GSKError | None = None
         self._close_notify_sent = False
         self._cache_key: tuple | None = None
@@ -141,7 +141,7 @@ class Session(Handle):
         return engine, transport
 
     def _transport(self) -> Any:
-        fd = int(self._values.get(c.GSK_FD, -1))  # type: ignore[arg-type]
+        fd = int(self._values.get(c.GSK_FD, -1))
         callbacks = self._values.get(c.GSK_IO_CALLBACK)
         if callbacks is not None:
             return CallbackTransport(callbacks, fd, str(self._values.get(c.GSK_USER_DATA) or ""))
@@ -152,7 +152,7 @@ class Session(Handle):
     def handshake(self) -> None:
         """``gsk_secure_soc_init``: the TLS handshake on GSK_FD (or the I/O callback)."""
         pump = self.prepare()
-        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None  # type: ignore[arg-type]
+        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None
         try:
             pump.handshake(timeout)
         except GSKError as exc:
@@ -255,7 +255,7 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ERROR_UNSUPPORTED, "TLS 1.3 has no renegotiation")
         with pump.engine_lock:
             self._run(pump.engine.renegotiate)
-        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None  # type: ignore[arg-type]
+        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None
         self._run(pump.handshake, timeout)
         callback = self._values.get(c.GSK_CIPHER_SESSION_RESET)
         if callable(callback):
@@ -328,7 +328,9 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
         with self._lock:
             self._advance(Op.GET_RESULT)
-            conn = self.engine.connection  # type: ignore[union-attr]
+            engine = self.engine
+            assert engine is not None and engine.connection is not None   # READY or later
+            conn = engine.connection
             cert = (conn.get_peer_certificate(as_cryptography=True) if cert_id == c.GSK_PARTNER_CERT_INFO
                     else conn.get_certificate(as_cryptography=True))
         return certificate_elements(cert) if cert is not None else []

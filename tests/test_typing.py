@@ -1,4 +1,5 @@
-"""Type checkers see every name gskit builds at run time (the generated stubs)."""
+"""Type checkers see every name gskit builds at run time (the generated stubs), and the
+packages themselves type-check."""
 from __future__ import annotations
 
 import subprocess
@@ -43,4 +44,12 @@ def test_a_typed_port_type_checks(tmp_path):
         timeout=300)
     lines = [line for line in result.stdout.splitlines() if line.startswith(program.name)]
     assert lines == ['port.py:12: note: Revealed type is "int"'], result.stdout
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_packages_type_check():
+    """mypy, with the settings of pyproject.toml, finds nothing in gskit and certstore."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "-p", "gskit", "-p", "certstore", "--cache-dir", "/dev/null"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stdout

@@ -284,7 +284,7 @@ _SPELLINGS: dict[CipherSpecFormat, tuple[Callable[[CipherSuite], str | None], st
     CipherSpecFormat.SYSTEM_VALUE: (lambda s: s.ibmi_name, "an IBM i cipher suite system-value name"),
 }
 _INDEX: dict[CipherSpecFormat, dict[str, CipherSuite]] = {
-    fmt: {spell(s).upper(): s for s in SUITES if spell(s)} for fmt, (spell, _) in _SPELLINGS.items()}
+    fmt: {name.upper(): s for s in SUITES if (name := spell(s))} for fmt, (spell, _) in _SPELLINGS.items()}
 _JOINERS = {CipherSpecFormat.EX: ",", CipherSpecFormat.TLS13_EX: ",", CipherSpecFormat.SYSTEM_VALUE: " "}
 _LIST_SEPARATORS = {
     CipherSpecFormat.EX: re.compile(r"\s*,\s*"),
@@ -348,7 +348,7 @@ def format_cipher_specs(fmt: CipherSpecFormat, suites: Iterable[CipherSuite]) ->
     bad = [suite.iana_name for suite, value in spelled if value is None]
     if bad:
         raise CipherSpecError(bad, f"{', '.join(bad)} cannot be written as {fmt.value}.")
-    return _JOINERS.get(fmt, "").join(value for _, value in spelled)
+    return _JOINERS.get(fmt, "").join(value for _, value in spelled if value is not None)
 
 
 # --- OpenSSL ------------------------------------------------------------------------------

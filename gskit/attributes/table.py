@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import Any, Iterable
 
 from gskit import constants as c
 
@@ -51,7 +51,7 @@ class Attribute:
     kind: Kind
     scope: Scope
     phase: Phase
-    default: object = None
+    default: Any = None
     values: frozenset[int] | range | None = None   # enum values or numeric range; None = any
     support: Support = Support.REAL
     keyword: str | None = None                      # Pythonic API keyword

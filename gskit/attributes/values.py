@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -12,10 +13,10 @@ class AttributeValues:
     once, when the attribute is set; the text form is derived from them on read.
     """
 
-    values: dict[int, object] = field(default_factory=dict)
+    values: dict[int, Any] = field(default_factory=dict)    # each attribute's own type
     cipher_lists: dict[str, tuple] = field(default_factory=dict)
 
-    def get(self, attr_id: int, default: object = None) -> object:
+    def get(self, attr_id: int, default: Any = None) -> Any:
         return self.values.get(attr_id, default)
 
     def copy(self) -> "AttributeValues":

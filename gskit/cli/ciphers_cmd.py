@@ -111,10 +111,11 @@ def _application(app_id: str) -> tuple[list[CipherSuite] | None, tuple[str, ...]
         raise UsageError(str(exc).rstrip(".")) from None
     suites = None
     if app.cipher_suites:
-        suites = [suite_by_name(n) for n in app.cipher_suites]
-        unknown = [n for n, s in zip(app.cipher_suites, suites) if s is None]
+        looked_up = [(n, suite_by_name(n)) for n in app.cipher_suites]
+        unknown = [n for n, s in looked_up if s is None]
         if unknown:
             raise UsageError(f"application {app_id}: unknown suite(s) {', '.join(unknown)}")
+        suites = [s for _, s in looked_up if s is not None]
     return suites, app.protocols
 
 

@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 DEADLINE = 15          # seconds any step may take
 MESSAGE = b"hello from the gskit demo"
@@ -73,8 +73,9 @@ class _Server:
         import gskit as g
         rc, env = g.gsk_environment_open()
         self._check("gsk_environment_open", rc)
-        settings = ((g.gsk_attribute_set_enum, g.GSK_SESSION_TYPE, g.GSK_SERVER_SESSION_WITH_CL_AUTH),
-                    (g.gsk_attribute_set_buffer, g.GSK_OS400_APPLICATION_ID, certstore.DEMO_SERVER))
+        settings: tuple[tuple[Callable[..., int], int, object], ...] = (
+            (g.gsk_attribute_set_enum, g.GSK_SESSION_TYPE, g.GSK_SERVER_SESSION_WITH_CL_AUTH),
+            (g.gsk_attribute_set_buffer, g.GSK_OS400_APPLICATION_ID, certstore.DEMO_SERVER))
         for setter, attribute, value in settings:
             self._check(f"setting of attribute {attribute}", setter(env, attribute, value))
         self._check("gsk_environment_init", g.gsk_environment_init(env))

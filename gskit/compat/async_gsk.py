@@ -65,7 +65,7 @@ def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) 
     _need_socket(session)
     session.prepare(asynchronous=True)
     op = StartInit(session)
-    seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))  # type: ignore[arg-type]
+    seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))
     if seconds:
         port.engine.add_timer(seconds, port.engine._end_pending, op, HANDSHAKE_TIMED_OUT)  # noqa: SLF001
     return op

@@ -112,7 +112,7 @@ def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) ->
     if handle is None:
         return rc.GSK_INVALID_HANDLE, 0
     code, view = _view(buffer, size, writable)
-    if code != rc.GSK_OK:
+    if view is None:
         return code, 0
     move = handle.recv_into if writable else handle.send
     code, count = _call(lambda: move(view))

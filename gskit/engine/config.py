@@ -18,6 +18,10 @@ from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES
 from gskit.attributes.values import AttributeValues
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from certstore import Credentials
+
 DEFAULT_RELEASE = "7.5"
 _FORMATS = {
     "V2": ciphers.CipherSpecFormat.V2,
@@ -88,7 +92,7 @@ class TLSConfig:
     server_names: tuple[str, ...] = ()     # GSK_SSL_EXTN_SERVERNAME_(CRITICAL_)LIST
     server_names_critical: bool = False
     validation_callback: bool = False      # GSK_CERT_VALIDATION_CALLBACK is set
-    credentials: object = field(default=None, compare=False)
+    credentials: Credentials | None = field(default=None, compare=False)
     credentials_key: int = 0               # id() of the credentials: part of the cache key
 
     @property
@@ -172,7 +176,7 @@ def _names(values: AttributeValues) -> tuple[str, ...]:
 
 
 def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEASE,
-                       credentials: object = None) -> TLSConfig:
+                       credentials: Credentials | None = None) -> TLSConfig:
     """Resolve attribute values into a TLSConfig, or raise ConfigError with the rc."""
     session_type = values.get(c.GSK_SESSION_TYPE, c.GSK_CLIENT_SESSION)
     server = session_type != c.GSK_CLIENT_SESSION
@@ -197,7 +201,7 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         signature_algorithms=str(values.get(c.GSK_SSL_EXTN_SIGALG) or ""),
         no_renegotiation=values.get(c.GSK_NO_RENEGOTIATION) == c.GSK_TRUE,
         send_ca_list=values.get(c.GSK_CERTREQ_DNLIST_ENABLE, c.GSK_TRUE) == c.GSK_TRUE,
-        session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),  # type: ignore[arg-type]
+        session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),
         server_names=_names(values),
         server_names_critical=bool(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST)),
         validation_callback=values.get(c.GSK_CERT_VALIDATION_CALLBACK) is not None,

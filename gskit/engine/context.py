@@ -6,7 +6,7 @@ TLS 1.0-1.2 lists differ, one per protocol version; see ``session_engine``).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from OpenSSL import SSL, crypto
 from OpenSSL._util import ffi as _ffi
@@ -115,13 +115,13 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
 
 
 @_ffi.callback("int (*)(SSL *, int *, void *)")
-def _critical_server_name(ssl: object, alert: object, _arg: object) -> int:
+def _critical_server_name(ssl: Any, alert: Any, _arg: Any) -> int:
     """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse other names with a fatal
     unrecognized_name alert.  Registered directly, because pyOpenSSL's wrapper can only
     refuse by raising (and prints a traceback)."""
     conn = SSL.Connection._reverse_mapping.get(ssl)  # noqa: SLF001
     record = conn.get_app_data() if conn is not None else None
-    if record is None:
+    if conn is None or record is None:
         return _lib.SSL_TLSEXT_ERR_OK
     requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
     if requested in record.config.server_names:
@@ -146,10 +146,11 @@ def _load_credentials(ctx: SSL.Context, config: TLSConfig) -> None:
         if identity.private_key is None:
             continue
         ctx.use_certificate(identity.certificate)
-        ctx.use_privatekey(identity.private_key)
+        ctx.use_privatekey(identity.private_key)  # type: ignore[arg-type]  # (other kinds: TypeError)
         for intermediate in identity.chain:
             ctx.add_extra_chain_cert(crypto.X509.from_cryptography(intermediate))  # no cryptography form yet
     store = ctx.get_cert_store()
+    assert store is not None            # a context always has its store
     send_ca_list = config.server and config.request_peer_cert and config.send_ca_list
     for ca in credentials.trusted:
         store.add_cert(crypto.X509.from_cryptography(ca))

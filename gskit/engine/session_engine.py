@@ -148,7 +148,7 @@ class TLSEngine:
             self._connect(choose_context(None))
 
     # -- setup -------------------------------------------------------------------------------
-    def _connect(self, ctx: SSL.Context) -> None:
+    def _connect(self, ctx: SSL.Context) -> SSL.Connection:
         conn = SSL.Connection(ctx, self._sock)      # a socket: SSL_set_fd; None: memory BIOs
         if self._sock is None:
             self._in, self._out = conn._into_ssl, conn._from_ssl  # noqa: SLF001
@@ -165,6 +165,7 @@ class TLSEngine:
         if self._early_input:
             self.receive(bytes(self._early_input))
             self._early_input.clear()
+        return conn
 
     @property
     def on_socket(self) -> bool:
@@ -187,16 +188,16 @@ class TLSEngine:
         else:
             _lib.X509_VERIFY_PARAM_set1_ip(param, address.packed, len(address.packed))
 
-    def _pick_context_from_client_hello(self) -> bool:
-        """Server with per-version lists: choose the context once the ClientHello is in."""
+    def _pick_context_from_client_hello(self) -> SSL.Connection | None:
+        """Server with per-version lists: the connection on the context the ClientHello
+        chooses, once it is in (None before)."""
         try:
             version = client_hello.chosen_version(bytes(self._early_input), self.config.protocols)
         except client_hello.Incomplete:
-            return False
+            return None
         except ValueError:
             version = None                 # not TLS: let OpenSSL produce the right error
-        self._connect(self._choose_context(version))
-        return True
+        return self._connect(self._choose_context(version))
 
     # -- transport side ----------------------------------------------------------------------
     def receive(self, data: bytes | bytearray | memoryview) -> None:
@@ -235,9 +236,9 @@ class TLSEngine:
         if conn is None:
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
-            if not self._pick_context_from_client_hello():
+            conn = self._pick_context_from_client_hello()
+            if conn is None:
                 return False
-            conn = self._conn
         result = _lib.SSL_do_handshake(conn._ssl)  # noqa: SLF001
         self._check_server_name()
         if result != 1:

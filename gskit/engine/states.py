@@ -123,7 +123,7 @@ def render_markdown() -> str:
         lines += [f"## {title}", "", "| state | operation | next state |", "|---|---|---|"]
         for state, ops in table.items():
             for op, target in ops.items():
-                shown = state.value if target is _SAME else target.value  # type: ignore[union-attr]
+                shown = state.value if target is _SAME else target.value  # type: ignore[attr-defined]
                 lines.append(f"| {state.value} | {op.value} | {shown} |")
         lines.append("")
     return "\n".join(lines)

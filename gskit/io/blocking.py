@@ -20,7 +20,7 @@ import select
 import socket
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable
 from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
@@ -84,7 +84,7 @@ class SocketTransport:
             sock = BorrowedSocket(fileno=fd)
         except OSError as exc:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
-        raw = super(socket.socket, sock)          # the plain ints, without enum conversion
+        raw: Any = super(socket.socket, sock)     # the plain ints, without enum conversion
         if raw.family not in _TCP_FAMILIES or raw.type != socket.SOCK_STREAM:
             sock.detach()
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")

@@ -62,7 +62,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Callable, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, TypeAlias
 
 from gskit.constants import (
     ECANCELED,
@@ -227,7 +227,7 @@ class _DelayedPost(Operation):
 
 
 # What a port queues: an ended operation, or a record of QsoPostIOCompletion.
-Posted = "Qso_OverlappedIO_t | Operation"
+Posted: TypeAlias = "Qso_OverlappedIO_t | Operation"
 
 
 # --------------------------------------------------------------------------- ports

@@ -120,7 +120,7 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
                            for r in supported if r.protocol >= Protocol.TLSV12]
         cert_attempt, bare_attempt, probes, skipped = side.results()
         resumption = tuple(job.result() for job in resumption_jobs)
-    sni = sni_result(name, cert_attempt, bare_attempt)
+    sni_check = sni_result(name, cert_attempt, bare_attempt)
     certificate = certificate_result(cert_attempt, name or host, ca_file) if cert_attempt.ok else None
     orders = [r.server_order for r in supported if r.server_order is not None]
     notes = list(NOTES)
@@ -134,5 +134,5 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
         target=f"{host}:{port}", protocols=tuple(results), certificate=certificate,
         groups=tuple(p.group for p in probes if p.accepted),
         groups_not_probed=skipped + tuple(p.group for p in probes if p.accepted is None),
-        honours_client_order=(not all(orders)) if orders else None, sni=sni,
+        honours_client_order=(not all(orders)) if orders else None, sni=sni_check,
         resumption=resumption, notes=tuple(notes), seconds=time.monotonic() - started)

@@ -73,7 +73,7 @@ def enumerate_protocol(target: Target, protocol: Protocol) -> ProtocolResult:
             # some servers close instead of sending an alert: after a pick, that is a refusal
             closed = bool(picks) and result.failure is Failure.CLOSED
             if result.failure not in (Failure.REJECTED, Failure.LOCAL) and not closed:
-                error = f"{result.failure.value}: {result.detail}"
+                error = f"{result.failure.value if result.failure else 'failed'}: {result.detail}"
             break
         suite = suite_by_name(result.cipher or "")
         if suite not in remaining:
