@@ -6,14 +6,15 @@ thread in one process, as in ../shared/reference/performance-baselines.md.  TLS 
 1.2 x ECDSA P-256 and RSA-2048; the implementations alternate inside every round.
 
     .venv/bin/python bench/handshake.py [--rounds 5] [--count 300] [--only gskit,pyopenssl]
-    .venv/bin/python bench/handshake.py --peer-process [--only gskit,pyopenssl]
+    .venv/bin/python bench/handshake.py --one-end client|server [--only gskit,pyopenssl]
 
-``--peer-process`` measures the client end alone: the server is raw pyOpenSSL in a child
-process, so the CPU figure is the client's and no interpreter lock is shared.
+``--one-end`` measures one end alone: the other end is raw pyOpenSSL in a child process,
+so the CPU figure is that end's own and no interpreter lock is shared.
 """
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
 import subprocess
 import sys
@@ -23,51 +24,86 @@ import time
 import common
 
 
-def serve(impl: common.Implementation, lsock: object, count: int | None,
-          errors: list[BaseException]) -> None:
-    """The server end: ``count`` handshakes (None: until killed), one byte each."""
+def serve(impl: common.Implementation, lsock: socket.socket, count: int | None,
+          errors: list[BaseException]) -> str:
+    """The server end: ``count`` handshakes (None: until killed), one byte each; returns
+    the first one's description."""
+    description = ""
     try:
         while count is None or count > 0:
-            channel = impl.server(common.accept(lsock))  # type: ignore[arg-type]
+            channel = impl.server(common.accept(lsock))
             channel.write(b"x")
+            description = description or channel.describe()
             channel.close()
             count = None if count is None else count - 1
-    except BaseException as exc:  # noqa: BLE001 - reported by the client side
+    except BaseException as exc:  # noqa: BLE001 - reported by the caller
         errors.append(exc)
+    return description
 
 
-def run(impl: common.Implementation, count: int, peer_port: int | None = None) -> tuple[float, float, str]:
-    """Handshakes per second over ``count`` connections, process CPU µs per handshake (both
-    ends; the client's alone with ``peer_port``, a server in another process), and the first
-    one's description."""
-    errors: list[BaseException] = []
-    lsock = server = None
-    port = peer_port
-    if port is None:
-        lsock = common.listener()
-        port = lsock.getsockname()[1]
-        server = threading.Thread(target=serve, args=(impl, lsock, count, errors), daemon=True)
-        server.start()
+def connect(impl: common.Implementation, port: int, count: int | None) -> str:
+    """The client end: ``count`` handshakes (None: until killed); the first one's description."""
     buffer = bytearray(1)
     description = ""
-    cpu = common.cpu_time()
-    start = time.perf_counter()
-    for i in range(count):
+    while count is None or count > 0:
         channel = impl.client(common.connect(port))
         if channel.read_into(buffer) != 1:
             raise RuntimeError("the server's byte did not arrive")
-        if i == 0:
-            description = channel.describe()
+        description = description or channel.describe()
         channel.close()
-    elapsed = time.perf_counter() - start
-    if server is not None:
+        count = None if count is None else count - 1
+    return description
+
+
+def run(impl: common.Implementation, count: int, one_end: str | None = None,
+        peer: int | socket.socket | None = None) -> tuple[float, float, str]:
+    """Handshakes per second over ``count`` connections, process CPU µs per handshake, and
+    the first one's description.  Both ends here (``one_end`` None), or one end with the
+    other in a child process: ``"client"`` against the server at port ``peer``,
+    ``"server"`` on the listening socket ``peer``."""
+    errors: list[BaseException] = []
+    lsock = server = None
+    cpu = common.cpu_time()
+    start = time.perf_counter()
+    if one_end == "server":
+        description = serve(impl, peer, count, errors)  # type: ignore[arg-type]
+    elif one_end == "client":
+        description = connect(impl, peer, count)  # type: ignore[arg-type]
+    else:
+        lsock = common.listener()
+        server = threading.Thread(target=serve, args=(impl, lsock, count, errors), daemon=True)
+        server.start()
+        description = connect(impl, lsock.getsockname()[1], count)
         server.join(30)
-    cpu = common.cpu_time() - cpu
-    if lsock is not None:
         lsock.close()
+    elapsed = time.perf_counter() - start
+    cpu = common.cpu_time() - cpu
     if errors:
         raise errors[0]
     return count / elapsed, cpu / count * 1e6, description
+
+
+def start_peer(one_end: str, certs: common.Certs, version: str) -> tuple[subprocess.Popen, int | socket.socket]:
+    """Raw pyOpenSSL as the other end, in a child process: (the process, what ``run`` needs)."""
+    role = "server" if one_end == "client" else "client"
+    command = [sys.executable, __file__, "--peer", role, certs.folder, certs.key_type, version]
+    if role == "server":
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        return process, int(process.stdout.readline())  # type: ignore[union-attr]
+    lsock = common.listener()
+    process = subprocess.Popen(command + [str(lsock.getsockname()[1])], stdin=subprocess.DEVNULL)
+    return process, lsock
+
+
+def peer_main(role: str, folder: str, key_type: str, version: str, port: str | None) -> None:
+    """The child process: raw pyOpenSSL serving, or connecting, until killed."""
+    impl = common.PyOpenSSL(common.Certs(folder, key_type), version)
+    if role == "server":
+        lsock = common.listener()
+        print(lsock.getsockname()[1], flush=True)
+        serve(impl, lsock, None, [])
+    else:
+        connect(impl, int(port or 0), None)
 
 
 def main() -> None:
@@ -75,15 +111,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--only", default=",".join(common.IMPLEMENTATIONS))
-    parser.add_argument("--peer-process", action="store_true",
-                        help="server: raw pyOpenSSL in a child process; measure the client end alone")
-    parser.add_argument("--serve", nargs=3, metavar=("FOLDER", "KEY_TYPE", "VERSION"), help=argparse.SUPPRESS)
+    parser.add_argument("--one-end", choices=("client", "server"),
+                        help="measure that end alone; raw pyOpenSSL is the other end, in a child process")
+    parser.add_argument("--peer", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        folder, key_type, version = args.serve
-        lsock = common.listener()
-        print(lsock.getsockname()[1], flush=True)
-        serve(common.PyOpenSSL(common.Certs(folder, key_type), version), lsock, None, [])
+    if args.peer:
+        peer_main(*args.peer, *([None] * (5 - len(args.peer))))
         return
     names = args.only.split(",")
     rows: dict[str, dict[str, list[float]]] = {}
@@ -92,31 +125,29 @@ def main() -> None:
         certs = common.make_certs(key_type)
         for version in ("1.3", "1.2"):
             impls = [common.FACTORIES[n](certs, version) for n in names]
-            peer = peer_port = None
-            if args.peer_process:
-                peer = subprocess.Popen([sys.executable, __file__, "--serve", certs.folder, key_type, version],
-                                        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-                peer_port = int(peer.stdout.readline())  # type: ignore[union-attr]
+            peer, target = start_peer(args.one_end, certs, version) if args.one_end else (None, None)
             for impl in impls:                               # warm up, and show what is negotiated
-                description = run(impl, 20, peer_port)[2]
+                description = run(impl, 20, args.one_end, target)[2]
                 print(f"TLS {version} {key_type}: {impl.name}: {description}")
             figures: dict[str, list[float]] = {n: [] for n in names}
             cpu: dict[str, list[float]] = {n: [] for n in names}
             for round_ in range(args.rounds):
                 order = impls if round_ % 2 == 0 else impls[::-1]
                 for impl in order:
-                    rate, cpu_per_handshake, _ = run(impl, args.count, peer_port)
+                    rate, cpu_per_handshake, _ = run(impl, args.count, args.one_end, target)
                     figures[impl.name].append(rate)
                     cpu[impl.name].append(cpu_per_handshake)
             if peer is not None:
                 peer.kill()
                 peer.wait()
+                if isinstance(target, socket.socket):
+                    target.close()
             rows[f"TLS {version} {key_type}"] = figures
             cpu_rows[f"TLS {version} {key_type}"] = cpu
             medians = {n: statistics.median(v) for n, v in figures.items()}
             print("  medians: " + ", ".join(f"{n} {v:,.0f}" for n, v in medians.items()), flush=True)
     common.print_table("Full handshakes per second", "hs/s", rows)
-    ends = "the client end" if args.peer_process else "both ends"
+    ends = f"the {args.one_end} end" if args.one_end else "both ends"
     common.print_table(f"Process CPU per handshake, {ends} (lower is better)", "µs", cpu_rows)
 
 
