@@ -69,187 +69,192 @@ _SET, _RO = Phase.BEFORE_INIT, Phase.READ_ONLY
 _STORED = Support.STORED
 
 
+def _named(name: str, *fields: Any, **options: Any) -> Attribute:
+    """A row whose ID is the value of the constant ``name``."""
+    return Attribute(getattr(c, name), name, *fields, **options)
+
+
 def _rows() -> Iterable[Attribute]:
-    A = Attribute
+    A = _named
     # --- buffers -------------------------------------------------------------------------
-    yield A(c.GSK_USER_DATA, "GSK_USER_DATA", _B, _BOTH, _SET, "", keyword="user_data",
+    yield A("GSK_USER_DATA", _B, _BOTH, _SET, "", keyword="user_data",
             openssl="kept with the handle, passed to the I/O callback")
-    yield A(c.GSK_KEYRING_FILE, "GSK_KEYRING_FILE", _B, _BOTH, _SET, "", keyword="keyring_file",
+    yield A("GSK_KEYRING_FILE", _B, _BOTH, _SET, "", keyword="keyring_file",
             openssl="certstore opens it (PKCS#12, PEM, .kdb; *SYSTEM = registry store)")
-    yield A(c.GSK_KEYRING_PW, "GSK_KEYRING_PW", _B, _BOTH, _SET, "", keyword="keyring_password",
+    yield A("GSK_KEYRING_PW", _B, _BOTH, _SET, "", keyword="keyring_password",
             openssl="decrypts the keystore")
-    yield A(c.GSK_KEYRING_LABEL, "GSK_KEYRING_LABEL", _B, _BOTH, _SET, "", keyword="keyring_label",
+    yield A("GSK_KEYRING_LABEL", _B, _BOTH, _SET, "", keyword="keyring_label",
             openssl="use_certificate/use_privatekey of that entry (empty: the default entry)")
-    yield A(c.GSK_KEYRING_STASH_FILE, "GSK_KEYRING_STASH_FILE", _B, _BOTH, _SET, "",
+    yield A("GSK_KEYRING_STASH_FILE", _B, _BOTH, _SET, "",
             keyword="keyring_stash_file", openssl="recovers the keystore password (.sth)")
-    yield A(c.GSK_KEYRING_LABEL_EX, "GSK_KEYRING_LABEL_EX", _B, _BOTH, _SET, "",
+    yield A("GSK_KEYRING_LABEL_EX", _B, _BOTH, _SET, "",
             keyword="keyring_labels", openssl="up to four certificates: one per key type in the SSL_CTX")
-    yield A(c.GSK_IBMI_APPLICATION_ID, "GSK_IBMI_APPLICATION_ID", _B, _ENV, _SET, "",
+    yield A("GSK_IBMI_APPLICATION_ID", _B, _ENV, _SET, "",
             keyword="application_id", openssl="certstore registry: certificates, trust, protocol and cipher overrides")
-    for attr_id, name, keyword in (
-        (c.GSK_V2_CIPHER_SPECS, "GSK_V2_CIPHER_SPECS", "v2_cipher_specs"),
-        (c.GSK_V3_CIPHER_SPECS, "GSK_V3_CIPHER_SPECS", "v3_cipher_specs"),
-        (c.GSK_TLSV10_CIPHER_SPECS, "GSK_TLSV10_CIPHER_SPECS", "tlsv10_cipher_specs"),
-        (c.GSK_TLSV11_CIPHER_SPECS, "GSK_TLSV11_CIPHER_SPECS", "tlsv11_cipher_specs"),
-        (c.GSK_TLSV12_CIPHER_SPECS, "GSK_TLSV12_CIPHER_SPECS", "tlsv12_cipher_specs"),
-        (c.GSK_V3_CIPHER_SPECS_EX, "GSK_V3_CIPHER_SPECS_EX", "v3_cipher_specs_ex"),
-        (c.GSK_TLSV10_CIPHER_SPECS_EX, "GSK_TLSV10_CIPHER_SPECS_EX", "tlsv10_cipher_specs_ex"),
-        (c.GSK_TLSV11_CIPHER_SPECS_EX, "GSK_TLSV11_CIPHER_SPECS_EX", "tlsv11_cipher_specs_ex"),
-        (c.GSK_TLSV12_CIPHER_SPECS_EX, "GSK_TLSV12_CIPHER_SPECS_EX", "tlsv12_cipher_specs_ex"),
-        (c.GSK_TLSV13_CIPHER_SPECS_EX, "GSK_TLSV13_CIPHER_SPECS_EX", "tlsv13_cipher_specs"),
+    for name, keyword in (
+        ("GSK_V2_CIPHER_SPECS", "v2_cipher_specs"),
+        ("GSK_V3_CIPHER_SPECS", "v3_cipher_specs"),
+        ("GSK_TLSV10_CIPHER_SPECS", "tlsv10_cipher_specs"),
+        ("GSK_TLSV11_CIPHER_SPECS", "tlsv11_cipher_specs"),
+        ("GSK_TLSV12_CIPHER_SPECS", "tlsv12_cipher_specs"),
+        ("GSK_V3_CIPHER_SPECS_EX", "v3_cipher_specs_ex"),
+        ("GSK_TLSV10_CIPHER_SPECS_EX", "tlsv10_cipher_specs_ex"),
+        ("GSK_TLSV11_CIPHER_SPECS_EX", "tlsv11_cipher_specs_ex"),
+        ("GSK_TLSV12_CIPHER_SPECS_EX", "tlsv12_cipher_specs_ex"),
+        ("GSK_TLSV13_CIPHER_SPECS_EX", "tlsv13_cipher_specs"),
     ):
-        yield A(attr_id, name, _B, _BOTH, _SET, None, keyword=keyword,
+        yield A(name, _B, _BOTH, _SET, None, keyword=keyword,
                 openssl="per-protocol suite list: set_cipher_list / set_tls13_ciphersuites, chosen per negotiated version")
-    yield A(c.GSK_SSL_EXTN_SERVERNAME_REQUEST, "GSK_SSL_EXTN_SERVERNAME_REQUEST", _B, _BOTH, _SET, "",
+    yield A("GSK_SSL_EXTN_SERVERNAME_REQUEST", _B, _BOTH, _SET, "",
             keyword="server_name", openssl="set_tlsext_host_name (client SNI)")
-    yield A(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST, "GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST", _B,
+    yield A("GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST", _B,
             _BOTH, _SET, "", keyword="server_name_critical",
             openssl="SNI, and the server's certificate must match the name")
-    yield A(c.GSK_SSL_EXTN_SERVERNAME_LIST, "GSK_SSL_EXTN_SERVERNAME_LIST", _B, _BOTH, _SET, "",
+    yield A("GSK_SSL_EXTN_SERVERNAME_LIST", _B, _BOTH, _SET, "",
             keyword="server_names", openssl="names this server answers to (informational: any name is accepted)")
-    yield A(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST, "GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST", _B, _BOTH,
+    yield A("GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST", _B, _BOTH,
             _SET, "", keyword="server_names_critical",
             openssl="servername callback: another name, or none, fails the handshake (GSK_ERROR_BAD_PEER)")
-    yield A(c.GSK_SSL_EXTN_SIGALG, "GSK_SSL_EXTN_SIGALG", _B, _BOTH, _SET, "",
+    yield A("GSK_SSL_EXTN_SIGALG", _B, _BOTH, _SET, "",
             keyword="signature_algorithms", openssl="SSL_CTX_set1_sigalgs_list")
-    yield A(c.GSK_CONNECT_CIPHER_SPEC, "GSK_CONNECT_CIPHER_SPEC", _B, _SES, _RO,
+    yield A("GSK_CONNECT_CIPHER_SPEC", _B, _SES, _RO,
             openssl="negotiated suite: 2-character code, or its IANA name when it has none")
-    yield A(c.GSK_CONNECT_CIPHER_SPEC_EX, "GSK_CONNECT_CIPHER_SPEC_EX", _B, _SES, _RO,
+    yield A("GSK_CONNECT_CIPHER_SPEC_EX", _B, _SES, _RO,
             openssl="negotiated suite, IANA name")
-    yield A(c.GSK_CONNECT_SEC_TYPE, "GSK_CONNECT_SEC_TYPE", _B, _SES, _RO,
+    yield A("GSK_CONNECT_SEC_TYPE", _B, _SES, _RO,
             openssl="negotiated protocol: TLSV13, TLSV12, TLSV11, TLSV1")
-    yield A(c.GSK_SID_VALUE, "GSK_SID_VALUE", _B, _SES, _RO, openssl="session ID in hex (from the session's DER)")
-    yield A(c.GSK_SSL_EXTN_SERVERNAME, "GSK_SSL_EXTN_SERVERNAME", _B, _SES, _RO,
+    yield A("GSK_SID_VALUE", _B, _SES, _RO, openssl="session ID in hex (from the session's DER)")
+    yield A("GSK_SSL_EXTN_SERVERNAME", _B, _SES, _RO,
             openssl="SNI name received (server) or sent (client)")
-    yield A(c.GSK_VALIDATIONFAIL_SUBJECT, "GSK_VALIDATIONFAIL_SUBJECT", _B, _SES, _RO,
+    yield A("GSK_VALIDATIONFAIL_SUBJECT", _B, _SES, _RO,
             openssl="subject of the certificate that failed validation")
-    yield A(c.GSK_CONNECT_COMPRESSION, "GSK_CONNECT_COMPRESSION", _B, _SES, _RO,
+    yield A("GSK_CONNECT_COMPRESSION", _B, _SES, _RO,
             openssl="always NONE (OpenSSL built without compression)")
-    for attr_id, name in (
-        (c.GSK_LDAP_SERVER, "GSK_LDAP_SERVER"), (c.GSK_LDAP_USER, "GSK_LDAP_USER"),
-        (c.GSK_LDAP_USER_PW, "GSK_LDAP_USER_PW"), (c.GSK_OCSP_URL, "GSK_OCSP_URL"),
-        (c.GSK_OCSP_REQUEST_SIGKEYLABEL, "GSK_OCSP_REQUEST_SIGKEYLABEL"),
-        (c.GSK_OCSP_PROXY_SERVER_NAME, "GSK_OCSP_PROXY_SERVER_NAME"),
-        (c.GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT, "GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT"),
-        (c.GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT_NOAIA, "GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT_NOAIA"),
+    for name in (
+        "GSK_LDAP_SERVER", "GSK_LDAP_USER",
+        "GSK_LDAP_USER_PW", "GSK_OCSP_URL",
+        "GSK_OCSP_REQUEST_SIGKEYLABEL",
+        "GSK_OCSP_PROXY_SERVER_NAME",
+        "GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT",
+        "GSK_UNKNOWNREVOCATIONSTATUS_SUBJECT_NOAIA",
     ):
-        yield A(attr_id, name, _B, _ENV, _SET, "", support=_STORED,
+        yield A(name, _B, _ENV, _SET, "", support=_STORED,
                 openssl="none: no LDAP or OCSP fetching off IBM i")
     # --- numeric -------------------------------------------------------------------------
-    yield A(c.GSK_FD, "GSK_FD", _N, _SES, _SET, -1, NON_NEGATIVE, keyword="fd",
+    yield A("GSK_FD", _N, _SES, _SET, -1, NON_NEGATIVE, keyword="fd",
             openssl="the socket OpenSSL reads and writes (a blocking one directly, held non-blocking; else through memory BIOs)")
-    yield A(c.GSK_IBMI_READ_TIMEOUT, "GSK_IBMI_READ_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
+    yield A("GSK_IBMI_READ_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
             keyword="read_timeout_ms", openssl="poll() deadline per read, milliseconds; 0 = none")
-    yield A(c.GSK_HANDSHAKE_TIMEOUT, "GSK_HANDSHAKE_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
+    yield A("GSK_HANDSHAKE_TIMEOUT", _N, _BOTH, _SET, 0, NON_NEGATIVE,
             keyword="handshake_timeout", openssl="deadline for the whole handshake, seconds; 0 = none")
-    yield A(c.GSK_V3_SESSION_TIMEOUT, "GSK_V3_SESSION_TIMEOUT", _N, _ENV, _SET, 86400, range(0, 86401),
+    yield A("GSK_V3_SESSION_TIMEOUT", _N, _ENV, _SET, 86400, range(0, 86401),
             keyword="session_timeout", openssl="SSL_CTX_set_timeout; 0 turns the session cache off")
-    yield A(c.GSK_V2_SESSION_TIMEOUT, "GSK_V2_SESSION_TIMEOUT", _N, _ENV, _SET, 100, range(0, 101),
+    yield A("GSK_V2_SESSION_TIMEOUT", _N, _ENV, _SET, 100, range(0, 101),
             support=_STORED, openssl="none: SSLv2 is never negotiated")
-    yield A(c.GSK_V3_SIDCACHE_SIZE, "GSK_V3_SIDCACHE_SIZE", _N, _ENV, _SET, 512, range(0, 64001),
+    yield A("GSK_V3_SIDCACHE_SIZE", _N, _ENV, _SET, 512, range(0, 64001),
             keyword="session_cache_size", openssl="bound on the client session cache; 0 = no client cache")
-    yield A(c.GSK_V2_SIDCACHE_SIZE, "GSK_V2_SIDCACHE_SIZE", _N, _ENV, _SET, 256, range(0, 64001),
+    yield A("GSK_V2_SIDCACHE_SIZE", _N, _ENV, _SET, 256, range(0, 64001),
             support=_STORED, openssl="none: SSLv2 is never negotiated")
-    for attr_id, name, default, values in (
-        (c.GSK_LDAP_SERVER_PORT, "GSK_LDAP_SERVER_PORT", 389, range(1, 65536)),
-        (c.GSK_LDAP_SERVER_INDEX, "GSK_LDAP_SERVER_INDEX", 1, range(1, 2**31)),
-        (c.GSK_LDAP_FAILOVER_RECONNECTION_PERIOD, "GSK_LDAP_FAILOVER_RECONNECTION_PERIOD", 0, NON_NEGATIVE),
-        (c.GSK_CRL_CACHE_ENTRY_LIFETIME, "GSK_CRL_CACHE_ENTRY_LIFETIME", 0, NON_NEGATIVE),
-        (c.GSK_CRL_CACHE_SIZE, "GSK_CRL_CACHE_SIZE", 0, NON_NEGATIVE),
-        (c.GSK_OCSP_PROXY_SERVER_PORT, "GSK_OCSP_PROXY_SERVER_PORT", 80, range(1, 65536)),
-        (c.GSK_OCSP_REQUEST_SIGALG, "GSK_OCSP_REQUEST_SIGALG", 0, range(0, 3)),
-        (c.GSK_OCSP_MAX_RESPONSE_SIZE, "GSK_OCSP_MAX_RESPONSE_SIZE", 20480, NON_NEGATIVE),
-        (c.GSK_OCSP_TIMEOUT, "GSK_OCSP_TIMEOUT", 10, NON_NEGATIVE),
-        (c.GSK_OCSP_NONCE_SIZE, "GSK_OCSP_NONCE_SIZE", 8, range(8, 257)),
-        (c.GSK_OCSP_CLIENT_CACHE_SIZE, "GSK_OCSP_CLIENT_CACHE_SIZE", 256, NON_NEGATIVE),
-        (c.GSK_SSL_EXTN_MAXFRAGMENT_SIZE, "GSK_SSL_EXTN_MAXFRAGMENT_SIZE", 0, NON_NEGATIVE),
-        (c.GSK_TLS_CBCPROTECTION_METHOD, "GSK_TLS_CBCPROTECTION_METHOD", 0, range(0, 4)),
+    for name, default, values in (
+        ("GSK_LDAP_SERVER_PORT", 389, range(1, 65536)),
+        ("GSK_LDAP_SERVER_INDEX", 1, range(1, 2**31)),
+        ("GSK_LDAP_FAILOVER_RECONNECTION_PERIOD", 0, NON_NEGATIVE),
+        ("GSK_CRL_CACHE_ENTRY_LIFETIME", 0, NON_NEGATIVE),
+        ("GSK_CRL_CACHE_SIZE", 0, NON_NEGATIVE),
+        ("GSK_OCSP_PROXY_SERVER_PORT", 80, range(1, 65536)),
+        ("GSK_OCSP_REQUEST_SIGALG", 0, range(0, 3)),
+        ("GSK_OCSP_MAX_RESPONSE_SIZE", 20480, NON_NEGATIVE),
+        ("GSK_OCSP_TIMEOUT", 10, NON_NEGATIVE),
+        ("GSK_OCSP_NONCE_SIZE", 8, range(8, 257)),
+        ("GSK_OCSP_CLIENT_CACHE_SIZE", 256, NON_NEGATIVE),
+        ("GSK_SSL_EXTN_MAXFRAGMENT_SIZE", 0, NON_NEGATIVE),
+        ("GSK_TLS_CBCPROTECTION_METHOD", 0, range(0, 4)),
     ):
-        yield A(attr_id, name, _N, _ENV, _SET, default, values, support=_STORED,
+        yield A(name, _N, _ENV, _SET, default, values, support=_STORED,
                 openssl="none off IBM i (LDAP, OCSP fetching, CBC record splitting)")
-    yield A(c.GSK_CERTIFICATE_VALIDATION_CODE, "GSK_CERTIFICATE_VALIDATION_CODE", _N, _SES, _RO,
+    yield A("GSK_CERTIFICATE_VALIDATION_CODE", _N, _SES, _RO,
             openssl="SSL_get_verify_result mapped to a GSKVAL_* code (0 = valid)")
-    yield A(c.GSK_LAST_VALIDATION_ERROR, "GSK_LAST_VALIDATION_ERROR", _N, _SES, _RO,
+    yield A("GSK_LAST_VALIDATION_ERROR", _N, _SES, _RO,
             openssl="same as GSK_CERTIFICATE_VALIDATION_CODE")
     # --- enums ---------------------------------------------------------------------------
-    yield A(c.GSK_SESSION_TYPE, "GSK_SESSION_TYPE", _E, _BOTH, _SET, c.GSK_CLIENT_SESSION,
+    yield A("GSK_SESSION_TYPE", _E, _BOTH, _SET, c.GSK_CLIENT_SESSION,
             frozenset({c.GSK_CLIENT_SESSION, c.GSK_SERVER_SESSION, c.GSK_SERVER_SESSION_WITH_CL_AUTH,
                        c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL}),
             keyword="session_type", openssl="connect/accept state; client auth: VERIFY_PEER (+FAIL_IF_NO_PEER_CERT)")
-    yield A(c.GSK_CLIENT_AUTH_TYPE, "GSK_CLIENT_AUTH_TYPE", _E, _BOTH, _SET, c.GSK_CLIENT_AUTH_FULL,
+    yield A("GSK_CLIENT_AUTH_TYPE", _E, _BOTH, _SET, c.GSK_CLIENT_AUTH_FULL,
             frozenset({c.GSK_CLIENT_AUTH_FULL, c.GSK_CLIENT_AUTH_PASSTHRU, c.GSK_IBMI_CLIENT_AUTH_REQUIRED}),
             keyword="client_auth", openssl="verify callback: FULL rejects bad certs, PASSTHRU records them, REQUIRED also needs one")
-    yield A(c.GSK_SERVER_AUTH_TYPE, "GSK_SERVER_AUTH_TYPE", _E, _BOTH, _SET, c.GSK_SERVER_AUTH_FULL,
+    yield A("GSK_SERVER_AUTH_TYPE", _E, _BOTH, _SET, c.GSK_SERVER_AUTH_FULL,
             frozenset({c.GSK_SERVER_AUTH_FULL, c.GSK_SERVER_AUTH_PASSTHRU, c.GSK_IBMI_SERVER_AUTH_REQUIRED}),
             keyword="server_auth", openssl="verify callback: FULL/REQUIRED reject, PASSTHRU records the result")
-    yield A(c.GSK_PROTOCOL_SSLV2, "GSK_PROTOCOL_SSLV2", _E, _BOTH, _SET, c.GSK_PROTOCOL_SSLV2_OFF,
+    yield A("GSK_PROTOCOL_SSLV2", _E, _BOTH, _SET, c.GSK_PROTOCOL_SSLV2_OFF,
             frozenset({c.GSK_PROTOCOL_SSLV2_ON, c.GSK_PROTOCOL_SSLV2_OFF}), keyword="sslv2",
             openssl="none: OP_NO_SSLv2 always; ON is accepted and never negotiated")
-    yield A(c.GSK_PROTOCOL_SSLV3, "GSK_PROTOCOL_SSLV3", _E, _BOTH, _SET, c.GSK_PROTOCOL_SSLV3_OFF,
+    yield A("GSK_PROTOCOL_SSLV3", _E, _BOTH, _SET, c.GSK_PROTOCOL_SSLV3_OFF,
             frozenset({c.GSK_PROTOCOL_SSLV3_ON, c.GSK_PROTOCOL_SSLV3_OFF}), keyword="sslv3",
             openssl="none: OP_NO_SSLv3 always; ON is accepted and never negotiated")
-    yield A(c.GSK_PROTOCOL_TLSV1, "GSK_PROTOCOL_TLSV1", _E, _BOTH, _SET, c.GSK_PROTOCOL_TLSV1_ON,
+    yield A("GSK_PROTOCOL_TLSV1", _E, _BOTH, _SET, c.GSK_PROTOCOL_TLSV1_ON,
             frozenset({c.GSK_PROTOCOL_TLSV1_ON, c.GSK_PROTOCOL_TLSV1_OFF}), keyword="tlsv1",
             openssl="master switch: the default of each TLSV1x switch that is not set")
-    for attr_id, name, keyword in (
-        (c.GSK_PROTOCOL_TLSV10, "GSK_PROTOCOL_TLSV10", "tlsv10"),
-        (c.GSK_PROTOCOL_TLSV11, "GSK_PROTOCOL_TLSV11", "tlsv11"),
-        (c.GSK_PROTOCOL_TLSV12, "GSK_PROTOCOL_TLSV12", "tlsv12"),
-        (c.GSK_PROTOCOL_TLSV13, "GSK_PROTOCOL_TLSV13", "tlsv13"),
+    for name, keyword in (
+        ("GSK_PROTOCOL_TLSV10", "tlsv10"),
+        ("GSK_PROTOCOL_TLSV11", "tlsv11"),
+        ("GSK_PROTOCOL_TLSV12", "tlsv12"),
+        ("GSK_PROTOCOL_TLSV13", "tlsv13"),
     ):
-        yield A(attr_id, name, _E, _BOTH, _SET, None, BOOL, keyword=keyword,
+        yield A(name, _E, _BOTH, _SET, None, BOOL, keyword=keyword,
                 openssl="set_min/max_proto_version (+ OP_NO_TLSv1_x for gaps; @SECLEVEL=0 for 1.0/1.1)")
-    yield A(c.GSK_PROTOCOL_USED, "GSK_PROTOCOL_USED", _E, _SES, _RO, openssl="get_protocol_version")
-    yield A(c.GSK_SID_FIRST, "GSK_SID_FIRST", _E, _SES, _RO, openssl="SSL_session_reused")
-    yield A(c.GSK_ENVIRONMENT_CLOSE_OPTIONS, "GSK_ENVIRONMENT_CLOSE_OPTIONS", _E, _ENV, _SET,
+    yield A("GSK_PROTOCOL_USED", _E, _SES, _RO, openssl="get_protocol_version")
+    yield A("GSK_SID_FIRST", _E, _SES, _RO, openssl="SSL_session_reused")
+    yield A("GSK_ENVIRONMENT_CLOSE_OPTIONS", _E, _ENV, _SET,
             c.GSK_NORMAL_ENVIRONMENT_CLOSE,
             frozenset({c.GSK_DELAYED_ENVIRONMENT_CLOSE, c.GSK_NORMAL_ENVIRONMENT_CLOSE}),
             openssl="DELAYED: GSK_ENVIRONMENT_CLOSE_CALLBACK runs when the last session closes")
-    yield A(c.GSK_AES_SUPPORT, "GSK_AES_SUPPORT", _E, _ENV, _SET, c.GSK_AES_SUPPORT_ON,
+    yield A("GSK_AES_SUPPORT", _E, _ENV, _SET, c.GSK_AES_SUPPORT_ON,
             frozenset({c.GSK_AES_SUPPORT_ON, c.GSK_AES_SUPPORT_OFF}), keyword="aes",
             openssl="OFF removes every AES suite from the lists")
-    yield A(c.GSK_NO_RENEGOTIATION, "GSK_NO_RENEGOTIATION", _E, _BOTH, _SET, c.GSK_FALSE, BOOL,
+    yield A("GSK_NO_RENEGOTIATION", _E, _BOTH, _SET, c.GSK_FALSE, BOOL,
             keyword="no_renegotiation", openssl="OP_NO_RENEGOTIATION")
-    yield A(c.GSK_CERTREQ_DNLIST_ENABLE, "GSK_CERTREQ_DNLIST_ENABLE", _E, _BOTH, _SET, c.GSK_TRUE, BOOL,
+    yield A("GSK_CERTREQ_DNLIST_ENABLE", _E, _BOTH, _SET, c.GSK_TRUE, BOOL,
             keyword="send_ca_list", openssl="set_client_ca_list from the trusted CAs")
-    yield A(c.GSK_LDAP_REQUIRED_AT_INIT, "GSK_LDAP_REQUIRED_AT_INIT", _E, _ENV, _SET,
+    yield A("GSK_LDAP_REQUIRED_AT_INIT", _E, _ENV, _SET,
             c.GSK_INIT_CRL_LDAP_REQUIRED_OFF,
             frozenset({c.GSK_INIT_CRL_LDAP_REQUIRED_ON, c.GSK_INIT_CRL_LDAP_REQUIRED_OFF}),
             openssl="ON with GSK_LDAP_SERVER set: init fails with GSK_ERROR_LDAP_NOT_AVAILABLE")
-    yield A(c.GSK_ALLOW_UNAUTHENTICATED_RESUME, "GSK_ALLOW_UNAUTHENTICATED_RESUME", _E, _ENV, _SET,
+    yield A("GSK_ALLOW_UNAUTHENTICATED_RESUME", _E, _ENV, _SET,
             c.GSK_ALLOW_UNAUTHENTICATED_RESUME_ON,
             frozenset({c.GSK_ALLOW_UNAUTHENTICATED_RESUME_ON, c.GSK_ALLOW_UNAUTHENTICATED_RESUME_OFF}),
             support=_STORED, openssl="none: OpenSSL resumes only sessions it authenticated")
-    for attr_id, name in (
-        (c.GSK_OCSP_ENABLE, "GSK_OCSP_ENABLE"),
-        (c.GSK_OCSP_NONCE_CHECK_ENABLE, "GSK_OCSP_NONCE_CHECK_ENABLE"),
-        (c.GSK_OCSP_NONCE_GENERATION_ENABLE, "GSK_OCSP_NONCE_GENERATION_ENABLE"),
-        (c.GSK_OCSP_RETRIEVE_VIA_GET, "GSK_OCSP_RETRIEVE_VIA_GET"),
-        (c.GSK_EXTENDED_RENEGOTIATION_CRITICAL_CLIENT, "GSK_EXTENDED_RENEGOTIATION_CRITICAL_CLIENT"),
-        (c.GSK_EXTENDED_RENEGOTIATION_CRITICAL_SERVER, "GSK_EXTENDED_RENEGOTIATION_CRITICAL_SERVER"),
+    for name in (
+        "GSK_OCSP_ENABLE",
+        "GSK_OCSP_NONCE_CHECK_ENABLE",
+        "GSK_OCSP_NONCE_GENERATION_ENABLE",
+        "GSK_OCSP_RETRIEVE_VIA_GET",
+        "GSK_EXTENDED_RENEGOTIATION_CRITICAL_CLIENT",
+        "GSK_EXTENDED_RENEGOTIATION_CRITICAL_SERVER",
     ):
-        yield A(attr_id, name, _E, _ENV, _SET, c.GSK_FALSE, BOOL, support=_STORED,
+        yield A(name, _E, _ENV, _SET, c.GSK_FALSE, BOOL, support=_STORED,
                 openssl="none: no OCSP fetching; OpenSSL always requires RFC 5746 renegotiation")
-    for attr_id, name, on, off in (
-        (c.GSK_ACCELERATOR_RAINBOW_CS, "GSK_ACCELERATOR_RAINBOW_CS", c.GSK_ACCELERATOR_RAINBOW_CS_ON,
+    for name, on, off in (
+        ("GSK_ACCELERATOR_RAINBOW_CS", c.GSK_ACCELERATOR_RAINBOW_CS_ON,
          c.GSK_ACCELERATOR_RAINBOW_CS_OFF),
-        (c.GSK_ACCELERATOR_NCIPHER_NF, "GSK_ACCELERATOR_NCIPHER_NF", c.GSK_ACCELERATOR_NCIPHER_NF_ON,
+        ("GSK_ACCELERATOR_NCIPHER_NF", c.GSK_ACCELERATOR_NCIPHER_NF_ON,
          c.GSK_ACCELERATOR_NCIPHER_NF_OFF),
     ):
-        yield A(attr_id, name, _E, _ENV, _SET, off, frozenset({on, off}), support=_STORED,
+        yield A(name, _E, _ENV, _SET, off, frozenset({on, off}), support=_STORED,
                 openssl="none: V5R4 crypto cards")
     # --- callbacks -----------------------------------------------------------------------
-    yield A(c.GSK_CERT_VALIDATION_CALLBACK, "GSK_CERT_VALIDATION_CALLBACK", _CB, _BOTH, _SET,
+    yield A("GSK_CERT_VALIDATION_CALLBACK", _CB, _BOTH, _SET,
             keyword="validation_callback", openssl="called from the verify callback with the DER chain")
-    yield A(c.GSK_IO_CALLBACK, "GSK_IO_CALLBACK", _CB, _BOTH, _SET, keyword="io_callback",
+    yield A("GSK_IO_CALLBACK", _CB, _BOTH, _SET, keyword="io_callback",
             openssl="the adapter moves the memory-BIO bytes through io_read/io_write instead of GSK_FD")
-    yield A(c.GSK_CLIENT_CERT_CALLBACK, "GSK_CLIENT_CERT_CALLBACK", _CB, _BOTH, _SET,
+    yield A("GSK_CLIENT_CERT_CALLBACK", _CB, _BOTH, _SET,
             keyword="client_cert_callback", openssl="called when a server asks this client for a certificate")
-    yield A(c.GSK_ENVIRONMENT_CLOSE_CALLBACK, "GSK_ENVIRONMENT_CLOSE_CALLBACK", _CB, _ENV, _SET,
+    yield A("GSK_ENVIRONMENT_CLOSE_CALLBACK", _CB, _ENV, _SET,
             keyword="close_callback", openssl="called when the environment's resources are freed")
-    yield A(c.GSK_CIPHER_SESSION_RESET, "GSK_CIPHER_SESSION_RESET", _CB, _BOTH, _SET,
+    yield A("GSK_CIPHER_SESSION_RESET", _CB, _BOTH, _SET,
             keyword="cipher_reset_callback", openssl="called after a renegotiation or key update")
-    yield A(c.GSK_SID_CACHE_CALLBACK, "GSK_SID_CACHE_CALLBACK", _CB, _ENV, _SET, support=_STORED,
+    yield A("GSK_SID_CACHE_CALLBACK", _CB, _ENV, _SET, support=_STORED,
             openssl="none: OpenSSL's internal session cache is used")
 
 
