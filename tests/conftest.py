@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import socket
 import subprocess
@@ -179,7 +178,3 @@ def openssl_server() -> Iterator[Callable[..., OpenSSLServer]]:
     yield start
     for server in servers:
         server.stop()
-
-
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))

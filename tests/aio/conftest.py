@@ -8,12 +8,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.deadlines import open_fd_set, sigalrm_deadline
+from tests.deadlines import deadline, open_fd_set  # noqa: F401 - deadline: autouse here
 import trustme
 
 from aio_support import OpenSSLServer, Pki, _make_pki
-
-DEADLINE = 20.0          # seconds for any one test (SIGALRM)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,13 +36,6 @@ def pki_by_key(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pki]:
 @pytest.fixture
 def pki(pki_by_key: dict[str, Pki]) -> Pki:
     return pki_by_key["ecdsa"]
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
-    with sigalrm_deadline(DEADLINE):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,21 +8,12 @@ from typing import Iterator
 
 import pytest
 
-from tests.deadlines import open_fd_set, sigalrm_deadline
+from tests.deadlines import deadline, open_fd_set  # noqa: F401 - deadline: autouse here
 
 from gskit.compat import qso
 from gskit.io import completion
 
 from tests.completion.completion_helpers import FAMILIES, Sockets
-
-DEADLINE = 20.0  # seconds for any one test
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """Fail (instead of hanging) a test that runs past DEADLINE seconds."""
-    with sigalrm_deadline(DEADLINE):
-        yield
 
 
 @pytest.fixture(autouse=True)

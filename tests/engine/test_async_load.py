@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 
 from gskit import *  # noqa: F403
-from tests.conftest import open_fds
+from tests.deadlines import open_fd_set
 from tests.engine.test_return_codes import server_env
 
 CONNECTIONS = 1000
@@ -119,7 +119,7 @@ class EchoServer:
 
 @pytest.mark.slow
 def test_a_thousand_concurrent_tls_connections(pki):
-    fds_before, threads_before = open_fds(), threading.active_count()
+    fds_before, threads_before = len(open_fd_set()), threading.active_count()
     server = EchoServer(pki)
     try:
         client = subprocess.run([sys.executable, "-c", CLIENT, str(server.listener.getsockname()[1]),
@@ -139,5 +139,5 @@ def test_a_thousand_concurrent_tls_connections(pki):
     for code in (GSKSECURESOCSTARTINIT, GSKSECURESOCSTARTRECV, GSKSECURESOCSTARTSEND):
         assert server.completions[(code, GSK_OK)] == CONNECTIONS, server.completions
     assert sum(n for (code, _), n in server.completions.items() if code != QSOSTARTACCEPT) == 3 * CONNECTIONS
-    assert open_fds() <= fds_before
+    assert len(open_fd_set()) <= fds_before
     assert threading.active_count() <= threads_before
