@@ -31,9 +31,7 @@ from collections import deque
 from typing import Any, Awaitable, Callable
 
 from gskit import audit
-from gskit import constants as c
 from gskit import errors as rc
-from gskit.attributes.table import Kind
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.environment import Environment
@@ -70,10 +68,6 @@ def _receive_buffer() -> memoryview:
     """Ciphertext from the socket (BufferedProtocol): shared the same way; the loop fills it
     and calls ``buffer_updated`` at once, so no connection can see another's bytes."""
     return _thread_buffer("ciphertext")
-
-
-def _setting(session: Session, attr_id: int) -> int:
-    return int(session.get_attribute(Kind.NUMERIC, attr_id) or 0)
 
 
 def _closed_error(exc: BaseException | None) -> GSKError:
@@ -127,8 +121,8 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self.reader.set_transport(transport)
         try:
             self.session = self._open_session(sock.fileno())
-            handshake_timeout = _setting(self.session, c.GSK_HANDSHAKE_TIMEOUT)
-            self.read_timeout = _setting(self.session, c.GSK_IBMI_READ_TIMEOUT) / 1000 or None
+            handshake_timeout = self.session.handshake_timeout
+            self.read_timeout = self.session.read_timeout
             self.engine = self.session.prepare_engine()
             audit.remember_endpoints(self.session)
         except GSKError as exc:

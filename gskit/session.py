@@ -152,13 +152,23 @@ class Session(Handle):
     def handshake(self) -> None:
         """``gsk_secure_soc_init``: the TLS handshake on GSK_FD (or the I/O callback)."""
         pump = self.prepare()
-        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None
         try:
-            pump.handshake(timeout)
+            pump.handshake(self.handshake_timeout or None)
         except GSKError as exc:
             self.handshake_failed(exc)
             raise
         self.handshake_succeeded()
+
+    @property
+    def handshake_timeout(self) -> int:
+        """GSK_HANDSHAKE_TIMEOUT in seconds (0: none)."""
+        return int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))
+
+    @property
+    def read_timeout(self) -> float | None:
+        """GSK_IBMI_READ_TIMEOUT in seconds (None: none)."""
+        milliseconds = self._values.get(c.GSK_IBMI_READ_TIMEOUT, 0)
+        return milliseconds / 1000 if milliseconds else None
 
     def handshake_succeeded(self) -> None:
         """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
@@ -215,8 +225,7 @@ class Session(Handle):
         if len(view) < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
         pump = self._io_pump()
-        timeout_ms = self._values.values.get(c.GSK_IBMI_READ_TIMEOUT, 0)
-        return self._run(pump.read_into, view, timeout_ms / 1000 if timeout_ms else None)
+        return self._run(pump.read_into, view, self.read_timeout)
 
     def send(self, data: bytes | bytearray | memoryview) -> int:
         """Encrypt and send ``data``; returns its length."""
@@ -255,8 +264,7 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ERROR_UNSUPPORTED, "TLS 1.3 has no renegotiation")
         with pump.engine_lock:
             self._run(pump.engine.renegotiate)
-        timeout = int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0)) or None
-        self._run(pump.handshake, timeout)
+        self._run(pump.handshake, self.handshake_timeout or None)
         callback = self._values.get(c.GSK_CIPHER_SESSION_RESET)
         if callable(callback):
             callback(self)

@@ -17,7 +17,7 @@ from gskit.compat.errno_state import set_errno
 from gskit.compat.structs import Qso_OverlappedIO_t
 from gskit.errors import GSKError
 from gskit.io import completion
-from gskit.io.secure_ops import HANDSHAKE_TIMED_OUT, SecureOperation, StartInit, StartRecv, StartSend
+from gskit.io.secure_ops import SecureOperation, StartInit, StartRecv, StartSend
 from gskit.session import Session
 
 __all__ = ["gsk_secure_soc_startInit", "gsk_secure_soc_startRecv", "gsk_secure_soc_startSend"]
@@ -64,11 +64,7 @@ def _need_socket(session: Session) -> None:
 def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     _need_socket(session)
     session.prepare(asynchronous=True)
-    op = StartInit(session)
-    seconds = int(session.values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))
-    if seconds:
-        port.engine.add_timer(seconds, port.engine._end_pending, op, HANDSHAKE_TIMED_OUT)  # noqa: SLF001
-    return op
+    return StartInit(session, session.handshake_timeout)
 
 
 def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:

@@ -148,14 +148,13 @@ class Operation:
       fail the start call with (-1) instead of completing, or None.
     * ``uninterruptible`` True makes QsoCancelOperation fail with EAGAIN.
     * ``carries_buffer`` False posts buffer None and bufferLength/postFlag/fillBuffer 0;
-      ``timed`` False ignores operationWaitTime; ``always_post`` True posts even a result
-      reached inside the start call whatever postFlag says.
+      ``always_post`` True posts even a result reached inside the start call whatever
+      postFlag says; ``time_limit()`` says when a pending operation is aborted, and how.
     """
 
     code: ClassVar[int] = 0
     lane: ClassVar[int] = LANE_RECV
     carries_buffer: ClassVar[bool] = True
-    timed: ClassVar[bool] = True
     always_post: ClassVar[bool] = False
 
     # Per-operation state, defaulted here rather than set in __init__: one or two
@@ -177,6 +176,11 @@ class Operation:
 
     def interest(self) -> int:
         return EVENT_READ if self.lane == LANE_RECV else EVENT_WRITE
+
+    def time_limit(self) -> tuple[float, int]:
+        """(seconds, errno): once pending, abort with errno after seconds (0: never).
+        By default operationWaitTime, and EAGAIN."""
+        return self.request.timer, _errno.EAGAIN  # type: ignore[union-attr]
 
     def abort(self, errno_value: int) -> None:
         self.returnValue = -1
@@ -988,7 +992,7 @@ class Engine:
         (posted at once with postFlagResult 1, or pending with postFlagResult 0).  Raises
         QsoError(errno) for a bad port, structure or socket.
         """
-        req = op.request = Request(io)
+        op.request = Request(io)
         fd = sd if type(sd) is int else fileno_of(sd)
         ch = self._channels.get(fd)
         if ch is None or ch.user is None or ch.user() is not sd:
@@ -1011,8 +1015,9 @@ class Engine:
             lane.append(op)
             self._activate(ch)
             self._arm(ch)
-            if req.timer and op.timed:
-                op._timer = self.add_timer(req.timer, self._expire, op)
+            seconds, errno_value = op.time_limit()
+            if seconds:
+                op._timer = self.add_timer(seconds, self._end_pending, op, errno_value)
         io.postFlagResult = 0
         return 1
 

@@ -83,8 +83,15 @@ class StartInit(SecureOperation):
     code = GSKSECURESOCSTARTINIT
     lane = LANE_RECV
     carries_buffer = False
-    timed = False
     always_post = True
+
+    def __init__(self, session: object, timeout: int) -> None:
+        super().__init__(session)
+        self._timeout = timeout
+
+    def time_limit(self) -> tuple[float, int]:
+        """GSK_HANDSHAKE_TIMEOUT (operationWaitTime does not apply to a handshake)."""
+        return self._timeout, HANDSHAKE_TIMED_OUT
 
     def attempt(self) -> bool:
         try:

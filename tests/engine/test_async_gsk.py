@@ -114,6 +114,22 @@ def test_start_init_handshake_timeout(pki, port):
     pair.close()
 
 
+def test_a_start_init_refused_at_start_leaves_no_timer_behind(pki, port):
+    """GSK_HANDSHAKE_TIMEOUT is the operation's own timer: a startInit that fails inside the
+    start call (its socket poisoned by a destroyed port) leaves nothing to fire later."""
+    pair = Pair()
+    session = server_session(pki, pair)
+    assert gsk_attribute_set_numeric_value(session, GSK_HANDSHAKE_TIMEOUT, 1) == GSK_OK
+    doomed = QsoCreateIOCompletionPort()
+    assert QsoStartRecv(pair.server, doomed, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == 1
+    assert QsoDestroyIOCompletionPort(doomed) == 0       # later receives on the socket: ECONNABORTED
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t()) == GSK_ERROR_IO
+    assert get_errno() == errno.ECONNABORTED
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 2) == -1    # past the 1 s timeout
+    assert get_errno() == ETIME
+    pair.close()
+
+
 def test_start_init_is_uninterruptible_once_begun(pki, port):
     """A client's startInit has sent its ClientHello: QsoCancelOperation answers -1/EAGAIN."""
     pair = Pair()
