@@ -14,6 +14,7 @@ from typing import Any, Callable
 from gskit import constants as c
 from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
+from gskit.compat.gsk import buffer_view, rc_of
 from gskit.compat.structs import Qso_OverlappedIO_t
 from gskit.errors import GSKError
 from gskit.io import completion
@@ -42,9 +43,7 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
         sd = op.pump.transport.sock  # the session's socket object: its identity is cached (no fstat)
         started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
-        if exc.rc == rc.GSK_ERROR_IO:
-            set_errno(getattr(exc, "errno", 0) or 0)
-        return exc.rc
+        return rc_of(exc)
     except completion.QsoError as exc:
         if isinstance(op, StartInit):
             session.handshake_failed(GSKError.for_rc(rc.GSK_ERROR_IO, "the handshake could not start"))
@@ -67,19 +66,14 @@ def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) 
     return StartInit(session, session.handshake_timeout)
 
 
-def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> tuple[memoryview, int]:
-    try:
-        view = memoryview(io.buffer).cast("B")
-    except (TypeError, ValueError):
-        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "buffer is not a bytes-like object") from None
-    if writable and view.readonly:
-        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "buffer is read-only")
-    length = io.bufferLength
-    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-        raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"bufferLength {length!r} is less than 1")
-    if length > view.nbytes:
-        raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "bufferLength exceeds the buffer")
-    return view, length
+def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> memoryview:
+    """``buffer`` cut to ``bufferLength``, checked as gsk_secure_soc_read/write check theirs."""
+    if io.bufferLength is None:
+        raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "bufferLength is not set")
+    code, view = buffer_view(io.buffer, io.bufferLength, writable)
+    if view is None:
+        raise GSKError.for_rc(code, "buffer and bufferLength")
+    return view
 
 
 def _ready(session: Session) -> None:
@@ -90,17 +84,17 @@ def _ready(session: Session) -> None:
 
 
 def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
-    view, length = _buffer(io, writable=True)
+    view = _buffer(io, writable=True)
     _ready(session)
-    return StartRecv(session, view[:length], bool(io.fillBuffer))
+    return StartRecv(session, view, bool(io.fillBuffer))
 
 
 def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
-    view, length = _buffer(io, writable=False)
+    view = _buffer(io, writable=False)
     _ready(session)
     if session.close_notify_sent:
         raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
-    return StartSend(session, view[:length])
+    return StartSend(session, view)
 
 
 def gsk_secure_soc_startInit(session: Any, port: Any, io: Any) -> int:

@@ -29,7 +29,8 @@ __all__ = [
 ]
 
 
-def _rc_of(error: BaseException) -> int:
+def rc_of(error: BaseException) -> int:
+    """The rc a failed call returns (GSK_ERROR_IO sets errno from the error)."""
     if isinstance(error, GSKError):
         if error.rc == rc.GSK_ERROR_IO:
             set_errno(getattr(error, "errno", 0) or 0)
@@ -41,7 +42,7 @@ def _call(work: Callable[[], T]) -> tuple[int, T | None]:
     try:
         return rc.GSK_OK, work()
     except GSKError as exc:
-        return _rc_of(exc), None
+        return rc_of(exc), None
     except (ValueError, TypeError, OverflowError, OSError):
         return rc.GSK_INTERNAL_ERROR, None
 
@@ -87,7 +88,7 @@ def gsk_secure_soc_init(session: Handle) -> int:
     return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
 
 
-def _view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview | None]:
+def buffer_view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview | None]:
     """C's (buffer, bufSize) as ``(GSK_OK, view)``, or the rc for a bad pointer or size."""
     try:
         view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
@@ -111,7 +112,7 @@ def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) ->
     handle = _session(session)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, 0
-    code, view = _view(buffer, size, writable)
+    code, view = buffer_view(buffer, size, writable)
     if view is None:
         return code, 0
     move = handle.recv_into if writable else handle.send

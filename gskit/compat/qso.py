@@ -17,7 +17,7 @@ from gskit.compat.errno_state import set_errno
 from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_timer_seconds
 from gskit.constants import ECLOSED, QSOPOSTIOCOMPLETION, QSOSTARTACCEPT, QSOSTARTRECV, QSOSTARTSEND
 from gskit.io import completion as engine
-from gskit.io.completion import LANE_RECV, LANE_SEND, Operation, QsoError
+from gskit.io.completion import DONTWAIT, LANE_RECV, LANE_SEND, SEND_FLAGS, Operation, QsoError
 
 __all__ = [
     "QsoCreateIOCompletionPort", "QsoDestroyIOCompletionPort", "QsoWaitForIOCompletion",
@@ -25,8 +25,6 @@ __all__ = [
     "QsoGenerateOperationId", "QsoIsOperationPending", "QsoCancelOperation",
 ]
 
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-_SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 _RETRY = (BlockingIOError, InterruptedError)
 _operation_ids = itertools.count(1)
 
@@ -62,8 +60,7 @@ class _Transfer(Operation):
 
     def __init__(self, io: Qso_OverlappedIO_t, writable: bool) -> None:
         view = _byte_view(io.buffer, writable)
-        self._length = _length(io, view)
-        self._view = view[: self._length]
+        self._view = view[: _length(io, view)]
         self._done = 0
 
     def abort(self, errno_value: int) -> None:
@@ -82,10 +79,11 @@ class RecvOp(_Transfer):
         self._fill = bool(io.fillBuffer)
 
     def attempt(self) -> bool:
-        recv_into, view, n = self.sock.recv_into, self._view, self._length  # type: ignore[union-attr]
+        recv_into, view = self.sock.recv_into, self._view  # type: ignore[union-attr]
+        n = len(view)
         while True:
             try:
-                got = recv_into(view[self._done:], n - self._done, _DONTWAIT)
+                got = recv_into(view[self._done:], n - self._done, DONTWAIT)
             except _RETRY:
                 return False
             except OSError as exc:
@@ -118,10 +116,11 @@ class SendOp(_Transfer):
         super().__init__(io, writable=False)
 
     def attempt(self) -> bool:
-        send, view, n = self.sock.send, self._view, self._length  # type: ignore[union-attr]
+        send, view = self.sock.send, self._view  # type: ignore[union-attr]
+        n = len(view)
         while self._done < n:
             try:
-                self._done += send(view[self._done:], _SEND_FLAGS)
+                self._done += send(view[self._done:], SEND_FLAGS)
             except _RETRY:
                 return False
             except OSError as exc:
@@ -253,29 +252,30 @@ def _posted(io: Qso_OverlappedIO_t) -> Qso_OverlappedIO_t:
 _NO_ID = object()
 
 
-def _socket_call(sd: Any, body: Callable[[engine.Engine | None, int], int],
+def _socket_call(sd: Any, body: Callable[[engine.Engine | None, int, tuple[int, int]], int],
                  operation_id: Any = _NO_ID) -> Callable[[], int]:
-    """A call on a socket (EBADF/ENOTSOCK) and, when given, an operation id (EINVAL)."""
+    """A call on a socket (EBADF/ENOTSOCK) and, when given, an operation id (EINVAL); the
+    body gets the engine, the descriptor and the socket's identity."""
 
     def run() -> int:
         fd = engine.fileno_of(sd)
-        engine.socket_identity(fd)
+        ident = engine.socket_identity(fd)
         if operation_id is not _NO_ID and not engine._is_uint(operation_id, 64):
             raise QsoError(_errno.EINVAL)
-        return body(engine.current_engine(), fd)
+        return body(engine.current_engine(), fd, ident)
 
     return run
 
 
 def QsoGenerateOperationId(socketDescriptor: Any) -> int:
     """An operation id unique for that socket (≥ 1), or 0 with errno EBADF/ENOTSOCK."""
-    return _c_call(_socket_call(socketDescriptor, lambda e, fd: next(_operation_ids)), 0)
+    return _c_call(_socket_call(socketDescriptor, lambda e, fd, ident: next(_operation_ids)), 0)
 
 
 def QsoIsOperationPending(socketDescriptor: Any, operationId: Any) -> int:
     """1 when an operation with that id is pending on the socket, 0 when not, -1 with errno."""
     return _c_call(_socket_call(
-        socketDescriptor, lambda e, fd: int(e is not None and e.is_pending(fd, operationId)),
+        socketDescriptor, lambda e, fd, ident: int(e is not None and e.is_pending(fd, ident, operationId)),
         operationId,
     ))
 
@@ -284,7 +284,7 @@ def QsoCancelOperation(socketDescriptor: Any, operationId: Any) -> int:
     """How many matching pending operations were cancelled (each posted with ECANCELED),
     0 when none matched, -1 with EAGAIN when one is uninterruptible (none cancelled)."""
     return _c_call(_socket_call(
-        socketDescriptor, lambda e, fd: 0 if e is None else e.cancel(fd, operationId),
+        socketDescriptor, lambda e, fd, ident: 0 if e is None else e.cancel(fd, ident, operationId),
         operationId,
     ))
 

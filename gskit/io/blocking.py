@@ -28,11 +28,10 @@ from gskit.compat.errno_state import set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
+from gskit.io.completion import DONTWAIT, SEND_FLAGS
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-_SEND_FLAGS = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 
 # What a non-blocking step (``*_step``, for the asynchronous operations) needs next: a
 # count >= 0 means done, these mean "call again once the socket is readable / writable".
@@ -307,7 +306,7 @@ class BlockingPump:
 
     # -- non-blocking steps (the asynchronous operations; GSK_FD sockets only) ---------------
     def _send_now(self, data: memoryview) -> int:
-        return self.transport.sock.send(data, _SEND_FLAGS)  # type: ignore[attr-defined]
+        return self.transport.sock.send(data, SEND_FLAGS)  # type: ignore[attr-defined]
 
     def _push(self) -> int:
         """Send what the engine owes the peer without waiting: 0, or NEED_WRITE."""
@@ -316,7 +315,7 @@ class BlockingPump:
     def _pull(self) -> int:
         """Feed the engine what the socket holds without waiting: 0, or NEED_READ."""
         try:
-            data = self.transport.sock.recv(RECV_SIZE, _DONTWAIT)  # type: ignore[attr-defined]
+            data = self.transport.sock.recv(RECV_SIZE, DONTWAIT)  # type: ignore[attr-defined]
         except (BlockingIOError, InterruptedError):
             return NEED_READ
         with self.engine_lock:

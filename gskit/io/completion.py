@@ -80,6 +80,8 @@ EVENT_WRITE = selectors.EVENT_WRITE
 LANE_RECV = 0
 LANE_SEND = 1
 SWEEP_INTERVAL = 0.25  # seconds between closed-descriptor sweeps while operations pend
+DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)                   # recv/send flags of a step that
+SEND_FLAGS = DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)      # must not block (nor raise SIGPIPE)
 _STREAM_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
@@ -221,9 +223,6 @@ class _DelayedPost(Operation):
 
     def __init__(self, base: Qso_OverlappedIO_t) -> None:
         self._base = base
-
-    def attempt(self) -> bool:  # never called: a delayed post has no lane
-        return False
 
     def copy_to(self, io: Qso_OverlappedIO_t) -> None:
         self._base.copy_to(io)
@@ -894,9 +893,9 @@ class Engine:
             self._close_channel(old)
         return ch
 
-    def find_channel(self, fd: int) -> _Channel | None:
-        """The existing channel of ``fd`` if it still names the same socket."""
-        ident = socket_identity(fd)
+    def find_channel(self, fd: int, ident: tuple[int, int]) -> _Channel | None:
+        """The existing channel of ``fd`` if it still names the socket ``ident``
+        (``socket_identity(fd)``, which the caller has checked)."""
         ch = self._channels.get(fd)
         return ch if ch is not None and ch.ident == ident else None
 
@@ -1164,17 +1163,17 @@ class Engine:
             self._activate(ch)
             op._timer = self.add_timer(delay, self._expire, op)
 
-    def is_pending(self, fd: int, operation_id: int) -> bool:
+    def is_pending(self, fd: int, ident: tuple[int, int], operation_id: int) -> bool:
         """QsoIsOperationPending: is an operation with that id pending on ``fd``?"""
-        ch = self.find_channel(fd)
+        ch = self.find_channel(fd, ident)
         if ch is None:
             return False
         with ch.lock:
             return any(op.request.operationId == operation_id for op in ch.operations())  # type: ignore[union-attr]
 
-    def cancel(self, fd: int, operation_id: int) -> int:
+    def cancel(self, fd: int, ident: tuple[int, int], operation_id: int) -> int:
         """QsoCancelOperation: the number cancelled; QsoError(EAGAIN) if one is uninterruptible."""
-        ch = self.find_channel(fd)
+        ch = self.find_channel(fd, ident)
         if ch is None:
             return 0
         return self._abort_in(ch, ECANCELED, lambda op: op.request.operationId == operation_id,  # type: ignore[union-attr]

@@ -55,7 +55,7 @@ class SecureOperation(Operation):
 
     def fail(self, error: GSKError) -> bool:
         self.returnValue = error.rc
-        self.errnoValue = getattr(error, "errno", 0) if error.rc == rc.GSK_ERROR_IO else 0
+        self.errnoValue = (getattr(error, "errno", 0) or 0) if error.rc == rc.GSK_ERROR_IO else 0
         return True
 
     def fail_socket(self, error: OSError) -> bool:
