@@ -50,20 +50,16 @@ class Transport(TypingProtocol):
     def release(self) -> None: ...
 
 
-def _wait(fd: int, events: int, timeout: float | None) -> bool:
-    """Wait for ``events`` on ``fd``; False on timeout.  Rounds up to whole milliseconds."""
-    poller = select.poll()
-    poller.register(fd, events)
-    ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
-    return bool(poller.poll(ms))
-
-
 def _io_error(exc: OSError) -> GSKError:
     """A socket error as GSKError: 420 for a closed descriptor, else 406 (errno set)."""
     failure = socket_failure(exc)
     if failure.rc == rc.GSK_ERROR_IO:
         set_errno(failure.errno)
     return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+
+
+def _closed_by_another_thread() -> GSKError:
+    return GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
 
 
 class BorrowedSocket(socket.socket):
@@ -99,8 +95,8 @@ class SocketTransport:
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
         """One recv; ``timeout`` (s) or ``wait`` on a non-blocking socket polls first."""
-        if (timeout is not None or (wait and not self.blocking)) and not _wait(self.fd, select.POLLIN, timeout):
-            raise TimeoutError
+        if timeout is not None or (wait and not self.blocking):
+            self.wait(False, timeout)
         me = threading.get_ident()
         self._blocked.add(me)
         try:
@@ -112,7 +108,8 @@ class SocketTransport:
         return data
 
     def wait(self, writable: bool, timeout: float | None) -> None:
-        """Block until readable (or writable); TimeoutError, or InterruptedError after a close."""
+        """Block until readable (or writable); TimeoutError, or InterruptedError after a close.
+        Rounds the timeout up to whole milliseconds."""
         poller = self._pollers.pop(writable, None)        # a poll object serves one thread at a time
         if poller is None:
             poller = select.poll()
@@ -223,7 +220,10 @@ class BlockingPump:
                         if not block:
                             self._unsent = bytes(view)
                             return False
-                        _wait(self.transport.fd, select.POLLOUT, None)  # type: ignore[attr-defined]
+                        self.transport.wait(True, None)  # type: ignore[attr-defined]
+            except InterruptedError:
+                self._unsent = b""
+                raise _closed_by_another_thread() from None
             except OSError as exc:
                 self._unsent = b""
                 raise _io_error(exc) from None
@@ -246,7 +246,7 @@ class BlockingPump:
         try:
             data = self.transport.recv(RECV_SIZE, timeout, wait)
         except InterruptedError:
-            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+            raise _closed_by_another_thread() from None
         except (TimeoutError, BlockingIOError):
             raise
         except OSError as exc:
@@ -400,7 +400,7 @@ class DirectPump:
         except TimeoutError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:
-            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread") from None
+            raise _closed_by_another_thread() from None
 
     def _need(self) -> int:
         """After a call answered "not yet" (caller holds the engine lock): what OpenSSL waits for."""

@@ -321,3 +321,34 @@ def test_a_closed_session_is_freed_at_once(pki, listener, run_peer):
     finally:
         gc.enable()
     peer.result()
+
+
+def test_a_read_with_a_timeout_on_memory_bios_wakes_when_another_thread_closes(pki, listener):
+    """The server's per-version lists differ, so its session runs on memory BIOs; a read
+    waiting out GSK_IBMI_READ_TIMEOUT there returns GSK_IBMI_ERROR_CLOSED as soon as another
+    thread closes the session, not GSK_IBMI_ERROR_TIMED_OUT when the timeout ends."""
+    import time
+
+    settings = dict(session_type="server", keyring_file=str(pki.server_rsa), tlsv11=True, tlsv13=False,
+                    tlsv12_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    tlsv11_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", read_timeout_ms=10_000)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki.ca_pem))
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    connected = threading.Thread(target=lambda: client.append(ctx.wrap_socket(
+        socket.create_connection(listener.getsockname(), timeout=DEADLINE), server_hostname="localhost")))
+    client: list[ssl.SSLSocket] = []
+    connected.start()
+    with Environment(**settings) as env:
+        conn, _ = listener.accept()
+        with conn:
+            session = env.open_session(fd=conn)
+            assert gsk_secure_soc_init(session) == GSK_OK
+            connected.join(DEADLINE)
+            closer = threading.Timer(0.3, gsk_secure_soc_close, args=(session,))
+            closer.start()
+            started = time.monotonic()
+            assert gsk_secure_soc_read(session, bytearray(10))[0] == GSK_IBMI_ERROR_CLOSED
+            assert time.monotonic() - started < 5
+            closer.join()
+    client[0].close()
