@@ -115,6 +115,7 @@ class Environment(Handle):
         self.credentials: Credentials | None = None
         self.tls_config: config_module.TLSConfig | None = None
         self._contexts: dict[tuple, SSL.Context] = {}
+        self._session_credentials: dict[tuple, Credentials] = {}   # sessions' own certificate settings
         self._default_context: SSL.Context | None = None
         self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
         self._live_sessions = 0
@@ -147,6 +148,17 @@ class Environment(Handle):
                               or not any(i.private_key is not None for i in credentials.identities)):
             raise GSKError.for_rc(rc.GSK_ERROR_NO_CERTIFICATE, "no certificate with a private key for this server")
         return config
+
+    def session_credentials(self, values: AttributeValues) -> Credentials:
+        """Credentials for a session's own certificate settings (or role), resolved once per
+        distinct settings: sessions that share them share one OpenSSL context."""
+        role = role_of(values)
+        key = (role, *(values.get(attr_id) for attr_id in _CERT_ATTRIBUTES))
+        credentials = self._session_credentials.get(key)
+        if credentials is None:
+            credentials = self._session_credentials.setdefault(
+                key, credentials_for(values, role, self.registry_home))
+        return credentials
 
     def context_for(self, config: config_module.TLSConfig, version: Protocol | None) -> SSL.Context:
         """The cached OpenSSL context for a configuration (and a server's chosen version)."""
@@ -203,6 +215,7 @@ class Environment(Handle):
             return
         self._freed = True
         self._contexts.clear()
+        self._session_credentials.clear()
         self._default_context = None
         self._client_sessions.clear()
         callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)

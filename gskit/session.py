@@ -24,7 +24,7 @@ from gskit.callbacks import validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, unchanged_by
-from gskit.environment import _CERT_ATTRIBUTES, Environment, credentials_for, role_of
+from gskit.environment import _CERT_ATTRIBUTES, Environment, role_of
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
@@ -118,7 +118,7 @@ class Session(Handle):
         if self._own_config or config is None:
             credentials = env.credentials
             if self._own_credentials or role_of(self._values) != role_of(env.values):
-                credentials = credentials_for(self._values, role_of(self._values), env.registry_home)
+                credentials = env.session_credentials(self._values)
             config = env.resolve_config(self._values, credentials)
         critical_name = values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST)
         server_name = str(critical_name or values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST) or "") or None

@@ -6,6 +6,7 @@ import ssl
 import threading
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from gskit import *  # noqa: F403
 from tests.conftest import DEADLINE, connect
@@ -352,3 +353,26 @@ def test_a_read_with_a_timeout_on_memory_bios_wakes_when_another_thread_closes(p
             assert time.monotonic() - started < 5
             closer.join()
     client[0].close()
+
+
+def test_sessions_with_the_same_own_certificate_share_one_context(pki, listener, run_peer):
+    """A session's own GSK_KEYRING_FILE is resolved once per distinct setting: three sessions
+    that set the same file handshake on one OpenSSL context (the environment keeps no copy
+    per session)."""
+    def clients() -> None:
+        for _ in range(3):
+            python_client(listener.getsockname()[1], pki, version=ssl.TLSVersion.TLSv1_3)
+
+    peer = run_peer(clients)
+    contexts = []
+    with Environment(session_type="server", keyring_file=str(pki.server_rsa)) as env:
+        for _ in range(3):
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn, keyring_file=str(pki.server_ec)) as session:
+                session.handshake()
+                session.sendall(session.recv(1))
+                local = session.engine.connection.get_certificate(as_cryptography=True)
+                assert isinstance(local.public_key(), ec.EllipticCurvePublicKey)   # the session's own
+                contexts.append(session.engine.connection.get_context())
+    peer.result()
+    assert contexts[0] is contexts[1] is contexts[2]
