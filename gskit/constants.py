@@ -368,12 +368,6 @@ EUNKNOWN = 3474
 ETRUNC = 3003
 ECANCELED = _errno_value("ECANCELED", 3456)
 ETIME = _errno_value("ETIME", 3409)
-IBMI_ERRNO_NAMES: dict[int, str] = {
-    ECLOSED: "ECLOSED",
-    EDESTROYED: "EDESTROYED",
-    EUNKNOWN: "EUNKNOWN",
-    ETRUNC: "ETRUNC",
-}
 
 # Module-level ints for every spelling, built from the rows (one source of truth).
 CONSTANT_NAMES: list[str] = []
@@ -389,5 +383,4 @@ __all__ = [
     *CONSTANT_NAMES,
     *GROUPS,
     "GROUPS",
-    "IBMI_ERRNO_NAMES",
 ]

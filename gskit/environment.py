@@ -119,7 +119,6 @@ class Environment(Handle):
         self._default_context: SSL.Context | None = None
         self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
         self._live_sessions = 0
-        self._freed = False
         apply_settings(self, settings)
 
     # -- life cycle --------------------------------------------------------------------------
@@ -211,9 +210,7 @@ class Environment(Handle):
                 self._free()
 
     def _free(self) -> None:
-        if self._freed:
-            return
-        self._freed = True
+        """The last user is gone (closed, no live session): runs once."""
         self._contexts.clear()
         self._session_credentials.clear()
         self._default_context = None

@@ -67,5 +67,6 @@ def offered_versions(data: bytes) -> frozenset[int]:
 
 def chosen_version(data: bytes, enabled: tuple[Protocol, ...]) -> Protocol | None:
     """The version OpenSSL will negotiate for this ClientHello, or None if none is common."""
-    common = [p for p in enabled if p.value in offered_versions(data)]
+    offered = offered_versions(data)
+    common = [p for p in enabled if p.value in offered]
     return max(common) if common else None

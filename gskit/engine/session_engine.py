@@ -87,14 +87,13 @@ class CallbackRecord:
     form no reference cycle and are freed the moment the session lets them go.
     """
 
-    __slots__ = ("config", "validation_callback", "x509_error", "depth", "subject", "callback_rc",
+    __slots__ = ("config", "validation_callback", "x509_error", "subject", "callback_rc",
                  "unrecognized_name")
 
     def __init__(self, config: TLSConfig, validation_callback: ValidationCallback | None) -> None:
         self.config = config
         self.validation_callback = validation_callback
         self.x509_error = 0                 # the first failure the verify callback saw
-        self.depth = -1
         self.subject = ""
         self.callback_rc = rc.GSK_OK        # GSK_CERT_VALIDATION_CALLBACK's answer
         self.unrecognized_name: str | None = None   # a server name the critical list refused
@@ -104,7 +103,7 @@ def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth:
     """The context-wide verify callback; per-connection state lives in the connection's record."""
     record: CallbackRecord = conn.get_app_data()
     if not ok and record.x509_error == 0:
-        record.x509_error, record.depth = errnum, depth
+        record.x509_error = errnum
         record.subject = cert.to_cryptography().subject.rfc4514_string()
     if depth == 0 and record.validation_callback is not None:
         status = verify_result(record.x509_error)[0]

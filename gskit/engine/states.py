@@ -17,10 +17,6 @@ class _FastEnum(Enum):
 
     __hash__ = object.__hash__
 
-    @property
-    def closed(self) -> bool:
-        return self._name_ == "CLOSED"
-
 
 class EnvState(_FastEnum):
     OPEN = "open"                    # after gsk_environment_open: attributes may be set
