@@ -15,11 +15,9 @@ class KeystoreError(Exception):
 
     @property
     def name(self) -> str:
-        """The GSKit name of :attr:`rc` (``GSK_KEYRING_OPEN_ERROR``)."""
-        try:
-            return rc.GSKError(self.rc).name
-        except Exception:  # an unknown rc still gets a readable name
-            return f"rc {self.rc}"
+        """The GSKit name of :attr:`rc` (``GSK_KEYRING_OPEN_ERROR``; ``rc N`` if unknown)."""
+        entry = rc.entry_for(self.rc)
+        return entry.name if entry is not None else f"rc {self.rc}"
 
     def __str__(self) -> str:
         return self.message

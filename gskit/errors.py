@@ -849,7 +849,11 @@ def gsk_strerror(rc: object) -> str:
     if not isinstance(rc, int):
         return f"Not a GSKit return code: {_safe_repr(rc)}."
     entry = _strerror_entry(rc)
-    return entry.text if entry is not None else f"Unknown GSKit return code {int(rc)}."
+    return entry.text if entry is not None else _unknown_text(rc)
+
+
+def _unknown_text(rc: int) -> str:
+    return f"Unknown GSKit return code {int(rc)}."
 
 
 class GSKError(Exception):
@@ -873,7 +877,7 @@ class GSKError(Exception):
         self.rc = int(code)
         self.name = entry.name if entry is not None else "GSK_UNKNOWN_RC"
         self.message_id = entry.message_id if entry is not None else None
-        self.text = gsk_strerror(code)
+        self.text = entry.text if entry is not None else _unknown_text(code)
         self.remedy = entry.remedy if entry is not None else None
         self.detail = detail
         super().__init__(self._message())
