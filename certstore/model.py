@@ -158,3 +158,12 @@ class Keystore:
             chain.append(issuer)
             current = issuer
         return tuple(chain)
+
+
+def unique_label(label: str, entries: list[Entry]) -> str:
+    """``label``, or ``label (2)``, ``(3)``... when an entry already has it."""
+    taken = {e.label for e in entries}
+    candidate, n = label, 2
+    while candidate in taken:
+        candidate, n = f"{label} ({n})", n + 1
+    return candidate

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from gskit import errors as rc
 
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name
+from .model import Entry, check_label, common_name, unique_label
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?", re.S)
 _LABEL_LINE = re.compile(rb"^\s*(?:friendlyName|label)\s*:\s*(.+?)\s*$", re.M | re.I)
@@ -77,16 +77,8 @@ def parse(data: bytes, password: str | None, path: object = "the PEM file") -> l
             )
         )
         name = label or common_name(cert) or f"certificate {len(entries) + 1}"
-        entries.append(Entry(_unique(name, entries), cert, key, trusted=key is None))
+        entries.append(Entry(unique_label(name, entries), cert, key, trusted=key is None))
     return entries
-
-
-def _unique(label: str, entries: list[Entry]) -> str:
-    taken = {e.label for e in entries}
-    candidate, n = label, 2
-    while candidate in taken:
-        candidate, n = f"{label} ({n})", n + 1
-    return candidate
 
 
 def build(entries: list[Entry], password: str | None) -> bytes:

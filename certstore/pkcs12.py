@@ -10,7 +10,7 @@ from gskit import errors as rc
 
 from . import _der
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name
+from .model import Entry, check_label, common_name, unique_label
 
 
 def looks_like_pkcs12(data: bytes) -> bool:
@@ -46,11 +46,7 @@ def parse(data: bytes, password: str | None, path: object = "the PKCS#12 file") 
     for item, key in items:
         cert = item.certificate
         name = item.friendly_name.decode("utf-8", "replace") if item.friendly_name else None
-        label = name or common_name(cert) or f"certificate {len(entries) + 1}"
-        taken = {e.label for e in entries}
-        n = 2
-        while label in taken:
-            label, n = f"{name or common_name(cert)} ({n})", n + 1
+        label = unique_label(name or common_name(cert) or f"certificate {len(entries) + 1}", entries)
         entries.append(Entry(label, cert, key, trusted=key is None))
     if bundle.key is not None and bundle.cert is None:
         raise open_error(path, "it holds a private key without its certificate")

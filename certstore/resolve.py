@@ -51,7 +51,7 @@ def _open_named(
     return open_keystore(store, password=password or None, stash_file=stash_file or None)
 
 
-def _identities(store: Keystore, labels: Sequence[str], role: str) -> tuple[Identity, ...]:
+def _identities(store: Keystore, labels: Sequence[str]) -> tuple[Identity, ...]:
     if len(labels) > MAX_LABELS:
         raise KeystoreError(
             rc.GSK_ERROR_BAD_KEYFILE_LABEL,
@@ -119,7 +119,7 @@ def resolve(
         return _credentials(identities, trust, role, app)
     if keyring_file:
         store = _open_named(registry, keyring_file, password, stash_file)
-        identities = _identities(store, labels, role)
+        identities = _identities(store, labels)
         _require_certificate(identities, role, f"keystore {keyring_file}")
         return _credentials(identities, store.trusted_certificates(), role, None)
     if role == "server":
