@@ -25,12 +25,6 @@ SESSION_ID_CONTEXT = b"gskit"
 OP_ALLOW_CLIENT_RENEGOTIATION = 1 << 8    # SSL_OP_ALLOW_CLIENT_RENEGOTIATION (OpenSSL 3+)
 UNRECOGNIZED_NAME = 112                   # the TLS alert
 
-_VERSION = {
-    Protocol.TLSV10: SSL.TLS1_VERSION,
-    Protocol.TLSV11: SSL.TLS1_1_VERSION,
-    Protocol.TLSV12: SSL.TLS1_2_VERSION,
-    Protocol.TLSV13: SSL.TLS1_3_VERSION,
-}
 _NO_VERSION_OPTION = {
     Protocol.TLSV10: SSL.OP_NO_TLSv1,
     Protocol.TLSV11: SSL.OP_NO_TLSv1_1,
@@ -56,8 +50,8 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     """A context that offers exactly what ``config`` allows (raises ConfigError)."""
     ctx = SSL.Context(SSL.TLS_METHOD)
     low, high = config.protocols[0], config.protocols[-1]
-    ctx.set_min_proto_version(_VERSION[low])
-    ctx.set_max_proto_version(_VERSION[high])
+    ctx.set_min_proto_version(low)                 # a Protocol is its wire version, as OpenSSL's
+    ctx.set_max_proto_version(high)
     options = SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_COMPRESSION
     for protocol, option in _NO_VERSION_OPTION.items():
         if low <= protocol <= high and protocol not in config.protocols:

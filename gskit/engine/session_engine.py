@@ -384,7 +384,7 @@ class TLSEngine:
             return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
         if any("certificate verify failed" in r for r in reasons) and self.x509_error():
             code, _ = verify_result(self.x509_error())
-            return Failure(code, 0, f"{_lib_verify_string(self.x509_error())}: {self.failed_subject()}")
+            return Failure(code, 0, f"{verify_error_text(self.x509_error())}: {self.failed_subject()}")
         return tls_failure(reasons or [str(exc)])
 
     def _check_negotiated(self) -> None:
@@ -397,5 +397,6 @@ class TLSEngine:
                                      f"peer chose {name} for {protocol and protocol.label}, not allowed there"))
 
 
-def _lib_verify_string(code: int) -> str:
-    return _ffi.string(_lib.X509_verify_cert_error_string(code)).decode()
+def verify_error_text(code: int) -> str:
+    """OpenSSL's text for an X509_V_ERR code."""
+    return _ffi.string(_lib.X509_verify_cert_error_string(code)).decode("ascii", "replace")

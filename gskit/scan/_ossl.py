@@ -1,4 +1,4 @@
-"""The three OpenSSL calls the scanner needs that pyOpenSSL does not expose publicly.
+"""The two OpenSSL calls the scanner needs that pyOpenSSL does not expose publicly.
 
 They come from the ``cryptography`` bindings pyOpenSSL itself uses; each is looked up once
 and degrades (returns None / False) if a future binding drops it, so a missing function
@@ -7,12 +7,10 @@ turns into "not probed" in the report, never a crash.
 from __future__ import annotations
 
 from OpenSSL import SSL
-from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
 _SET_GROUPS = getattr(_lib, "SSL_CTX_set1_curves_list", None)  # = SSL_CTX_set1_groups_list
 _SESSION_REUSED = getattr(_lib, "SSL_session_reused", None)
-_VERIFY_TEXT = getattr(_lib, "X509_verify_cert_error_string", None)
 
 CAN_SET_GROUPS = _SET_GROUPS is not None
 
@@ -30,8 +28,3 @@ def session_reused(conn: SSL.Connection) -> bool | None:
         return None
     return bool(_SESSION_REUSED(conn._ssl))
 
-
-def verify_error_text(errnum: int) -> str:
-    if _VERIFY_TEXT is None:
-        return f"X509 verify error {errnum}"
-    return _ffi.string(_VERIFY_TEXT(errnum)).decode("ascii", "replace")

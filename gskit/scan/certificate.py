@@ -8,7 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from gskit.scan import _ossl
+from gskit.engine.session_engine import verify_error_text
 from gskit.scan.probe import Attempt
 from gskit.scan.result import CertificateResult, CertSummary, SNIResult
 
@@ -78,7 +78,7 @@ def certificate_result(attempt: Attempt, hostname: str | None, ca_file: str | No
         verified = not attempt.verify_errors
         if attempt.verify_errors:
             errnum, depth = attempt.verify_errors[0]
-            verify_error = f"{_ossl.verify_error_text(errnum)} (certificate {depth} of the chain)"
+            verify_error = f"{verify_error_text(errnum)} (certificate {depth} of the chain)"
     matches = hostname_matches(hostname, chain[0].sans) if hostname and chain else None
     return CertificateResult(chain, verified, verify_error, hostname, matches)
 

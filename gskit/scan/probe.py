@@ -18,10 +18,6 @@ from OpenSSL import SSL
 from gskit.attributes.protocols import Protocol
 from gskit.scan import _ossl
 
-_OPENSSL_VERSION = {
-    Protocol.TLSV10: SSL.TLS1_VERSION, Protocol.TLSV11: SSL.TLS1_1_VERSION,
-    Protocol.TLSV12: SSL.TLS1_2_VERSION, Protocol.TLSV13: SSL.TLS1_3_VERSION,
-}
 
 
 class Failure(Enum):
@@ -69,8 +65,6 @@ class Attempt:
     failure: Failure | None = None
     detail: str = ""
     cipher: str | None = None
-    version: str | None = None
-    group: str | None = None
     chain: list = field(default_factory=list)        # cryptography certificates, leaf first
     verify_errors: list[tuple[int, int]] = field(default_factory=list)  # (errnum, depth)
     session: SSL.Session | None = None
@@ -80,8 +74,8 @@ class Attempt:
 
 def _context(offer: Offer, verify_errors: list[tuple[int, int]]) -> SSL.Context | str:
     ctx = SSL.Context(SSL.TLS_METHOD)
-    ctx.set_min_proto_version(_OPENSSL_VERSION[offer.protocol])
-    ctx.set_max_proto_version(_OPENSSL_VERSION[offer.protocol])
+    ctx.set_min_proto_version(offer.protocol)      # a Protocol is its wire version, as OpenSSL's
+    ctx.set_max_proto_version(offer.protocol)
     try:
         if offer.tls13:
             ctx.set_tls13_ciphersuites(offer.tls13.encode())
@@ -199,14 +193,12 @@ def handshake(host: str, port: int, offer: Offer, timeout: float,
             conn.set_session(resume.session)
         if offer.hello_only:  # the suite is known once the ServerHello is in
             _drive(conn, sock, conn.do_handshake, deadline, lambda: conn.get_cipher_name() is not None)
-            return Attempt(True, cipher=conn.get_cipher_name(), version=conn.get_protocol_version_name(),
-                           group=conn.get_group_name())
+            return Attempt(True, cipher=conn.get_cipher_name())
         _drive(conn, sock, conn.do_handshake, deadline)
         _flush(conn, sock)
         if offer.read_tickets:
             _read_tickets(conn, sock, deadline)
-        return Attempt(True, cipher=conn.get_cipher_name(), version=conn.get_protocol_version_name(),
-                       group=conn.get_group_name(),
+        return Attempt(True, cipher=conn.get_cipher_name(),
                        chain=list(conn.get_peer_cert_chain(as_cryptography=True) or []),
                        verify_errors=verify_errors, session=conn.get_session(),
                        reused=_ossl.session_reused(conn), context=ctx)
