@@ -95,17 +95,9 @@ class EffectiveCiphers:
         return len(lists) > 1
 
     @property
-    def needs_seclevel0(self) -> bool:
-        """OpenSSL 3/4 refuse TLS 1.0/1.1, NULL and anonymous suites above security level 0."""
-        legacy = any(p < Protocol.TLSV12 for p in self.enabled)
-        weak = any(s.encryption == "NULL" or s.authentication == "none"
-                   for p in self.protocols for s in p.suites)
-        return legacy or weak
-
-    @property
     def openssl_cipher_string(self) -> str:
-        text = openssl_cipher_list(self.tls12_and_older)
-        return f"{text}:@SECLEVEL=0" if text and self.needs_seclevel0 else text
+        """The cipher string the engine gives OpenSSL for this configuration."""
+        return openssl_cipher_list(self.tls12_and_older, self.min_version)
 
     @property
     def openssl_ciphersuites(self) -> str:

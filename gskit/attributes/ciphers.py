@@ -377,10 +377,12 @@ def openssl_supported(suite: CipherSuite) -> bool:
     return suite.openssl_name is not None and suite.openssl_name in _openssl_names()
 
 
-def openssl_cipher_list(suites: Iterable[CipherSuite]) -> str:
-    """The TLS <= 1.2 suites as an OpenSSL cipher string, in order; "" if none."""
-    return ":".join(s.openssl_name for s in suites
-                    if s.openssl_name and not s.tls13 and not s.sslv2_only)
+def openssl_cipher_list(suites: Iterable[CipherSuite], lowest: Protocol | None = None) -> str:
+    """The TLS <= 1.2 suites as an OpenSSL cipher string, in order; "" if none.  With the
+    ``lowest`` protocol enabled below TLS 1.2, ``@SECLEVEL=0``: OpenSSL 3+ refuses TLS
+    1.0/1.1 above it (the engine and ``gskit ciphers`` both build the string here)."""
+    text = ":".join(s.openssl_name for s in suites if s.openssl_name and not s.tls13 and not s.sslv2_only)
+    return f"{text}:@SECLEVEL=0" if text and lowest is not None and lowest < Protocol.TLSV12 else text
 
 
 def openssl_tls13_ciphersuites(suites: Iterable[CipherSuite]) -> str:

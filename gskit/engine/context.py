@@ -72,10 +72,7 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
 
     legacy = legacy_suites(config, only_legacy)
     if legacy:
-        cipher_string = ciphers.openssl_cipher_list(legacy)
-        if low < Protocol.TLSV12:
-            cipher_string += ":@SECLEVEL=0"               # OpenSSL 3+ refuses TLS 1.0/1.1 above 0
-        _apply(ctx.set_cipher_list, cipher_string.encode(), "cipher list")
+        _apply(ctx.set_cipher_list, ciphers.openssl_cipher_list(legacy, low).encode(), "cipher list")
     if Protocol.TLSV13 in config.protocols:
         names = ciphers.openssl_tls13_ciphersuites(config.suites_for(Protocol.TLSV13))
         _apply(ctx.set_tls13_ciphersuites, names.encode(), "TLS 1.3 suites")

