@@ -283,9 +283,9 @@ def apply_application(values: AttributeValues, application: object) -> None:
     suites = getattr(application, "cipher_suites", None)
     if suites:
         parsed = [config_module.ciphers.suite_by_name(name) for name in suites]
-        chosen = tuple(s for s in parsed if s is not None)
-        for key, protocol in (("TLSV12", Protocol.TLSV12), ("TLSV13", Protocol.TLSV13)):
-            values.cipher_lists.setdefault(key, tuple(s for s in chosen if protocol in s.protocols))
+        lists = config_module.ciphers.application_lists(s for s in parsed if s is not None)
+        for protocol, chosen in lists.items():
+            values.cipher_lists.setdefault(protocol.name, chosen)
     client_auth = getattr(application, "client_auth", None)
     if client_auth in ("optional", "required") and values.get(c.GSK_SESSION_TYPE) == c.GSK_SERVER_SESSION:
         values.values[c.GSK_SESSION_TYPE] = (c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL if client_auth == "required"

@@ -442,3 +442,10 @@ IBMI_DEFAULT_PROTOCOLS: dict[str, tuple[Protocol, ...]] = {
     "7.5": (P.TLSV13, P.TLSV12),  # INFERRED
 }
 """Release -> QSSLPCL *OPSYS (gskit-semantics.md §7), newest first."""
+
+
+def application_lists(suites: Iterable[CipherSuite]) -> dict[Protocol, tuple[CipherSuite, ...]]:
+    """A DCM application definition's suites as the TLS 1.2 and TLS 1.3 lists they set (the
+    lists of other protocols keep their defaults)."""
+    chosen = tuple(suites)
+    return {p: tuple(s for s in chosen if p in s.protocols) for p in (Protocol.TLSV12, Protocol.TLSV13)}

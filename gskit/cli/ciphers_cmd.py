@@ -12,7 +12,7 @@ import sys
 from gskit.attributes.cipher_policy import EffectiveCiphers, effective_suites
 from gskit.attributes.ciphers import (IBMI_DEFAULT_PROTOCOLS, IBMI_DEFAULTS, CipherSpecError,
                                       CipherSpecFormat, CipherSuite, format_cipher_specs,
-                                      parse_cipher_specs, suite_by_name)
+                                      application_lists, parse_cipher_specs, suite_by_name)
 from gskit.attributes.protocols import Protocol
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
@@ -89,7 +89,9 @@ def _parse_specs(args) -> tuple[dict[Protocol, list[CipherSuite]], list[CipherSu
         raise UsageError("give only one of " + ", ".join(a for a, _ in shared_sources))
     shared = shared_sources[0][1] if shared_sources else None
     if shared is None and args.application:
-        shared, app_protocols = _application(args.application)
+        app_suites, app_protocols = _application(args.application)
+        for protocol, listed in application_lists(app_suites or ()).items():   # as the runtime does
+            own.setdefault(protocol, list(listed))
         described.append(f"application {args.application}")
         if app_protocols and not args.protocols:
             args.protocols = ",".join(app_protocols)
