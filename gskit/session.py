@@ -12,7 +12,7 @@ import threading
 
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
-from typing import Any
+from typing import Any, Callable
 
 from gskit import audit
 from gskit import constants as c
@@ -302,24 +302,7 @@ class Session(Handle):
     def _result(self, row: Attribute) -> Any:
         engine = self.engine
         assert engine is not None and engine.connection is not None
-        conn = engine.connection
-        protocol = engine.protocol
-        suite = ciphers.suite_by_name(conn.get_cipher_name() or "")
-        results = {
-            c.GSK_CONNECT_CIPHER_SPEC: lambda: (suite.v3_code or suite.iana_name) if suite else "",
-            c.GSK_CONNECT_CIPHER_SPEC_EX: lambda: suite.iana_name if suite else "",
-            c.GSK_CONNECT_SEC_TYPE: lambda: _SEC_TYPE.get(protocol.name, "") if protocol else "",
-            c.GSK_SID_VALUE: lambda: _session_id(engine),
-            c.GSK_SSL_EXTN_SERVERNAME: lambda: ((conn.get_servername() or b"").decode() if engine.config.server
-                                                else engine.server_name or ""),
-            c.GSK_VALIDATIONFAIL_SUBJECT: engine.failed_subject,
-            c.GSK_CONNECT_COMPRESSION: lambda: "NONE",
-            c.GSK_CERTIFICATE_VALIDATION_CODE: lambda: self._validation_code(),
-            c.GSK_LAST_VALIDATION_ERROR: lambda: self._validation_code(),
-            c.GSK_PROTOCOL_USED: lambda: _PROTOCOL_USED[protocol.name] if protocol else 0,
-            c.GSK_SID_FIRST: lambda: c.GSK_SID_NOT_FIRST if engine.resumed else c.GSK_SID_IS_FIRST,
-        }
-        return results[row.id]()
+        return _RESULTS[row.id](self, engine)
 
     def _validation_code(self) -> int:
         engine = self.engine
@@ -367,7 +350,7 @@ class Session(Handle):
         engine = self.engine
         if engine is None or engine.connection is None or not engine.handshake_done:
             return None
-        suite = ciphers.suite_by_name(engine.connection.get_cipher_name() or "")
+        suite = _suite(engine)
         return suite.iana_name if suite else engine.connection.get_cipher_name()
 
     def __repr__(self) -> str:
@@ -400,6 +383,32 @@ def _peer(transport: Any) -> object:
         return sock.getpeername() if sock is not None else getattr(transport, "fd", None)
     except OSError:
         return None
+
+
+def _suite(engine: TLSEngine) -> ciphers.CipherSuite | None:
+    return ciphers.suite_by_name(engine.connection.get_cipher_name() or "")  # type: ignore[union-attr]
+
+
+def _server_name(engine: TLSEngine) -> str:
+    if engine.config.server:
+        return (engine.connection.get_servername() or b"").decode()  # type: ignore[union-attr]
+    return engine.server_name or ""
+
+
+# What each result attribute reads from a session after its handshake.
+_RESULTS: dict[int, Callable[[Session, TLSEngine], Any]] = {
+    c.GSK_CONNECT_CIPHER_SPEC: lambda s, e: (suite.v3_code or suite.iana_name) if (suite := _suite(e)) else "",
+    c.GSK_CONNECT_CIPHER_SPEC_EX: lambda s, e: suite.iana_name if (suite := _suite(e)) else "",
+    c.GSK_CONNECT_SEC_TYPE: lambda s, e: _SEC_TYPE.get(e.protocol.name, "") if e.protocol else "",
+    c.GSK_SID_VALUE: lambda s, e: _session_id(e),
+    c.GSK_SSL_EXTN_SERVERNAME: lambda s, e: _server_name(e),
+    c.GSK_VALIDATIONFAIL_SUBJECT: lambda s, e: e.failed_subject(),
+    c.GSK_CONNECT_COMPRESSION: lambda s, e: "NONE",
+    c.GSK_CERTIFICATE_VALIDATION_CODE: lambda s, e: s._validation_code(),  # noqa: SLF001
+    c.GSK_LAST_VALIDATION_ERROR: lambda s, e: s._validation_code(),  # noqa: SLF001
+    c.GSK_PROTOCOL_USED: lambda s, e: _PROTOCOL_USED[e.protocol.name] if e.protocol else 0,
+    c.GSK_SID_FIRST: lambda s, e: c.GSK_SID_NOT_FIRST if e.resumed else c.GSK_SID_IS_FIRST,
+}
 
 
 def _session_id(engine: TLSEngine) -> str:
