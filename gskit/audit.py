@@ -27,6 +27,8 @@ import socket
 import threading
 from typing import Any, Iterator
 
+from gskit.certinfo import signature_algorithm_name
+
 logger = logging.getLogger("gskit.audit")
 logger.addHandler(logging.NullHandler())   # silent unless the application configures logging
 
@@ -192,7 +194,7 @@ def _signature_algorithm(engine: Any, conn: Any) -> str | None:
             else conn.get_peer_certificate(as_cryptography=True))
     if cert is None:
         return None
-    return getattr(cert.signature_algorithm_oid, "_name", None) or cert.signature_algorithm_oid.dotted_string
+    return signature_algorithm_name(cert)
 
 
 def _named_curve(conn: Any) -> str | None:

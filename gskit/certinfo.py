@@ -63,6 +63,14 @@ def _key_description(key: object) -> tuple[str, int]:
     return type(key).__name__, 0
 
 
+def signature_algorithm_name(cert: x509.Certificate) -> str:
+    """The certificate's signature algorithm by name (``sha256WithRSAEncryption``), or its
+    dotted OID when cryptography has no name for it."""
+    oid = cert.signature_algorithm_oid
+    name = getattr(oid, "_name", None)
+    return name if name and name != "Unknown OID" else oid.dotted_string
+
+
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Any:
     """The extension's value (its type depends on ``oid``), or None."""
     try:
@@ -83,7 +91,7 @@ def _elements(cert: x509.Certificate) -> Iterator[tuple[int, str]]:
         yield c.CERT_DN_PRINTABLE + offset, name.rfc4514_string()
         yield c.CERT_DN_DER + offset, name.public_bytes().decode("latin-1")
     yield c.CERT_VERSION, str(cert.version.value + 1)
-    yield c.CERT_SIGNATURE_ALGORITHM, getattr(cert.signature_algorithm_oid, "_name", cert.signature_algorithm_oid.dotted_string)
+    yield c.CERT_SIGNATURE_ALGORITHM, signature_algorithm_name(cert)
     yield c.CERT_VALID_FROM, cert.not_valid_before_utc.strftime("%Y%m%d%H%M%SZ")
     yield c.CERT_VALID_TO, cert.not_valid_after_utc.strftime("%Y%m%d%H%M%SZ")
     yield c.CERT_VALID_FROM_EX, cert.not_valid_before_utc.isoformat()

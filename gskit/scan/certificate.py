@@ -8,6 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
+from gskit.certinfo import signature_algorithm_name
 from gskit.engine.session_engine import verify_error_text
 from gskit.scan.probe import Attempt
 from gskit.scan.result import CertificateResult, CertSummary, SNIResult
@@ -36,11 +37,10 @@ def summarize(cert: x509.Certificate) -> CertSummary:
     key_type = next((name for cls, name in _KEY_TYPES if isinstance(key, cls)), type(key).__name__)
     bits = getattr(key, "key_size", None) or _ED_BITS.get(key_type, 0)
     curve = key.curve.name if isinstance(key, ec.EllipticCurvePublicKey) else None
-    oid = cert.signature_algorithm_oid
     return CertSummary(
         subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
         key_type=key_type, key_bits=bits, curve=curve,
-        signature_algorithm=getattr(oid, "_name", None) or oid.dotted_string,
+        signature_algorithm=signature_algorithm_name(cert),
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
         sans=_sans(cert), sha256=fingerprint(cert))
 
