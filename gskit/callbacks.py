@@ -75,12 +75,19 @@ def check_callback(callback_id: int, value: object, values: AttributeValues) -> 
                 c.GSK_CERTIFICATE_CHAIN_SENT_VIA_SSL, c.GSK_COMPLETED_CERTIFICATE_CHAIN,
                 c.GSK_END_ENTITY_CERTIFICATE):
             return rc.GSK_ATTRIBUTE_INVALID_ENUMERATION
-        passthru = (values.get(c.GSK_SERVER_AUTH_TYPE) == c.GSK_SERVER_AUTH_PASSTHRU
-                    or values.get(c.GSK_CLIENT_AUTH_TYPE) == c.GSK_CLIENT_AUTH_PASSTHRU)
-        if passthru and required == c.GSK_VALIDATION_REQUIRED:
+        if conflicting_validation(values.get(c.GSK_SERVER_AUTH_TYPE), value) or \
+                conflicting_validation(values.get(c.GSK_CLIENT_AUTH_TYPE), value):
             return rc.GSK_CONFLICTING_VALIDATION_SETTING
         return rc.GSK_OK
     if callback_id == c.GSK_IO_CALLBACK:
         ok = callable(getattr(value, "io_read", None)) and callable(getattr(value, "io_write", None))
         return rc.GSK_OK if ok else rc.GSK_IBMI_ERROR_INVALID_POINTER
     return rc.GSK_OK if callable(value) else rc.GSK_IBMI_ERROR_INVALID_POINTER
+
+
+def conflicting_validation(auth_type: object, callback: object) -> bool:
+    """A PASSTHRU authentication type with a validation callback that requires validation
+    (its ``validateRequired``, GSK_VALIDATION_REQUIRED when absent): GSKit refuses the pair,
+    whichever of the two is set second."""
+    return (auth_type in (c.GSK_CLIENT_AUTH_PASSTHRU, c.GSK_SERVER_AUTH_PASSTHRU) and callback is not None
+            and getattr(callback, "validateRequired", c.GSK_VALIDATION_REQUIRED) == c.GSK_VALIDATION_REQUIRED)

@@ -19,7 +19,7 @@ from gskit.attributes.table import (
     ATTRIBUTES, CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES, Attribute, Kind, Phase, lookup,
 )
 from gskit.attributes.values import AttributeValues
-from gskit.callbacks import check_callback
+from gskit.callbacks import check_callback, conflicting_validation
 from gskit.engine import config as config_module
 from gskit.engine.states import Op, next_state
 from gskit.errors import GSKError
@@ -139,7 +139,9 @@ class Handle:
         if row.kind is Kind.ENUM:
             if not isinstance(value, int) or isinstance(value, bool) or not row.check_value(value):
                 raise _fail(rc.GSK_ATTRIBUTE_INVALID_ENUMERATION, f"{value!r} is not valid for {row.name}")
-            self._check_enum_conflict(row, value)
+            if conflicting_validation(value, self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)):
+                raise _fail(rc.GSK_CONFLICTING_VALIDATION_SETTING,
+                            "PASSTHRU authentication conflicts with a callback that requires validation")
             return value
         return self._check_callback(row, value)
 
@@ -148,13 +150,6 @@ class Handle:
             return tuple(config_module.parse_spec_attribute(row.id, text))
         except ciphers.CipherSpecError as exc:
             raise _fail(rc.GSK_INVALID_PARAMETER, f"{row.name}: {exc}") from None
-
-    def _check_enum_conflict(self, row: Attribute, value: int) -> None:
-        callback = self._values.get(c.GSK_CERT_VALIDATION_CALLBACK)
-        passthru = value in (c.GSK_CLIENT_AUTH_PASSTHRU, c.GSK_SERVER_AUTH_PASSTHRU)
-        if passthru and getattr(callback, "validateRequired", None) == c.GSK_VALIDATION_REQUIRED:
-            raise _fail(rc.GSK_CONFLICTING_VALIDATION_SETTING,
-                        "PASSTHRU authentication conflicts with a callback that requires validation")
 
     def _check_callback(self, row: Attribute, value: Any) -> object:
         code = check_callback(row.id, value, self._values)
