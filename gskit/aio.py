@@ -389,6 +389,14 @@ class AsyncSession:
                 self._protocol.abort()
             raise
 
+    def _handshake_over(self) -> bool:
+        """True once the handshake succeeded (its failure raises); False while it runs."""
+        done = self._protocol.handshake_done
+        if done.done():
+            done.result()
+            return True
+        return False
+
     async def read(self, size: int = 65536) -> bytes:
         """Up to ``size`` bytes; ``b""`` once the peer has closed.
 
@@ -396,7 +404,8 @@ class AsyncSession:
         """
         if not isinstance(size, int) or size < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
-        await self.handshake()
+        if not self._handshake_over():
+            await self.handshake()
         timeout = self._protocol.read_timeout
         if timeout is None:
             return await self.reader.read(size)
@@ -407,12 +416,14 @@ class AsyncSession:
 
     async def write(self, data: bytes | bytearray | memoryview) -> int:
         """Encrypt and send all of ``data``; returns its length once the transport took it."""
-        if len(memoryview(data).cast("B")) < 1:
+        view = memoryview(data).cast("B")
+        if len(view) < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
-        await self.handshake()
-        self.writer.write(data)
+        if not self._handshake_over():
+            await self.handshake()
+        self.writer.write(view)
         await self.writer.drain()
-        return len(memoryview(data).cast("B"))
+        return len(view)
 
     async def close(self) -> None:
         """close_notify, close the connection and the session."""
