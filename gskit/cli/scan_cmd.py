@@ -32,9 +32,7 @@ def parse_target(text: str) -> tuple[str, int]:
         port = rest.removeprefix(":") or "443"
     elif text.count(":") == 1:
         host, port = text.split(":")
-    elif ":" in text:  # a bare IPv6 address
-        host, port = text, "443"
-    else:
+    else:  # a host name, or a bare IPv6 address
         host, port = text, "443"
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{text!r} is not HOST:PORT")
