@@ -90,6 +90,11 @@ class CipherSuite:
         """A cipher current OpenSSL builds dropped: SSLv2, export, RC4, RC2, DES, 3DES."""
         return self.sslv2_only or self.encryption in _OBSOLETE_ENCRYPTION
 
+    def to_json(self) -> dict[str, str | None]:
+        """The suite object of the CLI's ``--json`` output (cli.md)."""
+        return {"iana_name": self.iana_name, "iana_code": self.iana_hex, "openssl_name": self.openssl_name,
+                "gsk_spec": self.gsk_spec}
+
 
 _OBSOLETE_ENCRYPTION = frozenset({"RC4-128", "RC4-40", "RC2-40", "RC2-128-CBC", "DES-CBC",
                                   "3DES-EDE-CBC"})

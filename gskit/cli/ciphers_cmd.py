@@ -154,10 +154,9 @@ def _key_types(text: str) -> list[str]:
     return [KEY_TYPES[n] for n in names]
 
 
-def _suite_json(suite: CipherSuite) -> dict:
-    return {"iana_name": suite.iana_name, "iana_code": suite.iana_hex,
-            "openssl_name": suite.openssl_name, "gsk_spec": suite.gsk_spec,
-            "ibmi_name": suite.ibmi_name}
+def _suite_json(suite: CipherSuite) -> dict[str, str | None]:
+    """cli.md's suite object, and the IBM i system-value name that ``gskit ciphers`` adds."""
+    return {**suite.to_json(), "ibmi_name": suite.ibmi_name}
 
 
 def _effective_json(eff: EffectiveCiphers, described: list[str]) -> dict:

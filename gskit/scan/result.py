@@ -8,11 +8,6 @@ from gskit.attributes.ciphers import CipherSuite
 from gskit.attributes.protocols import Protocol
 
 
-def suite_json(suite: CipherSuite) -> dict:
-    return {"iana_name": suite.iana_name, "iana_code": suite.iana_hex,
-            "openssl_name": suite.openssl_name, "gsk_spec": suite.gsk_spec}
-
-
 @dataclass(frozen=True)
 class ProtocolResult:
     """One protocol version: does the server accept it, and which suites, in what order."""
@@ -27,7 +22,7 @@ class ProtocolResult:
 
     def to_json(self) -> dict:
         return {"protocol": self.protocol.label, "supported": self.supported,
-                "accepted": [suite_json(s) for s in self.accepted],
+                "accepted": [s.to_json() for s in self.accepted],
                 "server_order": self.server_order, "local_support": self.local_support,
                 "error": self.error}
 
