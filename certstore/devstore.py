@@ -11,9 +11,9 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import kdb, pem, stash
+from . import pem, stash
 from .files import atomic_write
-from .keystore import open_keystore
+from .keystore import open_keystore, save_keystore
 from .model import Entry
 from .registry import ApplicationDefinition, Registry, RegistryData
 
@@ -107,22 +107,27 @@ def write_dev_files(dev: DevCertificates, folder: str | os.PathLike) -> list[Pat
     ]
 
 
-def _create_system_store(registry: Registry, data: RegistryData, dev: DevCertificates) -> None:
+def system_store_exists(registry: Registry, data: RegistryData) -> bool:
+    """Does the registry name a *SYSTEM store that is there?"""
+    return data.system_store is not None and registry.resolve_path(data.system_store).exists()
+
+
+def create_system_store(registry: Registry, data: RegistryData, entries: list[Entry]) -> None:
+    """A new *SYSTEM store (.kdb) holding ``entries``, its random password stashed beside it;
+    the caller holds the registry lock and writes ``data``."""
     password = secrets.token_urlsafe(32)
-    store = registry.home / SYSTEM_STORE_FILE
     stash.write(registry.home / SYSTEM_STASH_FILE, password)
-    atomic_write(store, kdb.build(list(dev.entries), password), mode=0o600)
+    save_keystore(registry.home / SYSTEM_STORE_FILE, entries, password, "kdb")
     data.system_store, data.system_stash = SYSTEM_STORE_FILE, SYSTEM_STASH_FILE
 
 
-def _add_missing(registry: Registry, data: RegistryData, dev: DevCertificates) -> None:
+def _add_missing(registry: Registry, dev: DevCertificates) -> None:
     """Put the development entries into an existing *SYSTEM store that lacks them."""
     path, stash_path = registry.system_store()
     store = open_keystore(path, stash_file=stash_path)
     missing = [e for e in dev.entries if store.find(e.label) is None]
     if missing:
-        password = stash.read(stash_path) if stash_path else ""
-        atomic_write(path, kdb.build(store.entries + missing, password), mode=0o600)
+        save_keystore(path, store.entries + missing, stash.read(stash_path) if stash_path else "", "kdb")
 
 
 def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
@@ -134,16 +139,14 @@ def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
     registry = Registry(home)
     with registry.lock():
         data = registry.read()
-        store_ok = (
-            data.system_store is not None and registry.resolve_path(data.system_store).exists()
-        )
+        store_ok = system_store_exists(registry, data)
         if store_ok and all(a.application_id in data.applications for a in DEMO_APPLICATIONS):
             return registry.home
         dev = make_dev_certificates()
         if store_ok:
-            _add_missing(registry, data, dev)
+            _add_missing(registry, dev)
         else:
-            _create_system_store(registry, data, dev)
+            create_system_store(registry, data, list(dev.entries))
             atomic_write(
                 registry.home / "dev-ca.pem", pem.build([dev.entries[0]], None), mode=0o644
             )

@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Sequence
 
-from certstore import devstore, kdb, stash
+from certstore import devstore, stash
 from certstore.errors import KeystoreError
-from certstore.files import atomic_write, read_bytes
-from certstore.keystore import FORMATS, encode_keystore, format_for_path, open_keystore
+from certstore.files import read_bytes
+from certstore.keystore import (FORMATS, format_for_path, open_keystore, password_for,
+                                save_keystore)
 from certstore.model import Entry, Keystore, check_label
 from certstore.registry import SYSTEM, ApplicationDefinition, Registry, normalise_protocols
 from certstore.report import application_info, entry_info, entry_kind
-from certstore.resolve import is_system
+from certstore.resolve import is_system, open_system_store
 from gskit import errors as rc
 
 PROG = "gskit certstore"
@@ -102,8 +103,7 @@ def _open(
     args: argparse.Namespace, path: str, prefix: str = "", *, require_password: bool = True
 ) -> Keystore:
     if is_system(path):
-        store_path, stash_path = _registry(args).system_store()
-        return open_keystore(store_path, stash_file=stash_path)
+        return open_system_store(_registry(args))
     _require_file(path)
     password, stash_file = _store_secret(args, path, prefix)
     explicit = bool(password) or bool(getattr(args, f"{prefix}stash_file", None))
@@ -128,16 +128,14 @@ def _save(
     if is_system(path):
         store_path, stash_path = _registry(args).system_store()
         target, password = store_path, stash.read(stash_path) if stash_path else password
-    data = encode_keystore(entries, password, fmt or format_for_path(target))
-    atomic_write(target, data, mode=0o600)
+    save_keystore(target, entries, password, fmt)
 
 
 def _store_password(args: argparse.Namespace, path: str) -> str | None:
     """The password to write ``store`` back with (the one that opened it)."""
     if is_system(path):
         return None
-    password, stash_file = _store_secret(args, path)
-    return password if password else (stash.read(stash_file) if stash_file else None)
+    return password_for(*_store_secret(args, path))
 
 
 # ---------------------------------------------------------------- commands
@@ -159,7 +157,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             "a .kdb store needs a password: use --password-file, --password-env "
             "or a terminal prompt."
         )
-    atomic_write(Path(args.store), encode_keystore([], password, fmt), mode=0o600)
+    save_keystore(args.store, [], password, fmt)
     if args.stash:
         stash.write(Path(args.store).with_suffix(".sth"), password or "")
     print(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
@@ -170,17 +168,9 @@ def _create_system(args: argparse.Namespace) -> int:
     registry = _registry(args)
     with registry.lock():
         data = registry.read()
-        if data.system_store and registry.resolve_path(data.system_store).exists():
+        if devstore.system_store_exists(registry, data):
             raise UsageError(f"the *SYSTEM store already exists in {registry.home}.")
-        password = os.urandom(24).hex()
-        stash.write(registry.home / devstore.SYSTEM_STASH_FILE, password)
-        atomic_write(
-            registry.home / devstore.SYSTEM_STORE_FILE, kdb.build([], password), mode=0o600
-        )
-        data.system_store, data.system_stash = (
-            devstore.SYSTEM_STORE_FILE,
-            devstore.SYSTEM_STASH_FILE,
-        )
+        devstore.create_system_store(registry, data, [])
         registry.write(data)
     print(f"created the *SYSTEM store in {registry.home}")
     return 0
@@ -274,7 +264,7 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
     if Path(out).exists() and not args.force:
         raise UsageError(f"{out} already exists; use --force to replace it.")
-    atomic_write(Path(out), encode_keystore(entries, password, fmt), mode=0o600)
+    save_keystore(out, entries, password, fmt)
     if args.stash and fmt == "kdb":
         stash.write(Path(out).with_suffix(".sth"), password or "")
 
