@@ -229,19 +229,23 @@ def _relabel(entries: list[Entry], label: str | None, trusted: bool) -> list[Ent
     return entries
 
 
+def _merge_into(args: argparse.Namespace, store: Keystore, incoming: list[Entry], advice: str) -> None:
+    """Write ``incoming`` into ``args.store``: a label already there is an error unless
+    ``--replace``, which puts the new entry in its place."""
+    taken = {e.label for e in store.entries}
+    clash = [e.label for e in incoming if e.label in taken]
+    if clash and not args.replace:
+        raise UsageError(f"{args.store} already has an entry labelled {clash[0]!r}; {advice}.")
+    names = {e.label for e in incoming}
+    merged = [e for e in store.entries if e.label not in names] + incoming
+    _save(args, args.store, merged, _store_password(args, args.store), store.format)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     store = _open(args, args.store)
     source = _open(args, args.file, "in_")
     incoming = _relabel(source.entries, args.label, args.trusted)
-    taken = {e.label for e in store.entries}
-    clash = [e.label for e in incoming if e.label in taken]
-    if clash and not args.replace:
-        raise UsageError(
-            f"{args.store} already has an entry labelled {clash[0]!r}; use --replace or --label."
-        )
-    names = {e.label for e in incoming}
-    merged = [e for e in store.entries if e.label not in names] + incoming
-    _save(args, args.store, merged, _store_password(args, args.store), store.format)
+    _merge_into(args, store, incoming, "use --replace or --label")
     print(
         f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
         + ", ".join(repr(e.label) for e in incoming)
@@ -326,15 +330,7 @@ def cmd_dev_ca(args: argparse.Namespace) -> int:
         for path in devstore.write_dev_files(dev, args.out):
             print(f"wrote {path}")
     if args.store:
-        store = _open(args, args.store)
-        taken = {e.label for e in store.entries}
-        clash = [e.label for e in dev.entries if e.label in taken]
-        if clash and not args.replace:
-            raise UsageError(f"{args.store} already has {clash[0]!r}; use --replace.")
-        merged = [e for e in store.entries if e.label not in {d.label for d in dev.entries}] + list(
-            dev.entries
-        )
-        _save(args, args.store, merged, _store_password(args, args.store), store.format)
+        _merge_into(args, _open(args, args.store), list(dev.entries), "use --replace")
         print(f"imported the development CA and certificates into {args.store}")
     return 0
 
