@@ -903,9 +903,7 @@ class Engine:
         """The socket was closed: post everything pending on it with ECLOSED."""
         with ch.lock:
             for op in [*ch.operations(), *ch.parked]:
-                self._unlink(op)
-                op.abort(ECLOSED)
-                self._finish(op)
+                self._abort(op, ECLOSED)
             self._poller.release(ch.fd, ch)
             ch.registered = False
             ch.armed = 0
@@ -1063,16 +1061,18 @@ class Engine:
                     ch.lanes[op.lane].remove(op)
                 except ValueError:
                     pass
-        if op._timer is not None:
-            op._timer[3] = None
-            op._timer = None
+        _cancel_timer(op)
+
+    def _abort(self, op: Operation, errno_value: int) -> None:
+        """End a pending op with ``errno_value`` and post it (caller holds the channel lock)."""
+        self._unlink(op)
+        op.abort(errno_value)
+        self._finish(op)
 
     def _finish(self, op: Operation) -> None:
         """A pending op ended: post its completion (caller holds the channel lock)."""
         op._state = _DONE
-        if op._timer is not None:
-            op._timer[3] = None
-            op._timer = None
+        _cancel_timer(op)
         port = op._port
         assert port is not None
         with port.lock:
@@ -1088,9 +1088,7 @@ class Engine:
         with ch.lock:
             if op._state != _PENDING:
                 return
-            self._unlink(op)
-            op.abort(errno_value)
-            self._finish(op)
+            self._abort(op, errno_value)
             self._settle(ch, recheck=True)
 
     def _abort_unlocked(self, op: Operation, errno_value: int) -> None:
@@ -1124,8 +1122,7 @@ class Engine:
         for op in ops:
             ch = op._channel
             if ch is None:  # a delayed post without a socket
-                if op._timer is not None:
-                    op._timer[3] = None
+                _cancel_timer(op)
                 op._state = _DONE
                 continue
             with ch.lock:
@@ -1194,11 +1191,15 @@ class Engine:
             if strict and any(op.uninterruptible for op in ops):
                 raise QsoError(_errno.EAGAIN)
             for op in ops:
-                self._unlink(op)
-                op.abort(errno_value)
-                self._finish(op)
+                self._abort(op, errno_value)
             self._settle(ch, recheck=bool(ops))
         return len(ops)
+
+
+def _cancel_timer(op: Operation) -> None:
+    if op._timer is not None:
+        op._timer[3] = None          # the heap entry stays; a None callback is skipped
+        op._timer = None
 
 
 # Sockets whose operations were discarded by a port's destruction: fd -> identity.
