@@ -118,6 +118,7 @@ class Environment(Handle):
         self._session_credentials: dict[tuple, Credentials] = {}   # sessions' own certificate settings
         self._default_context: SSL.Context | None = None
         self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
+        self._session_cache_size = 0      # client sessions kept; set at init (0: no cache)
         self._live_sessions = 0
         apply_settings(self, settings)
 
@@ -134,6 +135,8 @@ class Environment(Handle):
             self.credentials = credentials_for(self._values, role_of(self._values), self.registry_home)
             apply_application(self._values, getattr(self.credentials, "application", None))
             self.tls_config = self.resolve_config(self._values, self.credentials)
+            if int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)):
+                self._session_cache_size = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))
             if self.tls_config.server:
                 self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
             self._state = EnvState.INITIALIZED
@@ -236,22 +239,18 @@ class Environment(Handle):
     # -- client session cache (GSK_V3_SIDCACHE_SIZE entries) ---------------------------------
     @property
     def caches_sessions(self) -> bool:
-        values = self._values.values
-        return bool(values.get(c.GSK_V3_SIDCACHE_SIZE, 512)) and bool(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))
+        return self._session_cache_size > 0
 
     def cached_session(self, key: tuple) -> SSL.Session | None:
         with self._lock:
             return self._client_sessions.get(key)
 
     def remember_session(self, key: tuple, session: SSL.Session) -> None:
-        limit = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))
-        timeout = int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400))
-        if limit == 0 or timeout == 0:
-            return
+        """Keep a client session for resumption (callers hold a key only when caching is on)."""
         with self._lock:
             self._client_sessions[key] = session
             self._client_sessions.move_to_end(key)
-            while len(self._client_sessions) > limit:
+            while len(self._client_sessions) > self._session_cache_size:
                 self._client_sessions.popitem(last=False)
 
     def forget_session(self, key: tuple) -> None:
