@@ -53,13 +53,19 @@ def test_every_attribute_id_of_the_header_is_answered():
                 assert code != GSK_INVALID_HANDLE, name
 
 
-@pytest.mark.parametrize("row", [r for r in ATTRIBUTES.values() if r.phase is Phase.BEFORE_INIT],
-                         ids=lambda r: r.name)
-def test_settable_attributes_round_trip(row):
+def handles_for(row):
+    """(a fresh environment, an initialized one, the handle ``row`` is tried on: a session of
+    the initialized one for session-only attributes, else the fresh environment)."""
     rc, env = gsk_environment_open()
     rc, session_env = gsk_environment_open()
     gsk_environment_init(session_env)
-    handle = env if row.scope is not Scope.SESSION else gsk_secure_soc_open(session_env)[1]
+    return env, session_env, env if row.scope is not Scope.SESSION else gsk_secure_soc_open(session_env)[1]
+
+
+@pytest.mark.parametrize("row", [r for r in ATTRIBUTES.values() if r.phase is Phase.BEFORE_INIT],
+                         ids=lambda r: r.name)
+def test_settable_attributes_round_trip(row):
+    env, session_env, handle = handles_for(row)
     value = sample(row)
     assert SETTER[row.kind](handle, row.id, value) == GSK_OK
     if row.kind is not Kind.CALLBACK:
@@ -73,10 +79,7 @@ def test_settable_attributes_round_trip(row):
                                  if r.phase is Phase.BEFORE_INIT and r.kind is not Kind.CALLBACK],
                          ids=lambda r: r.name)
 def test_defaults_are_readable(row):
-    rc, env = gsk_environment_open()
-    rc, session_env = gsk_environment_open()
-    gsk_environment_init(session_env)
-    handle = env if row.scope is not Scope.SESSION else gsk_secure_soc_open(session_env)[1]
+    _, _, handle = handles_for(row)
     code, value = GETTER[row.kind](handle, row.id)
     assert code == GSK_OK
     if row.default is not None:
