@@ -78,6 +78,9 @@ class RecvOp(_Transfer):
         super().__init__(io, writable=True)
         self._fill = bool(io.fillBuffer)
 
+    def ready(self) -> bool:
+        return self._channel.readable()  # type: ignore[union-attr]
+
     def attempt(self) -> bool:
         recv_into, view = self.sock.recv_into, self._view  # type: ignore[union-attr]
         n = len(view)
@@ -260,7 +263,7 @@ def _socket_call(sd: Any, body: Callable[[engine.Engine | None, int, tuple[int, 
     def run() -> int:
         fd = engine.fileno_of(sd)
         ident = engine.socket_identity(fd)
-        if operation_id is not _NO_ID and not engine._is_uint(operation_id, 64):
+        if operation_id is not _NO_ID and not engine.is_operation_id(operation_id):
             raise QsoError(_errno.EINVAL)
         return body(engine.current_engine(), fd, ident)
 

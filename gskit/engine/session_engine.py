@@ -300,6 +300,15 @@ class TLSEngine:
             raise self._fail(failure) from None
         return 0
 
+    def holds_input(self) -> bool:
+        """Could ``read_into`` finish without new bytes from the transport?  True when
+        OpenSSL holds plaintext, or the engine has failed or seen the end of the stream.
+        (Without read-ahead, OpenSSL reads one record at a time: what it has not yet
+        decrypted is still in the socket.)"""
+        conn = self._conn
+        return (conn is None or self._broken is not None or self._peer_eof
+                or _lib.SSL_pending(conn._ssl) > 0)  # noqa: SLF001
+
     def write(self, data: bytes | memoryview) -> int | None:
         """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
         socket straight out.  None: OpenSSL needs I/O first (retry with the same data)."""

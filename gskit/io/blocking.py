@@ -361,6 +361,11 @@ class BlockingPump:
                 raise GSKError.for_rc(rc.GSK_ERROR_IO, "a renegotiation is in progress; receive first")
         return self._push() or len(data)
 
+    def holds_input(self) -> bool:
+        """Could a read step finish without the socket?  Always assumed here: received
+        ciphertext may wait in the memory BIO."""
+        return True
+
     def abandon(self, data: memoryview) -> None:
         """A started write's operation ended early: its records are in the backlog already
         (TLS cannot take them back) and go out with the next flush."""
@@ -410,6 +415,11 @@ class DirectPump:
     def handshake_step(self) -> int:
         with self.engine_lock:
             return 0 if self.engine.handshake() else self._need()
+
+    def holds_input(self) -> bool:
+        """Could a read step finish without the socket (OpenSSL holds data, or the end)?"""
+        with self.engine_lock:
+            return self.engine.holds_input()
 
     def read_step(self, buffer: memoryview) -> int:
         with self.engine_lock:

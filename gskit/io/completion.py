@@ -12,9 +12,10 @@ Theory of operation
   socket (a **_Channel**, keyed by descriptor and checked by (st_dev, st_ino)) has two
   lanes, receive and send; only the head of a lane is attempted, so operations of one
   socket in one direction complete in start order.
-* ``start()`` attempts the operation at once on the calling thread.  Finished → returned
-  in place (postFlag 0) or posted (postFlag 1); otherwise queued on its lane and the
-  descriptor armed in the poller.  On Linux that is epoll, edge-triggered: a socket stays
+* ``start()`` attempts the operation at once on the calling thread (a receive first asks
+  ``ready()``: a poll of its socket, or data held above it, so that one that must wait
+  costs no failing read).  Finished → returned in place (postFlag 0) or posted
+  (postFlag 1); otherwise queued on its lane and the descriptor armed in the poller.  On Linux that is epoll, edge-triggered: a socket stays
   registered (for reading, and for writing while a lane head waits for it) and costs no
   system call per operation.  That is sound because every operation is attempted as soon
   as it heads its lane, so one that waits has seen "not ready" and the next edge will come;
@@ -93,40 +94,6 @@ class QsoError(Exception):
         self.errno = errno_value
 
 
-# --------------------------------------------------------------------------- results
-
-
-class Request:
-    """The input fields of a start call, captured when it starts (C copies the struct)."""
-
-    __slots__ = ("descriptorHandle", "buffer", "bufferLength", "postFlag", "fillBuffer",
-                 "operationId", "timer")
-
-    def __init__(self, io: Qso_OverlappedIO_t) -> None:
-        """Capture and validate ``io``; QsoError(EINVAL) when a field breaks the rules
-        (postedDescriptor is for QsoPostIOCompletion only)."""
-        self.descriptorHandle = io.descriptorHandle
-        self.buffer = io.buffer
-        self.bufferLength = io.bufferLength
-        post, fill, operation_id, wait_time = io.postFlag, io.fillBuffer, io.operationId, io.operationWaitTime
-        if (not isinstance(post, int) or not isinstance(fill, int) or not _is_uint(operation_id, 64)
-                or io.reserved1 or io.reserved2 or io.postedDescriptor):
-            raise QsoError(_errno.EINVAL)
-        self.postFlag = 1 if post else 0
-        self.fillBuffer = 1 if fill else 0
-        self.operationId = operation_id
-        self.timer = 0
-        if wait_time is not None:
-            try:
-                self.timer = to_timer_seconds(wait_time)
-            except ValueError:
-                raise QsoError(_errno.EINVAL) from None
-
-
-def _is_uint(value: Any, bits: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1 << bits
-
-
 # --------------------------------------------------------------------------- operations
 
 _PENDING, _DONE = 0, 1
@@ -167,14 +134,46 @@ class Operation:
     bytesAvailable: int = 0
     uninterruptible: bool = False
     sock: socket.socket | None = None
-    request: Request | None = None
+    # The input fields of the start call, captured when it starts (C copies the struct).
+    descriptorHandle: Any = None
+    buffer: Any = None
+    bufferLength: int = 0
+    postFlag: int = 0
+    fillBuffer: int = 0
+    operationId: int = 0
+    timer: int = 0
     _port: Port | None = None
     _channel: _Channel | None = None
     _timer: list[Any] | None = None
     _state: int = _PENDING
 
+    def capture(self, io: Qso_OverlappedIO_t) -> None:
+        """Take the request fields of ``io``; QsoError(EINVAL) when one breaks the rules
+        (postedDescriptor is for QsoPostIOCompletion only)."""
+        post, fill, operation_id, wait_time = io.postFlag, io.fillBuffer, io.operationId, io.operationWaitTime
+        if not (type(post) is int and type(fill) is int and type(operation_id) is int  # the usual case
+                and 0 <= operation_id < _UINT64 and not (io.reserved1 or io.reserved2 or io.postedDescriptor)):
+            _check_request(io)
+        self.descriptorHandle = io.descriptorHandle
+        self.buffer = io.buffer
+        self.bufferLength = io.bufferLength
+        self.postFlag = 1 if post else 0
+        self.fillBuffer = 1 if fill else 0
+        self.operationId = operation_id
+        if wait_time is not None:
+            try:
+                self.timer = to_timer_seconds(wait_time)
+            except ValueError:
+                raise QsoError(_errno.EINVAL) from None
+
     def attempt(self) -> bool:
         raise NotImplementedError
+
+    def ready(self) -> bool:
+        """May an attempt now make progress?  Asked before the first attempt inside the start
+        call; a receive answers from a poll of its socket, so that one that must wait does
+        not pay a failing read first."""
+        return True
 
     def interest(self) -> int:
         return EVENT_READ if self.lane == LANE_RECV else EVENT_WRITE
@@ -182,7 +181,7 @@ class Operation:
     def time_limit(self) -> tuple[float, int]:
         """(seconds, errno): once pending, abort with errno after seconds (0: never).
         By default operationWaitTime, and EAGAIN."""
-        return self.request.timer, _errno.EAGAIN  # type: ignore[union-attr]
+        return self.timer, _errno.EAGAIN
 
     def abort(self, errno_value: int) -> None:
         self.returnValue = -1
@@ -193,12 +192,11 @@ class Operation:
 
     def copy_to(self, io: Qso_OverlappedIO_t) -> None:
         """The record posted for this operation, as QsoWaitForIOCompletion copies it out."""
-        req = self.request
-        io.descriptorHandle = req.descriptorHandle  # type: ignore[union-attr]
-        io.operationId = req.operationId  # type: ignore[union-attr]
+        io.descriptorHandle = self.descriptorHandle
+        io.operationId = self.operationId
         if self.carries_buffer:
-            io.buffer, io.bufferLength = req.buffer, req.bufferLength  # type: ignore[union-attr]
-            io.postFlag, io.fillBuffer = req.postFlag, req.fillBuffer  # type: ignore[union-attr]
+            io.buffer, io.bufferLength = self.buffer, self.bufferLength
+            io.postFlag, io.fillBuffer = self.postFlag, self.fillBuffer
         else:
             io.buffer, io.bufferLength, io.postFlag, io.fillBuffer = None, 0, 0, 0
         io.postFlagResult = 0
@@ -213,6 +211,21 @@ class Operation:
         io.errnoValue = self.errnoValue
         io.secureDataTransferSize = self.secureDataTransferSize
         io.bytesAvailable = self.bytesAvailable
+
+
+_UINT64 = 1 << 64
+
+
+def _check_request(io: Qso_OverlappedIO_t) -> None:
+    """The unusual request: flags of another int type (bool), or a field out of range."""
+    if (not isinstance(io.postFlag, int) or not isinstance(io.fillBuffer, int)
+            or not is_operation_id(io.operationId) or io.reserved1 or io.reserved2 or io.postedDescriptor):
+        raise QsoError(_errno.EINVAL)
+
+
+def is_operation_id(value: Any) -> bool:
+    """An unsigned 64-bit integer (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _UINT64
 
 
 class _DelayedPost(Operation):
@@ -545,7 +558,7 @@ def socket_identity(fd: int) -> tuple[int, int]:
 class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
-    __slots__ = ("fd", "ident", "sock", "user", "lock", "lanes", "parked", "armed", "registered")
+    __slots__ = ("fd", "ident", "sock", "user", "lock", "lanes", "parked", "armed", "registered", "_probe")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
@@ -557,6 +570,12 @@ class _Channel:
         self.parked: set[Operation] = set()
         self.armed = 0
         self.registered = False
+        self._probe = select.poll()   # no descriptor of its own: poll(2) takes the list
+        self._probe.register(fd, select.POLLIN)
+
+    def readable(self) -> bool:
+        """Has the socket bytes (or an error, or the end) to read now?"""
+        return bool(self._probe.poll(0))
 
     def alive(self) -> bool:
         """Does the descriptor still name the socket this channel was made for?"""
@@ -989,7 +1008,7 @@ class Engine:
         (posted at once with postFlagResult 1, or pending with postFlagResult 0).  Raises
         QsoError(errno) for a bad port, structure or socket.
         """
-        op.request = Request(io)
+        op.capture(io)
         fd = sd if type(sd) is int else fileno_of(sd)
         ch = self._channels.get(fd)
         if ch is None or ch.user is None or ch.user() is not sd:
@@ -1003,7 +1022,7 @@ class Engine:
         op.sock, op._port, op._channel = ch.sock, port, ch
         with ch.lock:
             lane = ch.lanes[op.lane]
-            if not lane and self._attempt(op):
+            if not lane and op.ready() and self._attempt(op):
                 return self._finished_at_start(port, io, op)
             with port.lock:
                 if port.destroyed:
@@ -1031,7 +1050,7 @@ class Engine:
         err = op.start_error()
         if err is not None:
             raise QsoError(err)
-        if not (op.request.postFlag or op.always_post):  # type: ignore[union-attr]
+        if not (op.postFlag or op.always_post):
             op.copy_results(io)
             io.postFlagResult = 0
             return 0
@@ -1166,15 +1185,14 @@ class Engine:
         if ch is None:
             return False
         with ch.lock:
-            return any(op.request.operationId == operation_id for op in ch.operations())  # type: ignore[union-attr]
+            return any(op.operationId == operation_id for op in ch.operations())
 
     def cancel(self, fd: int, ident: tuple[int, int], operation_id: int) -> int:
         """QsoCancelOperation: the number cancelled; QsoError(EAGAIN) if one is uninterruptible."""
         ch = self.find_channel(fd, ident)
         if ch is None:
             return 0
-        return self._abort_in(ch, ECANCELED, lambda op: op.request.operationId == operation_id,  # type: ignore[union-attr]
-                              strict=True)
+        return self._abort_in(ch, ECANCELED, lambda op: op.operationId == operation_id, strict=True)
 
     def abort_operations(self, fd: int, errno_value: int,
                          match: Callable[[Operation], bool] | None = None) -> int:

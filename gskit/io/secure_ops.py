@@ -126,6 +126,9 @@ class StartRecv(SecureOperation):
         self._fill_buffer = fill_buffer
         self._received = 0
 
+    def ready(self) -> bool:
+        return self.pump.holds_input() or self._channel.readable()  # type: ignore[union-attr]
+
     def attempt(self) -> bool:
         try:
             while True:

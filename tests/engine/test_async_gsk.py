@@ -180,6 +180,45 @@ def test_start_recv_waits_and_fill_buffer(pki, port):
     pair.close()
 
 
+def test_start_recv_completes_at_once_from_what_openssl_holds(pki, port):
+    """A record bigger than the buffer: the rest waits in OpenSSL, not in the socket, and
+    each later startRecv (postFlag 0) takes the next part at once."""
+    session, tls, pair = secure_server(pki, port)
+    record = bytes(range(100))
+    tls.sendall(record)
+    time.sleep(0.2)
+    got = b""
+    for _ in range(10):
+        buffer = bytearray(10)
+        io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=10)
+        assert gsk_secure_soc_startRecv(session, port, io) == GSK_OK
+        assert io.secureDataTransferSize == 10
+        got += bytes(buffer)
+    assert got == record
+    io = Qso_OverlappedIO_t(buffer=bytearray(10), bufferLength=10)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV
+    tls.sendall(b"next")
+    done = wait(port)
+    assert (done.returnValue, done.secureDataTransferSize, bytes(done.buffer[:4])) == (GSK_OK, 4, b"next")
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
+def test_start_recv_on_a_failed_session_fails_at_once_again(pki, port):
+    """After the peer's garbage broke the session, a later startRecv reports the same
+    failure at once (nothing is left to read on the socket)."""
+    session, tls, pair = secure_server(pki, port)
+    os.write(tls.fileno(), b"\x17\x03\x03\x00\x05hello")     # a record under the TLS layer: undecryptable
+    time.sleep(0.2)
+    first = Qso_OverlappedIO_t(buffer=bytearray(10), bufferLength=10)
+    first_rc = gsk_secure_soc_startRecv(session, port, first)
+    assert first_rc not in (GSK_OK, GSK_IBMI_ASYNCHRONOUS_RECV)
+    again = Qso_OverlappedIO_t(buffer=bytearray(10), bufferLength=10)
+    assert gsk_secure_soc_startRecv(session, port, again) == first_rc
+    gsk_secure_soc_close(session)
+    pair.close()
+
+
 def test_start_send_completes_at_once_and_the_peer_reads_it(pki, port):
     session, tls, pair = secure_server(pki, port)
     io = Qso_OverlappedIO_t(buffer=b"pong", bufferLength=4)
