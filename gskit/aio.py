@@ -73,8 +73,7 @@ def _receive_buffer() -> memoryview:
 def _closed_error(exc: BaseException | None) -> GSKError:
     """The error for a connection lost under an operation (406 + errno, or 420)."""
     if isinstance(exc, OSError):
-        failure = socket_failure(exc)
-        return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+        return socket_failure(exc).error()
     return GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the connection was closed")
 
 

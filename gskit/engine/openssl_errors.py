@@ -18,6 +18,7 @@ import errno as errno_module
 from dataclasses import dataclass
 
 from gskit import errors as rc
+from gskit.errors import GSKError
 
 # X509_V_ERR_* (x509_vfy.h) -> (GSKit rc, GSKVAL code)
 GSKVAL_FAILED = 575007
@@ -122,6 +123,10 @@ class Failure:
     rc: int
     errno: int = 0
     detail: str = ""
+
+    def error(self) -> GSKError:
+        """The exception that reports it."""
+        return GSKError.for_rc(self.rc, self.detail, errno=self.errno)
 
 
 def tls_failure(reasons: list[str]) -> Failure:

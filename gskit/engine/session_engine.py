@@ -378,7 +378,7 @@ class TLSEngine:
             raise self._broken
 
     def _fail(self, failure: Failure) -> GSKError:
-        self._broken = GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+        self._broken = failure.error()
         return self._broken
 
     def _translate(self, exc: Exception) -> Failure:

@@ -55,7 +55,7 @@ def _io_error(exc: OSError) -> GSKError:
     failure = socket_failure(exc)
     if failure.rc == rc.GSK_ERROR_IO:
         set_errno(failure.errno)
-    return GSKError.for_rc(failure.rc, failure.detail, errno=failure.errno)
+    return failure.error()
 
 
 def _closed_by_another_thread() -> GSKError:

@@ -32,6 +32,11 @@ from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, O
 HANDSHAKE_TIMED_OUT = -1001        # private abort code: GSK_HANDSHAKE_TIMEOUT expired
 
 
+def as_gsk_error(exc: GSKError | OSError) -> GSKError:
+    """What a step raised, as GSKit reports it (a socket error: 406 with errno, or 420)."""
+    return exc if isinstance(exc, GSKError) else socket_failure(exc).error()
+
+
 class SecureOperation(Operation):
     """What the three GSKit operations share: the session's pump and how results are set."""
 
@@ -56,11 +61,6 @@ class SecureOperation(Operation):
     def fail(self, error: GSKError) -> bool:
         self.returnValue = error.rc
         self.errnoValue = (getattr(error, "errno", 0) or 0) if error.rc == rc.GSK_ERROR_IO else 0
-        return True
-
-    def fail_socket(self, error: OSError) -> bool:
-        failure = socket_failure(error)
-        self.returnValue, self.errnoValue = failure.rc, failure.errno if failure.rc == rc.GSK_ERROR_IO else 0
         return True
 
     def abort(self, errno_value: int) -> None:
@@ -96,13 +96,10 @@ class StartInit(SecureOperation):
     def attempt(self) -> bool:
         try:
             need = self.pump.handshake_step()
-        except GSKError as exc:
-            self.session.handshake_failed(exc)  # type: ignore[attr-defined]
-            return self.fail(exc)
-        except OSError as exc:
-            self.fail_socket(exc)
-            self.session.handshake_failed(GSKError.for_rc(self.returnValue, str(exc)))  # type: ignore[attr-defined]
-            return True
+        except (GSKError, OSError) as exc:
+            error = as_gsk_error(exc)
+            self.session.handshake_failed(error)  # type: ignore[attr-defined]
+            return self.fail(error)
         if not need:
             self.session.handshake_succeeded()  # type: ignore[attr-defined]
             return self.succeed()
@@ -138,12 +135,9 @@ class StartRecv(SecureOperation):
                 self._received += got
                 if not got or not self._fill_buffer or self._received == len(self._view):
                     return self.succeed(self._received)      # (0: the peer closed)
-        except GSKError as exc:
+        except (GSKError, OSError) as exc:
             self.secureDataTransferSize = self._received
-            return self.fail(exc)
-        except OSError as exc:
-            self.secureDataTransferSize = self._received
-            return self.fail_socket(exc)
+            return self.fail(as_gsk_error(exc))
 
 
 class StartSend(SecureOperation):
@@ -161,10 +155,8 @@ class StartSend(SecureOperation):
     def attempt(self) -> bool:
         try:
             got = self.pump.write_step(self._data, self._started)
-        except GSKError as exc:
-            return self.fail(exc)
-        except OSError as exc:
-            return self.fail_socket(exc)
+        except (GSKError, OSError) as exc:
+            return self.fail(as_gsk_error(exc))
         self._started = True
         return self.wait_for(got) if got < 0 else self.succeed(len(self._data))
 
