@@ -240,9 +240,10 @@ class Registry:
             self.write(data)
             return data
 
-    def application(self, app_id: str) -> ApplicationDefinition:
-        """The definition of ``app_id``; GSK_IBMI_ERROR_NOT_REGISTERED when there is none."""
-        data = self.read()
+    def application(self, app_id: str, data: RegistryData | None = None) -> ApplicationDefinition:
+        """The definition of ``app_id`` (in ``data``, one reading of the registry, or read
+        now); GSK_IBMI_ERROR_NOT_REGISTERED when there is none."""
+        data = data if data is not None else self.read()
         if app_id in data.broken:
             raise data.broken[app_id]
         app = data.applications.get(app_id)
@@ -294,9 +295,10 @@ class Registry:
 
         self.update(change)
 
-    def system_store(self) -> tuple[Path, Path | None]:
-        """The *SYSTEM store and its stash; GSK_KEYRING_OPEN_ERROR when none is set up."""
-        data = self.read()
+    def system_store(self, data: RegistryData | None = None) -> tuple[Path, Path | None]:
+        """The *SYSTEM store and its stash (in ``data``, or read now); GSK_KEYRING_OPEN_ERROR
+        when none is set up."""
+        data = data if data is not None else self.read()
         if not data.system_store:
             raise KeystoreError(
                 rc.GSK_KEYRING_OPEN_ERROR,

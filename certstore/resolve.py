@@ -17,7 +17,7 @@ from gskit import errors as rc
 from .errors import KeystoreError
 from .keystore import open_keystore
 from .model import Identity, Keystore
-from .registry import SYSTEM, ApplicationDefinition, Registry
+from .registry import SYSTEM, ApplicationDefinition, Registry, RegistryData
 
 ROLES = ("client", "server")
 MAX_LABELS = 4  # GSK_KEYRING_LABEL_EX takes up to four
@@ -37,17 +37,19 @@ def is_system(name: str | None) -> bool:
     return name is not None and name.strip().upper() == SYSTEM
 
 
-def open_system_store(registry: Registry) -> Keystore:
-    """The *SYSTEM store, opened with the password the registry stashed for it."""
-    path, stash_path = registry.system_store()
+def open_system_store(registry: Registry, data: RegistryData | None = None) -> Keystore:
+    """The *SYSTEM store, opened with the password the registry stashed for it (``data``:
+    a reading of the registry already made)."""
+    path, stash_path = registry.system_store(data)
     return open_keystore(path, stash_file=stash_path)
 
 
 def _open_named(
-    registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None
+    registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None,
+    data: RegistryData | None = None,
 ) -> Keystore:
     if is_system(store):
-        return open_system_store(registry)
+        return open_system_store(registry, data)
     return open_keystore(store, password=password or None, stash_file=stash_file or None)
 
 
@@ -98,12 +100,14 @@ def resolve(
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     registry = Registry(home)
     if application_id:
-        app = registry.application(application_id)
+        data = registry.read()  # once: the application and the *SYSTEM store it may name
+        app = registry.application(application_id, data)
         store = _open_named(
             registry,
             app.store,
             None,
             registry.resolve_path(app.stash_file) if app.stash_file else None,
+            data,
         )
         if role == "server" and not app.certificate_labels:
             raise KeystoreError(

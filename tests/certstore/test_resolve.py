@@ -80,6 +80,18 @@ def test_dev_store_concurrent_first_use(home):
     assert store.identities[0].label == devstore.SERVER_RSA_LABEL
 
 
+def test_an_application_on_the_system_store_reads_the_registry_once(home, monkeypatch):
+    """The application and the *SYSTEM store it names come from one reading of the
+    registry: one file read, and no mix of two versions if it changes in between."""
+    ensure_dev_store()
+    reads = []
+    real_read = Registry.read
+    monkeypatch.setattr(Registry, "read", lambda self: reads.append(1) or real_read(self))
+    server = resolve(application_id=devstore.DEMO_SERVER, role="server")
+    assert len(server.identities) == 2
+    assert len(reads) == 1
+
+
 def test_system_keyring_needs_no_password(home):
     ensure_dev_store()
     creds = resolve(keyring_file="*system", labels=[devstore.SERVER_ECDSA_LABEL], role="server")
