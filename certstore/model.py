@@ -43,6 +43,14 @@ def is_ca(cert: x509.Certificate) -> bool:
         return cert.subject == cert.issuer
 
 
+def with_known_key(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` with its public key parsed now (cryptography parses it lazily): a key type it
+    does not know raises UnsupportedAlgorithm here, where the loader reports a damaged
+    file, instead of later in a listing or a handshake."""
+    cert.public_key()
+    return cert
+
+
 def key_type(cert: x509.Certificate) -> str:
     """``RSA 2048``, ``EC secp256r1``, ``Ed25519`` ... for listings."""
     key = cert.public_key()

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from gskit import errors as rc
 
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name, unique_label
+from .model import Entry, check_label, common_name, unique_label, with_known_key
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?", re.S)
 _LABEL_LINE = re.compile(rb"^\s*(?:friendlyName|label)\s*:\s*(.+?)\s*$", re.M | re.I)
@@ -61,8 +61,8 @@ def parse(data: bytes, password: str | None, path: object = "the PEM file") -> l
         pos = match.end()
         if kind == b"CERTIFICATE":
             try:
-                certs.append((label, x509.load_pem_x509_certificate(match.group(0))))
-            except ValueError:
+                certs.append((label, with_known_key(x509.load_pem_x509_certificate(match.group(0)))))
+            except (ValueError, UnsupportedAlgorithm):
                 raise open_error(path, "a certificate block is damaged") from None
         elif kind in _KEY_TYPES:
             keys.append(_load_key(match.group(0), kind, password, path))

@@ -10,7 +10,7 @@ from gskit import errors as rc
 
 from . import _der
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name, unique_label
+from .model import Entry, check_label, common_name, unique_label, with_known_key
 
 
 def looks_like_pkcs12(data: bytes) -> bool:
@@ -44,7 +44,10 @@ def parse(data: bytes, password: str | None, path: object = "the PKCS#12 file") 
         (c, None) for c in bundle.additional_certs
     ]
     for item, key in items:
-        cert = item.certificate
+        try:
+            cert = with_known_key(item.certificate)
+        except UnsupportedAlgorithm:
+            raise open_error(path, "a certificate holds a public key of an unknown type") from None
         name = item.friendly_name.decode("utf-8", "replace") if item.friendly_name else None
         label = unique_label(name or common_name(cert) or f"certificate {len(entries) + 1}", entries)
         entries.append(Entry(label, cert, key, trusted=key is None))

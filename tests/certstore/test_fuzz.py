@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,3 +64,22 @@ def test_mutations(samples, tmp_path, fmt, data, password):
 )
 def test_random_bytes(tmp_path, prefix, tail):
     _open_bytes(prefix + tail, "pw", tmp_path)
+
+
+def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path):
+    """cryptography parses a certificate's public key lazily: a key algorithm it does not
+    know must make opening the file fail, not a later listing or handshake (found by
+    test_mutations)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = dev.entries[0].certificate.public_bytes(Encoding.DER)
+    rsa_encryption = bytes.fromhex("06092a864886f70d010101")
+    assert der.count(rsa_encryption) == 1
+    mutated = der.replace(rsa_encryption, bytes.fromhex("06092a864886f70d01017f"))
+    body = base64.encodebytes(mutated).decode()
+    path = tmp_path / "unknown-key.pem"
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path, None)
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "certificate block is damaged" in str(info.value)
