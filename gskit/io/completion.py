@@ -15,10 +15,11 @@ Theory of operation
 * ``start()`` attempts the operation at once on the calling thread (a receive first asks
   ``ready()``: a poll of its socket, or data held above it, so that one that must wait
   costs no failing read).  Finished → returned in place (postFlag 0) or posted
-  (postFlag 1); otherwise queued on its lane and the descriptor armed in the poller.  On Linux that is epoll, edge-triggered: a socket stays
-  registered (for reading, and for writing while a lane head waits for it) and costs no
-  system call per operation.  That is sound because every operation is attempted as soon
-  as it heads its lane, so one that waits has seen "not ready" and the next edge will come;
+  (postFlag 1); otherwise queued on its lane and the descriptor armed in the poller.
+  On Linux that is epoll, edge-triggered: a socket stays registered (for reading, and
+  for writing while a lane head waits for it) and costs no system call per operation.
+  That is sound because every operation is attempted (or its socket polled) as soon as
+  it heads its lane, so one that waits has seen "not ready" and the next edge will come;
   after a cancel, timer or close leaves a new head that never ran, the registration is
   modified, which makes the kernel report a socket that is already ready.  Elsewhere
   ``selectors.DefaultSelector`` (level-triggered, unregistered when idle), whose changes
@@ -141,7 +142,7 @@ class Operation:
     postFlag: int = 0
     fillBuffer: int = 0
     operationId: int = 0
-    timer: int = 0
+    wait_seconds: int = 0         # operationWaitTime (0: no timer)
     _port: Port | None = None
     _channel: _Channel | None = None
     _timer: list[Any] | None = None
@@ -162,7 +163,7 @@ class Operation:
         self.operationId = operation_id
         if wait_time is not None:
             try:
-                self.timer = to_timer_seconds(wait_time)
+                self.wait_seconds = to_timer_seconds(wait_time)
             except ValueError:
                 raise QsoError(_errno.EINVAL) from None
 
@@ -181,7 +182,7 @@ class Operation:
     def time_limit(self) -> tuple[float, int]:
         """(seconds, errno): once pending, abort with errno after seconds (0: never).
         By default operationWaitTime, and EAGAIN."""
-        return self.timer, _errno.EAGAIN
+        return self.wait_seconds, _errno.EAGAIN
 
     def abort(self, errno_value: int) -> None:
         self.returnValue = -1
@@ -1121,9 +1122,6 @@ class Engine:
             port.pending.discard(op)
             port._post_locked(op)
 
-    def _expire(self, op: Operation) -> None:
-        self._end_pending(op, _errno.EAGAIN)
-
     def _settle(self, ch: _Channel, recheck: bool = False) -> None:
         """Re-arm a channel for its lane heads (``recheck``: after an abort left a new head
         that never ran), or mark it idle (caller holds its lock)."""
@@ -1161,23 +1159,16 @@ class Engine:
             return
         op = _DelayedPost(completion)
         op._port = port
-        ch = self.channel(posted_fd) if posted_fd else None
-        op._channel = ch
-        if ch is None:
+        ch = op._channel = self.channel(posted_fd) if posted_fd else None
+        with ch.lock if ch is not None else contextlib.nullcontext():
             with port.lock:
                 if port.destroyed:
                     raise QsoError(_errno.EINVAL)
                 port.pending.add(op)
-            op._timer = self.add_timer(delay, self._expire, op)
-            return
-        with ch.lock:
-            with port.lock:
-                if port.destroyed:
-                    raise QsoError(_errno.EINVAL)
-                port.pending.add(op)
-            ch.parked.add(op)
-            self._activate(ch)
-            op._timer = self.add_timer(delay, self._expire, op)
+            if ch is not None:
+                ch.parked.add(op)
+                self._activate(ch)
+            op._timer = self.add_timer(delay, self._end_pending, op, _errno.EAGAIN)
 
     def is_pending(self, fd: int, ident: tuple[int, int], operation_id: int) -> bool:
         """QsoIsOperationPending: is an operation with that id pending on ``fd``?"""
