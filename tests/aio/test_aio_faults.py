@@ -169,6 +169,13 @@ async def connect(port: int, pki: Pki) -> tuple[asyncio.StreamReader, aio.Secure
     return await aio.open_connection("127.0.0.1", port, server_hostname="localhost", keyring_file=pki.ca_pem)
 
 
+async def blocked_read(reader: asyncio.StreamReader) -> asyncio.Future[bytes]:
+    """A read of up to 100 bytes, started and given the time to block."""
+    pending = asyncio.ensure_future(reader.read(100))
+    await asyncio.sleep(0.05)
+    return pending
+
+
 def test_reset_after_handshake_fails_the_read_with_406(pki: Pki) -> None:
     async def rst(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(100)
@@ -224,8 +231,7 @@ def test_cancelled_read_loses_nothing(pki: Pki) -> None:
         server, port = await tls_peer(pki, later)
         async with server:
             reader, writer = await connect(port, pki)
-            pending = asyncio.ensure_future(reader.read(100))
-            await asyncio.sleep(0.05)
+            pending = await blocked_read(reader)
             pending.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await pending
@@ -290,8 +296,7 @@ def test_close_under_a_pending_read_ends_it_with_eof(pki: Pki) -> None:
         server, port = await tls_peer(pki, silent)
         async with server:
             reader, writer = await connect(port, pki)
-            pending = asyncio.ensure_future(reader.read(100))
-            await asyncio.sleep(0.05)
+            pending = await blocked_read(reader)
             writer.close()
             await writer.wait_closed()
             return await pending, writer.session.closed
