@@ -331,15 +331,18 @@ def paired_ratio(values: list[float], base: list[float]) -> float:
 def print_table(title: str, unit: str, rows: dict[str, dict[str, list[float]]]) -> None:
     """rows: configuration -> implementation -> per-round figures (in round order).
 
-    The ratio columns give the median of the per-round ratios to pyOpenSSL.
+    The ratio columns give the median of the per-round ratios to pyOpenSSL (n/a when it
+    did not run).
     """
     names = list(next(iter(rows.values())).keys())
     print(f"\n{title} ({unit}; median (min-max) of the rounds; ratio: median of per-round ratios)")
-    print("| configuration | " + " | ".join(names) + " | " + " | ".join(f"{n}/pyopenssl" for n in names if n != "pyopenssl") + " |")
-    print("|---" * (1 + 2 * len(names) - 1) + "|")
+    ratio_names = [f"{n}/pyopenssl" for n in names if n != "pyopenssl"]
+    print("| configuration | " + " | ".join(names + ratio_names) + " |")
+    print("|---" * (1 + len(names) + len(ratio_names)) + "|")
     for config, per_impl in rows.items():
         cells = [summary(per_impl[n]) for n in names]
-        ratios = [f"{paired_ratio(per_impl[n], per_impl['pyopenssl']):.2f}x" for n in names if n != "pyopenssl"]
+        base = per_impl.get("pyopenssl")
+        ratios = [f"{paired_ratio(per_impl[n], base):.2f}x" if base else "n/a" for n in names if n != "pyopenssl"]
         print(f"| {config} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
 
