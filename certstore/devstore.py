@@ -121,13 +121,14 @@ def create_system_store(registry: Registry, data: RegistryData, entries: list[En
     data.system_store, data.system_stash = SYSTEM_STORE_FILE, SYSTEM_STASH_FILE
 
 
-def _add_missing(registry: Registry, dev: DevCertificates) -> None:
+def _add_missing(registry: Registry, data: RegistryData, dev: DevCertificates) -> None:
     """Put the development entries into an existing *SYSTEM store that lacks them."""
-    path, stash_path = registry.system_store()
-    store = open_keystore(path, stash_file=stash_path)
+    path, stash_path = registry.system_store(data)
+    password = stash.read(stash_path) if stash_path else ""
+    store = open_keystore(path, password)
     missing = [e for e in dev.entries if store.find(e.label) is None]
     if missing:
-        save_keystore(path, store.entries + missing, stash.read(stash_path) if stash_path else "", "kdb")
+        save_keystore(path, store.entries + missing, password, "kdb")
 
 
 def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
@@ -144,7 +145,7 @@ def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
             return registry.home
         dev = make_dev_certificates()
         if store_ok:
-            _add_missing(registry, dev)
+            _add_missing(registry, data, dev)
         else:
             create_system_store(registry, data, list(dev.entries))
             atomic_write(
