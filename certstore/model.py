@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from gskit import errors as rc
@@ -45,9 +46,12 @@ def is_ca(cert: x509.Certificate) -> bool:
 
 def with_known_key(cert: x509.Certificate) -> x509.Certificate:
     """``cert`` with its public key parsed now (cryptography parses it lazily): a key type it
-    does not know raises UnsupportedAlgorithm here, where the loader reports a damaged
-    file, instead of later in a listing or a handshake."""
-    cert.public_key()
+    does not know is a ValueError here, which the loaders report as a damaged file,
+    instead of an UnsupportedAlgorithm later in a listing or a handshake."""
+    try:
+        cert.public_key()
+    except UnsupportedAlgorithm:
+        raise ValueError("a certificate holds a public key of an unknown type") from None
     return cert
 
 

@@ -62,7 +62,7 @@ def parse(data: bytes, password: str | None, path: object = "the PEM file") -> l
         if kind == b"CERTIFICATE":
             try:
                 certs.append((label, with_known_key(x509.load_pem_x509_certificate(match.group(0)))))
-            except (ValueError, UnsupportedAlgorithm):
+            except ValueError:
                 raise open_error(path, "a certificate block is damaged") from None
         elif kind in _KEY_TYPES:
             keys.append(_load_key(match.group(0), kind, password, path))

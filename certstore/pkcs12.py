@@ -46,8 +46,8 @@ def parse(data: bytes, password: str | None, path: object = "the PKCS#12 file") 
     for item, key in items:
         try:
             cert = with_known_key(item.certificate)
-        except UnsupportedAlgorithm:
-            raise open_error(path, "a certificate holds a public key of an unknown type") from None
+        except ValueError as exc:
+            raise open_error(path, str(exc)) from None
         name = item.friendly_name.decode("utf-8", "replace") if item.friendly_name else None
         label = unique_label(name or common_name(cert) or f"certificate {len(entries) + 1}", entries)
         entries.append(Entry(label, cert, key, trusted=key is None))

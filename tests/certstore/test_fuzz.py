@@ -66,20 +66,27 @@ def test_random_bytes(tmp_path, prefix, tail):
     _open_bytes(prefix + tail, "pw", tmp_path)
 
 
-def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path):
+@pytest.mark.parametrize("fmt,why", [("pem", "a certificate block is damaged"),
+                                     ("pkcs12", "a public key of an unknown type")])
+def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path, fmt, why):
     """cryptography parses a certificate's public key lazily: a key algorithm it does not
     know must make opening the file fail, not a later listing or handshake (found by
     test_mutations)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, pkcs12
 
     der = dev.entries[0].certificate.public_bytes(Encoding.DER)
     rsa_encryption = bytes.fromhex("06092a864886f70d010101")
     assert der.count(rsa_encryption) == 1
     mutated = der.replace(rsa_encryption, bytes.fromhex("06092a864886f70d01017f"))
-    body = base64.encodebytes(mutated).decode()
-    path = tmp_path / "unknown-key.pem"
-    path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
+    path = tmp_path / f"unknown-key.{fmt}"
+    if fmt == "pem":
+        body = base64.encodebytes(mutated).decode()
+        path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
+    else:
+        cert = x509.load_der_x509_certificate(mutated)
+        path.write_bytes(pkcs12.serialize_key_and_certificates(None, None, None, [cert], NoEncryption()))
     with pytest.raises(KeystoreError) as info:
         open_keystore(path, None)
     assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
-    assert "certificate block is damaged" in str(info.value)
+    assert why in str(info.value)
