@@ -451,6 +451,8 @@ IBMI_DEFAULT_PROTOCOLS: dict[str, tuple[Protocol, ...]] = {
 
 def application_lists(suites: Iterable[CipherSuite]) -> dict[Protocol, tuple[CipherSuite, ...]]:
     """A DCM application definition's suites as the TLS 1.2 and TLS 1.3 lists they set (the
-    lists of other protocols keep their defaults)."""
+    lists of other protocols keep their defaults; a definition naming no suite sets none)."""
     chosen = tuple(suites)
+    if not chosen:
+        return {}
     return {p: tuple(s for s in chosen if p in s.protocols) for p in (Protocol.TLSV12, Protocol.TLSV13)}

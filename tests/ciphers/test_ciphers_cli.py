@@ -122,3 +122,19 @@ def test_application_definition_from_the_registry():
         ("TLS_RSA_WITH_AES_128_CBC_SHA", "NEEDS_CERTIFICATE")]
     missing = run("--application", "NOT_THERE")
     assert missing.returncode == 2 and "NOT_THERE" in missing.stderr and len(missing.stderr.splitlines()) == 1
+
+
+def test_application_without_suites_keeps_the_release_lists():
+    """As at run time: a DCM definition that names no suites leaves the lists as they are."""
+    from certstore import ApplicationDefinition, Registry
+
+    Registry().register(ApplicationDefinition(application_id="NO_SUITES", protocols=("TLSv1.3", "TLSv1.2")))
+
+    def lists(*args: str) -> dict[str, list[str]]:
+        out = run(*args, "--release", "7.3", "--protocols", "TLSv1.3,TLSv1.2", "--json")
+        assert out.returncode == 0, out.stderr
+        return {p["protocol"]: [s["iana_name"] for s in p["suites"]] for p in json.loads(out.stdout)["protocols"]}
+
+    release = lists()
+    assert release["TLSv1.3"] and release["TLSv1.2"]
+    assert lists("--application", "NO_SUITES") == release
