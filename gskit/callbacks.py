@@ -2,7 +2,8 @@
 
 =================================  ===========================================================
 ``GSK_CERT_VALIDATION_CALLBACK``   ``validationCallBack(validation_callback, validateRequired,
-                                   certificateNeeded)`` or a bare callable.  The callback gets
+                                   certificateNeeded)`` or a bare callable (the structure
+                                   with its defaults: validation required).  The callback gets
                                    ``(chain: list[bytes], validation_status: int)`` — the DER
                                    certificates leaf first and GSKit's verdict (GSK_OK or the
                                    rc OpenSSL's verification maps to) — and returns GSK_OK to
@@ -65,9 +66,7 @@ def check_callback(callback_id: int, value: object, values: AttributeValues) -> 
     if value is None:
         return rc.GSK_OK
     if callback_id == c.GSK_CERT_VALIDATION_CALLBACK:
-        if callable(value):
-            return rc.GSK_OK
-        if not callable(getattr(value, "validation_callback", None)):
+        if not callable(validation_function(value)):
             return rc.GSK_IBMI_ERROR_INVALID_POINTER
         required = getattr(value, "validateRequired", c.GSK_VALIDATION_REQUIRED)
         needed = getattr(value, "certificateNeeded", c.GSK_CERTIFICATE_CHAIN_SENT_VIA_SSL)

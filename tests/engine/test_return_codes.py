@@ -622,3 +622,20 @@ SITUATIONS = [
 @pytest.mark.parametrize("name,situation,expected", SITUATIONS, ids=[s[0] for s in SITUATIONS])
 def test_return_code(pki, tmp_path, name, situation, expected):
     assert situation(pki, tmp_path) == expected
+
+
+@pytest.mark.parametrize("callback_first", [True, False], ids=["callback-first", "passthru-first"])
+@pytest.mark.parametrize("callback", [
+    lambda chain, status: GSK_OK,
+    validationCallBack(lambda chain, status: GSK_OK),
+], ids=["bare-callable", "structure-defaults"])
+def test_passthru_and_a_validating_callback_conflict_in_either_order(callback_first, callback):
+    """A bare callable is the structure with its defaults (validation required): with a
+    PASSTHRU authentication type it is refused whichever of the two is set second."""
+    rc, env = gsk_environment_open()
+    set_callback = lambda: gsk_attribute_set_callback(env, GSK_CERT_VALIDATION_CALLBACK, callback)  # noqa: E731
+    set_passthru = lambda: gsk_attribute_set_enum(env, GSK_SERVER_AUTH_TYPE, GSK_SERVER_AUTH_PASSTHRU)  # noqa: E731
+    first, second = (set_callback, set_passthru) if callback_first else (set_passthru, set_callback)
+    assert first() == GSK_OK
+    assert second() == GSK_CONFLICTING_VALIDATION_SETTING
+    gsk_environment_close(env)
