@@ -135,8 +135,8 @@ class Environment(Handle):
             self.credentials = credentials_for(self._values, role_of(self._values), self.registry_home)
             apply_application(self._values, getattr(self.credentials, "application", None))
             self.tls_config = self.resolve_config(self._values, self.credentials)
-            if int(self._values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)):
-                self._session_cache_size = int(self._values.get(c.GSK_V3_SIDCACHE_SIZE, 512))
+            if self.tls_config.session_timeout:
+                self._session_cache_size = int(self._values.setting(c.GSK_V3_SIDCACHE_SIZE))
             if self.tls_config.server:
                 self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
             self._state = EnvState.INITIALIZED

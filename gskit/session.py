@@ -162,12 +162,12 @@ class Session(Handle):
     @property
     def handshake_timeout(self) -> int:
         """GSK_HANDSHAKE_TIMEOUT in seconds (0: none)."""
-        return int(self._values.get(c.GSK_HANDSHAKE_TIMEOUT, 0))
+        return int(self._values.setting(c.GSK_HANDSHAKE_TIMEOUT))
 
     @property
     def read_timeout(self) -> float | None:
         """GSK_IBMI_READ_TIMEOUT in seconds (None: none)."""
-        milliseconds = self._values.get(c.GSK_IBMI_READ_TIMEOUT, 0)
+        milliseconds = self._values.setting(c.GSK_IBMI_READ_TIMEOUT)
         return milliseconds / 1000 if milliseconds else None
 
     def handshake_succeeded(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gskit.attributes.table import ATTRIBUTES
+
 
 @dataclass
 class AttributeValues:
@@ -18,6 +20,10 @@ class AttributeValues:
 
     def get(self, attr_id: int, default: Any = None) -> Any:
         return self.values.get(attr_id, default)
+
+    def setting(self, attr_id: int) -> Any:
+        """The value set, else the attribute's default from the table."""
+        return self.values.get(attr_id, ATTRIBUTES[attr_id].default)
 
     def copy(self) -> "AttributeValues":
         return AttributeValues(dict(self.values), dict(self.cipher_lists))

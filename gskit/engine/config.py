@@ -201,7 +201,7 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         signature_algorithms=str(values.get(c.GSK_SSL_EXTN_SIGALG) or ""),
         no_renegotiation=values.get(c.GSK_NO_RENEGOTIATION) == c.GSK_TRUE,
         send_ca_list=values.get(c.GSK_CERTREQ_DNLIST_ENABLE, c.GSK_TRUE) == c.GSK_TRUE,
-        session_timeout=int(values.get(c.GSK_V3_SESSION_TIMEOUT, 86400)),
+        session_timeout=int(values.setting(c.GSK_V3_SESSION_TIMEOUT)),
         server_names=_names(values),
         server_names_critical=bool(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST)),
         validation_callback=values.get(c.GSK_CERT_VALIDATION_CALLBACK) is not None,
