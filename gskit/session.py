@@ -224,6 +224,10 @@ class Session(Handle):
             view = view[:nbytes]
         if len(view) < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
+        return self._recv_view(view)
+
+    def _recv_view(self, view: memoryview) -> int:
+        """``recv_into`` for a flat byte view already checked (not empty): the compat layer's."""
         pump = self._io_pump()
         return self._run(pump.read_into, view, self.read_timeout)
 
@@ -232,6 +236,10 @@ class Session(Handle):
         view = memoryview(data).cast("B")
         if len(view) < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")
+        return self._send_view(view)
+
+    def _send_view(self, view: memoryview) -> int:
+        """``send`` for a flat byte view already checked (not empty): the compat layer's."""
         if self._close_notify_sent:
             raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
         pump = self._io_pump()

@@ -115,7 +115,7 @@ def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) ->
     code, view = buffer_view(buffer, size, writable)
     if view is None:
         return code, 0
-    move = handle.recv_into if writable else handle.send
+    move = handle._recv_view if writable else handle._send_view  # noqa: SLF001 - checked above
     code, count = _call(lambda: move(view))
     return code, (count or 0)
 
