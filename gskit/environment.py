@@ -187,7 +187,9 @@ class Environment(Handle):
                 self.init()
             self._advance(Op.OPEN_SESSION)
             self._live_sessions += 1
-        session = _session_class()(self)
+        from gskit.session import Session  # (gskit.session imports this module)
+
+        session = Session(self)
         if settings:
             try:
                 apply_settings(session, settings)
@@ -260,14 +262,6 @@ class Environment(Handle):
     # -- Pythonic conveniences ---------------------------------------------------------------
     def __repr__(self) -> str:
         return f"<gskit.Environment {self._state.value} release={self.release}>"
-
-
-def _session_class() -> type:
-    """gskit.session imports this module, so Session is looked up once it exists."""
-    from gskit.session import Session
-
-    globals()["_session_class"] = lambda: Session
-    return Session
 
 
 def apply_application(values: AttributeValues, application: object) -> None:
