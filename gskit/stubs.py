@@ -40,7 +40,7 @@ def error_names() -> str:
     lines += [f"{name}: int" for entry in errors.ENTRIES if entry.family in errors.EXPORTED_FAMILIES
               for name in entry.names]
     lines += ["", "", "class ReturnCode(IntEnum):"]
-    lines += [f"    {entry.name} = {entry.code}" for entry in errors.ENTRIES if entry.family == "GSK"]
+    lines += [f"    {name} = {member.value}" for name, member in errors.ReturnCode.__members__.items()]
     return "\n".join(lines) + "\n"
 
 
