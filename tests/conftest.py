@@ -83,6 +83,17 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
 
 
 @pytest.fixture
+def port() -> Iterator[int]:
+    """A completion port, destroyed after the test."""
+    from gskit.compat import qso
+
+    number = qso.QsoCreateIOCompletionPort()
+    assert number >= 0
+    yield number
+    qso.QsoDestroyIOCompletionPort(number)
+
+
+@pytest.fixture
 def listener() -> Iterator[socket.socket]:
     """A listening TCP socket on 127.0.0.1 with an ephemeral port."""
     sock = socket.create_server(("127.0.0.1", 0))

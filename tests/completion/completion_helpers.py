@@ -6,6 +6,7 @@ import threading
 from typing import Callable
 
 from gskit.compat import qso
+from tests.conftest import DEADLINE
 from gskit.compat.errno_state import get_errno
 from gskit.compat.structs import Qso_OverlappedIO_t
 
@@ -59,7 +60,7 @@ class Sockets:
             s.close()
 
 
-def wait_one(port: int, timeout: float = 5.0) -> Qso_OverlappedIO_t:
+def wait_one(port: int, timeout: float = DEADLINE) -> Qso_OverlappedIO_t:
     """Take one completion; fail the test if none comes."""
     out = Qso_OverlappedIO_t()
     rc = qso.QsoWaitForIOCompletion(port, out, timeout)

@@ -40,14 +40,6 @@ def sockets() -> Iterator[Sockets]:
         box.close_all()
 
 
-@pytest.fixture
-def port() -> Iterator[int]:
-    number = qso.QsoCreateIOCompletionPort()
-    assert number >= 0
-    yield number
-    qso.QsoDestroyIOCompletionPort(number)
-
-
 @pytest.fixture(params=FAMILIES, ids=lambda f: socket.AddressFamily(f).name)
 def family(request: pytest.FixtureRequest) -> int:
     return request.param

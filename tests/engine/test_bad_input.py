@@ -52,7 +52,7 @@ def is_rc(value: object) -> bool:
 @settings(max_examples=400, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(calls=st.lists(st.tuples(st.integers(0, 13), handles, ids, values, sizes), min_size=1, max_size=12))
 def test_random_calls_return_codes(calls):
-    fds_before, threads_before = len(open_fd_set()), threading.active_count()
+    fds_before, threads_before = open_fd_set(), threading.active_count()
     named = make_handles()
     for which, handle_name, attr_id, value, size in calls:
         handle = named[handle_name]
@@ -85,7 +85,7 @@ def test_random_calls_return_codes(calls):
     for handle in named.values():
         gsk_secure_soc_close(handle)
         gsk_environment_close(handle)
-    assert len(open_fd_set()) <= fds_before
+    assert open_fd_set() <= fds_before
     assert threading.active_count() <= threads_before
 
 
