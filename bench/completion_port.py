@@ -5,6 +5,7 @@ Run by hand (not a test):
     .venv/bin/python bench/completion_port.py                 # plain TCP, 100 and 1000 conns
     .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 2 --rounds 1
     .venv/bin/python bench/completion_port.py --tls              # the same over TLS 1.3
+    .venv/bin/python bench/completion_port.py --tls --servers gskit.aio,asyncio-streams
 
 Each server runs in its own process; one client process (closed loop: every connection
 sends a 1 KiB request, waits for the 1 KiB echo, sends the next) measures requests/s and
@@ -15,7 +16,10 @@ Servers are rows of SERVERS (name -> serve function).  ``--tls`` runs the same t
 TLS 1.3 with an ECDSA P-256 certificate: the GSKit asynchronous calls
 (gsk_secure_soc_startInit/startRecv/startSend) on the completion port, asyncio with
 Python's ``ssl``, and the epoll loop with non-blocking pyOpenSSL; the client then
-handshakes every connection (verifying the chain) before the clock starts.
+handshakes every connection (verifying the chain) before the clock starts.  ``gskit.aio``
+and ``asyncio-streams`` are the same streams echo (``read``/``write``/``drain``) on
+``gskit.aio.start_server`` and on ``asyncio.start_server`` with ``ssl``: the asyncio API's
+benchmark.
 """
 from __future__ import annotations
 
@@ -229,6 +233,46 @@ def serve_asyncio(ls: socket.socket, opts: argparse.Namespace) -> None:
     asyncio.run(main())
 
 
+def serve_streams(ls: socket.socket, opts: argparse.Namespace, gskit_aio: bool) -> None:
+    """An asyncio streams echo (``reader.read``, ``writer.write``, ``drain``), TLS from
+    Python's ``ssl`` or, with ``gskit_aio``, from ``gskit.aio`` (TLS only)."""
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except Exception:  # noqa: BLE001 - a client that goes away ends its connection
+            pass
+        writer.close()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        ls.setblocking(False)
+        if gskit_aio:
+            import gskit
+            from gskit import aio
+
+            env = gskit.Environment(session_type="server", keyring_file=opts.keyring)
+            env.init()
+            server = await aio.start_server(echo, sock=ls, environment=env, backlog=4096)
+        else:
+            import ssl
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH) if opts.tls else None
+            if context is not None:
+                context.load_cert_chain(opts.keyring)
+            server = await asyncio.start_server(echo, sock=ls, ssl=context, backlog=4096)
+        announce(ls)
+        stop = loop.create_future()
+        loop.add_reader(sys.stdin.fileno(), lambda: stop.done() or stop.set_result(None))
+        await stop
+        server.close()
+
+    if gskit_aio and not opts.tls:
+        raise SystemExit("gskit.aio is TLS only: add --tls")
+    asyncio.run(main())
+
+
 def epoll_transport(opts: argparse.Namespace) -> tuple[Callable, tuple, Callable]:
     """(wrap a non-blocking socket, exceptions meaning "not now", "more buffered?")."""
     if not opts.tls:
@@ -316,7 +360,10 @@ SERVERS: dict[str, Callable[[socket.socket, argparse.Namespace], None]] = {
     "completion-port": serve_completion_port,
     "asyncio": serve_asyncio,
     "epoll": serve_epoll,
+    "gskit.aio": lambda ls, opts: serve_streams(ls, opts, gskit_aio=True),
+    "asyncio-streams": lambda ls, opts: serve_streams(ls, opts, gskit_aio=False),
 }
+DEFAULT_SERVERS = "completion-port,asyncio,epoll"
 
 
 # --------------------------------------------------------------------------- client
@@ -461,7 +508,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1,
                     help="completion-port worker threads (on CPython they share one GIL)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per server (median reported)")
-    ap.add_argument("--servers", default=",".join(SERVERS))
+    ap.add_argument("--servers", default=DEFAULT_SERVERS,
+                    help=f"comma-separated, first is the ratio's base; of {', '.join(SERVERS)}")
     ap.add_argument("--tls", action="store_true", help="TLS 1.3 echo (GSKit / asyncio+ssl / pyOpenSSL)")
     ap.add_argument("--keyring", help=argparse.SUPPRESS)
     ap.add_argument("--ca", help=argparse.SUPPRESS)
