@@ -31,26 +31,6 @@ class timeval:  # noqa: N801 - the C name
 
 Timeout = Union[timeval, int, float, None]
 
-# Field name -> value of a zeroed structure.
-_ZERO: dict[str, Any] = {
-    "descriptorHandle": None,
-    "buffer": None,
-    "bufferLength": 0,
-    "postFlag": 0,
-    "fillBuffer": 0,
-    "postFlagResult": 0,
-    "reserved1": 0,
-    "returnValue": 0,
-    "errnoValue": 0,
-    "operationCompleted": 0,
-    "secureDataTransferSize": 0,
-    "bytesAvailable": 0,
-    "operationWaitTime": None,
-    "postedDescriptor": 0,
-    "operationId": 0,
-    "reserved2": 0,
-}
-
 
 class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     """The communications area of every asynchronous call; fields as in ``qsoasync.h``.
@@ -58,7 +38,6 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     ``reserved1`` and ``reserved2`` must stay zero (a start call refuses them with EINVAL).
     """
 
-    __slots__ = tuple(_ZERO)
     descriptorHandle: Any
     buffer: Any
     bufferLength: int
@@ -75,6 +54,7 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     postedDescriptor: Any
     operationId: int
     reserved2: int
+    __slots__ = tuple(__annotations__)  # the fields above, in C's order
 
     def __init__(self, *, descriptorHandle: Any = None, buffer: Any = None, bufferLength: int = 0,  # noqa: N803
                  postFlag: int = 0, fillBuffer: int = 0, postFlagResult: int = 0, reserved1: int = 0,  # noqa: N803
@@ -125,6 +105,10 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
             if getattr(self, name) != zero
         )
         return f"Qso_OverlappedIO_t({shown})"
+
+
+# Field name -> value of a zeroed structure: the constructor's defaults.
+_ZERO: dict[str, Any] = dict(Qso_OverlappedIO_t.__init__.__kwdefaults__ or {})
 
 
 def to_seconds(value: Timeout) -> float | None:
