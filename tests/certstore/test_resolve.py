@@ -57,6 +57,24 @@ def test_dev_store_is_idempotent(home):
     assert {p.name: p.read_bytes() for p in home.iterdir()} == before
 
 
+def test_dev_store_fills_an_existing_system_store(home, self_signed):
+    """A *SYSTEM store made before (here with one certificate of its own) keeps it and
+    gets the development entries and the demo application IDs."""
+    from certstore.resolve import open_system_store
+
+    registry = Registry()
+    own = self_signed("made before")
+    with registry.lock():
+        data = registry.read()
+        devstore.create_system_store(registry, data, [own])
+        registry.write(data)
+    ensure_dev_store()
+    store = open_system_store(registry)
+    assert store.find("made before") is not None
+    assert store.find(devstore.SERVER_ECDSA_LABEL) is not None
+    assert len(resolve(application_id=devstore.DEMO_SERVER, role="server").identities) == 2
+
+
 def _first_use(home: str) -> None:
     ensure_dev_store(home)
 
