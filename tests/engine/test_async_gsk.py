@@ -7,6 +7,7 @@ import socket
 import ssl
 import threading
 import time
+from typing import Callable, Iterator
 
 import pytest
 
@@ -14,6 +15,27 @@ from gskit import *  # noqa: F403
 from tests.completion.completion_helpers import wait_one as wait
 from tests.conftest import DEADLINE
 from tests.engine.test_return_codes import Pair, client_env, server_env
+
+
+_to_close: list[Callable[[], object]] = []
+
+
+def closes_after_the_test(close: Callable[[], object]) -> None:
+    """``close`` runs when the test ends, passed or failed (newest first)."""
+    _to_close.append(close)
+
+
+@pytest.fixture(autouse=True)
+def _close_what_the_test_opened(port: int) -> Iterator[None]:
+    yield                               # (torn down before ``port``: sessions close first)
+    while _to_close:
+        _to_close.pop()()
+
+
+def new_pair() -> Pair:
+    pair = Pair()
+    closes_after_the_test(pair.close)
+    return pair
 
 
 class SslPeer:
@@ -33,6 +55,8 @@ class SslPeer:
             self.tls = self.ctx.wrap_socket(self.sock, server_hostname="localhost")
         except (ssl.SSLError, OSError):
             self.tls = None
+        else:
+            closes_after_the_test(self.tls.close)
 
     def ready(self) -> ssl.SSLSocket:
         self.thread.join(DEADLINE)
@@ -43,13 +67,14 @@ class SslPeer:
 def server_session(pki, pair: Pair):
     env = server_env(pki, pki.server_ec)
     rc, session = gsk_secure_soc_open(env)
+    closes_after_the_test(lambda: gsk_secure_soc_close(session))
     assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
     return session
 
 
 def secure_server(pki, port_number):
     """A server session after an asynchronous handshake with a Python ssl client."""
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
     peer = SslPeer(pki, pair.client)
     assert gsk_secure_soc_startInit(session, port_number, Qso_OverlappedIO_t(descriptorHandle="init")) \
@@ -63,13 +88,11 @@ def test_start_init_posts_success_with_every_field(pki, port):
     session, tls, pair = secure_server(pki, port)
     assert tls.version() == "TLSv1.3"
     assert gsk_attribute_get_enum(session, GSK_PROTOCOL_USED) == (GSK_OK, GSK_PROTOCOL_USED_TLSV13)
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_start_init_posts_the_handshake_failure(pki, port):
     """An untrusting client: the posted returnValue is the handshake's rc, nothing else."""
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
 
     def reject() -> None:
@@ -84,11 +107,10 @@ def test_start_init_posts_the_handshake_failure(pki, port):
     assert done.operationCompleted == GSKSECURESOCSTARTINIT
     assert done.returnValue in (GSK_ERROR_BAD_CERTIFICATE, GSK_ERROR_SOCKET_CLOSED)
     assert gsk_secure_soc_read(session, bytearray(4))[0] == done.returnValue      # the session keeps it
-    pair.close()
 
 
 def test_start_init_handshake_timeout(pki, port):
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
     assert gsk_attribute_set_numeric_value(session, GSK_HANDSHAKE_TIMEOUT, 1) == GSK_OK
     started = time.monotonic()
@@ -96,13 +118,12 @@ def test_start_init_handshake_timeout(pki, port):
     done = wait(port)                                     # the client never says hello
     assert (done.returnValue, done.errnoValue) == (GSK_IBMI_ERROR_TIMED_OUT, 0)
     assert 0.9 <= time.monotonic() - started < DEADLINE
-    pair.close()
 
 
 def test_a_start_init_refused_at_start_leaves_no_timer_behind(pki, port):
     """GSK_HANDSHAKE_TIMEOUT is the operation's own timer: a startInit that fails inside the
     start call (its socket poisoned by a destroyed port) leaves nothing to fire later."""
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
     assert gsk_attribute_set_numeric_value(session, GSK_HANDSHAKE_TIMEOUT, 1) == GSK_OK
     doomed = QsoCreateIOCompletionPort()
@@ -112,14 +133,14 @@ def test_a_start_init_refused_at_start_leaves_no_timer_behind(pki, port):
     assert get_errno() == errno.ECONNABORTED
     assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 2) == -1    # past the 1 s timeout
     assert get_errno() == ETIME
-    pair.close()
 
 
 def test_start_init_is_uninterruptible_once_begun(pki, port):
     """A client's startInit has sent its ClientHello: QsoCancelOperation answers -1/EAGAIN."""
-    pair = Pair()
+    pair = new_pair()
     env = client_env(pki)
     rc, session = gsk_secure_soc_open(env)
+    closes_after_the_test(lambda: gsk_secure_soc_close(session))
     gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
     assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t(operationId=7)) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
     assert QsoIsOperationPending(pair.client.fileno(), 7) == 1
@@ -128,7 +149,6 @@ def test_start_init_is_uninterruptible_once_begun(pki, port):
     gsk_secure_soc_close(session)                       # posts it with GSK_IBMI_ERROR_CLOSED
     done = wait(port)
     assert done.returnValue == GSK_IBMI_ERROR_CLOSED
-    pair.close()
 
 
 @pytest.mark.parametrize("post_flag,expected_rc,posted", [(0, GSK_OK, False), (1, GSK_IBMI_ASYNCHRONOUS_RECV, True)])
@@ -145,8 +165,6 @@ def test_start_recv_post_flag_matrix_with_data_ready(pki, port, post_flag, expec
         assert io.operationCompleted == GSKSECURESOCSTARTRECV and io.descriptorHandle is session
     assert (io.returnValue, io.secureDataTransferSize) == (GSK_OK, 5)
     assert bytes(buffer[:5]) == b"ready"
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_start_recv_waits_and_fill_buffer(pki, port):
@@ -161,8 +179,6 @@ def test_start_recv_waits_and_fill_buffer(pki, port):
     done = wait(port)
     assert (done.returnValue, done.secureDataTransferSize) == (GSK_OK, 10)
     assert bytes(buffer) == b"0123456789"
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_start_recv_completes_at_once_from_what_openssl_holds(pki, port):
@@ -185,8 +201,6 @@ def test_start_recv_completes_at_once_from_what_openssl_holds(pki, port):
     tls.sendall(b"next")
     done = wait(port)
     assert (done.returnValue, done.secureDataTransferSize, bytes(done.buffer[:4])) == (GSK_OK, 4, b"next")
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_start_recv_on_a_failed_session_fails_at_once_again(pki, port):
@@ -200,8 +214,6 @@ def test_start_recv_on_a_failed_session_fails_at_once_again(pki, port):
     assert first_rc not in (GSK_OK, GSK_IBMI_ASYNCHRONOUS_RECV)
     again = Qso_OverlappedIO_t(buffer=bytearray(10), bufferLength=10)
     assert gsk_secure_soc_startRecv(session, port, again) == first_rc
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_start_send_completes_at_once_and_the_peer_reads_it(pki, port):
@@ -215,13 +227,11 @@ def test_start_send_completes_at_once_and_the_peer_reads_it(pki, port):
     done = wait(port)
     assert (done.operationCompleted, done.returnValue, done.secureDataTransferSize) == (GSKSECURESOCSTARTSEND, GSK_OK, 5)
     assert tls.recv(10) == b"again"
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_sync_handshake_then_async_receive(pki, port):
     """The guide's 'asynchronous data receive' server: gsk_secure_soc_init, then startRecv."""
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
     peer = SslPeer(pki, pair.client)
     assert gsk_secure_soc_init(session) == GSK_OK
@@ -234,8 +244,6 @@ def test_sync_handshake_then_async_receive(pki, port):
     assert (done.returnValue, bytes(buffer[:done.secureDataTransferSize])) == (GSK_OK, b"mixed")
     assert gsk_secure_soc_write(session, b"sync") == (GSK_OK, 4)    # and back to a blocking call
     assert tls.recv(10) == b"sync"
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 @pytest.mark.parametrize("how,expected", [
@@ -263,9 +271,6 @@ def test_pending_start_recv_ends(pki, port, how, expected):
     done = wait(port)
     assert (done.returnValue, done.errnoValue) == expected
     assert done.operationCompleted == GSKSECURESOCSTARTRECV
-    if how != "session closed":
-        gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_socket_closed_under_a_pending_start_recv(pki, port):
@@ -275,8 +280,6 @@ def test_socket_closed_under_a_pending_start_recv(pki, port):
     pair.server.close()
     done = wait(port)                                    # noticed by the engine's sweep
     assert (done.returnValue, done.errnoValue) == (GSK_ERROR_SOCKET_CLOSED, ECLOSED)
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 @pytest.mark.parametrize("call", [gsk_secure_soc_startRecv, gsk_secure_soc_startSend])
@@ -293,15 +296,13 @@ def test_start_data_call_refusals(pki, port, call):
     assert call(None, port, Qso_OverlappedIO_t()) == GSK_INVALID_HANDLE
     gsk_secure_soc_close(session)
     assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == GSK_INVALID_HANDLE
-    pair.close()
 
 
 def test_start_recv_before_the_handshake_is_invalid_state(pki, port):
-    pair = Pair()
+    pair = new_pair()
     session = server_session(pki, pair)
     io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)
     assert gsk_secure_soc_startRecv(session, port, io) == GSK_INVALID_STATE
-    pair.close()
 
 
 def test_start_send_after_close_notify(pki, port):
@@ -309,8 +310,6 @@ def test_start_send_after_close_notify(pki, port):
     assert gsk_secure_soc_misc(session, GSK_CLOSE_NOTIFY) == GSK_OK
     io = Qso_OverlappedIO_t(buffer=b"late", bufferLength=4)
     assert gsk_secure_soc_startSend(session, port, io) == GSK_ERROR_SSL_CLOSED
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_async_session_holds_the_socket_non_blocking_until_close(pki, port):
@@ -320,7 +319,6 @@ def test_async_session_holds_the_socket_non_blocking_until_close(pki, port):
     assert not os.get_blocking(pair.server.fileno())
     gsk_secure_soc_close(session)
     assert os.get_blocking(pair.server.fileno())
-    pair.close()
 
 
 @pytest.mark.parametrize("writers", [1, 2])
@@ -357,8 +355,6 @@ def test_sync_writes_while_an_async_send_is_half_done_keep_every_buffer_whole(pk
     tls.settimeout(0.5)
     with pytest.raises(TimeoutError):                 # nothing more: no buffer went out twice
         tls.recv(1)
-    gsk_secure_soc_close(session)
-    pair.close()
 
 
 def test_a_half_done_send_whose_timer_expires_still_goes_out_whole(pki, port):
@@ -382,5 +378,3 @@ def test_a_half_done_send_whose_timer_expires_still_goes_out_whole(pki, port):
     writer.join(DEADLINE)
     assert written == [(GSK_OK, 4)] and bytes(received) == big + b"tail"
     assert session.pump._done_for_others == {}         # noqa: SLF001 - no buffer kept for the ended operation
-    gsk_secure_soc_close(session)
-    pair.close()
