@@ -280,7 +280,12 @@ class Port:
 
     A waiter either sleeps here (a follower) or, when nobody polls, becomes the engine's
     leader and polls the sockets itself (``leader_thread``) until this port has a completion.
+    While a worker keeps coming back for completions (it took one less than ``STALL``
+    seconds ago) they queue for it instead of waking a follower; a queue that stalls that
+    long (its worker blocked) wakes one.
     """
+
+    STALL = 0.002
 
     def __init__(self, number: int, engine: Engine) -> None:
         self.number = number
@@ -292,6 +297,8 @@ class Port:
         self._queue: deque[Posted] = deque()
         self._waiters: deque[_Waiter] = deque()
         self.pending: set[Operation] = set()
+        self._last_take = 0.0
+        self._workers: dict[int, float] = {}  # thread -> when it last took a completion
 
     def post(self, completion: Posted) -> bool:
         """Deliver to one waiter or queue it; False if the port is destroyed."""
@@ -303,24 +310,58 @@ class Port:
             return False
         leader = self.leader_thread
         taker = self._promoted if leader is None else leader
-        if taker is not None and not self._queue:
+        if taker is not None:
             # The waiter polling (or woken to poll) came first (the lead goes to the oldest
-            # follower): it takes the completion itself.
-            self._queue.append(completion)
-            if leader is not None and leader != threading.get_ident():
+            # follower): it takes the completion itself, and comes back for the next ones.
+            if not self._queue and leader is not None and leader != threading.get_ident():
                 self.engine.wake()
-        elif self._waiters:
-            w = self._waiters.popleft()
-            w.item = completion
-            w.lock.release()
+            self._queue.append(completion)
+            if self._waiters:
+                self.engine.watch_stall(time.monotonic() + self.STALL)
+        elif self._waiters and self.stalled(time.monotonic()):
+            self._hand(completion)
         else:
             self._queue.append(completion)
+            if self._waiters:
+                self.engine.watch_stall(self._last_take + self.STALL)
         return True
+
+    def stalled(self, now: float) -> bool:
+        """Has nobody taken a completion for STALL (no worker is coming back for more)?"""
+        return now - self._last_take >= self.STALL
+
+    def _worker_elsewhere(self, end: float | None) -> bool:
+        """Is another thread busy with a completion it took less than STALL ago (and is
+        there time to leave the backlog to it before ``end``)?"""
+        now = time.monotonic()
+        return ((end is None or end > now)
+                and any(now - taken < self.STALL for taken in tuple(self._workers.values())))
+
+    def _hand(self, completion: Posted) -> None:
+        """Wake the oldest follower with ``completion`` (caller holds the lock)."""
+        w = self._waiters.popleft()
+        w.item = completion
+        w.lock.release()
+
+    def unstall(self, now: float) -> float | None:
+        """Wake a follower for the queue if nobody has taken from it for STALL; else when
+        to look again (None: nothing to watch)."""
+        with self.lock:
+            if not (self._queue and self._waiters) or self.destroyed:
+                return None
+            if not self.stalled(now):
+                return self._last_take + self.STALL
+            self._hand(self._queue.popleft())
+            return now + self.STALL if self._queue and self._waiters else None
 
     def wait(self, timeout: float | None) -> Posted:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
+        me = threading.get_ident()
+        self._workers.pop(me, None)
         try:
-            return self._wait(timeout)
+            completion = self._wait(timeout)
+            self._last_take = self._workers[me] = time.monotonic()
+            return completion
         finally:
             if self._promoted is not None:
                 with self.lock:
@@ -336,34 +377,42 @@ class Port:
                 if self.destroyed:
                     raise QsoError(destroyed_errno)
                 backlog = bool(self._queue)
-                if backlog and not engine.overdue():
+                # Another worker is taking the backlog: leave it to it (two threads would only
+                # contend for the interpreter lock); a stall hands us one (``unstall``).
+                defer = backlog and bool(self._workers) and self._worker_elsewhere(end)
+                if backlog and not defer and not engine.overdue():
                     return self._queue.popleft()
                 left = None if end is None else end - time.monotonic()
                 if polled and left is not None and left <= 0:
                     raise QsoError(ETIME)
             destroyed_errno = EDESTROYED
-            if backlog:  # busy workers poll now and then themselves, not the stand-in
-                engine.poll_now()
-                continue
-            if engine.claim():  # even a poll (timeout 0) runs what is ready
-                engine.lead(self, end)
-                polled = True
-                continue
-            if left is not None and left <= 0:
-                raise QsoError(ETIME)
+            if not defer:
+                if backlog:  # busy workers poll now and then themselves, not the stand-in
+                    engine.poll_now()
+                    continue
+                if engine.claim():  # even a poll (timeout 0) runs what is ready
+                    engine.lead(self, end)
+                    polled = True
+                    continue
+                if left is not None and left <= 0:
+                    raise QsoError(ETIME)
             with self.lock:
-                if self.destroyed or self._queue:
+                if self.destroyed or (self._queue and not defer):
                     continue
                 w = _my_waiter()
                 self._waiters.append(w)
                 self._unpromote(w.thread)
-            if engine.vacant():  # the leader left meanwhile: lead instead of sleeping
+                if defer:
+                    engine.watch_stall(self._last_take + self.STALL)
+            if not defer and engine.vacant():  # the leader left meanwhile: lead instead of sleeping
                 with self.lock:
                     if self._remove(w):
                         continue
             if not self._sleep(w, left):
                 with self.lock:
                     if self._remove(w):
+                        if self._queue:  # timed out with completions left to us: take one
+                            return self._queue.popleft()
                         raise QsoError(ETIME)
                 w.lock.acquire()  # woken just as the timeout expired: the release happened
             if w.destroyed:
@@ -664,6 +713,7 @@ class Engine:
         self._seq = itertools.count()
         self._poll_until = 0.0  # when the polling leader wakes by itself; 0 = nobody polls
         self._standby_until = 0.0  # when the stand-in wakes by itself; 0 = awake
+        self._stall_at = _INF  # when the stand-in looks at the ports' queues (Port.unstall)
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
         self._thread.start()
@@ -688,6 +738,14 @@ class Engine:
         """The polling leader must wake by ``when`` (caller holds the timer lock)."""
         if self._poll_until > when:
             self.wake()
+
+    def watch_stall(self, when: float) -> None:
+        """A port queued a completion while followers sleep: the stand-in looks by ``when``."""
+        with self._timer_lock:
+            if when < self._stall_at:
+                self._stall_at = when
+                if self._standby_until > when:
+                    self._rouse()
 
     def _standby_by(self, when: float) -> None:
         """With the lead vacant, the stand-in must look by ``when`` (caller holds the timer lock)."""
@@ -723,17 +781,20 @@ class Engine:
                 self.wake()  # the stand-in resigns after this poll
             return False
 
-    def _resign(self, first: Port | None, promote: bool = True) -> None:
-        """Leave the lead; pass it to the oldest sleeping waiter (of ``first``, else any)."""
+    def _resign(self, first: Port | None, promote: bool = True, skip: Port | None = None) -> None:
+        """Leave the lead; pass it to the oldest sleeping waiter (of ``first``, else of any
+        port but ``skip``)."""
         with self._lf:
             self._leader = None
             self._vacant_since = time.monotonic()
             if self._stopped:
                 self._lf.notify_all()
                 return
-            if promote and any(port.promote() for port in (first, *list(self.ports)) if port):
+            if promote and any(port.promote() for port in (first, *list(self.ports)) if port and port is not skip):
                 return
             busy = bool(self._active or self._changes)
+        if skip is not None and busy and skip._waiters:
+            self.watch_stall(self._vacant_since + Port.STALL)  # a follower leads if it stays away
         with self._timer_lock:  # nobody polls now: the stand-in covers what is pending
             if self._timers:
                 self._standby_by(self._timers[0][0])
@@ -756,11 +817,16 @@ class Engine:
         finally:
             with port.lock:
                 port.leader_thread = None
-            self._resign(port)
+                returning = bool(port._queue) and not port.destroyed
+            # One leaving with a completion comes back to the port soon: waking a follower
+            # to poll meanwhile would only make two threads contend (the stand-in covers a
+            # worker that stays away).
+            self._resign(port, skip=port if returning else None)
 
     def _run(self) -> None:
         """The stand-in: sleeps, and leads while the post stays vacant with work to do."""
         while not self._stopped:
+            self._unstall()
             if self._take_over():  # one poll, then the lead is free again for a waiter
                 try:
                     self._poll_once(None)
@@ -780,6 +846,25 @@ class Engine:
             self._leader = _REACTOR
             return True
 
+    def _unstall(self) -> None:
+        """Wake a follower for each port whose queue has waited STALL for its worker, and
+        one to lead if the lead has been vacant that long with work pending."""
+        now = time.monotonic()
+        with self._timer_lock:
+            if self._stall_at > now:
+                return
+            self._stall_at = _INF
+        for port in list(self.ports):
+            again = port.unstall(now)
+            if again is not None:
+                self.watch_stall(again)
+        with self._lf:
+            if (self._leader is None and now - self._vacant_since >= Port.STALL
+                    and (self._active or self._changes)):
+                for port in list(self.ports):
+                    if port.stalled(now) and port.promote():
+                        break
+
     def _due(self) -> bool:
         with self._timer_lock:
             return bool(self._timers) and self._timers[0][0] <= time.monotonic()
@@ -790,7 +875,7 @@ class Engine:
         at every vacancy of a busy port (``_standby_by`` covers the rest)."""
         with self._timer_lock:
             now = time.monotonic()
-            until = self._timers[0][0] if self._timers else _INF
+            until = min(self._timers[0][0] if self._timers else _INF, self._stall_at)
             if self._active or self._changes:
                 since = self._vacant_since if self._leader is None else now
                 until = min(until, since + self.GRACE)

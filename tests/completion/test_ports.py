@@ -162,6 +162,45 @@ def test_one_post_wakes_exactly_one_waiter(port: int) -> None:
     assert sorted(results.values()) == [(1, f"post{k}") for k in range(4)]  # one each
 
 
+def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower(
+        port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Completions queue for the worker that keeps taking them (no wake-up per completion);
+    when it stays away for Port.STALL (blocked in its own work), one follower is woken."""
+    monkeypatch.setattr(completion.Port, "STALL", 0.5)  # wide: a slow machine stays well inside it
+    taken: list[tuple[str, object]] = []
+    blocked, release = threading.Event(), threading.Event()
+
+    def worker(name: str) -> None:
+        out = Qso_OverlappedIO_t()
+        while QsoWaitForIOCompletion(port, out, 10) == 1 and out.descriptorHandle != "stop":
+            taken.append((name, out.descriptorHandle))
+            if out.descriptorHandle == "block":
+                blocked.set()
+                release.wait(10)
+
+    threads = [spawn(worker, name) for name in ("a", "b")]
+    _until(lambda: _sleeping_waiters(port) == 2)
+    burst = [f"p{i}" for i in range(10)]
+    for handle in burst:
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=handle)) == 0
+    _until(lambda: len(taken) == len(burst))
+    assert [handle for _, handle in taken] == burst
+    assert len({name for name, _ in taken}) == 1       # one worker took the whole burst
+    busy = taken[0][0]
+
+    for handle in ("block", "after"):
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=handle)) == 0
+    assert blocked.wait(5)
+    _until(lambda: len(taken) == len(burst) + 2)        # the follower, after STALL
+    assert taken[-2:] == [(busy, "block"), ({"a", "b"}.difference(busy).pop(), "after")]
+    release.set()
+    for _ in threads:
+        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
+    for t in threads:
+        t.join(5)
+        assert not t.is_alive()
+
+
 def test_destroy_wakes_every_waiter_with_edestroyed() -> None:
     p = QsoCreateIOCompletionPort()
     results: list[tuple[int, int]] = []
