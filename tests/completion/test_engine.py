@@ -20,6 +20,7 @@ from gskit.compat.structs import Qso_OverlappedIO_t
 from gskit.io import completion
 
 from tests.completion.completion_helpers import Sockets, spawn, wait_one
+from tests.conftest import DEADLINE
 
 
 def test_sends_progress_while_nobody_waits(port: int, sockets: Sockets) -> None:
@@ -138,13 +139,21 @@ def test_a_polling_only_program_gets_its_completions(port: int, sockets: Sockets
     assert (out.returnValue, bytes(out.buffer)) == (4, b"poll")
 
 
-def test_abort_operations_after_the_descriptor_was_closed(port: int, sockets: Sockets) -> None:
+def test_abort_operations_after_the_descriptor_was_closed(
+        port: int, sockets: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
     """A session closed after its socket: its operations still end with the caller's errno."""
     s, _ = sockets.pair()
     fd = s.fileno()
     assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == 1
     engine = completion.get_port(port).engine
-    with engine._lf:  # hold the lead so that no sweep runs between the close and the abort
-        s.close()
-        assert engine.abort_operations(fd, C.ECANCELED) == 1
+    # Nothing may end it with ECLOSED first: no sweep between the close and the abort, and
+    # the socket registered with the poller before the close (the portable poller arms on
+    # the polling thread, which would find the descriptor closed).
+    monkeypatch.setattr(engine, "_next_sweep", float("inf"))
+    end = time.monotonic() + DEADLINE
+    while not engine._channels[fd].registered:
+        assert time.monotonic() < end
+        time.sleep(0.001)
+    s.close()
+    assert engine.abort_operations(fd, C.ECANCELED) == 1
     assert wait_one(port).errnoValue == C.ECANCELED
