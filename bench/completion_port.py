@@ -3,7 +3,7 @@
 Run by hand (not a test):
 
     .venv/bin/python bench/completion_port.py                 # plain TCP, 100 and 1000 conns
-    .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 2 --rounds 1
+    .venv/bin/python bench/completion_port.py --conns 100 --seconds 3 --workers 1 --rounds 1
     .venv/bin/python bench/completion_port.py --tls              # the same over TLS 1.3
     .venv/bin/python bench/completion_port.py --tls --servers gskit.aio,asyncio-streams
 
@@ -505,8 +505,9 @@ def main() -> None:
     ap.add_argument("--conns", default="100,1000")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--warmup", type=float, default=1.0)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="completion-port worker threads (on CPython they share one GIL)")
+    ap.add_argument("--workers", type=int, default=4,
+                    help="completion-port worker threads, a pool as in the seed's design "
+                         "(on CPython they share one interpreter lock)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per server (median reported)")
     ap.add_argument("--servers", default=DEFAULT_SERVERS,
                     help=f"comma-separated, first is the ratio's base; of {', '.join(SERVERS)}")
