@@ -5,7 +5,6 @@ arguments is the C ``memset(&io, 0, sizeof io)``: every field zero or None.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Union
 
 __all__ = ["Qso_OverlappedIO_t", "timeval"]
@@ -111,19 +110,23 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
 _ZERO: dict[str, Any] = dict(Qso_OverlappedIO_t.__init__.__kwdefaults__ or {})
 
 
+_TIME_T_MAX = 2**63 - 1  # tv_sec is a time_t: larger values are no time C could pass
+
+
 def to_seconds(value: Timeout) -> float | None:
     """A timeout as seconds (None = no limit); ValueError when it is not a valid timeout."""
     if value is None:
         return None
     if isinstance(value, timeval):
         sec, usec = value.tv_sec, value.tv_usec
-        if not _is_int(sec) or not _is_int(usec) or sec < 0 or not 0 <= usec < 1_000_000:
+        if (not _is_int(sec) or not _is_int(usec) or not 0 <= sec <= _TIME_T_MAX
+                or not 0 <= usec < 1_000_000):
             raise ValueError("bad timeval")
         return sec + usec / 1_000_000
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("a timeout is a timeval, a number of seconds or None")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("a timeout must be finite and not negative")
+    if not (0 <= value <= _TIME_T_MAX):                  # (NaN fails too; infinity is too large)
+        raise ValueError("a timeout must be finite, not negative and fit a time_t")
     return float(value)
 
 

@@ -319,6 +319,9 @@ class Port:
             if self._waiters:
                 self.engine.watch_stall(time.monotonic() + self.STALL)
         elif self._waiters and self.stalled(time.monotonic()):
+            if self._queue:  # the oldest goes first
+                self._queue.append(completion)
+                completion = self._queue.popleft()
             self._hand(completion)
         else:
             self._queue.append(completion)
@@ -424,7 +427,8 @@ class Port:
     def _sleep(self, w: _Waiter, seconds: float | None) -> bool:
         """Sleep as a follower; an exception (a signal handler's) leaves no trace behind."""
         try:
-            return w.lock.acquire(True, -1 if seconds is None else seconds)
+            return w.lock.acquire(True, -1 if seconds is None or seconds > threading.TIMEOUT_MAX
+                                  else max(0.0, seconds))
         except BaseException:
             with self.lock:
                 if not self._remove(w):  # handed something meanwhile: pass it on
@@ -672,6 +676,7 @@ def _wrap(fd: int) -> socket.socket:
 
 _REACTOR = "reactor"
 _INF = float("inf")
+_MAX_SLEEP = 86400.0  # one poll or stand-by at most (epoll takes at most 2**31 ms); they loop
 
 
 class Engine:
@@ -710,6 +715,7 @@ class Engine:
         self._standby.acquire()
         self._timer_lock = threading.Lock()
         self._timers: list[list[Any]] = []
+        self._cancelled = 0  # entries of _timers whose callback is None
         self._seq = itertools.count()
         self._poll_until = 0.0  # when the polling leader wakes by itself; 0 = nobody polls
         self._standby_until = 0.0  # when the stand-in wakes by itself; 0 = awake
@@ -880,7 +886,7 @@ class Engine:
                 since = self._vacant_since if self._leader is None else now
                 until = min(until, since + self.GRACE)
             self._standby_until = until
-        self._standby.acquire(True, -1 if until == _INF else max(0.0, until - now))
+        self._standby.acquire(True, -1 if until == _INF else min(_MAX_SLEEP, max(0.0, until - now)))
         with self._timer_lock:
             self._standby_until = 0.0
 
@@ -900,7 +906,7 @@ class Engine:
             self._poll_until = until
             self._last_poll = now
         try:
-            events = self._poller.poll(None if until == _INF else max(0.0, until - now))
+            events = self._poller.poll(None if until == _INF else min(_MAX_SLEEP, max(0.0, until - now)))
         finally:
             self._poll_until = 0.0
         for fd, mask in events:
@@ -927,10 +933,8 @@ class Engine:
     # ----- timers
 
     def add_timer(self, delay: float, callback: Callable[..., None], *args: Any) -> list[Any]:
-        """Run ``callback(*args)`` on the polling thread after ``delay`` s.
-
-        Cancel with ``entry[3] = None``.
-        """
+        """Run ``callback(*args)`` on the polling thread after ``delay`` s (the entry returned
+        is what ``cancel_timer`` takes)."""
         when = time.monotonic() + delay
         entry = [when, next(self._seq), args, callback]
         with self._timer_lock:
@@ -939,6 +943,20 @@ class Engine:
             self._standby_by(when)
         return entry
 
+    def cancel_timer(self, entry: list[Any]) -> None:
+        """The callback will not run, and nothing it would have been given stays held (an
+        operation's buffer is the application's again at once)."""
+        with self._timer_lock:
+            if entry[3] is None:
+                return
+            entry[2], entry[3] = (), None  # the entry stays in the heap until it is due...
+            self._cancelled += 1
+            if self._cancelled > 64 and 2 * self._cancelled > len(self._timers):
+                # ...unless the cancelled ones are most of it: long timeouts, quick results
+                self._timers = [e for e in self._timers if e[3] is not None]
+                heapq.heapify(self._timers)
+                self._cancelled = 0
+
     def _run_timers(self) -> None:
         now = time.monotonic()
         while True:
@@ -946,8 +964,10 @@ class Engine:
                 if not self._timers or self._timers[0][0] > now:
                     return
                 _, _, args, callback = heapq.heappop(self._timers)
-            if callback is not None:
-                callback(*args)
+                if callback is None:
+                    self._cancelled -= 1
+                    continue
+            callback(*args)
 
     def _sweep(self) -> None:
         for ch in list(self._active):
@@ -1292,7 +1312,7 @@ class Engine:
 
 def _cancel_timer(op: Operation) -> None:
     if op._timer is not None:
-        op._timer[3] = None          # the heap entry stays; a None callback is skipped
+        op._port.engine.cancel_timer(op._timer)  # type: ignore[union-attr]
         op._timer = None
 
 

@@ -1,6 +1,7 @@
 """The engine itself: progress with nobody waiting, the portable poller, leaks, hand-off."""
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -12,11 +13,13 @@ from gskit.compat.qso import (
     QsoCreateIOCompletionPort,
     QsoDestroyIOCompletionPort,
     QsoIsOperationPending,
+    QsoPostIOCompletion,
     QsoStartRecv,
     QsoStartSend,
     QsoWaitForIOCompletion,
 )
-from gskit.compat.structs import Qso_OverlappedIO_t
+from gskit.compat.errno_state import get_errno
+from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
 from tests.completion.completion_helpers import Sockets, spawn, wait_one
@@ -157,3 +160,37 @@ def test_abort_operations_after_the_descriptor_was_closed(
     s.close()
     assert engine.abort_operations(fd, C.ECANCELED) == 1
     assert wait_one(port).errnoValue == C.ECANCELED
+
+
+def test_a_finished_operation_leaves_its_buffer_free_though_its_timer_was_long(
+        port: int, sockets: Sockets) -> None:
+    """operationWaitTime of an hour, data at once: the buffer is the application's again (no
+    cancelled timer keeps the operation, and so a view of the buffer, for that hour)."""
+    s, c = sockets.pair()
+    buffer = bytearray(4)
+    io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=4, operationWaitTime=timeval(3600, 0))
+    assert QsoStartRecv(s, port, io) == 1
+    c.sendall(b"data")
+    assert wait_one(port).returnValue == 4
+    del io
+    buffer.extend(b"more")                               # BufferError while a view is held
+    assert bytes(buffer) == b"datamore"
+
+
+def test_timeouts_too_long_for_the_system_calls_still_work(port: int) -> None:
+    """Beyond epoll's 2**31 ms and a lock's TIMEOUT_MAX the engine waits in slices; a value
+    no time_t holds is EINVAL."""
+    for huge in (10**400, timeval(10**400, 0), 2.0**64):
+        assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), huge) == -1
+        assert get_errno() == errno.EINVAL
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(operationWaitTime=huge)) == -1
+        assert get_errno() == errno.EINVAL
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(operationWaitTime=10**10)) == 0
+    engine = completion.get_port(port).engine
+    spawn(lambda: (time.sleep(0.2), QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="late"))))
+    out = Qso_OverlappedIO_t()
+    assert QsoWaitForIOCompletion(port, out, 30 * 86400) == 1 and out.descriptorHandle == "late"
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="timer", operationWaitTime=1)) == 0
+    time.sleep(1.5)                                      # nobody waits: the stand-in runs it
+    assert engine._thread.is_alive()
+    assert QsoWaitForIOCompletion(port, out, 0) == 1 and out.descriptorHandle == "timer"
