@@ -49,8 +49,10 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
             session.handshake_failed(GSKError.for_rc(rc.GSK_ERROR_IO, "the handshake could not start"))
         set_errno(exc.errno)
         return rc.GSK_ERROR_IO
-    if started == 0:
-        return io.returnValue           # completed at once, not posted: GSK_OK or the failure
+    if started == 0:                    # completed at once, not posted: GSK_OK or the failure
+        if io.returnValue == rc.GSK_ERROR_IO:
+            set_errno(io.errnoValue)
+        return io.returnValue
     return asynchronous_rc
 
 

@@ -126,6 +126,10 @@ class StartRecv(SecureOperation):
     def ready(self) -> bool:
         return self.pump.holds_input() or self._channel.readable()  # type: ignore[union-attr]
 
+    def abort(self, errno_value: int) -> None:
+        super().abort(errno_value)
+        self.secureDataTransferSize = self._received  # (fillBuffer) what is in the buffer already
+
     def attempt(self) -> bool:
         try:
             while True:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import ssl
 import threading
@@ -378,3 +379,29 @@ def test_a_half_done_send_whose_timer_expires_still_goes_out_whole(pki, port):
     writer.join(DEADLINE)
     assert written == [(GSK_OK, 4)] and bytes(received) == big + b"tail"
     assert session.pump._done_for_others == {}         # noqa: SLF001 - no buffer kept for the ended operation
+
+
+def test_start_recv_failing_at_once_sets_errno(pki, port):
+    """GSK_ERROR_IO returned by the start call itself (postFlag 0, the peer reset) sets errno,
+    as every call failing with GSK_ERROR_IO does."""
+    session, tls, pair = secure_server(pki, port)
+    tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    tls.close()
+    assert select.select([pair.server], [], [], DEADLINE)[0]   # the reset is there
+    set_errno(0)
+    io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, postFlag=0)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_ERROR_IO
+    assert (io.errnoValue, get_errno()) == (errno.ECONNRESET, errno.ECONNRESET)
+
+
+def test_an_aborted_fill_buffer_receive_reports_what_it_had_received(pki, port):
+    """fillBuffer with 10 of 100 bytes come when the timer ends it: the 10 are in the buffer
+    and secureDataTransferSize says so (they are gone from the TLS stream)."""
+    session, tls, pair = secure_server(pki, port)
+    buffer = bytearray(100)
+    io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=100, fillBuffer=1, operationWaitTime=1)
+    assert gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV
+    tls.sendall(b"0123456789")
+    done = wait(port)
+    assert (done.returnValue, done.errnoValue, done.secureDataTransferSize) == (GSK_ERROR_IO, errno.EAGAIN, 10)
+    assert bytes(buffer[:10]) == b"0123456789"
