@@ -697,15 +697,22 @@ class Engine:
         self._stopped = False
         self._channels: dict[int, _Channel] = {}
         self._active: set[_Channel] = set()
-        self._poller = _make_poller()
+        self._poller = _make_poller()  # OSError (EMFILE, ...): nothing made yet
         self._changes: deque[_Channel] = deque()
-        if hasattr(os, "eventfd"):
-            self._wake_r = self._wake_w = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-        else:
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_blocking(self._wake_r, False)
-            os.set_blocking(self._wake_w, False)
-        self._poller.add_wakeup(self._wake_r)
+        self._wake_r = self._wake_w = -1
+        try:
+            if hasattr(os, "eventfd"):
+                self._wake_r = self._wake_w = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            else:
+                self._wake_r, self._wake_w = os.pipe()
+                os.set_blocking(self._wake_r, False)
+                os.set_blocking(self._wake_w, False)
+            self._poller.add_wakeup(self._wake_r)
+        except OSError:
+            self._poller.close()
+            for fd in {self._wake_r, self._wake_w} - {-1}:
+                os.close(fd)
+            raise
         self.ports: set[Port] = set()
         self._lf = threading.Condition(threading.Lock())
         self._leader: Any = None
@@ -1343,7 +1350,10 @@ def create_port() -> int:
         if len(_ports) >= QSO_MAX_IOCOMPLETION_PORTS:
             raise QsoError(_errno.ENOBUFS)
         if _engine is None:
-            _engine = Engine()
+            try:
+                _engine = Engine()
+            except OSError as exc:  # out of descriptors (EMFILE, ENFILE) or memory
+                raise QsoError(exc.errno or _errno.ENOMEM) from None
         number = next(_port_numbers)
         port = _ports[number] = Port(number, _engine)
         _engine.ports.add(port)

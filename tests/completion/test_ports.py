@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -273,3 +277,33 @@ def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
     t.join(5)
     assert got == ["after"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_create_port_out_of_descriptors_is_emfile_and_leaks_none() -> None:
+    """Run in a child process under a descriptor limit just above what it has open: every
+    refused QsoCreateIOCompletionPort answers -1/EMFILE and leaves no descriptor behind."""
+    script = textwrap.dedent("""
+        import errno, os, resource
+        from gskit.compat.qso import QsoCreateIOCompletionPort, QsoDestroyIOCompletionPort
+        from gskit.compat.errno_state import get_errno
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        refused = 0
+        for extra in range(1, 6):
+            before = set(os.listdir("/proc/self/fd"))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(int(fd) for fd in before) + extra, hard))
+            port = QsoCreateIOCompletionPort()
+            code = get_errno()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+            if port >= 0:
+                assert QsoDestroyIOCompletionPort(port) == 0
+                break
+            assert code == errno.EMFILE, code
+            assert set(os.listdir("/proc/self/fd")) == before
+            refused += 1
+        assert refused >= 1 and port >= 0, (refused, port)
+        print("ok", refused)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok")
