@@ -140,6 +140,8 @@ class AcceptOp(Operation):
     lane = LANE_RECV
     carries_buffer = False
 
+    _accepted: int | None = None
+
     def __init__(self, io: Qso_OverlappedIO_t) -> None:
         """Nothing to take from ``io``: the engine captures the request."""
 
@@ -161,8 +163,13 @@ class AcceptOp(Operation):
         finally:
             if was_blocking:
                 os.set_blocking(fd, True)
-        self.returnValue = new.detach()  # Linux: accepted sockets start in blocking mode
+        self.returnValue = self._accepted = new.detach()  # Linux: accepted sockets start blocking
         return True
+
+    def dropped(self) -> None:
+        if self._accepted is not None:  # nobody will ever own it: the client sees the close
+            os.close(self._accepted)
+            self._accepted = None
 
 
 def _c_call(body: Callable[[], int], failure: int = -1) -> int:

@@ -191,6 +191,10 @@ class Operation:
     def start_error(self) -> int | None:
         return self.errnoValue if self.returnValue == -1 else None
 
+    def dropped(self) -> None:
+        """Ended, but its completion will never be taken (the port was destroyed): let go
+        of what only the completion would have handed over."""
+
     def copy_to(self, io: Qso_OverlappedIO_t) -> None:
         """The record posted for this operation, as QsoWaitForIOCompletion copies it out."""
         io.descriptorHandle = self.descriptorHandle
@@ -307,6 +311,8 @@ class Port:
 
     def _post_locked(self, completion: Posted) -> bool:
         if self.destroyed:
+            if isinstance(completion, Operation):
+                completion.dropped()
             return False
         leader = self.leader_thread
         taker = self._promoted if leader is None else leader
@@ -476,6 +482,9 @@ class Port:
                 w.destroyed = True
                 w.lock.release()
             self._waiters.clear()
+            for completion in self._queue:
+                if isinstance(completion, Operation):
+                    completion.dropped()
             self._queue.clear()
             ops = list(self.pending)
             self.pending.clear()

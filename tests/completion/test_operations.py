@@ -5,6 +5,7 @@ import errno
 import os
 import socket
 import struct
+import time
 
 import pytest
 
@@ -13,6 +14,7 @@ from gskit.compat.errno_state import get_errno, set_errno
 from gskit.compat.qso import (
     QsoCreateIOCompletionPort,
     QsoDestroyIOCompletionPort,
+    QsoIsOperationPending,
     QsoStartAccept,
     QsoStartRecv,
     QsoStartSend,
@@ -21,6 +23,7 @@ from gskit.compat.qso import (
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 
 from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, wait_one
+from tests.conftest import DEADLINE
 
 
 def recv_io(size: int = 64, **fields: object) -> Qso_OverlappedIO_t:
@@ -356,3 +359,18 @@ def _until_readable(sock: socket.socket) -> None:
     import select
 
     assert select.select([sock], [], [], 5)[0], "socket never became readable"
+
+
+def test_destroying_a_port_closes_a_connection_accepted_but_not_yet_taken(sockets: Sockets) -> None:
+    """The accepted descriptor exists only in the queued completion: destroying the port
+    closes it, so the client is not left connected to nobody."""
+    port = QsoCreateIOCompletionPort()
+    ls = sockets.listener()
+    assert QsoStartAccept(ls, port, Qso_OverlappedIO_t(postFlag=1, operationId=9)) == 1
+    c = sockets.connect(ls)
+    end = time.monotonic() + DEADLINE
+    while QsoIsOperationPending(ls, 9) == 1:            # accepted by the stand-in, then queued
+        assert time.monotonic() < end
+        time.sleep(0.005)
+    assert QsoDestroyIOCompletionPort(port) == 0
+    assert c.recv(1) == b""                              # the server side was closed
