@@ -369,7 +369,9 @@ class Port:
         self._workers.pop(me, None)
         try:
             completion = self._wait(timeout)
-            self._last_take = self._workers[me] = time.monotonic()
+            self._last_take = self._workers[me] = now = time.monotonic()
+            if len(self._workers) > 64:  # threads that took once and went: forget them
+                self._workers = {t: at for t, at in tuple(self._workers.items()) if now - at < self.STALL}
             return completion
         finally:
             if self._promoted is not None:
