@@ -10,6 +10,7 @@ import io
 import socket
 import threading
 
+from OpenSSL import SSL
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 from typing import Any, Callable
@@ -307,17 +308,23 @@ class Session(Handle):
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]
 
     # -- results -----------------------------------------------------------------------------
-    def _result(self, row: Attribute) -> Any:
+    def _handshake(self) -> tuple[TLSEngine, SSL.Connection]:
+        """The engine and connection of the handshake whose results are asked for;
+        GSK_INVALID_STATE when the init failed before a handshake began (no GSK_FD, ...)."""
         engine = self.engine
-        assert engine is not None and engine.connection is not None
-        return _RESULTS[row.id](self, engine)
+        conn = engine.connection if engine is not None else None
+        if engine is None or conn is None:
+            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "no handshake began on this session: it has no results")
+        return engine, conn
+
+    def _result(self, row: Attribute) -> Any:
+        return _RESULTS[row.id](self, self._handshake()[0])
 
     def _validation_code(self) -> int:
-        engine = self.engine
-        assert engine is not None and engine.connection is not None
+        engine, conn = self._handshake()
         if engine.x509_error():
             return verify_result(engine.x509_error())[1]
-        if engine.config.request_peer_cert and engine.connection.get_peer_certificate() is None:
+        if engine.config.request_peer_cert and conn.get_peer_certificate() is None:
             return rc.GSK_ERROR_NO_CERTIFICATE
         return 0
 
@@ -327,9 +334,7 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
         with self._lock:
             self._advance(Op.GET_RESULT)
-            engine = self.engine
-            assert engine is not None and engine.connection is not None   # READY or later
-            conn = engine.connection
+            conn = self._handshake()[1]
             cert = (conn.get_peer_certificate(as_cryptography=True) if cert_id == c.GSK_PARTNER_CERT_INFO
                     else conn.get_certificate(as_cryptography=True))
         return certificate_elements(cert) if cert is not None else []

@@ -405,3 +405,4 @@ def test_an_aborted_fill_buffer_receive_reports_what_it_had_received(pki, port):
     done = wait(port)
     assert (done.returnValue, done.errnoValue, done.secureDataTransferSize) == (GSK_ERROR_IO, errno.EAGAIN, 10)
     assert bytes(buffer[:10]) == b"0123456789"
+

@@ -639,3 +639,17 @@ def test_passthru_and_a_validating_callback_conflict_in_either_order(callback_fi
     assert first() == GSK_OK
     assert second() == GSK_CONFLICTING_VALIDATION_SETTING
     gsk_environment_close(env)
+
+
+def test_results_after_an_init_that_failed_before_any_handshake_are_invalid_state(pki):
+    """No GSK_FD: gsk_secure_soc_init fails (6016) with no TLS engine; asking for the
+    handshake's results then answers GSK_INVALID_STATE (it raised AssertionError)."""
+    rc, session = gsk_secure_soc_open(client_env(pki))
+    try:
+        assert gsk_secure_soc_init(session) == GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR
+        assert gsk_attribute_get_enum(session, GSK_PROTOCOL_USED) == (GSK_INVALID_STATE, None)
+        assert gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE) == (GSK_INVALID_STATE, None)
+        assert gsk_attribute_get_buffer(session, GSK_CONNECT_CIPHER_SPEC) == (GSK_INVALID_STATE, None)
+        assert gsk_attribute_get_cert_info(session, GSK_PARTNER_CERT_INFO) == (GSK_INVALID_STATE, None)
+    finally:
+        gsk_secure_soc_close(session)
