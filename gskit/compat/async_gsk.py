@@ -45,10 +45,13 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
     except GSKError as exc:
         return rc_of(exc)
     except completion.QsoError as exc:
+        closed = exc.errno == errno_module.EBADF  # the application closed the socket: 420, as a read says
+        code = rc.GSK_ERROR_SOCKET_CLOSED if closed else rc.GSK_ERROR_IO
         if isinstance(op, StartInit):
-            session.handshake_failed(GSKError.for_rc(rc.GSK_ERROR_IO, "the handshake could not start"))
-        set_errno(exc.errno)
-        return rc.GSK_ERROR_IO
+            session.handshake_failed(GSKError.for_rc(code, "the handshake could not start"))
+        if not closed:
+            set_errno(exc.errno)
+        return code
     if started == 0:                    # completed at once, not posted: GSK_OK or the failure
         if io.returnValue == rc.GSK_ERROR_IO:
             set_errno(io.errnoValue)

@@ -406,3 +406,17 @@ def test_an_aborted_fill_buffer_receive_reports_what_it_had_received(pki, port):
     assert (done.returnValue, done.errnoValue, done.secureDataTransferSize) == (GSK_ERROR_IO, errno.EAGAIN, 10)
     assert bytes(buffer[:10]) == b"0123456789"
 
+
+
+@pytest.mark.parametrize("call", [gsk_secure_soc_startRecv, gsk_secure_soc_startSend])
+def test_start_data_call_on_a_socket_the_application_closed(pki, port, call):
+    """After a synchronous handshake the application closes the socket: the first
+    asynchronous call answers GSK_ERROR_SOCKET_CLOSED, as gsk_secure_soc_read does."""
+    pair = new_pair()
+    session = server_session(pki, pair)
+    peer = SslPeer(pki, pair.client)
+    assert gsk_secure_soc_init(session) == GSK_OK
+    peer.ready()
+    pair.server.close()
+    assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == GSK_ERROR_SOCKET_CLOSED
+    assert gsk_secure_soc_read(session, bytearray(4))[0] == GSK_ERROR_SOCKET_CLOSED
