@@ -119,13 +119,15 @@ class Operation:
     * ``uninterruptible`` True makes QsoCancelOperation fail with EAGAIN.
     * ``carries_buffer`` False posts buffer None and bufferLength/postFlag/fillBuffer 0;
       ``always_post`` True posts even a result reached inside the start call whatever
-      postFlag says; ``time_limit()`` says when a pending operation is aborted, and how.
+      postFlag says; ``time_limit()`` says when a pending operation is aborted, and how;
+      ``uses_wait_time`` False ignores operationWaitTime (not checked either).
     """
 
     code: ClassVar[int] = 0
     lane: ClassVar[int] = LANE_RECV
     carries_buffer: ClassVar[bool] = True
     always_post: ClassVar[bool] = False
+    uses_wait_time: ClassVar[bool] = True
 
     # Per-operation state, defaulted here rather than set in __init__: one or two
     # operations are made per request, and most of these never change.
@@ -161,7 +163,7 @@ class Operation:
         self.postFlag = 1 if post else 0
         self.fillBuffer = 1 if fill else 0
         self.operationId = operation_id
-        if wait_time is not None:
+        if wait_time is not None and self.uses_wait_time:
             try:
                 self.wait_seconds = to_timer_seconds(wait_time)
             except ValueError:

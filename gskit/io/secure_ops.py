@@ -84,13 +84,14 @@ class StartInit(SecureOperation):
     lane = LANE_RECV
     carries_buffer = False
     always_post = True
+    uses_wait_time = False  # "not used" by startInit: GSK_HANDSHAKE_TIMEOUT is its limit
 
     def __init__(self, session: object, timeout: int) -> None:
         super().__init__(session)
         self._timeout = timeout
 
     def time_limit(self) -> tuple[float, int]:
-        """GSK_HANDSHAKE_TIMEOUT (operationWaitTime does not apply to a handshake)."""
+        """GSK_HANDSHAKE_TIMEOUT."""
         return self._timeout, HANDSHAKE_TIMED_OUT
 
     def attempt(self) -> bool:

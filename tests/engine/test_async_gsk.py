@@ -420,3 +420,14 @@ def test_start_data_call_on_a_socket_the_application_closed(pki, port, call):
     pair.server.close()
     assert call(session, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4)) == GSK_ERROR_SOCKET_CLOSED
     assert gsk_secure_soc_read(session, bytearray(4))[0] == GSK_ERROR_SOCKET_CLOSED
+
+
+def test_start_init_ignores_operation_wait_time(pki, port):
+    """operationWaitTime is "not used" by startInit: even a value the data calls refuse
+    (tv_usec not 0) starts the handshake, which completes."""
+    pair = new_pair()
+    session = server_session(pki, pair)
+    peer = SslPeer(pki, pair.client)
+    io = Qso_OverlappedIO_t(descriptorHandle="init", operationWaitTime=timeval(0, 500))
+    assert gsk_secure_soc_startInit(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    assert (wait(port).returnValue, peer.ready().version()) == (GSK_OK, "TLSv1.3")
