@@ -90,7 +90,8 @@ class SocketTransport:
         self.blocking = os.get_blocking(fd)
         self._pollers: dict[bool, select.poll] = {}      # writable? -> a poll object not in use
         self._held = False
-        self._blocked: set[int] = set()                  # threads waiting in recv or poll
+        self._blocked: set[int] = set()                  # threads waiting to read (recv, poll)
+        self._writing: set[int] = set()                  # threads waiting to write (poll)
         self._interrupted = False
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
@@ -100,6 +101,8 @@ class SocketTransport:
         me = threading.get_ident()
         self._blocked.add(me)
         try:
+            if self._interrupted:  # closed just before we were there to be woken
+                raise InterruptedError
             data = self.sock.recv(size)
         finally:
             self._blocked.discard(me)
@@ -115,11 +118,14 @@ class SocketTransport:
             poller = select.poll()
             poller.register(self.fd, select.POLLOUT if writable else select.POLLIN)
         me = threading.get_ident()
-        self._blocked.add(me)
+        blocked = self._writing if writable else self._blocked
+        blocked.add(me)
         try:
+            if self._interrupted:  # closed just before we were there to be woken
+                raise InterruptedError
             ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
         finally:
-            self._blocked.discard(me)
+            blocked.discard(me)
             self._pollers[writable] = poller
         if self._interrupted:
             raise InterruptedError
@@ -144,11 +150,13 @@ class SocketTransport:
         return self.sock.send(data)
 
     def interrupt(self) -> None:
-        """Wake a reader blocked in recv or poll (another thread is closing the session)."""
+        """Wake a thread blocked in recv or poll (another thread is closing the session):
+        a reader by shutting the reading side, a writer (whose data cannot all go now) both."""
         self._interrupted = True
-        if self._blocked:
+        how = socket.SHUT_RDWR if self._writing else socket.SHUT_RD if self._blocked else None
+        if how is not None:
             try:
-                self.sock.shutdown(socket.SHUT_RD)
+                self.sock.shutdown(how)
             except OSError:
                 pass
 

@@ -500,6 +500,19 @@ def read_closed_by_other_thread(pki, tmp):
         pair.close()
 
 
+def write_closed_by_other_thread(pki, tmp):
+    """A write the peer does not read blocks (the socket's buffers full): a close from
+    another thread ends it with 6004."""
+    cs, ss, pair, _ = handshake_pair(pki)
+    timer = threading.Timer(0.3, gsk_secure_soc_close, args=(cs,))
+    timer.start()
+    try:
+        return gsk_secure_soc_write(cs, bytes(64 << 20))[0]
+    finally:
+        timer.join()
+        pair.close()
+
+
 def peer_reset_during_read(pki, tmp):
     cs, ss, pair, _ = handshake_pair(pki)
     pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -611,6 +624,7 @@ SITUATIONS = [
     ("read on a non-blocking socket", read_would_block, GSK_WOULD_BLOCK),
     ("socket closed under the session", read_after_socket_closed, GSK_ERROR_SOCKET_CLOSED),
     ("session closed by another thread", read_closed_by_other_thread, GSK_IBMI_ERROR_CLOSED),
+    ("session closed by another thread during a write", write_closed_by_other_thread, GSK_IBMI_ERROR_CLOSED),
     ("peer reset during a read", peer_reset_during_read, GSK_ERROR_IO),
     ("peer's orderly close", peer_close_is_amt_zero, GSK_OK),
     ("call on a closed session", session_after_close, GSK_INVALID_HANDLE),
