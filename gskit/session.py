@@ -247,7 +247,12 @@ class Session(Handle):
         written = 0
         with self._send_lock:                         # another thread's send waits for the whole of this one
             while written < len(view):                # bound one engine write to 256 KiB
-                written += self._run(pump.write, view[written:written + 262144])
+                try:
+                    written += self._run(pump.write, view[written:written + 262144])
+                except GSKError as exc:
+                    if exc.rc != rc.GSK_WOULD_BLOCK or not written:
+                        raise
+                    break                             # a non-blocking socket took part: say how much
         return written
 
     sendall = send

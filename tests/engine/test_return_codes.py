@@ -480,6 +480,28 @@ def read_would_block(pki, tmp):
         pair.close()
 
 
+def test_a_write_a_non_blocking_socket_takes_in_part_reports_the_part(pki):
+    """IBM: GSK_OK with the count actually written, GSK_WOULD_BLOCK only if nothing was;
+    the 4 MiB go in 256 KiB engine writes, and the socket fills before the last."""
+    pair = Pair()
+    pair.client.setblocking(False)
+    rc, client = gsk_secure_soc_open(client_env(pki))
+    rc, server = gsk_secure_soc_open(server_env(pki, pki.server_ec))
+    gsk_attribute_set_numeric_value(client, GSK_FD, pair.client.fileno())
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=gsk_secure_soc_init, args=(server,))
+    t.start()
+    try:
+        assert gsk_secure_soc_init(client) == GSK_OK
+        t.join(DEADLINE)
+        code, count = gsk_secure_soc_write(client, bytes(4 << 20))
+        assert code == GSK_OK and 0 < count < 4 << 20
+    finally:
+        gsk_secure_soc_close(client)
+        gsk_secure_soc_close(server)
+        pair.close()
+
+
 def read_after_socket_closed(pki, tmp):
     cs, ss, pair, _ = handshake_pair(pki)
     pair.client.close()
