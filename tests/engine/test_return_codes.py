@@ -461,6 +461,23 @@ def read_timeout(pki, tmp):
     return code
 
 
+def misc_after_close_notify(pki, tmp):
+    cs, ss, pair, _ = handshake_pair(pki)
+    try:
+        assert gsk_secure_soc_misc(cs, GSK_CLOSE_NOTIFY) == GSK_OK
+        return gsk_secure_soc_misc(cs, GSK_CLOSE_NOTIFY)
+    finally:
+        pair.close()
+
+
+def init_twice(pki, tmp):
+    cs, ss, pair, _ = handshake_pair(pki)
+    try:
+        return gsk_secure_soc_init(cs)
+    finally:
+        pair.close()
+
+
 def read_would_block(pki, tmp):
     """A socket that is non-blocking when the session starts: reads answer 502, not wait."""
     pair = Pair()
@@ -640,6 +657,8 @@ SITUATIONS = [
     ("write of nothing", write_empty, GSK_INVALID_BUFFER_SIZE),
     ("read into read-only bytes", read_into_bytes, GSK_IBMI_ERROR_INVALID_POINTER),
     ("write after GSK_CLOSE_NOTIFY", write_after_close_notify, GSK_ERROR_SSL_CLOSED),
+    ("misc after GSK_CLOSE_NOTIFY", misc_after_close_notify, GSK_ERROR_SSL_CLOSED),
+    ("gsk_secure_soc_init a second time", init_twice, GSK_INVALID_STATE),
     ("misc with an unknown ID", misc_unknown_id, GSK_MISC_INVALID_ID),
     ("GSK_RESET_CIPHER on TLS 1.3", reset_cipher_on_tls13, GSK_ERROR_UNSUPPORTED),
     ("read timeout", read_timeout, GSK_IBMI_ERROR_TIMED_OUT),
