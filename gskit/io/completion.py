@@ -431,7 +431,8 @@ class Port:
             if w.destroyed:
                 raise QsoError(EDESTROYED)
             if w.item is not None:
-                return w.item
+                item, w.item = w.item, None  # the thread's waiter must not keep it (and its buffer)
+                return item
             # promoted (w.lead): loop to take the lead
 
     def _sleep(self, w: _Waiter, seconds: float | None) -> bool:
@@ -445,9 +446,12 @@ class Port:
                     w.lock.acquire(False)
                     self._unpromote(w.thread)
                     if w.item is not None:
-                        self._post_locked(w.item)
-                    elif self._queue and self._waiters:  # what was kept for us
-                        self._post_locked(self._queue.popleft())
+                        self._queue.appendleft(w.item)  # it was the oldest: it stays first
+                    if self._queue:  # ours, or what was kept for us: to another waiter
+                        if self._waiters:
+                            self._hand(self._queue.popleft())
+                        elif self.leader_thread is not None:
+                            self.engine.wake()
             raise
 
     @property
@@ -742,7 +746,13 @@ class Engine:
         self._stall_at = _INF  # when the stand-in looks at the ports' queues (Port.unstall)
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to be had
+            self._poller.close()
+            for fd in {self._wake_r, self._wake_w}:
+                os.close(fd)
+            raise OSError(_errno.EAGAIN, "cannot start the completion engine's thread") from None
 
     # ----- waking
 
@@ -772,6 +782,8 @@ class Engine:
                 self._stall_at = when
                 if self._standby_until > when:
                     self._rouse()
+                elif self._leader == _REACTOR:  # the stand-in is polling: cut its poll short
+                    self._poller_by(when)
 
     def _standby_by(self, when: float) -> None:
         """With the lead vacant, the stand-in must look by ``when`` (caller holds the timer lock)."""
@@ -855,7 +867,7 @@ class Engine:
             self._unstall()
             if self._take_over():  # one poll, then the lead is free again for a waiter
                 try:
-                    self._poll_once(None)
+                    self._poll_once(None if self._stall_at == _INF else self._stall_at)
                 finally:
                     self._resign(None)
             else:
@@ -885,11 +897,14 @@ class Engine:
             if again is not None:
                 self.watch_stall(again)
         with self._lf:
-            if (self._leader is None and now - self._vacant_since >= Port.STALL
-                    and (self._active or self._changes)):
+            if self._leader is not None or not (self._active or self._changes):
+                return
+            if now - self._vacant_since >= Port.STALL:
                 for port in list(self.ports):
                     if port.stalled(now) and port.promote():
-                        break
+                        return
+        if any(port.waiting for port in list(self.ports)):  # still vacant: look again
+            self.watch_stall(now + Port.STALL)
 
     def _due(self) -> bool:
         with self._timer_lock:
@@ -967,7 +982,7 @@ class Engine:
         """The callback will not run, and nothing it would have been given stays held (an
         operation's buffer is the application's again at once)."""
         with self._timer_lock:
-            if entry[3] is None:
+            if entry[3] is None:  # cancelled or fired already
                 return
             entry[2], entry[3] = (), None  # the entry stays in the heap until it is due...
             self._cancelled += 1
@@ -983,10 +998,12 @@ class Engine:
             with self._timer_lock:
                 if not self._timers or self._timers[0][0] > now:
                     return
-                _, _, args, callback = heapq.heappop(self._timers)
+                entry = heapq.heappop(self._timers)
+                args, callback = entry[2], entry[3]
                 if callback is None:
                     self._cancelled -= 1
                     continue
+                entry[2], entry[3] = (), None  # fired: cancelling it now changes nothing
             callback(*args)
 
     def _sweep(self) -> None:

@@ -194,3 +194,14 @@ def test_timeouts_too_long_for_the_system_calls_still_work(port: int) -> None:
     time.sleep(1.5)                                      # nobody waits: the stand-in runs it
     assert engine._thread.is_alive()
     assert QsoWaitForIOCompletion(port, out, 0) == 1 and out.descriptorHandle == "timer"
+
+
+def test_a_timer_that_fired_is_not_counted_as_cancelled(port: int, sockets: Sockets) -> None:
+    """The heap is compacted when cancelled entries are most of it: a timer that fired (and
+    ended its operation) must not count as one."""
+    s, _ = sockets.pair()
+    engine = completion.get_port(port).engine
+    io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4, operationWaitTime=1)
+    assert QsoStartRecv(s, port, io) == 1
+    assert wait_one(port).errnoValue == errno.EAGAIN
+    assert engine._cancelled == 0
