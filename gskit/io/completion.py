@@ -897,14 +897,12 @@ class Engine:
             if again is not None:
                 self.watch_stall(again)
         with self._lf:
-            if self._leader is not None or not (self._active or self._changes):
-                return
-            if now - self._vacant_since >= Port.STALL:
+            if (self._leader is None and now - self._vacant_since >= Port.STALL
+                    and (self._active or self._changes)):
                 for port in list(self.ports):
                     if port.stalled(now) and port.promote():
                         return
-        if any(port.waiting for port in list(self.ports)):  # still vacant: look again
-            self.watch_stall(now + Port.STALL)
+
 
     def _due(self) -> bool:
         with self._timer_lock:
