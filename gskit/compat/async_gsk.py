@@ -16,6 +16,7 @@ from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
 from gskit.compat.gsk import buffer_view, rc_of
 from gskit.compat.structs import Qso_OverlappedIO_t
+from gskit.engine.openssl_errors import socket_failure
 from gskit.errors import GSKError
 from gskit.io import completion
 from gskit.io.secure_ops import SecureOperation, StartInit, StartRecv, StartSend
@@ -44,14 +45,13 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
         started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
         return rc_of(exc)
-    except completion.QsoError as exc:
-        closed = exc.errno == errno_module.EBADF  # the application closed the socket: 420, as a read says
-        code = rc.GSK_ERROR_SOCKET_CLOSED if closed else rc.GSK_ERROR_IO
+    except completion.QsoError as exc:  # as a read reports the same socket error: 420 or 406
+        failure = socket_failure(OSError(exc.errno, "the operation could not start"))
         if isinstance(op, StartInit):
-            session.handshake_failed(GSKError.for_rc(code, "the handshake could not start"))
-        if not closed:
-            set_errno(exc.errno)
-        return code
+            session.handshake_failed(failure.error())
+        if failure.rc == rc.GSK_ERROR_IO:
+            set_errno(failure.errno)
+        return failure.rc
     if started == 0:                    # completed at once, not posted: GSK_OK or the failure
         if io.returnValue == rc.GSK_ERROR_IO:
             set_errno(io.errnoValue)
