@@ -726,9 +726,7 @@ class Engine:
                 os.set_blocking(self._wake_w, False)
             self._poller.add_wakeup(self._wake_r)
         except OSError:
-            self._poller.close()
-            for fd in {self._wake_r, self._wake_w} - {-1}:
-                os.close(fd)
+            self._close_descriptors()
             raise
         self.ports: set[Port] = set()
         self._lf = threading.Condition(threading.Lock())
@@ -749,9 +747,7 @@ class Engine:
         try:
             self._thread.start()
         except RuntimeError:  # no thread to be had
-            self._poller.close()
-            for fd in {self._wake_r, self._wake_w}:
-                os.close(fd)
+            self._close_descriptors()
             raise OSError(_errno.EAGAIN, "cannot start the completion engine's thread") from None
 
     # ----- waking
@@ -777,6 +773,8 @@ class Engine:
 
     def watch_stall(self, when: float) -> None:
         """A port queued a completion while followers sleep: the stand-in looks by ``when``."""
+        if when >= self._stall_at:  # the usual case on a busy port: already watched (rechecked below)
+            return
         with self._timer_lock:
             if when < self._stall_at:
                 self._stall_at = when
@@ -903,7 +901,6 @@ class Engine:
                     if port.stalled(now) and port.promote():
                         return
 
-
     def _due(self) -> bool:
         with self._timer_lock:
             return bool(self._timers) and self._timers[0][0] <= time.monotonic()
@@ -1025,10 +1022,13 @@ class Engine:
             self._thread.join()
         for ch in channels:
             ch.sock.detach()
+        self._close_descriptors()
+
+    def _close_descriptors(self) -> None:
+        """The poller's and the wake-up descriptors (those made so far)."""
         self._poller.close()
-        os.close(self._wake_r)
-        if self._wake_w != self._wake_r:
-            os.close(self._wake_w)
+        for fd in {self._wake_r, self._wake_w} - {-1}:
+            os.close(fd)
 
     # ----- channels
 
