@@ -17,8 +17,10 @@ is switched off), TCP_NODELAY on every socket.
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import os
+import shutil
 import socket
 import ssl
 import statistics
@@ -59,8 +61,11 @@ class Certs:
 
 
 def make_certs(key_type: str, folder: str | None = None) -> Certs:
-    """trustme CA + server certificate for 127.0.0.1 (ECDSA P-256 or RSA-2048)."""
-    folder = folder or tempfile.mkdtemp(prefix=f"gskit-bench-{key_type}-")
+    """trustme CA + server certificate for 127.0.0.1 (ECDSA P-256 or RSA-2048); a folder made
+    here (the server's private key is in it) is removed when the process exits."""
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix=f"gskit-bench-{key_type}-")
+        atexit.register(shutil.rmtree, folder, True)
     ca = trustme.CA(key_type=KEY_TYPES[key_type])
     leaf = ca.issue_cert("localhost", "127.0.0.1", key_type=KEY_TYPES[key_type])
     ca.cert_pem.write_to_path(os.path.join(folder, "ca.pem"))

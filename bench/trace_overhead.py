@@ -12,7 +12,9 @@ Two measurements:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import socket
 import ssl
 import statistics
@@ -92,9 +94,10 @@ def main() -> None:
     bare_ns, traced_ns = per_call_ns(200_000)
     print(f"per call: bare {bare_ns:.0f} ns, traced (off) {traced_ns:.0f} ns, wrapper {traced_ns - bare_ns:.0f} ns")
 
-    os.environ.setdefault("GSKIT_HOME", tempfile.mkdtemp())
+    folder = tempfile.mkdtemp(prefix="gskit-bench-")
+    atexit.register(shutil.rmtree, folder, True)
+    os.environ.setdefault("GSKIT_HOME", os.path.join(folder, "home"))
     ca = trustme.CA()
-    folder = tempfile.mkdtemp()
     ca.cert_pem.write_to_path(os.path.join(folder, "ca.pem"))
     stop = threading.Event()
     port = echo_server(ca, stop)
