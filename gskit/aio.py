@@ -30,7 +30,6 @@ import threading
 from collections import deque
 from typing import Any, Awaitable, Callable
 
-from gskit import audit
 from gskit import errors as rc
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
@@ -123,7 +122,6 @@ class _SecureProtocol(asyncio.BufferedProtocol):
             handshake_timeout = self.session.handshake_timeout
             self.read_timeout = self.session.read_timeout
             self.engine = self.session.prepare_engine()
-            audit.remember_endpoints(self.session)
         except GSKError as exc:
             self._fail(exc)
             return

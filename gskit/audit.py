@@ -9,7 +9,8 @@ Every handshake that ends produces one record (a flat dict of JSON values):
 
 Auditing is on, as IBM i's ``*NETSECURE`` audit level is, when a file is configured
 (``configure(path)`` or the environment variable ``GSKIT_AUDIT_FILE``) or the logger
-``gskit.audit`` is enabled for INFO; otherwise it costs one check per handshake.  Records go
+``gskit.audit`` is enabled for INFO as a handshake starts (that handshake is then recorded
+when it ends); otherwise it costs one check per handshake.  Records go
 to that logger (SK-S at INFO, SK-X at WARNING; the record itself is the log record's
 ``audit`` attribute) and to the file as JSON lines: one ``O_APPEND`` write per record, so
 lines from many threads and processes never interleave.
@@ -157,13 +158,14 @@ def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
         return None, False
 
 
-def remember_endpoints(session: Any) -> None:
-    """Note the session's addresses now (call when its handshake starts), so that a record
-    still has them after the peer has reset the connection."""
+def remember_endpoints(session: Any) -> bool:
+    """Is auditing on as a handshake starts?  If so, note the session's addresses now, so
+    that its record still has them after the peer has reset the connection."""
     if audit_file() is None and not logger.isEnabledFor(logging.INFO):
-        return
+        return False
     with contextlib.suppress(Exception):
         session._audit_endpoints = _addresses(session)  # noqa: SLF001
+    return True
 
 
 def _addresses(session: Any) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class Session(Handle):
         self.engine: TLSEngine | None = None
         self.pump: BlockingPump | DirectPump | None = None
         self._error: GSKError | None = None
+        self._audited = False                       # does an audit record end the handshake?
         self._close_notify_sent = False
         self._cache_key: tuple | None = None
         self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
@@ -92,7 +93,6 @@ class Session(Handle):
                     transport.hold_nonblocking()
             else:
                 self.pump = BlockingPump(engine, transport)
-            audit.remember_endpoints(self)
             return self.pump
 
     def prepare_engine(self) -> TLSEngine:
@@ -111,6 +111,7 @@ class Session(Handle):
         except GSKError as exc:
             self._broken(exc)
             raise
+        self._audited = audit.remember_endpoints(self)
         return self.engine, transport
 
     def _build(self, direct: bool) -> tuple[TLSEngine, Any]:
@@ -174,13 +175,15 @@ class Session(Handle):
     def handshake_succeeded(self) -> None:
         """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
         arrive after the handshake.)"""
-        audit.handshake(self, None)
+        if self._audited:
+            audit.handshake(self, None)
         with self._lock:
             if not self.closed:
                 self._advance(Op.HANDSHAKE_DONE)
 
     def handshake_failed(self, error: GSKError) -> None:
-        audit.handshake(self, error)
+        if self._audited:
+            audit.handshake(self, error)
         with self._lock:
             if not self.closed:
                 self._broken(error)

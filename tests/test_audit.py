@@ -356,3 +356,32 @@ def test_ipv6_addresses(pki, run_peer) -> None:
     assert (record["remote_address"], record["remote_port"]) == peer.result()[0]
     assert audit.summary(record).startswith(
         f"SK-S IPv6 local [::1]:{port} remote [::1]:{record['remote_port']} server ")
+
+
+def test_asyncio_handshakes_are_recorded_with_their_endpoints(openssl_server, pki) -> None:
+    """gskit.aio starts its handshakes on its own transport: they are audited like the others."""
+    import asyncio
+
+    from gskit import aio
+
+    good = openssl_server("-cert", str(pki.server_rsa))
+    bad = openssl_server("-cert", str(pki.other_server))
+
+    async def connect(port: int) -> int:
+        _, writer = await aio.open_connection("127.0.0.1", port, server_hostname="localhost",
+                                              keyring_file=str(pki.ca_pem))
+        writer.close()
+        return writer.get_extra_info("sockname")[1]
+
+    async def both() -> int:
+        local = await asyncio.wait_for(connect(good.port), DEADLINE)
+        with pytest.raises(gskit.GSKError):
+            await asyncio.wait_for(connect(bad.port), DEADLINE)
+        return local
+
+    with audit.capture() as records:
+        local_port = asyncio.run(both())
+    assert [(r["entry_type"], r["role"], r["remote_port"]) for r in records] == [
+        ("SK-S", "client", good.port), ("SK-X", "client", bad.port)]
+    assert records[0]["local_port"] == local_port and records[0]["secure_version"] == "TLSv1.3"
+    assert records[1]["rc_name"] == "GSK_IBMI_ERROR_NOT_TRUSTED_ROOT"
