@@ -24,7 +24,7 @@ from gskit.certinfo import certificate_elements, gsk_cert_data_elem
 from gskit.callbacks import validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
-from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, unchanged_by
+from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
 from gskit.environment import _CERT_ATTRIBUTES, Environment, role_of
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
@@ -109,7 +109,7 @@ class Session(Handle):
         try:
             self.engine, transport = self._build(direct)
         except GSKError as exc:
-            self._broken(exc)
+            self._broken(exc, Op.HANDSHAKE_FAILED)
             raise
         self._audited = audit.remember_endpoints(self)
         return self.engine, transport
@@ -186,11 +186,15 @@ class Session(Handle):
             audit.handshake(self, error)
         with self._lock:
             if not self.closed:
-                self._broken(error)
+                self._broken(error, Op.HANDSHAKE_FAILED)
 
-    def _broken(self, error: GSKError) -> None:
+    def _broken(self, error: GSKError, op: Op = Op.FATAL) -> None:
+        """A fatal failure: every later I/O call raises ``error``; the state moves as the
+        table says for ``op`` (to ERROR)."""
         self._error = error
-        self._state = SessionState.ERROR
+        code, state = next_state(SESSION_TRANSITIONS, self._state, op)
+        if code == rc.GSK_OK:
+            self._state = state
 
     # -- data --------------------------------------------------------------------------------
     def _io_pump(self) -> BlockingPump:
