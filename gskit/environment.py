@@ -132,13 +132,15 @@ class Environment(Handle):
             if (self._values.get(c.GSK_LDAP_REQUIRED_AT_INIT) == c.GSK_INIT_CRL_LDAP_REQUIRED_ON
                     and self._values.get(c.GSK_LDAP_SERVER)):
                 raise GSKError.for_rc(rc.GSK_ERROR_LDAP_NOT_AVAILABLE, "no LDAP CRL server can be reached off IBM i")
-            self.credentials = credentials_for(self._values, role_of(self._values), self.registry_home)
-            apply_application(self._values, getattr(self.credentials, "application", None))
-            self.tls_config = self.resolve_config(self._values, self.credentials)
+            values = self._values.copy()    # the application's settings are kept only if init succeeds
+            self.credentials = credentials_for(values, role_of(values), self.registry_home)
+            apply_application(values, getattr(self.credentials, "application", None))
+            self.tls_config = self.resolve_config(values, self.credentials)
             if self.tls_config.session_timeout:
-                self._session_cache_size = int(self._values.setting(c.GSK_V3_SIDCACHE_SIZE))
+                self._session_cache_size = int(values.setting(c.GSK_V3_SIDCACHE_SIZE))
             if self.tls_config.server:
                 self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
+            self._values = values
             self._state = EnvState.INITIALIZED
 
     def resolve_config(self, values: AttributeValues, credentials: Credentials | None) -> config_module.TLSConfig:

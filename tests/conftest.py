@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +83,37 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     return PKI(ca, d / "ca.pem", d / "server_rsa.pem", d / "server_ec.pem", d / "client.pem",
                d / "expired.pem", d / "not_yet_valid.pem", d / "self_signed.pem", d / "other_ca.pem",
                d / "other_server.pem")
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder every user may enter (pytest's are private): there, only a file's own
+    permissions decide whether ``without_root`` reads it."""
+    folder = Path(tempfile.mkdtemp(prefix="gskit-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def without_root(call: Callable[[], int]) -> int:
+    """``call()``'s result, run as the running user, or as nobody in a forked child when
+    the tests run as root (root reads a file whatever its permissions)."""
+    if os.geteuid() != 0:
+        return call()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write_end, str(call()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answer:
+        text = answer.read()
+    os.waitpid(pid, 0)
+    return int(text) if text else -1
 
 
 @pytest.fixture

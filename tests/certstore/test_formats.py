@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certstore import Entry, KeystoreError, open_keystore, save_keystore
 from gskit import errors as rc
+from tests.conftest import without_root
 
 
 def _p12(tmp_path, dev, name="s.p12", password=b"pw", friendly=b"my server"):
@@ -133,35 +134,22 @@ def test_unknown_content_directory_and_missing(tmp_path):
         assert str(path) in str(info.value)
 
 
-def _rc_as_nobody(path) -> int:
-    """Open ``path`` in a forked child that dropped root (root reads any file); return its rc."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        code = 0
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX permissions")
+def test_permission_denied(open_folder, dev):
+    path = save_keystore(open_folder / "locked.kdb", list(dev.entries), "pw")
+
+    def open_rc() -> int:
         try:
-            os.setgid(65534)
-            os.setuid(65534)
             open_keystore(path, "pw")
         except KeystoreError as exc:
-            code = {rc.GSK_IBMI_ERROR_NO_ACCESS: 3}.get(exc.rc, 4)
-        except BaseException:
-            code = 5
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return {3: rc.GSK_IBMI_ERROR_NO_ACCESS}.get(os.waitstatus_to_exitcode(status), -1)
+            return exc.rc
+        return rc.GSK_OK
 
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX permissions")
-def test_permission_denied(tmp_path, dev):
-    path = save_keystore(tmp_path / "locked.kdb", list(dev.entries), "pw")
+    path.chmod(0o644)
+    assert without_root(open_rc) == rc.GSK_OK
     path.chmod(0)
     try:
-        if os.geteuid() == 0:
-            assert _rc_as_nobody(path) == rc.GSK_IBMI_ERROR_NO_ACCESS
-        else:
-            with pytest.raises(KeystoreError) as info:
-                open_keystore(path, "pw")
-            assert info.value.rc == rc.GSK_IBMI_ERROR_NO_ACCESS
+        assert without_root(open_rc) == rc.GSK_IBMI_ERROR_NO_ACCESS
     finally:
         path.chmod(0o600)
 
