@@ -61,6 +61,7 @@ class Session(Handle):
         self._audited = False                       # does an audit record end the handshake?
         self._close_notify_sent = False
         self._cache_key: tuple | None = None
+        self._resumable = True            # False after GSK_RESET_SESSION: close does not cache it
         self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
         self._send_lock = threading.Lock()            # one send's bytes go out together
 
@@ -280,12 +281,14 @@ class Session(Handle):
         if self._cache_key is not None:
             self.environment.forget_session(self._cache_key)
         if misc_id == c.GSK_RESET_SESSION:
+            self._resumable = False
             return
         if pump.engine.protocol is not None and pump.engine.protocol.name == "TLSV13":
             raise GSKError.for_rc(rc.GSK_ERROR_UNSUPPORTED, "TLS 1.3 has no renegotiation")
         with pump.engine_lock:
             self._run(pump.engine.renegotiate)
         self._run(pump.handshake, self.handshake_timeout or None)
+        self._resumable = True            # a new TLS session
         callback = self._values.get(c.GSK_CIPHER_SESSION_RESET)
         if callable(callback):
             callback(self)
@@ -316,7 +319,8 @@ class Session(Handle):
                 except (GSKError, OSError):
                     pass
             pump.transport.release()
-        keep = self._cache_key is not None and self.engine is not None and self._error is None
+        keep = (self._cache_key is not None and self.engine is not None and self._error is None
+                and self._resumable)
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]
 
     # -- results -----------------------------------------------------------------------------

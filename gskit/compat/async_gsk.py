@@ -8,7 +8,6 @@ is an error and nothing is posted.
 """
 from __future__ import annotations
 
-import errno as errno_module
 from typing import Any, Callable
 
 from gskit import constants as c
@@ -35,9 +34,6 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
         the_port = completion.get_port(port)
     except completion.QsoError:
         return rc.GSK_IBMI_ERROR_INVALID_IOCOMPLETIONPORT
-    if io.postedDescriptor:
-        set_errno(errno_module.EINVAL)
-        return rc.GSK_ERROR_IO
     op: SecureOperation | None = None
     try:
         op = make(session, the_port, io)
@@ -67,6 +63,7 @@ def _need_socket(session: Session) -> None:
 
 def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
     _need_socket(session)
+    completion.check_request(io)  # refused before the handshake is set up: startInit may be retried
     session.prepare(asynchronous=True)
     return StartInit(session, session.handshake_timeout)
 

@@ -156,7 +156,7 @@ class Operation:
         post, fill, operation_id, wait_time = io.postFlag, io.fillBuffer, io.operationId, io.operationWaitTime
         if not (type(post) is int and type(fill) is int and type(operation_id) is int  # the usual case
                 and 0 <= operation_id < _UINT64 and not (io.reserved1 or io.reserved2 or io.postedDescriptor)):
-            _check_request(io)
+            check_request(io)
         self.descriptorHandle = io.descriptorHandle
         self.buffer = io.buffer
         self.bufferLength = io.bufferLength
@@ -223,8 +223,9 @@ class Operation:
 _UINT64 = 1 << 64
 
 
-def _check_request(io: Qso_OverlappedIO_t) -> None:
-    """The unusual request: flags of another int type (bool), or a field out of range."""
+def check_request(io: Qso_OverlappedIO_t) -> None:
+    """QsoError(EINVAL) unless the flags are ints, operationId an unsigned 64-bit integer,
+    and reserved1, reserved2 and postedDescriptor 0 (operationWaitTime is the operation's)."""
     if (not isinstance(io.postFlag, int) or not isinstance(io.fillBuffer, int)
             or not is_operation_id(io.operationId) or io.reserved1 or io.reserved2 or io.postedDescriptor):
         raise QsoError(_errno.EINVAL)

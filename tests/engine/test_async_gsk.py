@@ -431,3 +431,67 @@ def test_start_init_ignores_operation_wait_time(pki, port):
     io = Qso_OverlappedIO_t(descriptorHandle="init", operationWaitTime=timeval(0, 500))
     assert gsk_secure_soc_startInit(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
     assert (wait(port).returnValue, peer.ready().version()) == (GSK_OK, "TLSv1.3")
+
+
+# Request fields the start calls refuse: operationWaitTime is 0 or whole seconds >= 1 with
+# tv_usec 0 (startInit does not use it); reserved1/reserved2 must be 0.
+BAD_REQUESTS = {
+    "wait time negative": {"operationWaitTime": -1},
+    "tv_sec negative": {"operationWaitTime": timeval(-1, 0)},
+    "tv_usec 1000000": {"operationWaitTime": timeval(1, 1_000_000)},
+    "tv_usec not 0": {"operationWaitTime": timeval(1, 500)},
+    "under 1 s": {"operationWaitTime": 0.5},
+    "not a number": {"operationWaitTime": "5"},
+    "reserved1": {"reserved1": 1},
+    "reserved2": {"reserved2": 1},
+    "postedDescriptor": {"postedDescriptor": 5},
+    "operationId negative": {"operationId": -1},
+    "operationId over 64 bits": {"operationId": 1 << 64},
+    "postFlag not an int": {"postFlag": "1"},
+    "fillBuffer not an int": {"fillBuffer": 1.0},
+}
+
+
+def nothing_pending_or_posted(port: int, sock: socket.socket, operation_id: int) -> None:
+    assert QsoIsOperationPending(sock.fileno(), operation_id) == 0
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 0) == -1
+    assert get_errno() == ETIME
+
+
+@pytest.mark.parametrize("call", [gsk_secure_soc_startRecv, gsk_secure_soc_startSend])
+@pytest.mark.parametrize("bad", BAD_REQUESTS.values(), ids=BAD_REQUESTS)
+def test_start_data_call_with_a_bad_request_is_einval(pki, port: int, call: Callable[..., int], bad: dict) -> None:
+    """GSK_ERROR_IO with errno EINVAL, the structure untouched, nothing pending or posted,
+    and no byte taken or sent: the session then moves exactly the next call's bytes."""
+    session, tls, pair = secure_server(pki, port)
+    set_errno(0)
+    io = Qso_OverlappedIO_t(buffer=bytearray(b"lost"), bufferLength=4, **{"operationId": 9, **bad})
+    assert call(session, port, io) == GSK_ERROR_IO
+    assert get_errno() == errno.EINVAL
+    assert (io.returnValue, io.errnoValue, io.postFlagResult, io.secureDataTransferSize) == (0, 0, 0, 0)
+    nothing_pending_or_posted(port, pair.server, 9)
+    tls.sendall(b"in")
+    buffer = bytearray(8)
+    assert gsk_secure_soc_read(session, buffer) == (GSK_OK, 2) and bytes(buffer[:2]) == b"in"
+    assert gsk_secure_soc_write(session, b"out") == (GSK_OK, 3)
+    assert tls.recv(10) == b"out"
+
+
+@pytest.mark.parametrize("bad", BAD_REQUESTS.values(), ids=BAD_REQUESTS)
+def test_start_init_with_a_bad_request(pki, port: int, bad: dict) -> None:
+    """startInit ignores operationWaitTime (the handshake completes); any other bad field
+    gives GSK_ERROR_IO/EINVAL before the handshake starts, so a correct startInit then succeeds."""
+    pair = new_pair()
+    session = server_session(pki, pair)
+    peer = SslPeer(pki, pair.client)
+    set_errno(0)
+    code = gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t(**{"operationId": 9, **bad}))
+    if "operationWaitTime" not in bad:
+        assert (code, get_errno()) == (GSK_ERROR_IO, errno.EINVAL)
+        nothing_pending_or_posted(port, pair.server, 9)
+        assert os.get_blocking(pair.server.fileno())           # the socket not taken over either
+        code = gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t())
+    assert code == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    assert (wait(port).returnValue, peer.ready().version()) == (GSK_OK, "TLSv1.3")
+    assert gsk_secure_soc_write(session, b"secure") == (GSK_OK, 6)
+    assert peer.ready().recv(10) == b"secure"
