@@ -172,20 +172,25 @@ class TLSEngine:
         return self._conn is not None and self._out is None
 
     def _name_the_server(self, conn: SSL.Connection, name: str) -> None:
-        """SNI for a host name (never for an IP literal), and the name to check if asked."""
+        """SNI for a host name (never for an IP literal), and the name to check if asked;
+        GSK_INVALID_PARAMETER for a name that cannot be sent or checked (never fail open)."""
         try:
             address = ipaddress.ip_address(name)
         except ValueError:
             address = None
-            conn.set_tlsext_host_name(name.encode("idna"))
+        try:
+            encoded = address.packed if address is not None else name.encode("idna")
+        except UnicodeError:
+            raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER, f"{name!r} is not a valid host name") from None
+        if address is None:
+            conn.set_tlsext_host_name(encoded)
         if not self.check_hostname:
             return
         param = _lib.SSL_get0_param(conn._ssl)  # noqa: SLF001
-        if address is None:
-            encoded = name.encode("idna")
-            _lib.X509_VERIFY_PARAM_set1_host(param, encoded, len(encoded))
-        else:
-            _lib.X509_VERIFY_PARAM_set1_ip(param, address.packed, len(address.packed))
+        expect = _lib.X509_VERIFY_PARAM_set1_host if address is None else _lib.X509_VERIFY_PARAM_set1_ip
+        if expect(param, encoded, len(encoded)) != 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER,
+                                  f"{name!r} cannot be checked against a certificate (not a host name or address)")
 
     def _pick_context_from_client_hello(self) -> SSL.Connection | None:
         """Server with per-version lists: the connection on the context the ClientHello

@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gskit import *  # noqa: F403
+from gskit.engine.states import SessionState
 from tests.conftest import DEADLINE, connect
 from tests.engine.test_return_codes import Pair, client_env, server_env
 
@@ -112,6 +113,26 @@ def test_pythonic_api_checks_the_host_name(pki, listener, run_peer, name, error)
                     session.handshake()
                 assert info.value.rc == error
     peer.result()
+
+
+@pytest.mark.parametrize("name", ["[::1]", "[127.0.0.1]", "a b", "*.example", "foo..example", "x" * 64])
+def test_a_name_that_cannot_be_checked_is_refused_not_ignored(pki, name):
+    """OpenSSL refuses to check such a name: the handshake must fail (13) before a byte is
+    sent, not go on unchecked; the session is then in error, not left handshaking."""
+    with Environment(keyring_file=str(pki.ca_pem)) as env:
+        pair = Pair()
+        try:
+            with env.open_session(fd=pair.client, server_name=name, handshake_timeout=2) as session:
+                with pytest.raises(GSKError) as info:
+                    session.handshake()
+                assert session.state is SessionState.ERROR
+                pair.server.setblocking(False)
+                with pytest.raises(BlockingIOError):
+                    pair.server.recv(1)
+        finally:
+            pair.close()
+    assert info.value.rc == GSK_INVALID_PARAMETER
+    assert repr(name) in str(info.value)
 
 
 def test_pythonic_api_needs_a_name_to_check(pki):
