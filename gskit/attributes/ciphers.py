@@ -86,6 +86,21 @@ class CipherSuite:
         return self.protocols == _S2
 
     @property
+    def weakness(self) -> str | None:
+        """Why OpenSSL 3+ negotiates this suite only at security level 0 (``@SECLEVEL=0``),
+        or None: no encryption (NULL), no authentication (anonymous DH/ECDH), a 64-bit CCM_8
+        tag or an MD5 MAC.  gskit lowers the level only when such a suite is listed."""
+        if self.encryption == "NULL":
+            return "no encryption"
+        if self.authentication == "none":
+            return "no authentication (anonymous key exchange)"
+        if self.encryption.endswith("CCM8"):
+            return "a 64-bit CCM_8 authentication tag"
+        if self.iana_name.endswith("_MD5"):
+            return "an MD5 MAC"
+        return None
+
+    @property
     def obsolete(self) -> bool:
         """A cipher current OpenSSL builds dropped: SSLv2, export, RC4, RC2, DES, 3DES."""
         return self.sslv2_only or self.encryption in _OBSOLETE_ENCRYPTION
@@ -110,7 +125,7 @@ _ROWS: tuple[tuple, ...] = (
     (0x0004, "TLS_RSA_WITH_RC4_128_MD5", "RC4-MD5", True, _S3_12, "RSA", "RSA", "RC4-128"),
     (0x0005, "TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA", True, _S3_12, "RSA", "RSA", "RC4-128"),
     (0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "EXP-RC2-CBC-MD5", True, _S3_10, "RSA", "RSA", "RC2-40"),
-    (0x0007, "TLS_RSA_WITH_IDEA_CBC_SHA", "IDEA-CBC-SHA", False, _S3_12, "RSA", "RSA", "IDEA-128-CBC"),
+    (0x0007, "TLS_RSA_WITH_IDEA_CBC_SHA", "IDEA-CBC-SHA", False, _S3_11, "RSA", "RSA", "IDEA-128-CBC"),
     (0x0009, "TLS_RSA_WITH_DES_CBC_SHA", "DES-CBC-SHA", True, _S3_11, "RSA", "RSA", "DES-CBC"),
     (0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA", True, _S3_12, "RSA", "RSA", "3DES-EDE-CBC"),
     (0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", True, _T10_12, "RSA", "RSA", "AES-128-CBC"),
@@ -382,12 +397,34 @@ def openssl_supported(suite: CipherSuite) -> bool:
     return suite.openssl_name is not None and suite.openssl_name in _openssl_names()
 
 
+def _legacy(suites: Iterable[CipherSuite]) -> list[CipherSuite]:
+    return [s for s in suites if s.openssl_name and not s.tls13 and not s.sslv2_only]
+
+
+def security_level_0_reasons(suites: Iterable[CipherSuite], lowest: Protocol | None = None) -> list[str]:
+    """Why :func:`openssl_cipher_list` lowers OpenSSL's security level to 0 for these TLS <= 1.2
+    suites and this lowest protocol; [] when it keeps OpenSSL's default level.  OpenSSL 3+
+    refuses TLS 1.0/1.1 and the suites with a :attr:`CipherSuite.weakness` above level 0."""
+    legacy = _legacy(suites)
+    if not legacy:
+        return []
+    reasons = []
+    if lowest is not None and lowest < Protocol.TLSV12:
+        reasons.append(f"{lowest.label} is enabled")
+    reasons += [f"{s.iana_name} is listed ({s.weakness})" for s in legacy if s.weakness]
+    return reasons
+
+
 def openssl_cipher_list(suites: Iterable[CipherSuite], lowest: Protocol | None = None) -> str:
-    """The TLS <= 1.2 suites as an OpenSSL cipher string, in order; "" if none.  With the
-    ``lowest`` protocol enabled below TLS 1.2, ``@SECLEVEL=0``: OpenSSL 3+ refuses TLS
-    1.0/1.1 above it (the engine and ``gskit ciphers`` both build the string here)."""
-    text = ":".join(s.openssl_name for s in suites if s.openssl_name and not s.tls13 and not s.sslv2_only)
-    return f"{text}:@SECLEVEL=0" if text and lowest is not None and lowest < Protocol.TLSV12 else text
+    """The TLS <= 1.2 suites as an OpenSSL cipher string, in order; "" if none.  Ends with
+    ``@SECLEVEL=0`` when the ``lowest`` protocol enabled is below TLS 1.2 or a suite with a
+    :attr:`~CipherSuite.weakness` (NULL, anonymous, CCM_8, MD5) is listed: OpenSSL 3+ refuses
+    them above level 0, and GSKit negotiates what the application lists.  Nothing is lowered
+    otherwise (see :func:`security_level_0_reasons`).  The engine and ``gskit ciphers`` both
+    build the string here."""
+    suites = _legacy(suites)
+    text = ":".join(s.openssl_name for s in suites if s.openssl_name)
+    return f"{text}:@SECLEVEL=0" if security_level_0_reasons(suites, lowest) else text
 
 
 def openssl_tls13_ciphersuites(suites: Iterable[CipherSuite]) -> str:

@@ -9,11 +9,13 @@ import argparse
 import json
 import sys
 
-from gskit.attributes.cipher_policy import EffectiveCiphers, effective_suites
+from gskit.attributes.cipher_policy import (EffectiveCiphers, ProtocolSuites, Reason, Unavailable,
+                                            effective_suites)
 from gskit.attributes.ciphers import (IBMI_DEFAULT_PROTOCOLS, IBMI_DEFAULTS, CipherSpecError,
                                       CipherSpecFormat, CipherSuite, format_cipher_specs,
-                                      application_lists, parse_cipher_specs, suite_by_name)
-from gskit.attributes.protocols import Protocol
+                                      application_lists, parse_cipher_specs,
+                                      security_level_0_reasons, suite_by_name)
+from gskit.attributes.protocols import NEGOTIABLE, Protocol
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
 F = CipherSpecFormat
@@ -154,6 +156,44 @@ def _key_types(text: str) -> list[str]:
     return [KEY_TYPES[n] for n in names]
 
 
+# The OpenSSL option that switches off a version inside the min..max range.
+NO_VERSION_OPTION = {P.TLSV10: "SSL_OP_NO_TLSv1", P.TLSV11: "SSL_OP_NO_TLSv1_1",
+                     P.TLSV12: "SSL_OP_NO_TLSv1_2", P.TLSV13: "SSL_OP_NO_TLSv1_3"}
+
+
+def _gaps(eff: EffectiveCiphers) -> list[Protocol]:
+    """Versions between min_version and max_version that are not enabled: OpenSSL's range
+    would allow them, so each needs its SSL_OP_NO_* option."""
+    if eff.min_version is None or eff.max_version is None:
+        return []
+    return [p for p in NEGOTIABLE if eff.min_version < p < eff.max_version and p not in eff.enabled]
+
+
+def _security_level_0(eff: EffectiveCiphers) -> list[str]:
+    """Why the OpenSSL configuration runs at security level 0 ([] when at OpenSSL's default)."""
+    reasons = security_level_0_reasons(eff.tls12_and_older, eff.min_version)
+    if reasons:   # one level per context: it lets the weak TLS 1.3 suites through too
+        reasons += [f"{s.iana_name} is listed ({s.weakness})" for s in eff.suites_for(P.TLSV13) if s.weakness]
+    return reasons
+
+
+def _tls13_at_default_level(eff: EffectiveCiphers) -> EffectiveCiphers:
+    """Take out the TLS 1.3 suites OpenSSL negotiates only at security level 0 (CCM_8, the
+    integrity-only TLS_SHA256_SHA256/TLS_SHA384_SHA384) when nothing lowers the level: the
+    level is lowered only through the TLS 1.0-1.2 cipher list, the TLS 1.3 list cannot."""
+    weak = [s for s in eff.suites_for(P.TLSV13) if s.weakness]
+    if not weak or _security_level_0(eff):
+        return eff
+    protocols = tuple(ProtocolSuites(e.protocol, tuple(s for s in e.suites if not s.weakness))
+                      if e.protocol == P.TLSV13 else e for e in eff.protocols)
+    lost = [Unavailable(Reason.NOT_IN_OPENSSL, P.TLSV13, s,
+                        f"OpenSSL negotiates it only at security level 0 ({s.weakness}), and gskit "
+                        f"lowers the level only through the TLS 1.0-1.2 cipher list") for s in weak]
+    if len(weak) == len(eff.suites_for(P.TLSV13)):
+        lost.append(Unavailable(Reason.NO_SUITES, P.TLSV13))
+    return EffectiveCiphers(protocols, eff.unavailable + tuple(lost))
+
+
 def _suite_json(suite: CipherSuite) -> dict[str, str | None]:
     """cli.md's suite object, and the IBM i system-value name that ``gskit ciphers`` adds."""
     return {**suite.to_json(), "ibmi_name": suite.ibmi_name}
@@ -166,9 +206,13 @@ def _effective_json(eff: EffectiveCiphers, described: list[str]) -> dict:
                       for p in sorted(eff.protocols, key=lambda e: e.protocol, reverse=True)],
         "openssl": {"min_version": eff.min_version.label if eff.min_version else None,
                     "max_version": eff.max_version.label if eff.max_version else None,
+                    "disabled_versions": [p.label for p in _gaps(eff)],
+                    "options": [NO_VERSION_OPTION[p] for p in _gaps(eff)],
                     "cipher_list": eff.openssl_cipher_string,
                     "ciphersuites": eff.openssl_ciphersuites,
-                    "lists_differ_by_protocol": eff.lists_differ},
+                    "lists_differ_by_protocol": eff.lists_differ,
+                    "security_level_0": bool(_security_level_0(eff)),
+                    "security_level_0_reasons": _security_level_0(eff)},
         "unavailable": [{"suite": u.suite.iana_name if u.suite else None,
                          "iana_code": u.suite.iana_hex if u.suite else None,
                          "protocol": u.protocol.label if u.protocol else None,
@@ -188,11 +232,18 @@ def _effective_text(eff: EffectiveCiphers, described: list[str]) -> list[str]:
         for i, s in enumerate(entry.suites, 1):
             spec = s.v3_code or s.ibmi_name or "(_EX name)"
             lines.append(f"  {i:>2}  {spec:<38} {s.iana_hex:<7} {s.iana_name:<46} {s.openssl_name}")
+    gaps = _gaps(eff)
+    off = (f", without {', '.join(p.label for p in gaps)} "
+           f"({' | '.join(NO_VERSION_OPTION[p] for p in gaps)})") if gaps else ""
     lines += ["", "OpenSSL configuration:",
               f"  versions:     {eff.min_version.label if eff.min_version else '-'} .. "
-              f"{eff.max_version.label if eff.max_version else '-'}",
+              f"{eff.max_version.label if eff.max_version else '-'}{off}",
               f"  cipher list:  {eff.openssl_cipher_string or '(none)'}",
               f"  ciphersuites: {eff.openssl_ciphersuites or '(none)'}"]
+    level_0 = _security_level_0(eff)
+    if level_0:
+        lines.append(f"  security:     level 0 (@SECLEVEL=0), because {'; '.join(level_0)} (OpenSSL's "
+                     "default level refuses them; level 0 also accepts weak keys and signatures)")
     if eff.lists_differ:
         lines.append("  note: TLS 1.0/1.1/1.2 allow different suites; OpenSSL has one list for "
                      "them, so the list above is their union and each version's own list is "
@@ -244,7 +295,24 @@ def _gskit_settings(suites: list[CipherSuite]) -> dict[str, str]:
     return settings
 
 
+def _given_options(args) -> list[str]:
+    """The options given besides --from-openssl and --json (it takes no other)."""
+    given = [dest for dest in SPEC_OPTIONS if getattr(args, dest) is not None]
+    given += [dest for dest in ("release", "application", "protocols", "cert_key_types", "policy")
+              if getattr(args, dest) is not None]
+    given += [name for name in SWITCHES if getattr(args, name) is not None]
+    return ["--" + dest.replace("_", "-") for dest in given]
+
+
 def _from_openssl(args) -> int:
+    others = _given_options(args)
+    if others:
+        raise UsageError(f"--from-openssl converts an OpenSSL cipher string and takes only --json, "
+                         f"not {', '.join(others)} (run gskit ciphers again with the GSKit settings "
+                         f"it prints to check them)")
+    if not args.from_openssl.replace(",", ":").replace(":", "").strip():
+        raise UsageError("--from-openssl needs an OpenSSL cipher string, e.g. 'ECDHE+AESGCM'; "
+                         f"{args.from_openssl!r} names nothing")
     suites, unknown = _expand_openssl(args.from_openssl)
     settings = _gskit_settings(suites)
     not_ibmi = [s for s in suites if s.ibmi_name is None]
@@ -286,7 +354,7 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"gskit ciphers: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
-    eff = effective_suites(on, own, shared=shared, cert_key_types=keys)
+    eff = _tls13_at_default_level(effective_suites(on, own, shared=shared, cert_key_types=keys))
     result = check_configuration(policy, eff) if policy else None
     if args.json:
         data = _effective_json(eff, described)

@@ -51,65 +51,140 @@ class Policy:
     max_lifespan_days: int | None = None
 
 
-# TOML table -> key -> (Policy field, converter).
-def _protocols(values: list[str]) -> frozenset[Protocol]:
-    return frozenset(Protocol.from_label(v) for v in values)
+# TOML table -> key -> (Policy field, converter).  A converter checks the type and range of
+# the TOML value and raises ValueError saying what was expected (parse_policy adds where).
+def _describe(value: Any) -> str:
+    """How a TOML value reads in an error: ``the string 'false'``, ``the number 2048.9``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return f"the date/time {value}"
 
 
-def _suite_list(values: list[str]) -> tuple[CipherSuite, ...]:
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {_describe(value)}")
+    return value
+
+
+def _optional_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {_describe(value)}")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false (without quotes), got {_describe(value)}")
+    return value
+
+
+def _whole(minimum: int) -> Any:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            floor = "a positive whole number" if minimum == 1 else "a whole number, 0 or more"
+            raise ValueError(f"expected {floor}, got {_describe(value)}")
+        return value
+    return convert
+
+
+def _strings(value: Any, what: str, example: str) -> list[str]:
+    """A TOML array of non-empty strings (a bare string is refused: ``"TLSv1.2"`` is not a list)."""
+    expected = f"expected a list of {what}, such as {example}"
+    if not isinstance(value, list):
+        raise ValueError(f"{expected}, got {_describe(value)}")
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{expected}, but entry {i} is {_describe(item)}")
+    return value
+
+
+def _protocols(value: Any) -> frozenset[Protocol]:
+    return frozenset(Protocol.from_label(v)
+                     for v in _strings(value, "protocol versions", '["TLSv1.2", "TLSv1.3"]'))
+
+
+def _suite_list(value: Any) -> tuple[CipherSuite, ...]:
     suites, unknown = [], []
-    for value in values:
-        suite = suite_by_name(value)
-        (suites.append(suite) if suite else unknown.append(value))
+    for name in _strings(value, "cipher suite names", '["TLS_AES_128_GCM_SHA256", "2F"]'):
+        suite = suite_by_name(name)
+        (suites.append(suite) if suite else unknown.append(name))
     if unknown:
         raise ValueError(f"unknown cipher suite(s): {', '.join(unknown)}")
     return tuple(dict.fromkeys(suites))
 
 
-def _names(values: list[str]) -> frozenset[str]:
-    return frozenset(str(v) for v in values)
+# Certificate key types as gskit scan reports them (upper-cased), and a spelling people use.
+KEY_TYPES = {"RSA": "RSA", "ECDSA": "ECDSA", "EC": "ECDSA", "DSA": "DSA", "ED25519": "ED25519",
+             "ED448": "ED448"}
 
 
-def _upper_names(values: list[str]) -> frozenset[str]:
-    return frozenset(str(v).upper() for v in values)
+def _key_types(value: Any) -> frozenset[str]:
+    names = [v.strip().upper() for v in _strings(value, "key types", '["ECDSA", "RSA"]')]
+    unknown = [n for n in names if n not in KEY_TYPES]
+    if unknown:
+        raise ValueError(f"unknown key type(s) {', '.join(unknown)}; use RSA, ECDSA, DSA, Ed25519 "
+                         "or Ed448")
+    return frozenset(KEY_TYPES[n] for n in names)
 
 
-def _groups(values: list[str]) -> frozenset[str]:
-    return frozenset(canonical_group(str(v)) for v in values)
+def _signature_algorithms(value: Any) -> frozenset[str]:
+    return frozenset(v.strip() for v in _strings(
+        value, "signature algorithm names", '["sha256WithRSAEncryption", "ecdsa-with-SHA256"]'))
+
+
+def _groups(value: Any) -> frozenset[str]:
+    return frozenset(canonical_group(v.strip())
+                     for v in _strings(value, "group names", '["X25519", "prime256v1"]'))
 
 
 _SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
-    "policy": {"name": ("name", str), "description": ("description", str), "source": ("source", str)},
+    "policy": {"name": ("name", _text), "description": ("description", _optional_text),
+               "source": ("source", _optional_text)},
     "protocols": {"allowed": ("allowed_protocols", _protocols),
                   "forbidden": ("forbidden_protocols", _protocols)},
     "suites": {"allowed": ("allowed_suites", _suite_list),
                "forbidden": ("forbidden_suites", lambda v: frozenset(_suite_list(v))),
-               "require_forward_secrecy": ("require_forward_secrecy", bool),
-               "require_aead": ("require_aead", bool)},
+               "require_forward_secrecy": ("require_forward_secrecy", _flag),
+               "require_aead": ("require_aead", _flag)},
     "key_exchange": {"groups": ("allowed_groups", _groups)},
-    "certificate": {"key_types": ("certificate_key_types", _upper_names),
-                    "min_rsa_bits": ("min_rsa_bits", int), "min_ec_bits": ("min_ec_bits", int),
-                    "signature_algorithms": ("signature_algorithms", _names),
-                    "expiry_margin_days": ("expiry_margin_days", int),
-                    "max_lifespan_days": ("max_lifespan_days", int)},
+    "certificate": {"key_types": ("certificate_key_types", _key_types),
+                    "min_rsa_bits": ("min_rsa_bits", _whole(1)), "min_ec_bits": ("min_ec_bits", _whole(1)),
+                    "signature_algorithms": ("signature_algorithms", _signature_algorithms),
+                    "expiry_margin_days": ("expiry_margin_days", _whole(0)),
+                    "max_lifespan_days": ("max_lifespan_days", _whole(1))},
 }
 
 
-def parse_policy(data: dict[str, Any], default_name: str) -> Policy:
-    """Build a Policy from parsed TOML; PolicyError names the first thing wrong."""
+def parse_policy(data: dict[str, Any], default_name: str, *, origin: str | None = None) -> Policy:
+    """Build a Policy from parsed TOML; PolicyError names the first thing wrong, where it is
+    (``origin``, e.g. ``policy file 'p.toml'``; default: the policy's name) and what was expected."""
+    where = origin or f"policy {default_name!r}"
     fields: dict[str, Any] = {"name": default_name}
     for table, content in data.items():
         keys = _SCHEMA.get(table)
-        if keys is None or not isinstance(content, dict):
-            raise PolicyError(f"unknown table [{table}] (known: {', '.join(_SCHEMA)})")
+        if keys is None:
+            what = f"table [{table}]" if isinstance(content, dict) else f"top-level key {table!r}"
+            raise PolicyError(f"{where}: unknown {what} (known tables: {', '.join(_SCHEMA)})")
+        if not isinstance(content, dict):
+            raise PolicyError(f"{where}: {table} must be a table ([{table}]), not {_describe(content)}")
         for key, value in content.items():
             if key not in keys:
-                raise PolicyError(f"unknown key {key!r} in [{table}] (known: {', '.join(keys)})")
+                raise PolicyError(f"{where}: unknown key {key!r} in [{table}] (known: {', '.join(keys)})")
             field_name, convert = keys[key]
             try:
                 fields[field_name] = convert(value)
             except (ValueError, TypeError) as exc:
-                raise PolicyError(f"[{table}] {key}: {exc}") from None
+                raise PolicyError(f"{where}: [{table}] {key}: {exc}") from None
     return Policy(**fields)
 
 
@@ -123,10 +198,16 @@ def load_policy(name_or_path: str | Path) -> Policy:
     """A shipped policy by name (``mozilla-intermediate``) or a TOML file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
+        origin = f"policy file {str(path)!r}"
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"cannot read policy file {str(path)!r}: {exc.strerror}") from None
+            raw = path.read_bytes()
+        except (OSError, ValueError) as exc:   # ValueError: a NUL byte in the path
+            raise PolicyError(f"cannot read {origin}: {getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PolicyError(f"{origin} is not UTF-8 text (byte 0x{exc.object[exc.start]:02X} at "
+                              f"offset {exc.start}); save it as UTF-8") from None
         default = path.stem
     else:
         resource = resources.files("gskit") / "policies" / f"{name_or_path}.toml"
@@ -135,8 +216,9 @@ def load_policy(name_or_path: str | Path) -> Policy:
                               f"{', '.join(shipped_policies())}, or give a .toml file")
         text = resource.read_text(encoding="utf-8")
         default = str(name_or_path)
+        origin = f"policy {default!r}"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy {default!r} is not valid TOML: {exc}") from None
-    return parse_policy(data, default)
+        raise PolicyError(f"{origin} is not valid TOML: {exc}") from None
+    return parse_policy(data, default, origin=origin)

@@ -99,6 +99,14 @@ def test_every_default_list_through_the_cli(release):
     (["--release", "7.3", "--protocols", "TLSv9"], "unknown protocol version 'TLSv9'"),
     (["--from-openssl", "NOSUCHCIPHER"], "OpenSSL matches no cipher with 'NOSUCHCIPHER'"),
     (["--release", "7.4", "--cert-key-types", "RSA,X25519"], "unknown certificate key type(s) X25519"),
+    (["--from-openssl", "AES128-SHA", "--policy", "/nonexistent.toml"],
+     "--from-openssl converts an OpenSSL cipher string and takes only --json, not --policy"),
+    (["--from-openssl", "AES128-SHA", "--policy", "mozilla-intermediate", "--release", "7.4", "--no-tlsv13"],
+     "takes only --json, not --release, --policy, --tlsv13"),
+    (["--from-openssl", "AES128-SHA", "--tlsv12-specs-ex", "TLS_RSA_WITH_AES_128_CBC_SHA"],
+     "takes only --json, not --tlsv12-specs-ex"),
+    (["--from-openssl", ""], "--from-openssl needs an OpenSSL cipher string"),
+    (["--from-openssl", " : ", "--json"], "' : ' names nothing"),
 ])
 def test_bad_input_one_clear_sentence(args, message):
     out = run(*args)
