@@ -23,6 +23,16 @@ class KeystoreError(Exception):
         return self.message
 
 
+QUOTED_MAX = 40  # characters of a typed value (an application ID, a label) quoted in a message
+
+
+def quoted(text: object) -> str:
+    """``text`` quoted for a message, shortened when it is long (it may be anything typed)."""
+    if isinstance(text, str) and len(text) > QUOTED_MAX:
+        return f"{text[:QUOTED_MAX - 8]!r}... ({len(text)} characters)"
+    return repr(text)
+
+
 def open_error(path: object, why: str) -> KeystoreError:
     """GSK_KEYRING_OPEN_ERROR with one sentence naming the file."""
     return KeystoreError(rc.GSK_KEYRING_OPEN_ERROR, f"{path} is not a usable keystore: {why}.")

@@ -43,10 +43,15 @@ def read_bytes(path: str | os.PathLike, what: str = "keystore") -> bytes:
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> Path:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half."""
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half.
+
+    A failure is an OSError naming ``path``, never the hidden temporary file beside it."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         if hasattr(os, "fchmod"):  # not on Windows
             os.fchmod(fd, mode)
@@ -55,12 +60,19 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
     _fsync_dir(directory)
     return path
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error (same class, errno and text) with ``path`` as its file name."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def _fsync_dir(directory: Path) -> None:

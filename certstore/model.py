@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from gskit import errors as rc
 
-from .errors import KeystoreError
+from .errors import KeystoreError, quoted
 
 # Printable ASCII, no comma (GSK_KEYRING_LABEL_EX is comma-delimited), no edge blanks.
 _LABEL = re.compile(r"[\x21-\x2b\x2d-\x7e](?:[\x20-\x2b\x2d-\x7e]{0,126}[\x21-\x2b\x2d-\x7e])?")
@@ -24,7 +24,7 @@ def check_label(label: str) -> str:
     if not isinstance(label, str) or not _LABEL.fullmatch(label):
         raise KeystoreError(
             rc.GSK_ERROR_BAD_KEYFILE_LABEL,
-            f"label {label!r} is not valid: use 1 to 128 printable ASCII characters, "
+            f"label {quoted(label)} is not valid: use 1 to 128 printable ASCII characters, "
             "no comma and no leading or trailing blank.",
         )
     return label

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -56,8 +60,60 @@ def parse(data: bytes, password: str | None, path: object = "the PKCS#12 file") 
     return entries
 
 
+# The MAC of the files written here: what cryptography writes (HMAC-SHA-256, PKCS#12 KDF).
+_MAC_ITERATIONS = 2048
+_MAC_SALT_BYTES = 8
+_OID_DATA = bytes.fromhex("06092A864886F70D010701")  # 1.2.840.113549.1.7.1 pkcs7-data
+_SHA256_ALGORITHM = bytes.fromhex("300D06096086480165030402010500")  # sha256, NULL parameters
+
+
+def _pkcs12_kdf(password: bytes, salt: bytes, purpose: int, iterations: int, size: int) -> bytes:
+    """RFC 7292 appendix B.2 with SHA-256 (u = 32, v = 64); ``password`` is already a BMPString."""
+    u, v = 32, 64
+
+    def stretch(data: bytes) -> bytes:  # repeated to a multiple of v bytes
+        length = -(-len(data) // v) * v
+        return (data * (length // len(data) + 1))[:length] if data else b""
+
+    block = bytearray(stretch(salt) + stretch(password))
+    out = b""
+    while len(out) < size:
+        digest = hashlib.sha256(bytes([purpose]) * v + bytes(block)).digest()
+        for _ in range(iterations - 1):
+            digest = hashlib.sha256(digest).digest()
+        out += digest
+        step = int.from_bytes((digest * (v // u + 1))[:v], "big") + 1
+        for i in range(0, len(block), v):
+            value = (int.from_bytes(block[i : i + v], "big") + step) % (1 << (8 * v))
+            block[i : i + v] = value.to_bytes(v, "big")
+    return out[:size]
+
+
+def build_empty(password: str | None) -> bytes:
+    """A PKCS#12 file with no entries: an empty AuthenticatedSafe under an HMAC-SHA-256 MAC
+    (what Java's keytool leaves after deleting the last entry; OpenSSL and cryptography read
+    it). Without a password the MAC uses the empty password, as cryptography's NoEncryption."""
+    authenticated_safe = _der.encode(_der.SEQUENCE, b"")
+    salt = os.urandom(_MAC_SALT_BYTES)
+    bmp = (password or "").encode("utf-16-be") + b"\x00\x00"
+    key = _pkcs12_kdf(bmp, salt, 3, _MAC_ITERATIONS, 32)  # purpose 3: the MAC key
+    mac = hmac.new(key, authenticated_safe, hashlib.sha256).digest()
+    content_info = _der.encode(
+        _der.SEQUENCE, _OID_DATA + _der.encode(0xA0, _der.encode(0x04, authenticated_safe))
+    )
+    mac_data = _der.encode(
+        _der.SEQUENCE,
+        _der.encode(_der.SEQUENCE, _SHA256_ALGORITHM + _der.encode(0x04, mac))
+        + _der.encode(0x04, salt)
+        + _der.encode(_der.INTEGER, _MAC_ITERATIONS.to_bytes(2, "big")),
+    )
+    return _der.encode(_der.SEQUENCE, _der.encode(_der.INTEGER, b"\x03") + content_info + mac_data)
+
+
 def build(entries: list[Entry], password: str | None) -> bytes:
     """A PKCS#12 file holding at most one private key and any number of certificates."""
+    if not entries:
+        return build_empty(password)
     keyed = [e for e in entries if e.private_key is not None]
     if len(keyed) > 1:
         raise KeystoreError(

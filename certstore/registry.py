@@ -21,7 +21,7 @@ from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
 
 from . import _toml
-from .errors import KeystoreError
+from .errors import KeystoreError, quoted
 from .files import atomic_write, read_bytes
 from .model import check_label
 
@@ -98,7 +98,7 @@ class ApplicationDefinition:
         values: dict[str, Any] = {}
         for name, value in table.items():
             if name not in known:
-                raise _invalid(app_id, f"{name!r} is not a setting")
+                raise _invalid(app_id, f"{quoted(name)} is not a setting")
             if name in _LIST_FIELDS:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise _invalid(app_id, f"{name} must be a list of strings")
@@ -109,9 +109,14 @@ class ApplicationDefinition:
         return cls(application_id=app_id, **values)
 
 
-def _invalid(app_id: object, why: str) -> KeystoreError:
-    return KeystoreError(
-        rc.GSK_IBMI_ERROR_NOT_REGISTERED, f"application definition {app_id!r} is not valid: {why}."
+class InvalidDefinition(KeystoreError):
+    """An application definition whose settings are not valid (GSK_IBMI_ERROR_NOT_REGISTERED)."""
+
+
+def _invalid(app_id: object, why: str) -> InvalidDefinition:
+    return InvalidDefinition(
+        rc.GSK_IBMI_ERROR_NOT_REGISTERED,
+        f"application definition {quoted(app_id)} is not valid: {why}.",
     )
 
 
@@ -138,10 +143,10 @@ def _validate(app: ApplicationDefinition) -> None:
             if not Protocol.from_label(name).negotiable:
                 raise ValueError
         except ValueError:
-            raise _invalid(app.application_id, f"{name!r} is not a TLS protocol version") from None
+            raise _invalid(app.application_id, f"{quoted(name)} is not a TLS protocol version") from None
     for suite in app.cipher_suites or ():
         if not _SUITE.fullmatch(suite):
-            raise _invalid(app.application_id, f"{suite!r} is not an IANA cipher-suite name")
+            raise _invalid(app.application_id, f"{quoted(suite)} is not an IANA cipher-suite name")
     if not app.store:
         raise _invalid(app.application_id, "the store must be a keystore path or *SYSTEM")
 
@@ -250,7 +255,7 @@ class Registry:
         if app is None:
             raise KeystoreError(
                 rc.GSK_IBMI_ERROR_NOT_REGISTERED,
-                f"application ID {app_id!r} is not registered in {self.path}.",
+                f"application ID {quoted(app_id)} is not registered in {self.path}.",
             )
         return app
 
@@ -260,7 +265,7 @@ class Registry:
             if taken and not replace_existing:
                 raise KeystoreError(
                     rc.GSK_IBMI_ERROR_NOT_REGISTERED,
-                    f"application ID {app.application_id!r} is already registered.",
+                    f"application ID {quoted(app.application_id)} is already registered.",
                 )
             data.applications[app.application_id] = app
             data.broken.pop(app.application_id, None)
@@ -276,7 +281,7 @@ class Registry:
             if old is None:
                 raise KeystoreError(
                     rc.GSK_IBMI_ERROR_NOT_REGISTERED,
-                    f"application ID {app_id!r} is not registered.",
+                    f"application ID {quoted(app_id)} is not registered.",
                 )
             result.append(replace(old, **changes))
             data.applications[app_id] = result[0]
@@ -290,7 +295,7 @@ class Registry:
             if found is None:
                 raise KeystoreError(
                     rc.GSK_IBMI_ERROR_NOT_REGISTERED,
-                    f"application ID {app_id!r} is not registered.",
+                    f"application ID {quoted(app_id)} is not registered.",
                 )
 
         self.update(change)

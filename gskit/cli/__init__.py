@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import TextIO
 
 # subcommand -> (module, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -20,20 +21,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 USAGE = "usage: gskit COMMAND [ARGS...]   (gskit COMMAND --help for details)"
 
 
-def _print_help() -> None:
-    print(USAGE)
-    print()
-    print("commands:")
+def _print_help(file: TextIO) -> None:
+    print(USAGE, file=file)
+    print(file=file)
+    print("commands:", file=file)
     for name, (_, summary) in COMMANDS.items():
-        print(f"  {name:<10} {summary}")
+        print(f"  {name:<10} {summary}", file=file)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; return its exit code (2 for bad usage)."""
     args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] in ("-h", "--help", "help"):
-        _print_help()
-        return 0 if args else 2
+    if not args:  # bad usage: the usage is the error message, on stderr (cli.md)
+        _print_help(sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help", "help"):
+        _print_help(sys.stdout)
+        return 0
     name, rest = args[0], args[1:]
     entry = COMMANDS.get(name)
     if entry is None:

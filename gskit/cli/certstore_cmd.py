@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from certstore import devstore, stash
-from certstore.errors import KeystoreError
+from certstore.errors import KeystoreError, quoted
 from certstore.files import read_bytes
 from certstore.keystore import (FORMATS, format_for_path, open_keystore, password_for,
                                 save_keystore)
 from certstore.model import Entry, Keystore, check_label
-from certstore.registry import SYSTEM, ApplicationDefinition, Registry, normalise_protocols
+from certstore.registry import (SYSTEM, ApplicationDefinition, InvalidDefinition, Registry,
+                                normalise_protocols)
 from certstore.report import application_info, entry_info, entry_kind
 from certstore.resolve import is_system, open_system_store
 from gskit import errors as rc
@@ -32,6 +35,16 @@ class UsageError(Exception):
 
 class NotFound(Exception):
     """The thing asked for does not exist: one sentence, exit 1."""
+
+
+@contextlib.contextmanager
+def _writing(what: object) -> Iterator[None]:
+    """Turn a failure to write ``what`` (a file or folder) into one sentence that names it."""
+    try:
+        yield
+    except OSError as exc:
+        name = exc.filename if exc.filename is not None else what
+        raise UsageError(f"could not write {name} ({exc.strerror or exc}).") from None
 
 
 # ---------------------------------------------------------------- passwords
@@ -128,7 +141,8 @@ def _save(
     if is_system(path):
         store_path, stash_path = _registry(args).system_store()
         target, password = store_path, stash.read(stash_path) if stash_path else password
-    save_keystore(target, entries, password, fmt)
+    with _writing(target):
+        save_keystore(target, entries, password, fmt)
 
 
 def _store_password(args: argparse.Namespace, path: str) -> str | None:
@@ -157,16 +171,17 @@ def cmd_create(args: argparse.Namespace) -> int:
             "a .kdb store needs a password: use --password-file, --password-env "
             "or a terminal prompt."
         )
-    save_keystore(args.store, [], password, fmt)
-    if args.stash:
-        stash.write(Path(args.store).with_suffix(".sth"), password or "")
+    with _writing(args.store):
+        save_keystore(args.store, [], password, fmt)
+        if args.stash:
+            stash.write(Path(args.store).with_suffix(".sth"), password or "")
     print(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
     return 0
 
 
 def _create_system(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    with registry.lock():
+    with _writing(registry.home), registry.lock():
         data = registry.read()
         if devstore.system_store_exists(registry, data):
             raise UsageError(f"the *SYSTEM store already exists in {registry.home}.")
@@ -268,9 +283,10 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
     if Path(out).exists() and not args.force:
         raise UsageError(f"{out} already exists; use --force to replace it.")
-    save_keystore(out, entries, password, fmt)
-    if args.stash and fmt == "kdb":
-        stash.write(Path(out).with_suffix(".sth"), password or "")
+    with _writing(out):
+        save_keystore(out, entries, password, fmt)
+        if args.stash and fmt == "kdb":
+            stash.write(Path(out).with_suffix(".sth"), password or "")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -314,7 +330,8 @@ def cmd_stash(args: argparse.Namespace) -> int:
         )
     open_keystore(args.store, password)  # the password must open the store before it is stashed
     out = Path(args.out or Path(args.store).with_suffix(".sth"))
-    stash.write(out, password)
+    with _writing(out):
+        stash.write(out, password)
     print(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
     return 0
 
@@ -323,11 +340,14 @@ def cmd_dev_ca(args: argparse.Namespace) -> int:
     if not (args.out or args.store or args.system):
         raise UsageError("say where the certificates go: --out DIR, --store STORE and/or --system.")
     if args.system:
-        home = devstore.ensure_dev_store(args.home)
+        with _writing(_registry(args).home):
+            home = devstore.ensure_dev_store(args.home)
         print(f"*SYSTEM store and demo application IDs ready in {home}")
     dev = devstore.make_dev_certificates()
     if args.out:
-        for path in devstore.write_dev_files(dev, args.out):
+        with _writing(args.out):
+            written = devstore.write_dev_files(dev, args.out)
+        for path in written:
             print(f"wrote {path}")
     if args.store:
         _merge_into(args, _open(args, args.store), list(dev.entries), "use --replace")
@@ -370,16 +390,84 @@ def _app_settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
+def _check_suites(names: Sequence[str] | None) -> None:
+    """Every cipher suite named must be one gskit knows (the registry checks only the form)."""
+    from gskit.attributes.ciphers import suite_by_name
+
+    unknown = [name for name in names or () if suite_by_name(name) is None]
+    if unknown:
+        which = (
+            f"{quoted(unknown[0])} is not a cipher suite"
+            if len(unknown) == 1
+            else f"{quoted(unknown[0])} and {len(unknown) - 1} other name(s) are not cipher suites"
+        )
+        raise UsageError(f"{which} gskit knows; give IANA names such as TLS_AES_128_GCM_SHA256.")
+
+
+def _check_store(
+    args: argparse.Namespace, app: ApplicationDefinition, labels: Sequence[str], shown: str
+) -> None:
+    """The store ``app`` names must exist and hold ``labels``, as ``gsk_environment_init``
+    will open it: with its registered stash file only.  When it cannot be opened without a
+    password, a note says so (the labels are still checked where they can be read)."""
+    registry = _registry(args)
+    if is_system(app.store):
+        path, stash_file = registry.system_store()
+        if not path.exists():
+            raise NotFound(f"the *SYSTEM store {path} does not exist.")
+    else:  # the CLI registers absolute paths; a hand-made entry's are relative to the registry
+        path = registry.resolve_path(app.store)
+        stash_file = registry.resolve_path(app.stash_file) if app.stash_file else None
+        if not path.exists():
+            raise NotFound(f"the store {shown} does not exist.")
+        if stash_file is not None and not stash_file.exists():
+            given = getattr(args, "stash_file", None) or stash_file  # as typed, at registration
+            raise NotFound(f"the stash file {given} does not exist.")
+    try:
+        store: Keystore | None = open_keystore(path, stash_file=stash_file)
+    except KeystoreError as exc:
+        if exc.rc != rc.GSK_NO_KEYFILE_PASSWORD:
+            raise
+        print(
+            f"{PROG}: note: {shown} needs a password and no stash file is registered for it, "
+            "so gsk_environment_init will fail with GSK_NO_KEYFILE_PASSWORD (201): "
+            "register it with --stash-file.",
+            file=sys.stderr,
+        )
+        try:
+            store = open_keystore(path, require_password=False)  # a .kdb's labels are in clear
+        except KeystoreError:
+            store = None
+    if store is None:
+        if labels:
+            print(f"{PROG}: note: the labels were not checked.", file=sys.stderr)
+        return
+    missing = [label for label in labels if store.find(label) is None]
+    if missing:
+        raise NotFound(f"there is no certificate labelled {quoted(missing[0])} in {shown}.")
+
+
+def _labels_given(args: argparse.Namespace) -> list[str]:
+    return [*(args.label or ()), *(args.ca or ())]
+
+
 def cmd_app_register(args: argparse.Namespace) -> int:
     store = args.store or SYSTEM
-    app = ApplicationDefinition(
-        args.application_id,
-        type=args.type,
-        store=store if is_system(store) else str(Path(store).resolve()),
-        stash_file=str(Path(args.stash_file).resolve()) if args.stash_file else None,
-        **_app_settings(args),
-    )
-    _registry(args).register(app, replace_existing=args.replace)
+    try:
+        app = ApplicationDefinition(
+            args.application_id,
+            type=args.type,
+            store=store if is_system(store) else str(Path(store).resolve()),
+            stash_file=str(Path(args.stash_file).resolve()) if args.stash_file else None,
+            **_app_settings(args),
+        )
+    except InvalidDefinition as exc:
+        raise UsageError(str(exc)) from None
+    _check_suites(app.cipher_suites)
+    _check_store(args, app, _labels_given(args), store)
+    registry = _registry(args)
+    with _writing(registry.path):
+        registry.register(app, replace_existing=args.replace)
     print(f"registered {app.application_id} ({app.type})")
     return 0
 
@@ -388,7 +476,21 @@ def cmd_app_assign(args: argparse.Namespace) -> int:
     changes = _app_settings(args)
     if not changes:
         raise UsageError("nothing to change: give --label, --ca or a setting.")
-    app = _registry(args).modify(args.application_id, **changes)
+    registry = _registry(args)
+    old = registry.application(args.application_id)
+    try:
+        new = replace(old, **changes)
+    except InvalidDefinition as exc:
+        raise UsageError(str(exc)) from None
+    _check_suites(changes.get("cipher_suites"))
+    labels = _labels_given(args)
+    if labels:
+        _check_store(args, new, labels, new.store)
+    try:
+        with _writing(registry.path):
+            app = registry.modify(args.application_id, **changes)
+    except InvalidDefinition as exc:  # the definition changed meanwhile
+        raise UsageError(str(exc)) from None
     print(
         f"updated {app.application_id}: "
         f"certificates {', '.join(app.certificate_labels) or '(none)'}"
@@ -397,7 +499,9 @@ def cmd_app_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_app_remove(args: argparse.Namespace) -> int:
-    _registry(args).remove(args.application_id)
+    registry = _registry(args)
+    with _writing(registry.path):
+        registry.remove(args.application_id)
     print(f"removed {args.application_id}")
     return 0
 
@@ -419,9 +523,9 @@ def cmd_app_show(args: argparse.Namespace) -> int:
 
 def cmd_app_list(args: argparse.Namespace) -> int:
     apps = _registry(args).read().applications
-    if args.json:
+    if args.json:  # exit 1 when there are none, as in text: "nothing found" (cli.md)
         print(json.dumps([application_info(a) for a in apps.values()], indent=2))
-        return 0
+        return 0 if apps else 1
     if not apps:
         print("no application IDs are registered")
         return 1
@@ -626,7 +730,7 @@ def main(argv: list[str]) -> int:
     except KeystoreError as exc:
         code = 1 if exc.rc in NOT_FOUND_RCS else 2
         return _fail(f"{exc.name} ({exc.rc}): {exc}", code)
-    except (EOFError, KeyboardInterrupt):
-        return _fail("cancelled.", 2)
-    except OSError as exc:
-        return _fail(f"{exc.filename or 'a file'} could not be written ({exc.strerror}).", 2)
+    except EOFError:  # end of input at a password prompt; Ctrl-C is the dispatcher's (130)
+        return _fail("cancelled: the input ended at the password prompt.", 2)
+    except OSError as exc:  # every write is named by _writing: what is left is reading
+        return _fail(f"could not read {exc.filename or 'a file'} ({exc.strerror or exc}).", 2)

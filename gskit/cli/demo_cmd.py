@@ -8,6 +8,7 @@ first use) and its demo application IDs.  The audit records of both handshakes a
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import socket
 import sys
@@ -21,6 +22,32 @@ MESSAGE = b"hello from the gskit demo"
 
 class DemoError(Exception):
     """One sentence saying why the demo could not complete."""
+
+
+class BadHost(DemoError):
+    """``--host`` is not an address the demo can use: bad usage (exit 2)."""
+
+
+_USE = "use 127.0.0.1, ::1 or localhost"  # what the development server certificate names
+
+
+def check_host(host: str) -> None:
+    """Refuse a --host the demo cannot use: it runs over loopback only, and the client checks
+    the server's development certificate, issued for localhost, 127.0.0.1 and ::1."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host.lower() == "localhost":
+            return
+        shown = repr(host if len(host) <= 40 else host[:32] + "...")
+        raise BadHost(f"{shown} is not a loopback address; the demo runs over loopback only: "
+                      f"{_USE}.") from None
+    if address.is_unspecified:
+        raise BadHost(f"{host} is the wildcard address (every interface), not a loopback address: {_USE}.")
+    if not address.is_loopback:
+        raise BadHost(f"{host} is not a loopback address; the demo runs over loopback only: {_USE}.")
+    if address not in (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")):
+        raise BadHost(f"{host} is not an address the development certificate is issued for: {_USE}.")
 
 
 @dataclass
@@ -40,7 +67,8 @@ class Result:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gskit demo", description=__doc__.splitlines()[0])
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to use (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="loopback address to use: 127.0.0.1 (default), ::1 or localhost")
     return p
 
 
@@ -160,6 +188,7 @@ def run(host: str) -> Result:
     from gskit import audit
     from gskit.errors import GSKError
 
+    check_host(host)  # before anything is created
     home = Registry(None).home
     created = not (home / "registry.toml").exists()
     try:
@@ -220,7 +249,7 @@ def main(argv: list[str]) -> int:
         result = run(args.host)
     except DemoError as exc:
         print(f"gskit demo: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, BadHost) else 1
     if args.json:
         print(json.dumps(asdict(result), indent=2))
     else:

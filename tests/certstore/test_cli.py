@@ -228,3 +228,120 @@ def test_system_store_import_and_create(tmp_path, home, dev):
     listing = json.loads(ok("list", "*SYSTEM", "--json", cwd=tmp_path))
     assert [(e["label"], e["has_private_key"]) for e in listing["entries"]] == [("imported", True)]
     assert b"imported" not in (home / "registry.toml").read_bytes()
+
+
+def test_create_an_empty_pkcs12_store(tmp_path):
+    """`create x.p12` makes the empty store its help promises, readable by OpenSSL too."""
+    ok("create", "open.p12", cwd=tmp_path)
+    ok("create", "locked.p12", "--password-env", "PW", cwd=tmp_path)
+    assert "no entries" in ok("list", "open.p12", cwd=tmp_path)
+    listing = json.loads(ok("list", "locked.p12", "--json", "--password-env", "PW", cwd=tmp_path))
+    assert (listing["format"], listing["entries"]) == ("pkcs12", [])
+    (tmp_path / "wrong.txt").write_text("nope\n")
+    fails(2, "list", "locked.p12", "--password-file", "wrong.txt", cwd=tmp_path, says="408")
+    for name, secret in (("open.p12", "pass:"), ("locked.p12", "env:PW")):
+        proc = subprocess.run(
+            ["openssl", "pkcs12", "-info", "-noout", "-in", name, "-passin", secret],
+            cwd=tmp_path, env={**os.environ, "PW": PASSWORD}, capture_output=True, text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+    ok("dev-ca", "--out", "dev", cwd=tmp_path)
+    ok("import", "locked.p12", "dev/client.pem", "--password-env", "PW", cwd=tmp_path)
+    assert open_keystore(tmp_path / "locked.p12", PASSWORD).labels() == ["gskit-dev-client"]
+
+
+# An application definition the registry refuses is bad input (exit 2), and a long ID is
+# not echoed whole.
+BAD_DEFINITIONS = [
+    (["X", "--protocols", "SSLv3"], "'SSLv3' is not a TLS protocol version"),
+    (["", "--description", "empty id"], "an application ID is 1 to 100"),
+    (["A" * 5000], "(5000 characters)"),
+    (["X", "--ciphers", "TLS_FOO"], "'TLS_FOO' is not a cipher suite gskit knows"),
+    (["X", "--ciphers", "TLS_AES_128_GCM_SHA256,TLS_FOO,TLS_BAR"], "'TLS_FOO' and 1 other"),
+]
+
+
+@pytest.mark.parametrize("args, says", BAD_DEFINITIONS)
+def test_app_register_refuses_an_invalid_definition(tmp_path, home, args, says):
+    ok("dev-ca", "--system", cwd=tmp_path)
+    before = (home / "registry.toml").read_bytes()
+    stderr = fails(2, "app", "register", *args, "--type", "server", cwd=tmp_path, says=says)
+    assert len(stderr) < 300 and len(stderr.strip().splitlines()) == 1
+    assert "GSK_IBMI_ERROR_NOT_REGISTERED" not in stderr
+    assert (home / "registry.toml").read_bytes() == before
+
+
+def test_app_assign_refuses_an_invalid_setting(tmp_path):
+    ok("dev-ca", "--system", cwd=tmp_path)
+    fails(2, "app", "assign", "GSKIT_DEMO_SERVER", "--protocols", "SSLv3", cwd=tmp_path, says="SSLv3")
+    fails(2, "app", "assign", "GSKIT_DEMO_SERVER", "--ciphers", "TLS_FOO", cwd=tmp_path, says="TLS_FOO")
+    fails(1, "app", "assign", "NOT_THERE", "--sni", "x.test", cwd=tmp_path, says="not registered")
+
+
+def test_app_register_checks_the_store_and_its_labels(tmp_path, home):
+    fails(2, "app", "register", "S", "--type", "server", cwd=tmp_path, says="no *SYSTEM store")
+    ok("dev-ca", "--system", cwd=tmp_path)
+    fails(1, "app", "register", "S", "--type", "server", "--store", "missing.kdb",
+          cwd=tmp_path, says="the store missing.kdb does not exist")
+    fails(1, "app", "register", "S", "--type", "server", "--label", "nolabel",
+          cwd=tmp_path, says="no certificate labelled 'nolabel' in *SYSTEM")
+    fails(1, "app", "register", "S", "--type", "client", "--ca", "no-ca",
+          cwd=tmp_path, says="no certificate labelled 'no-ca'")
+    fails(1, "app", "assign", "GSKIT_DEMO_SERVER", "--label", "nolabel", cwd=tmp_path, says="nolabel")
+    # another store: opened with its stash file, as gsk_environment_init will open it
+    ok("create", "k.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    ok("dev-ca", "--store", "k.kdb", cwd=tmp_path)
+    fails(1, "app", "register", "K", "--type", "server", "--store", "k.kdb", "--stash-file", "k.sth",
+          "--label", "nolabel", cwd=tmp_path, says="no certificate labelled 'nolabel' in k.kdb")
+    fails(1, "app", "register", "K", "--type", "server", "--store", "k.kdb", "--stash-file", "no.sth",
+          cwd=tmp_path, says="the stash file no.sth does not exist")
+    proc = run("app", "register", "K", "--type", "server", "--store", "k.kdb", "--label", "nolabel",
+               cwd=tmp_path)  # no stash registered: the labels are still read (a .kdb's are clear)
+    assert proc.returncode == 1 and "needs a password" in proc.stderr and "'nolabel'" in proc.stderr
+    assert "K" not in {a["application_id"] for a in json.loads(ok("app", "list", "--json", cwd=tmp_path))}
+    ok("app", "register", "K", "--type", "server", "--store", "k.kdb", "--stash-file", "k.sth",
+       "--label", "gskit-dev-server-rsa", "--ca", "gskit-dev-ca", cwd=tmp_path)
+    ok("app", "register", "S", "--type", "server", "--label", "gskit-dev-server-ecdsa",
+       "--ciphers", "TLS_AES_256_GCM_SHA384", cwd=tmp_path)
+
+
+def test_app_register_notes_a_store_it_cannot_open(tmp_path):
+    ok("create", "p.p12", "--password-env", "PW", cwd=tmp_path)
+    proc = run("app", "register", "P", "--type", "client", "--store", "p.p12", "--ca", "x",
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "GSK_NO_KEYFILE_PASSWORD (201)" in proc.stderr and "labels were not checked" in proc.stderr
+
+
+def test_write_and_read_errors_name_the_users_file_and_the_action(tmp_path):
+    stderr = fails(2, "create", "no-such-folder/out.p12", cwd=tmp_path,
+                   says="could not write no-such-folder/out.p12 (No such file or directory).")
+    assert ".tmp" not in stderr
+    long_name = "a" * 300 + ".kdb"  # stat() fails: a read, not a write
+    stderr = fails(2, "list", long_name, cwd=tmp_path, says="could not read")
+    assert "written" not in stderr and "write" not in stderr
+
+
+def test_an_empty_app_list_exits_1_with_or_without_json(tmp_path):
+    proc = run("app", "list", cwd=tmp_path)
+    assert proc.returncode == 1 and "no application IDs" in proc.stdout
+    proc = run("app", "list", "--json", cwd=tmp_path)
+    assert (proc.returncode, json.loads(proc.stdout)) == (1, [])
+
+
+def test_ctrl_c_at_a_password_prompt_exits_130(tmp_path, monkeypatch, capsys):
+    import getpass
+
+    from gskit.cli import main
+
+    def interrupted(prompt: str = "") -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", interrupted)
+    assert main(["certstore", "create", "a.kdb"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "cancelled" not in err
+    assert not (tmp_path / "a.kdb").exists()

@@ -169,3 +169,37 @@ def test_entry_without_key_and_expired(tmp_path, self_signed):
         with pytest.raises(KeystoreError) as info:
             store.identity(label)
         assert info.value.rc == code
+
+
+@pytest.mark.parametrize("password", ["pw-é😀", None])
+def test_empty_pkcs12_is_written_and_read_back(tmp_path, password):
+    path = save_keystore(tmp_path / "empty.p12", [], password)
+    store = open_keystore(path, password)
+    assert (store.format, store.entries) == ("pkcs12", [])
+    bundle = pkcs12.load_pkcs12(path.read_bytes(), password.encode() if password else None)
+    assert (bundle.key, bundle.cert, bundle.additional_certs) == (None, None, [])
+    if password:  # the MAC is keyed with the password: a wrong one or none is refused
+        for wrong, code in (("nope", rc.GSK_ERROR_BAD_KEYFILE_PASSWORD), (None, rc.GSK_NO_KEYFILE_PASSWORD)):
+            with pytest.raises(KeystoreError) as info:
+                open_keystore(path, wrong)
+            assert info.value.rc == code
+    else:  # nothing to protect: it opens whatever password is given, like any such file
+        assert open_keystore(path, "given anyway").entries == []
+
+
+def test_pkcs12_store_can_lose_its_last_entry_and_take_one_again(tmp_path, dev):
+    path = save_keystore(tmp_path / "one.p12", [dev.entries[1]], "pw")
+    save_keystore(path, [], "pw")
+    assert open_keystore(path, "pw").entries == []
+    save_keystore(path, [dev.entries[2]], "pw")
+    assert open_keystore(path, "pw").labels() == ["gskit-dev-server-ecdsa"]
+
+
+def test_a_failed_write_names_the_file_not_its_temporary(tmp_path):
+    from certstore.files import atomic_write
+
+    target = tmp_path / "no-such-folder" / "out.p12"
+    with pytest.raises(FileNotFoundError) as info:
+        atomic_write(target, b"data")
+    assert info.value.filename == str(target)
+    assert ".tmp" not in str(info.value)

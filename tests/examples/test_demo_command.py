@@ -83,3 +83,27 @@ def test_demo_bad_usage_exits_2(tmp_path: Path) -> None:
     result = demo(tmp_path / "home", "--no-such-option")
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+@pytest.mark.parametrize("host, says", [
+    ("8.8.8.8", "8.8.8.8 is not a loopback address"),
+    ("192.0.2.1", "192.0.2.1 is not a loopback address"),
+    ("example.com", "'example.com' is not a loopback address"),
+    ("0.0.0.0", "0.0.0.0 is the wildcard address"),
+    ("::", ":: is the wildcard address"),
+    ("127.0.0.2", "127.0.0.2 is not an address the development certificate is issued for"),
+])
+def test_demo_refuses_a_host_that_is_not_its_loopback_address(tmp_path: Path, host: str, says: str) -> None:
+    home = tmp_path / "home"
+    result = demo(home, "--host", host)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"gskit demo: {says}")
+    assert result.stderr.rstrip().endswith("use 127.0.0.1, ::1 or localhost.")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not home.exists()  # bad input creates nothing
+
+
+def test_demo_accepts_localhost(tmp_path: Path) -> None:
+    result = demo(tmp_path / "home", "--host", "localhost", "--json")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout)["address"].startswith("localhost:")
