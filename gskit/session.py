@@ -150,13 +150,22 @@ class Session(Handle):
             return CallbackTransport(callbacks, fd, str(self._values.get(c.GSK_USER_DATA) or ""))
         if fd < 0:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, "GSK_FD was not set")
-        return SocketTransport(fd)
+        return SocketTransport(fd, blocking=True if self._socket_timeout() else None)
+
+    def _socket_timeout(self) -> float | None:
+        """The timeout of the Python socket given as GSK_FD, if it has one (> 0): such a
+        socket is waited on as a blocking one, and its timeout is the default of the read
+        and handshake timeouts."""
+        sock = self._socket
+        if sock is None or sock.fileno() != self._values.get(c.GSK_FD, -1):
+            return None
+        return sock.gettimeout() or None
 
     def handshake(self) -> None:
         """``gsk_secure_soc_init``: the TLS handshake on GSK_FD (or the I/O callback)."""
         pump = self.prepare()
         try:
-            pump.handshake(self.handshake_timeout or None)
+            pump.handshake(self.handshake_timeout or self._socket_timeout())
         except GSKError as exc:
             self.handshake_failed(exc)
             raise
@@ -169,9 +178,10 @@ class Session(Handle):
 
     @property
     def read_timeout(self) -> float | None:
-        """GSK_IBMI_READ_TIMEOUT in seconds (None: none)."""
+        """GSK_IBMI_READ_TIMEOUT in seconds, else the timeout of a Python socket given as
+        GSK_FD (None: none)."""
         milliseconds = self._values.setting(c.GSK_IBMI_READ_TIMEOUT)
-        return milliseconds / 1000 if milliseconds else None
+        return milliseconds / 1000 if milliseconds else self._socket_timeout()
 
     def handshake_succeeded(self) -> None:
         """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
@@ -229,6 +239,8 @@ class Session(Handle):
     def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0) -> int:
         """Read into ``buffer`` (its first ``nbytes``); the count, 0 once the peer has closed."""
         view = memoryview(buffer).cast("B")
+        if view.readonly:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer is read-only")
         if nbytes:
             view = view[:nbytes]
         if len(view) < 1:
@@ -263,7 +275,17 @@ class Session(Handle):
                     break                             # a non-blocking socket took part: say how much
         return written
 
-    sendall = send
+    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        """Encrypt and send all of ``data``.  On a non-blocking socket that cannot take it
+        all, GSKWouldBlockError whose ``characters_written`` says how much was sent (as
+        ``BlockingIOError``)."""
+        view = memoryview(data).cast("B")
+        written = self.send(view)
+        if written < len(view):
+            error = GSKError.for_rc(rc.GSK_WOULD_BLOCK, f"{written} of {len(view)} bytes were sent: "
+                                                       "the non-blocking socket took no more")
+            error.characters_written = written  # type: ignore[attr-defined]
+            raise error
 
     def misc(self, misc_id: int) -> None:
         """``gsk_secure_soc_misc``: GSK_RESET_CIPHER, GSK_RESET_SESSION, GSK_CLOSE_NOTIFY, ..."""

@@ -20,7 +20,7 @@ import select
 import socket
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
@@ -29,6 +29,8 @@ from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT, SEND_FLAGS
+
+T = TypeVar("T")
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -72,9 +74,11 @@ class BorrowedSocket(socket.socket):
 
 class SocketTransport:
     """A TCP socket named by descriptor (GSK_FD).  Never closes it; a mode it changes
-    (``hold_nonblocking``) is restored by ``release``."""
+    (``hold_nonblocking``) is restored by ``release``.  ``blocking`` None takes the
+    descriptor's mode; True waits as on a blocking socket whatever the descriptor's mode
+    (a Python socket with a timeout is non-blocking underneath)."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, blocking: bool | None = None) -> None:
         try:
             sock = BorrowedSocket(fileno=fd)
         except OSError as exc:
@@ -87,7 +91,8 @@ class SocketTransport:
         self.sock = sock
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
-        self.blocking = os.get_blocking(fd)
+        self._blocking_descriptor = os.get_blocking(fd)
+        self.blocking = self._blocking_descriptor if blocking is None else blocking
         self._pollers: dict[bool, select.poll] = {}      # writable? -> a poll object not in use
         self._held = False
         self._blocked: set[int] = set()                  # threads waiting to read (recv, poll)
@@ -134,7 +139,7 @@ class SocketTransport:
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
-        if self.blocking and not self._held:
+        if self._blocking_descriptor and not self._held:
             os.set_blocking(self.fd, False)
             self._held = True
 
@@ -148,6 +153,23 @@ class SocketTransport:
 
     def send(self, data: bytes | memoryview) -> int:
         return self.sock.send(data)
+
+    def call_blocking(self, call: Callable[[], T]) -> T:
+        """``call()``, which may block in the kernel (OpenSSL on a blocking descriptor): a
+        close from another thread shuts the socket down to wake it, and it then ends with
+        InterruptedError whatever it raised."""
+        me = threading.get_ident()
+        self._writing.add(me)
+        try:
+            if self._interrupted:
+                raise InterruptedError
+            return call()
+        except (GSKError, OSError):
+            if self._interrupted:
+                raise InterruptedError from None
+            raise
+        finally:
+            self._writing.discard(me)
 
     def interrupt(self) -> None:
         """Wake a thread blocked in recv or poll (another thread is closing the session):
@@ -474,7 +496,10 @@ class DirectPump:
         if deadline is not None:
             self.transport.hold_nonblocking()
         while True:
-            need = self.handshake_step()
+            try:
+                need = self.transport.call_blocking(self.handshake_step)
+            except InterruptedError:
+                raise _closed_by_another_thread() from None
             if not need:
                 break
             self._wait(need, deadline, "handshake")
