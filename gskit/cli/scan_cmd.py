@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import math
 import sys
 
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130   # Ctrl-C, as shells report SIGINT
+MAX_TIMEOUT = 3600.0     # = gskit.scan.scanner.MAX_TIMEOUT (not imported: no TLS import before parsing)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,17 +29,37 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _is_ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
 def parse_target(text: str) -> tuple[str, int]:
-    """``host:port``, ``[v6]:port``, or ``host`` (port 443)."""
+    """``host:port``, ``[v6]:port``, ``[v6]``, a bare IPv6 address (port 443), or ``host``
+    (port 443).  ValueError (one sentence) for anything else, or a host name that cannot be."""
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest.removeprefix(":") or "443"
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket:
+            raise ValueError(f"{text!r} is not HOST:PORT: the IPv6 address has no closing ']'")
+        if not _is_ipv6(host):
+            raise ValueError(f"{text!r} is not HOST:PORT: only an IPv6 address goes in brackets")
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"{text!r} is not HOST:PORT: ':PORT' must follow the ']'")
+        port = rest[1:] if rest else "443"
     elif text.count(":") == 1:
         host, port = text.split(":")
-    else:  # a host name, or a bare IPv6 address
+    elif ":" in text:  # only a bare IPv6 address has more than one colon
+        if not _is_ipv6(text):
+            raise ValueError(f"{text!r} is not HOST:PORT (write an IPv6 address with a port as [ADDRESS]:PORT)")
+        host, port = text, "443"
+    else:
         host, port = text, "443"
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{text!r} is not HOST:PORT")
+    from gskit.scan.probe import ascii_host  # refuses what getaddrinfo could not even encode
+    ascii_host(host)
     return host, int(port)
 
 
@@ -70,9 +94,9 @@ def _suite_rows(result) -> list[str]:
     return lines
 
 
-def _certificate_lines(cert) -> list[str]:
+def _certificate_lines(cert, error: str | None = None) -> list[str]:
     if cert is None:
-        return ["Certificate: none received"]
+        return ["Certificate: none received" + (f" ({error})" if error else "")]
     lines = ["Certificate chain:"]
     for i, c in enumerate(cert.chain):
         curve = f" {c.curve}" if c.curve else ""
@@ -85,6 +109,13 @@ def _certificate_lines(cert) -> list[str]:
     lines.append(f"  chain {verified}")
     if cert.hostname_matches is not None:
         lines.append(f"  name {cert.hostname!r} {'matches' if cert.hostname_matches else 'does NOT match'}")
+    if cert.client_certificate == "required":
+        lines.append(f"  the server requires a client certificate: without one the handshake fails "
+                     f"after the server has sent this chain ({cert.handshake_error})")
+    elif cert.client_certificate == "optional":
+        lines.append("  the server asks for a client certificate, and goes on without one")
+    elif cert.handshake_error:
+        lines.append(f"  the handshake failed after the server sent this chain ({cert.handshake_error})")
     return lines
 
 
@@ -92,7 +123,7 @@ def render_text(result, policy_result) -> str:
     lines = [f"Target {result.target}   ({result.seconds:.2f} s)", ""]
     lines += _suite_rows(result)
     lines.append("")
-    lines += _certificate_lines(result.certificate)
+    lines += _certificate_lines(result.certificate, result.certificate_error)
     lines.append("")
     lines.append(f"Key-exchange groups accepted: {', '.join(result.groups) or 'none found'}")
     if result.groups_not_probed:
@@ -107,9 +138,17 @@ def render_text(result, policy_result) -> str:
     lines += [f"Note: {n}" for n in result.notes]
     if policy_result is not None:
         lines.append("")
-        verdict = "compliant" if policy_result.compliant else "NOT compliant"
+        not_checked = getattr(policy_result, "not_checked", [])
+        if policy_result.compliant:
+            verdict = "compliant"
+        elif policy_result.violations:
+            verdict = "NOT compliant"
+        else:
+            verdict = "compliance NOT confirmed: some of its rules could not be checked"
         lines.append(f"Policy {policy_result.policy}: {verdict}")
         lines += [f"  {v}" for v in policy_result.violations]
+        lines += [f"  not checked: {n}" for n in not_checked]
+        lines += [f"  not probed: {n}" for n in getattr(policy_result, "not_probed", [])]
     return "\n".join(lines)
 
 
@@ -118,8 +157,10 @@ def main(argv: list[str]) -> int:
     try:
         host, port = parse_target(args.target)
         protocols = _protocols(args.protocols)
-        if args.timeout <= 0 or args.concurrency < 1:
-            raise ValueError("--timeout must be > 0 and --concurrency at least 1")
+        if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_TIMEOUT):
+            raise ValueError(f"--timeout must be > 0 and at most {MAX_TIMEOUT:g} seconds, not {args.timeout:g}")
+        if args.concurrency < 1:
+            raise ValueError("--concurrency must be at least 1")
     except ValueError as exc:
         print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
@@ -129,13 +170,19 @@ def main(argv: list[str]) -> int:
     except PolicyError as exc:
         print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
-    from gskit.scan import ScanError, scan
+    from gskit.scan import BadScanInput, ScanError, scan
     try:
         result = scan(host, port, sni=args.sni, protocols=protocols, timeout=args.timeout,
                       concurrency=args.concurrency, ca_file=args.ca_file)
+    except BadScanInput as exc:   # a --sni or --ca-file that cannot be used
+        print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
+        return EXIT_USAGE
     except ScanError as exc:
         print(f"gskit scan: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        print("gskit scan: interrupted; the scan was stopped before it finished.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     policy_result = check_scan(policy, result) if policy else None
     if args.json:
         data = result.to_json()

@@ -23,6 +23,21 @@ class PolicyResult:
         return {"policy": self.policy, "compliant": self.compliant, "violations": list(self.violations)}
 
 
+@dataclass(frozen=True)
+class ScanPolicyResult(PolicyResult):
+    """A live server's verdict.  ``not_checked``: rules of the policy this scan could not
+    check (no certificate was received, say); while any is left, the server is not reported
+    compliant.  ``not_probed``: rules no scan checks (gskit never speaks SSLv2 or SSLv3):
+    reported, and not counted either way."""
+
+    not_checked: list[str] = field(default_factory=list)
+    not_probed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "not_checked": list(self.not_checked),
+                "not_probed": list(self.not_probed)}
+
+
 def _labels(protocols: Iterable[Protocol]) -> str:
     return ", ".join(p.label for p in sorted(protocols))
 
@@ -78,9 +93,16 @@ def check_configuration(policy: Policy, effective: EffectiveCiphers) -> PolicyRe
     return _result(policy, violations)
 
 
+def _certificate_rules(policy: Policy) -> list[str]:
+    """The certificate rules this policy has, by name."""
+    rules = (("key types", policy.certificate_key_types), ("minimum RSA key size", policy.min_rsa_bits),
+             ("minimum EC key size", policy.min_ec_bits),
+             ("signature algorithms", policy.signature_algorithms),
+             ("expiry margin", policy.expiry_margin_days), ("maximum lifespan", policy.max_lifespan_days))
+    return [name for name, value in rules if value is not None]
+
+
 def _certificate_violations(policy: Policy, certificate, now: _dt.datetime) -> list[str]:
-    if certificate is None or not certificate.chain:
-        return []
     leaf = certificate.chain[0]
     out = []
     if policy.certificate_key_types is not None and leaf.key_type.upper() not in policy.certificate_key_types:
@@ -108,8 +130,23 @@ def _certificate_violations(policy: Policy, certificate, now: _dt.datetime) -> l
     return out
 
 
-def check_scan(policy: Policy, scan_result, *, now: _dt.datetime | None = None) -> PolicyResult:
-    """Does the scanned server meet the policy (protocols, suites, groups, certificate)?"""
+def _never_probed(policy: Policy) -> list[str]:
+    """SSLv2 and SSLv3, if the policy forbids them: gskit never speaks them, so no scan sees them."""
+    banned = [p for p in (Protocol.SSLV2, Protocol.SSLV3) if p in policy.forbidden_protocols
+              or (policy.allowed_protocols is not None and p not in policy.allowed_protocols)]
+    if not banned:
+        return []
+    them = "them" if len(banned) > 1 else "it"
+    return [f"{' and '.join(p.label for p in banned)} (gskit never speaks {them}, so the policy's "
+            f"ban on {them} was not checked)"]
+
+
+def check_scan(policy: Policy, scan_result, *, now: _dt.datetime | None = None) -> ScanPolicyResult:
+    """Does the scanned server meet the policy (protocols, suites, groups, certificate)?
+
+    Compliant only if nothing violates the policy and every rule the scan checks could be
+    checked: without a certificate, a policy with certificate rules is not reported compliant.
+    """
     supported = [p for p in scan_result.protocols if p.supported]
     violations = _protocol_violations(policy, (p.protocol for p in supported), "accepted")
     violations += _suite_violations(policy, ((p.protocol, p.accepted) for p in supported), "accepted")
@@ -119,5 +156,13 @@ def check_scan(policy: Policy, scan_result, *, now: _dt.datetime | None = None) 
             violations.append(f"key exchange group(s) {', '.join(extra)} accepted; the policy allows "
                               f"only {', '.join(sorted(policy.allowed_groups))}")
     now = now or _dt.datetime.now(_dt.timezone.utc)
-    violations += _certificate_violations(policy, scan_result.certificate, now)
-    return _result(policy, violations)
+    not_checked = []
+    certificate = scan_result.certificate
+    if certificate is not None and certificate.chain:
+        violations += _certificate_violations(policy, certificate, now)
+    elif _certificate_rules(policy):
+        why = getattr(scan_result, "certificate_error", None) or "the scan received no certificate"
+        not_checked.append(f"the certificate rules ({', '.join(_certificate_rules(policy))}) were "
+                           f"not checked: {why}")
+    return ScanPolicyResult(policy.name, not violations and not not_checked, violations,
+                            not_checked, _never_probed(policy))

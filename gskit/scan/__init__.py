@@ -5,7 +5,7 @@ pyOpenSSL (this package is for live scans; :mod:`gskit.attributes.ciphers` stays
 """
 from gskit.scan.result import (CertificateResult, CertSummary, ProtocolResult, ResumptionResult,
                                ScanResult, SNIResult)
-from gskit.scan.scanner import NotTLS, ScanError, TargetUnreachable, scan
+from gskit.scan.scanner import BadScanInput, NotTLS, ScanError, TargetUnreachable, scan
 
-__all__ = ["CertificateResult", "CertSummary", "NotTLS", "ProtocolResult", "ResumptionResult",
-           "SNIResult", "ScanError", "ScanResult", "TargetUnreachable", "scan"]
+__all__ = ["BadScanInput", "CertificateResult", "CertSummary", "NotTLS", "ProtocolResult",
+           "ResumptionResult", "SNIResult", "ScanError", "ScanResult", "TargetUnreachable", "scan"]

@@ -45,16 +45,29 @@ def summarize(cert: x509.Certificate) -> CertSummary:
         sans=_sans(cert), sha256=fingerprint(cert))
 
 
+def _a_labels(name: str) -> list[str]:
+    """The labels of a name in their ASCII (IDNA A-label) form, lower case: ``é.example`` and
+    ``xn--9ca.example`` give the same labels (certificates carry A-labels)."""
+    labels = []
+    for label in name.rstrip(".").split("."):
+        try:
+            labels.append(label.encode("idna").decode("ascii").lower())
+        except UnicodeError:  # not encodable: compared as written
+            labels.append(label.lower())
+    return labels
+
+
 def hostname_matches(name: str, sans: Sequence[str]) -> bool:
-    """RFC 6125 matching: exact, or a wildcard in the left-most label only; IPs exactly."""
+    """RFC 6125 matching: exact, or a wildcard in the left-most label only; IPs exactly.
+    Internationalised names match in their A-label form, however either side is written."""
     try:
         ip = ipaddress.ip_address(name)
         return any(_same_ip(ip, san) for san in sans)
     except ValueError:
         pass
-    host = name.lower().rstrip(".").split(".")
+    host = _a_labels(name)
     for san in sans:
-        pattern = san.lower().rstrip(".").split(".")
+        pattern = _a_labels(san)
         if len(pattern) != len(host):
             continue
         if pattern[0] == "*" and len(pattern) > 2 and pattern[1:] == host[1:]:
@@ -71,7 +84,16 @@ def _same_ip(ip, san: str) -> bool:
         return False
 
 
+def client_certificate(attempt: Attempt) -> str | None:
+    """"required" when the server asked for a client certificate and refused the handshake
+    without one, "optional" when it asked and went on, None when it did not ask."""
+    if not attempt.cert_requested:
+        return None
+    return "optional" if attempt.ok else "required"
+
+
 def certificate_result(attempt: Attempt, hostname: str | None, ca_file: str | None) -> CertificateResult:
+    """The chain ``attempt`` received, even if its handshake failed afterwards."""
     chain = tuple(summarize(c) for c in attempt.chain)
     verified = verify_error = None
     if ca_file:
@@ -80,15 +102,17 @@ def certificate_result(attempt: Attempt, hostname: str | None, ca_file: str | No
             errnum, depth = attempt.verify_errors[0]
             verify_error = f"{verify_error_text(errnum)} (certificate {depth} of the chain)"
     matches = hostname_matches(hostname, chain[0].sans) if hostname and chain else None
-    return CertificateResult(chain, verified, verify_error, hostname, matches)
+    return CertificateResult(chain, verified, verify_error, hostname, matches,
+                             client_certificate(attempt), None if attempt.ok else attempt.detail)
 
 
 def sni_result(name: str | None, with_sni: Attempt, without_sni: Attempt | None) -> SNIResult:
     """Compare the leaf certificates sent with and without the server name."""
     if name is None or without_sni is None:
         return SNIResult(name, None, None, "not tested: no server name (give --sni NAME)")
-    first = fingerprint(with_sni.chain[0]) if with_sni.ok and with_sni.chain else None
-    second = fingerprint(without_sni.chain[0]) if without_sni.ok and without_sni.chain else None
+    # a chain counts even if the handshake failed after it (a client certificate required)
+    first = fingerprint(with_sni.chain[0]) if with_sni.chain else None
+    second = fingerprint(without_sni.chain[0]) if without_sni.chain else None
     if first and not second:
         summary = f"the server needs SNI: without it the handshake fails ({without_sni.detail})"
     elif first and first == second:
@@ -96,5 +120,5 @@ def sni_result(name: str | None, with_sni: Attempt, without_sni: Attempt | None)
     elif first and second:
         summary = f"different certificates: SNI {name!r} selects another certificate than no SNI"
     else:
-        summary = "not tested: no handshake with SNI succeeded"
+        summary = "not tested: no handshake with SNI got a certificate"
     return SNIResult(name, first, second, summary)

@@ -52,19 +52,27 @@ class CertSummary:
 
 @dataclass(frozen=True)
 class CertificateResult:
-    """The chain, and whether it verifies against the CA file and matches the name."""
+    """The chain, and whether it verifies against the CA file and matches the name.
+
+    The chain is the one the server sent even when the handshake then failed (``handshake_error``
+    says why: typically the server requires a client certificate, and gskit sends none).
+    """
 
     chain: tuple[CertSummary, ...]
     verified: bool | None          # None: no CA file given
     verify_error: str | None
     hostname: str | None
     hostname_matches: bool | None
+    client_certificate: str | None = None   # "required", "optional", None: not asked for
+    handshake_error: str | None = None      # the handshake failed after the chain came
 
     def to_json(self) -> dict:
         leaf = self.chain[0].to_json() if self.chain else {}
         return {**leaf, "chain": [c.to_json() for c in self.chain], "verified": self.verified,
                 "verify_error": self.verify_error, "hostname": self.hostname,
-                "hostname_matches": self.hostname_matches}
+                "hostname_matches": self.hostname_matches,
+                "client_certificate": self.client_certificate,
+                "handshake_error": self.handshake_error}
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class ScanResult:
     resumption: tuple[ResumptionResult, ...]
     notes: tuple[str, ...]
     seconds: float
+    certificate_error: str | None = None   # why no certificate was received, if none was
 
     def protocol(self, protocol: Protocol) -> ProtocolResult | None:
         return next((p for p in self.protocols if p.protocol == protocol), None)
@@ -118,4 +127,5 @@ class ScanResult:
                 "honours_client_order": self.honours_client_order,
                 "sni": self.sni.to_json() if self.sni else None,
                 "resumption": [r.to_json() for r in self.resumption],
-                "notes": list(self.notes), "seconds": round(self.seconds, 3)}
+                "notes": list(self.notes), "seconds": round(self.seconds, 3),
+                "certificate_error": self.certificate_error}

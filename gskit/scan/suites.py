@@ -7,6 +7,7 @@ backwards tell which: a server that follows the client picks a different first s
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -27,6 +28,7 @@ class Target:
     port: int
     sni: str | None
     timeout: float
+    cancel: threading.Event | None = None   # set: every probe stops at once (Ctrl-C)
 
 
 def candidates(protocol: Protocol) -> tuple[CipherSuite, ...]:
@@ -42,12 +44,12 @@ def offer_for(protocol: Protocol, suites: Sequence[CipherSuite], sni: str | None
 
 def attempt(target: Target, offer: Offer, resume: Attempt | None = None) -> Attempt:
     """A handshake, retried with a short back-off when the failure looks transient."""
-    result = handshake(target.host, target.port, offer, target.timeout, resume)
+    result = handshake(target.host, target.port, offer, target.timeout, resume, target.cancel)
     for retry in range(RETRIES):
         if result.ok or result.failure not in TRANSIENT:
             break
         time.sleep(0.05 * (retry + 1))
-        result = handshake(target.host, target.port, offer, target.timeout, resume)
+        result = handshake(target.host, target.port, offer, target.timeout, resume, target.cancel)
     return result
 
 

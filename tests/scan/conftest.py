@@ -160,7 +160,61 @@ def limited_proxy(upstream: int, allow: int):
     return _serving(handle)
 
 
+def first_record_proxy(upstream: int):
+    """Forward to ``upstream``, but close each connection once the server's first TLS record
+    (its ServerHello) has gone through: the suite is known, the certificate never comes."""
+    def first_record(sock: socket.socket) -> bytes:
+        data = b""
+        while len(data) < 5 or len(data) < 5 + int.from_bytes(data[3:5], "big"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b""
+            data += chunk
+        return data[:5 + int.from_bytes(data[3:5], "big")]
+
+    def handle(conn, stop, count):
+        conn.settimeout(5)
+        hello = first_record(conn)
+        if not hello:
+            return
+        with socket.create_connection(("127.0.0.1", upstream), timeout=5) as up:
+            up.sendall(hello)
+            conn.sendall(first_record(up))
+    return _serving(handle)
+
+
+class SilentListener:
+    """Accepts TCP connections and never answers; counts them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent_listener():
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
 @pytest.fixture
 def misbehaving():
     """The misbehaving-server factories, each a context manager yielding its port."""
-    return {"raw": raw_server, "trickle": trickle_server, "limited_proxy": limited_proxy}
+    return {"raw": raw_server, "trickle": trickle_server, "limited_proxy": limited_proxy,
+            "first_record_proxy": first_record_proxy}
