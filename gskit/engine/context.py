@@ -52,7 +52,9 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     low, high = config.protocols[0], config.protocols[-1]
     ctx.set_min_proto_version(low)                 # a Protocol is its wire version, as OpenSSL's
     ctx.set_max_proto_version(high)
-    options = SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_COMPRESSION
+    # A peer's FIN without close_notify ends the stream as close_notify would (IBM: amtRead
+    # 0): OpenSSL 3 would otherwise fail the connection, alert the peer and refuse writes.
+    options = SSL.OP_NO_SSLv2 | SSL.OP_NO_SSLv3 | SSL.OP_NO_COMPRESSION | SSL.OP_IGNORE_UNEXPECTED_EOF
     for protocol, option in _NO_VERSION_OPTION.items():
         if low <= protocol <= high and protocol not in config.protocols:
             options |= option

@@ -387,6 +387,8 @@ class TLSEngine:
         return self._broken
 
     def _translate(self, exc: Exception) -> Failure:
+        if isinstance(exc, SSL.ZeroReturnError):   # close_notify, or a FIN (OP_IGNORE_UNEXPECTED_EOF)
+            return Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
         if isinstance(exc, SSL.SysCallError):
             code, text = (exc.args + (0, ""))[:2]
             if code == -1:

@@ -133,3 +133,27 @@ def test_recv_into_a_read_only_buffer_is_a_gsk_error(pki, listener, run_peer) ->
         assert info.value.rc == GSK_IBMI_ERROR_INVALID_POINTER
         session.send(b"x")
     peer.result()
+
+
+def test_a_peer_that_half_closes_tcp_still_gets_the_answer(pki, listener, run_peer) -> None:
+    """The peer sends, then shuts its side of TCP without close_notify (as some clients do
+    after a request): the read ends with b"" and the answer still reaches the peer, with no
+    alert and no error."""
+    def serve(tls: ssl.SSLSocket) -> bytes:
+        tls.sendall(b"request")
+        socket.socket.shutdown(tls, socket.SHUT_WR)   # a FIN, no close_notify (TLS stays up)
+        answer = b""
+        while len(answer) < 6:
+            answer += tls.recv(6 - len(answer))
+        return answer
+
+    peer = tls_server(pki, listener, run_peer, serve)
+    env, sock = client(pki, listener, timeout=None)
+    with env, sock, env.open_session(fd=sock) as session:
+        session.handshake()
+        received = b""
+        while chunk := session.recv(100):
+            received += chunk
+        assert received == b"request"
+        session.sendall(b"answer")
+        assert peer.result() == b"answer"
