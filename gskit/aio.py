@@ -42,6 +42,7 @@ __all__ = ["AsyncSession", "SecureStreamWriter", "open_connection", "start_serve
 DEFAULT_LIMIT = 2 ** 16          # the StreamReader buffer limit, as asyncio's streams
 READ_CHUNK = 65536               # plaintext taken from the engine per call (one record is <= 16 KiB)
 WRITE_CHUNK = 262144             # plaintext handed to the engine per call
+SHUTDOWN_TIMEOUT = 30.0          # seconds close() waits for the peer to end its side (as asyncio's ssl)
 
 SessionOpener = Callable[[int], Session]
 ClientConnected = Callable[[asyncio.StreamReader, "SecureStreamWriter"], "Awaitable[None] | None"]
@@ -104,10 +105,11 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self.error: GSKError | None = None
         self.read_timeout: float | None = None
         self.close_notify_sent = False
+        self.closing = False                   # close() was called: the connection is ending
         self._eof = False
         self._paused = False
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None  # the handshake timeout, then the shutdown's
         self._ciphertext = _receive_buffer()   # this loop thread's buffers, looked up once
         self._plaintext = _read_buffer()
 
@@ -193,11 +195,14 @@ class _SecureProtocol(asyncio.BufferedProtocol):
                 if count is None:
                     break
                 if count:
-                    self.reader.feed_data(buffer[:count])      # copied into the reader's buffer
+                    if not self.closing:                       # (after close(): read, not kept)
+                        self.reader.feed_data(buffer[:count])  # copied into the reader's buffer
                 else:
                     self._eof = True
                     self.reader.feed_eof()
             self._flush()
+            if self._eof and self.closing:
+                self.transport.close()  # type: ignore[union-attr]  # the peer has ended its side
         except GSKError as exc:
             self._fail(exc)
 
@@ -288,10 +293,19 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self._flush()
 
     def close(self) -> None:
-        if self.transport is None or self.transport.is_closing():
+        """close_notify after what is queued, then close once the peer has ended its side
+        (at most SHUTDOWN_TIMEOUT later).  Reading goes on meanwhile: a socket closed with
+        unread input (TLS 1.3 tickets, say) is reset, and what it still had queued is lost."""
+        if self.transport is None or self.transport.is_closing() or self.closing:
+            return
+        self.closing = True
+        if self.error is not None or self._eof or not self.handshake_done.done():
+            self.transport.close()
             return
         self.close_notify()
-        self.transport.close()
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._loop.call_later(SHUTDOWN_TIMEOUT, self.transport.abort)
 
     def abort(self) -> None:
         if self.transport is not None:
@@ -338,10 +352,11 @@ class SecureStreamWriter:
         self._protocol.close_notify()
 
     def is_closing(self) -> bool:
-        return self.transport.is_closing()
+        return self._protocol.closing or self.transport.is_closing()
 
     def close(self) -> None:
-        """close_notify (not waited for), then close the connection."""
+        """close_notify, then close the connection once the peer has ended its side
+        (``wait_closed`` waits for that: at most SHUTDOWN_TIMEOUT seconds)."""
         self._protocol.close()
 
     async def wait_closed(self) -> None:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -13,7 +17,7 @@ from gskit import constants as c
 from gskit.attributes import ciphers
 from gskit.compat import gsk
 
-from aio_support import Pki, free_port, run
+from aio_support import LOOP_DEADLINE, Pki, free_port, run
 
 VERSIONS = ["TLSv1.2", "TLSv1.3"]
 PROTOCOL_USED = {"TLSv1.2": c.GSK_PROTOCOL_USED_TLSV12, "TLSv1.3": c.GSK_PROTOCOL_USED_TLSV13}
@@ -178,3 +182,38 @@ def test_bulk_both_ways_with_digest(pki: Pki) -> None:
                 await writer.wait_closed()
 
     run(main())
+
+
+def test_close_right_after_a_large_write_loses_nothing(pki: Pki) -> None:
+    """write(16 MB), close(), wait_closed() to a slow reader: every byte arrives.  The TLS
+    1.3 tickets are still unread when close() is called; a socket closed with unread input
+    is reset, and the kernel drops what it had not sent yet."""
+    payload = os.urandom(16 * 1024 * 1024)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(LOOP_DEADLINE)
+    digests: list[str] = []
+
+    def slow_reader() -> None:
+        conn, _ = listener.accept()
+        with pki.server_context().wrap_socket(conn, server_side=True) as tls:
+            time.sleep(0.5)                          # the client has written and closed by now
+            digest, received = hashlib.sha256(), 0
+            while chunk := tls.recv(1 << 20):
+                digest.update(chunk)
+                received += len(chunk)
+            digests.append(digest.hexdigest() if received == len(payload) else f"{received} bytes")
+
+    async def main() -> None:
+        _, writer = await aio.open_connection("127.0.0.1", listener.getsockname()[1],
+                                              server_hostname="localhost", keyring_file=pki.ca_pem)
+        writer.write(payload)
+        writer.close()
+        assert writer.is_closing()
+        await writer.wait_closed()
+
+    peer = threading.Thread(target=slow_reader, daemon=True)
+    peer.start()
+    with listener:
+        run(main())
+        peer.join(LOOP_DEADLINE)
+    assert digests == [hashlib.sha256(payload).hexdigest()]
