@@ -201,8 +201,11 @@ class Environment(Handle):
         return session
 
     def close(self) -> None:
-        """``gsk_environment_close``: sessions already open keep working."""
+        """``gsk_environment_close``: sessions already open keep working.  Closing a closed
+        environment does nothing (the compat call answers GSK_INVALID_HANDLE before this)."""
         with self._lock:
+            if self.closed:
+                return
             self._advance(Op.CLOSE)
             if self._live_sessions == 0:
                 self._free()

@@ -322,9 +322,12 @@ class Session(Handle):
     def close(self) -> None:
         """``gsk_secure_soc_close``: close_notify (once, not waited for); the socket stays open.
 
-        Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.
+        Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.  Closing
+        a closed session does nothing (the compat call answers GSK_INVALID_HANDLE before this).
         """
         with self._lock:
+            if self.closed:
+                return
             self._advance(Op.CLOSE)
             pump = self.pump
         reactor = completion.current_engine()

@@ -157,3 +157,21 @@ def test_a_peer_that_half_closes_tcp_still_gets_the_answer(pki, listener, run_pe
         assert received == b"request"
         session.sendall(b"answer")
         assert peer.result() == b"answer"
+
+
+def test_close_twice_is_harmless_in_python_and_invalid_handle_in_c(pki, listener, run_peer) -> None:
+    """``close()`` may run again (a ``finally`` after an error) as a socket's does; the
+    compat calls still answer a closed handle with GSK_INVALID_HANDLE."""
+    from gskit import GSK_INVALID_HANDLE, gsk_environment_close, gsk_secure_soc_close
+
+    peer = tls_server(pki, listener, run_peer, lambda tls: tls.recv(1))
+    env, sock = client(pki, listener, timeout=None)
+    with sock:
+        session = env.open_session(fd=sock)
+        session.handshake()
+        session.close()
+        session.close()
+        env.close()
+        env.close()
+        assert gsk_secure_soc_close(session) == gsk_environment_close(env) == GSK_INVALID_HANDLE
+    peer.result()
