@@ -528,7 +528,11 @@ async def start_server(client_connected_cb: ClientConnected, host: str | None = 
     tasks: set[asyncio.Task[None]] = set()
 
     def connected(protocol: _SecureProtocol) -> None:
-        result = client_connected_cb(protocol.reader, SecureStreamWriter(protocol))
+        try:
+            result = client_connected_cb(protocol.reader, SecureStreamWriter(protocol))
+        except Exception as exc:  # noqa: BLE001 - the loop's exception handler reports it
+            _callback_failed(protocol, exc)
+            return
         if asyncio.iscoroutine(result):
             task = loop.create_task(result)
             tasks.add(task)
@@ -543,10 +547,15 @@ def _callback_done(task: asyncio.Task[None], protocol: _SecureProtocol, tasks: s
         return
     exc = task.exception()
     if exc is not None:
-        protocol._loop.call_exception_handler({  # noqa: SLF001
-            "message": "Unhandled exception in client_connected_cb", "exception": exc,
-            "transport": protocol.transport})
-        protocol.abort()
+        _callback_failed(protocol, exc)
+
+
+def _callback_failed(protocol: _SecureProtocol, exc: BaseException) -> None:
+    """As asyncio.start_server: report to the loop's exception handler, abort the connection."""
+    protocol._loop.call_exception_handler({  # noqa: SLF001
+        "message": "Unhandled exception in client_connected_cb", "exception": exc,
+        "transport": protocol.transport})
+    protocol.abort()
 
 
 def _is_address(name: str) -> bool:

@@ -221,3 +221,34 @@ def test_many_concurrent_connections_gskit_and_python_ssl_clients(pki: Pki) -> N
         assert results == [b"%05d" % i * 200 for i in range(300)]
 
     run(main(), timeout=18)
+
+
+@pytest.mark.parametrize("kind", ["function", "coroutine"])
+def test_a_failing_client_connected_cb_is_reported_and_its_connection_aborted(pki: Pki, kind: str) -> None:
+    """As asyncio.start_server: the loop's exception handler gets "Unhandled exception in
+    client_connected_cb" with the exception, and the client sees its connection end."""
+    failure = ValueError("the handler failed")
+    reported: list[dict] = []
+
+    def function(reader: asyncio.StreamReader, writer: aio.SecureStreamWriter) -> None:
+        raise failure
+
+    async def coroutine(reader: asyncio.StreamReader, writer: aio.SecureStreamWriter) -> None:
+        raise failure
+
+    async def main() -> bytes | GSKError:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context))
+        async with gskit_server(pki, function if kind == "function" else coroutine) as port:
+            reader, writer = await aio.open_connection("127.0.0.1", port, server_hostname="localhost",
+                                                       keyring_file=pki.ca_pem)
+            try:
+                return await asyncio.wait_for(reader.read(10), 10)
+            except GSKError as exc:
+                return exc
+            finally:
+                writer.close()
+
+    ended = run(main())
+    assert ended == b"" or isinstance(ended, GSKError)
+    assert [(c["message"], c["exception"]) for c in reported] == [
+        ("Unhandled exception in client_connected_cb", failure)]
