@@ -42,6 +42,7 @@ __all__ = ["AsyncSession", "SecureStreamWriter", "open_connection", "start_serve
 DEFAULT_LIMIT = 2 ** 16          # the StreamReader buffer limit, as asyncio's streams
 READ_CHUNK = 65536               # plaintext taken from the engine per call (one record is <= 16 KiB)
 WRITE_CHUNK = 262144             # plaintext handed to the engine per call
+HANDSHAKE_TIMEOUT = 60.0         # seconds, when GSK_HANDSHAKE_TIMEOUT is 0 (as asyncio's ssl)
 SHUTDOWN_TIMEOUT = 30.0          # seconds close() waits for the peer to end its side (as asyncio's ssl)
 
 SessionOpener = Callable[[int], Session]
@@ -121,7 +122,7 @@ class _SecureProtocol(asyncio.BufferedProtocol):
         self.reader.set_transport(transport)
         try:
             self.session = self._open_session(sock.fileno())
-            handshake_timeout = self.session.handshake_timeout
+            handshake_timeout = self.session.handshake_timeout or HANDSHAKE_TIMEOUT
             self.read_timeout = self.session.read_timeout
             self.engine = self.session.prepare_engine()
         except GSKError as exc:

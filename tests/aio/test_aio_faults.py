@@ -302,3 +302,22 @@ def test_close_under_a_pending_read_ends_it_with_eof(pki: Pki) -> None:
             return await pending, writer.session.closed
 
     assert run(main()) == (b"", True)
+
+
+def test_a_silent_client_is_dropped_after_the_default_handshake_timeout(pki: Pki, monkeypatch) -> None:
+    """GSK_HANDSHAKE_TIMEOUT 0 (IBM's default: none) still leaves a limit on the loop,
+    HANDSHAKE_TIMEOUT (60 s, as asyncio's ssl; shortened here): a client that connects and
+    never sends cannot hold a server connection for ever."""
+    monkeypatch.setattr(aio, "HANDSHAKE_TIMEOUT", 0.5)
+
+    async def main() -> float:
+        with gskit.Environment(session_type="server", keyring_file=pki.server_pem) as env:
+            server = await aio.start_server(lambda r, w: None, "127.0.0.1", 0, environment=env)
+            async with server:
+                reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+                started = time.monotonic()
+                assert await asyncio.wait_for(reader.read(100), 10) == b""    # closed by the server
+                writer.close()
+                return time.monotonic() - started
+
+    assert 0.4 <= run(main()) < 5
