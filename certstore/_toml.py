@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import Any
@@ -14,14 +13,33 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 TOMLDecodeError = _reader.TOMLDecodeError
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
+# What a TOML basic string must escape: the quote, the backslash and the control characters
+# other than tab.  Every other character, astral ones too, is written as itself (UTF-8).
+_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
+_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def loads(text: str) -> dict[str, Any]:
     return _reader.loads(text)
 
 
+def is_text(s: str) -> bool:
+    """True when ``s`` can be written to TOML: it holds no lone surrogate (such as what
+    Python makes of bytes that are not UTF-8 in a command line)."""
+    return _SURROGATE.search(s) is None
+
+
+def _string(s: str) -> str:
+    """``s`` as a TOML basic string; ValueError for a lone surrogate, which TOML cannot hold."""
+    if not is_text(s):
+        raise ValueError("a string with a lone surrogate cannot be written to TOML")
+    body = _ESCAPE.sub(lambda m: _SHORT.get(m.group(), f"\\u{ord(m.group()):04x}"), s)
+    return f'"{body}"'
+
+
 def _key(k: str) -> str:
-    return k if _BARE.fullmatch(k) else json.dumps(k)
+    return k if _BARE.fullmatch(k) else _string(k)
 
 
 def _value(v: Any) -> str:
@@ -30,7 +48,7 @@ def _value(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
-        return json.dumps(v)  # a JSON string with ASCII escapes is a valid TOML basic string
+        return _string(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")

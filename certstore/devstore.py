@@ -11,7 +11,10 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from gskit import errors as rc
+
 from . import pem, stash
+from .errors import KeystoreError
 from .files import atomic_write
 from .keystore import open_keystore, save_keystore
 from .model import Entry
@@ -112,9 +115,49 @@ def system_store_exists(registry: Registry, data: RegistryData) -> bool:
     return data.system_store is not None and registry.resolve_path(data.system_store).exists()
 
 
+def _system_files(registry: Registry) -> list[Path]:
+    """Those of system.kdb and system.sth that are in the registry folder."""
+    names = (SYSTEM_STORE_FILE, SYSTEM_STASH_FILE)
+    return [registry.home / n for n in names if os.path.lexists(registry.home / n)]
+
+
+def _left_unchanged(registry: Registry, found: list[Path], why: str) -> KeystoreError:
+    """GSK_KEYRING_OPEN_ERROR: ``found`` stays as it is, and what to do about it."""
+    one = len(found) == 1
+    return KeystoreError(
+        rc.GSK_KEYRING_OPEN_ERROR,
+        f"{' and '.join(p.name for p in found)} {'is' if one else 'are'} already in "
+        f"{registry.home} and {why}, so {'it was' if one else 'they were'} left unchanged: "
+        f"move {'it' if one else 'them'} away to create a new *SYSTEM store.",
+    )
+
+
+def adopt_system_store(registry: Registry, data: RegistryData) -> bool:
+    """Name in ``data`` the system.kdb and system.sth already in the registry folder when the
+    registry does not (registry.toml was deleted or rewritten) and the stash opens the store;
+    False when neither file is there.  One of them alone, or a pair that does not open, is
+    GSK_KEYRING_OPEN_ERROR: they are never overwritten."""
+    found = _system_files(registry)
+    if not found:
+        return False
+    if len(found) == 1:
+        raise _left_unchanged(registry, found, "the other file of the pair is missing")
+    try:
+        open_keystore(found[0], stash_file=found[1])
+    except KeystoreError as exc:
+        raise _left_unchanged(registry, found, f"they do not open ({exc.name})") from None
+    data.system_store, data.system_stash = SYSTEM_STORE_FILE, SYSTEM_STASH_FILE
+    return True
+
+
 def create_system_store(registry: Registry, data: RegistryData, entries: list[Entry]) -> None:
     """A new *SYSTEM store (.kdb) holding ``entries``, its random password stashed beside it;
-    the caller holds the registry lock and writes ``data``."""
+    the caller holds the registry lock and writes ``data``.  An existing system.kdb or
+    system.sth is never overwritten (GSK_KEYRING_OPEN_ERROR; see :func:`adopt_system_store`)."""
+    found = _system_files(registry)
+    if found:
+        them = "it" if len(found) == 1 else "them"
+        raise _left_unchanged(registry, found, f"a new store would replace {them}")
     password = secrets.token_urlsafe(32)
     stash.write(registry.home / SYSTEM_STASH_FILE, password)
     save_keystore(registry.home / SYSTEM_STORE_FILE, entries, password, "kdb")
@@ -140,7 +183,7 @@ def ensure_dev_store(home: str | os.PathLike | None = None) -> Path:
     registry = Registry(home)
     with registry.lock():
         data = registry.read()
-        store_ok = system_store_exists(registry, data)
+        store_ok = system_store_exists(registry, data) or adopt_system_store(registry, data)
         if store_ok and all(a.application_id in data.applications for a in DEMO_APPLICATIONS):
             return registry.home
         dev = make_dev_certificates()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from gskit import errors as rc
 
@@ -14,10 +17,42 @@ from .errors import KeystoreError
 MAX_FILE = 64 * 1024 * 1024  # no keystore is bigger; refuse to slurp anything that is
 
 
-def read_bytes(path: str | os.PathLike, what: str = "keystore") -> bytes:
-    """The bytes of ``path``; GSK_KEYRING_OPEN_ERROR or GSK_IBMI_ERROR_NO_ACCESS on failure."""
+# Opening a FIFO this way returns at once, even with no writer; a terminal does not become
+# the process's controlling terminal.
+_PROBE_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _open_regular(path: str | os.PathLike, what: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file; GSK_KEYRING_OPEN_ERROR for a FIFO,
+    a device or a socket, found without waiting on it; IsADirectoryError for a folder."""
+    fd = os.open(path, _PROBE_FLAGS)
     try:
-        with open(path, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise KeystoreError(
+                rc.GSK_KEYRING_OPEN_ERROR,
+                f"the {what} {path} is not a regular file.",
+            )
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(
+    path: str | os.PathLike, what: str = "keystore", *, regular_only: bool = True
+) -> bytes:
+    """The bytes of ``path``; GSK_KEYRING_OPEN_ERROR or GSK_IBMI_ERROR_NO_ACCESS on failure.
+
+    Anything but a regular file is refused before it is read (a FIFO would block for ever),
+    unless ``regular_only`` is False: a password file may be a pipe, such as ``<(...)``."""
+    try:
+        with _open_regular(path, what) if regular_only else open(path, "rb") as f:
             data = f.read(MAX_FILE + 1)
     except PermissionError:
         raise KeystoreError(

@@ -34,7 +34,7 @@ from gskit import errors as rc
 
 from . import _der
 from .errors import KeystoreError, bad_password, open_error
-from .model import Entry, check_label, with_known_key
+from .model import Entry, InvalidLabel, check_label, fully_parsed
 
 MAGIC = b"\x37\x48"
 DEFAULT_SLOT = 5000
@@ -43,6 +43,7 @@ TYPE_STRINGS = {2: b"X509KEY\0", 1: b"X509CRL\0"}
 KNOWN_TYPES = {b"X509KEY\0": "key", b"X509KYP\0": "request", b"X509CRL\0": "crl"}
 TAG_CERT, TAG_KEYPAIR = 0xA1, 0xA2
 FLAG_TRUSTED = b"\x07\x80"  # BIT STRING, 7 unused bits, first bit set: what IBM's records carry
+FLAG_UNTRUSTED = b"\x07\x00"  # the same bit clear: a signer certificate that is not trusted
 
 
 def _suffix_md5(password: bytes, data: bytes) -> bytes:
@@ -147,12 +148,12 @@ def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
     (body_tag, body, _), label = parts[1], parts[2][1].decode("ascii")
     flags = parts[3][1] if len(parts) > 3 else b""
     if body_tag == TAG_CERT:
-        cert = with_known_key(x509.load_der_x509_certificate(_der.children(body)[0][2]))
+        cert = fully_parsed(x509.load_der_x509_certificate(_der.children(body)[0][2]))
         return Entry(label, cert, None, trusted=flags[1:2] == b"\x80")
     if body_tag != TAG_KEYPAIR:
         raise ValueError(f"unknown record type 0x{body_tag:02x}")
     items = _der.children(_der.decode(body)[1])  # SEQUENCE { Certificate, EncryptedPrivateKeyInfo }
-    cert = with_known_key(x509.load_der_x509_certificate(items[0][2]))
+    cert = fully_parsed(x509.load_der_x509_certificate(items[0][2]))
     if secret is None:
         return Entry(label, cert, None, key_locked=True)
     try:
@@ -165,16 +166,26 @@ def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
 def _hashes(cert: x509.Certificate) -> list[bytes]:
     """The five SHA-1 values that follow the label, in IBM's order: the certificate's
     signature BIT STRING (whole TLV), the TBSCertificate, the subject name, the
-    SubjectPublicKeyInfo and IssuerAndSerialNumber (all five checked against IBM files)."""
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    serial = cert.serial_number.to_bytes(cert.serial_number.bit_length() // 8 + 1, "big")
-    ias = _der.encode(_der.SEQUENCE, cert.issuer.public_bytes() + _der.encode(_der.INTEGER, serial))
+    SubjectPublicKeyInfo and IssuerAndSerialNumber (all five checked against IBM files).
+
+    Each is hashed as the certificate encodes it (the TLVs of its TBSCertificate), never
+    re-encoded: a serial number that is negative or not minimally encoded hashes as it is."""
     _, body, _ = _der.decode(cert.public_bytes(serialization.Encoding.DER))
-    signature_tlv = _der.children(body)[2][2]
-    values = [signature_tlv, cert.tbs_certificate_bytes, cert.subject.public_bytes(), spki, ias]
+    parts = _der.children(body)  # TBSCertificate, signatureAlgorithm, signatureValue
+    tbs_tlv, signature_tlv = parts[0][2], parts[2][2]
+    fields = [tlv for _, _, tlv in _der.children(_der.decode(tbs_tlv)[1])]
+    if fields and fields[0][0] == 0xA0:  # [0] version, absent in a version-1 certificate
+        fields = fields[1:]
+    serial, issuer, subject, spki = fields[0], fields[2], fields[4], fields[5]
+    ias = _der.encode(_der.SEQUENCE, issuer + serial)
+    values = [signature_tlv, tbs_tlv, subject, spki, ias]
     return [hashlib.sha1(v).digest() for v in values]
+
+
+def _flags(entry: Entry) -> bytes:
+    """The record's trust bit: a certificate record carries the entry's own; a key record is
+    marked trusted, as IBM's tools write a personal certificate (the reader ignores it there)."""
+    return FLAG_TRUSTED if entry.trusted or entry.private_key is not None else FLAG_UNTRUSTED
 
 
 def encode_record(number: int, entry: Entry, secret: bytes) -> bytes:
@@ -195,7 +206,7 @@ def encode_record(number: int, entry: Entry, secret: bytes) -> bytes:
         _der.encode(_der.INTEGER, b"\x01")
         + body
         + _der.encode(_der.VISIBLE_STRING, label)
-        + _der.encode(_der.BIT_STRING, FLAG_TRUSTED),
+        + _der.encode(_der.BIT_STRING, _flags(entry)),
     )
     out = struct.pack(">III", number, 1, len(der)) + der
     out += struct.pack(">I", len(label)) + label + struct.pack(">I", 0)
@@ -218,7 +229,7 @@ def build(
         )
     labels = [e.label for e in entries]
     if len(set(labels)) != len(labels):
-        raise KeystoreError(rc.GSK_ERROR_BAD_KEYFILE_LABEL, "two entries would share one label.")
+        raise InvalidLabel(rc.GSK_ERROR_BAD_KEYFILE_LABEL, "two entries would share one label.")
     secret = password.encode("utf-8")
     records = [encode_record(i + 1, e, secret) for i, e in enumerate(entries)]
     needed = max((len(r) + 4 for r in records), default=0)  # keep a zero u32 after the last hash

@@ -19,10 +19,15 @@ from .errors import KeystoreError, quoted
 _LABEL = re.compile(r"[\x21-\x2b\x2d-\x7e](?:[\x20-\x2b\x2d-\x7e]{0,126}[\x21-\x2b\x2d-\x7e])?")
 
 
+class InvalidLabel(KeystoreError):
+    """A label that breaks the label rules (GSK_ERROR_BAD_KEYFILE_LABEL): bad input, where
+    the same code for a label a store does not hold means "not found"."""
+
+
 def check_label(label: str) -> str:
-    """Return ``label`` if it is a valid keystore label, else raise GSK_ERROR_BAD_KEYFILE_LABEL."""
+    """Return ``label`` if it is a valid keystore label, else raise :class:`InvalidLabel`."""
     if not isinstance(label, str) or not _LABEL.fullmatch(label):
-        raise KeystoreError(
+        raise InvalidLabel(
             rc.GSK_ERROR_BAD_KEYFILE_LABEL,
             f"label {quoted(label)} is not valid: use 1 to 128 printable ASCII characters, "
             "no comma and no leading or trailing blank.",
@@ -44,14 +49,20 @@ def is_ca(cert: x509.Certificate) -> bool:
         return cert.subject == cert.issuer
 
 
-def with_known_key(cert: x509.Certificate) -> x509.Certificate:
-    """``cert`` with its public key parsed now (cryptography parses it lazily): a key type it
-    does not know is a ValueError here, which the loaders report as a damaged file,
-    instead of an UnsupportedAlgorithm later in a listing or a handshake."""
+def fully_parsed(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` with everything certstore reads from it parsed now: its public key, subject,
+    issuer, extensions, serial number and validity (cryptography parses them lazily).  A part
+    that does not parse, or a key type it does not know, is a ValueError here, which the
+    loaders report as a damaged file, instead of an error later in a listing or a handshake."""
     try:
         cert.public_key()
     except UnsupportedAlgorithm:
         raise ValueError("a certificate holds a public key of an unknown type") from None
+    try:
+        cert.subject, cert.issuer, cert.extensions, cert.serial_number
+        cert.not_valid_before_utc, cert.not_valid_after_utc
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        raise ValueError(f"a certificate cannot be parsed: {exc}") from None
     return cert
 
 

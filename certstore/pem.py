@@ -7,6 +7,7 @@ A label comes from a ``friendlyName:`` line (what ``openssl pkcs12`` writes) or 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -16,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from gskit import errors as rc
 
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name, unique_label, with_known_key
+from .model import Entry, check_label, common_name, fully_parsed, unique_label
 
-_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?", re.S)
-_LABEL_LINE = re.compile(rb"^\s*(?:friendlyName|label)\s*:\s*(.+?)\s*$", re.M | re.I)
+_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")  # matched against one line, whole
+_LABEL_KEYS = (b"friendlyname", b"label")
 _KEY_TYPES = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"ENCRYPTED PRIVATE KEY"}
 
 
@@ -49,23 +50,54 @@ def _load_key(block: bytes, kind: bytes, password: str | None, path: object) -> 
         raise open_error(path, "a private key block cannot be read") from None
 
 
+def _label_of(line: bytes) -> bytes | None:
+    """The value of a ``friendlyName:`` or ``label:`` line (any case, blanks around), or None."""
+    name, colon, value = line.partition(b":")
+    if colon and name.strip().lower() in _LABEL_KEYS:
+        return value.strip() or None
+    return None
+
+
+def _blocks(data: bytes, path: object) -> Iterator[tuple[bytes | None, bytes, bytes]]:
+    """(label, kind, block) for each ``-----BEGIN kind-----`` ... ``-----END kind-----`` block,
+    in one pass over the lines (time linear in the size, whatever the content).  The label
+    is the last label line since the previous block.  A block that another BEGIN or END line
+    interrupts, or that the file ends in, makes the file damaged."""
+    label: bytes | None = None
+    kind: bytes | None = None
+    block: list[bytes] = []
+    for line in data.split(b"\n"):
+        line = line.rstrip()
+        if kind is None:
+            begin = _BEGIN.fullmatch(line)
+            if begin is not None:
+                kind, block = begin.group(1), [line]
+            else:
+                label = _label_of(line) or label
+            continue
+        block.append(line)
+        if line == b"-----END " + kind + b"-----":
+            yield label, kind, b"\n".join(block) + b"\n"
+            label, kind = None, None
+        elif line.startswith((b"-----BEGIN ", b"-----END ")):
+            break
+    if kind is not None:
+        raise open_error(path, f"its {kind.decode()} block has no END line")
+
+
 def parse(data: bytes, password: str | None, path: object = "the PEM file") -> list[Entry]:
     """Entries of a PEM file: each certificate, with its key if the file holds the matching one."""
     certs: list[tuple[str | None, x509.Certificate]] = []
     keys: list[PrivateKeyTypes] = []
-    pos = 0
-    for match in _BLOCK.finditer(data):
-        kind = match.group(1)
-        labels = _LABEL_LINE.findall(data[pos : match.start()])
-        label = labels[-1].decode("utf-8", "replace") if labels else None
-        pos = match.end()
+    for raw_label, kind, block in _blocks(data, path):
+        label = raw_label.decode("utf-8", "replace") if raw_label is not None else None
         if kind == b"CERTIFICATE":
             try:
-                certs.append((label, with_known_key(x509.load_pem_x509_certificate(match.group(0)))))
+                certs.append((label, fully_parsed(x509.load_pem_x509_certificate(block))))
             except ValueError:
                 raise open_error(path, "a certificate block is damaged") from None
         elif kind in _KEY_TYPES:
-            keys.append(_load_key(match.group(0), kind, password, path))
+            keys.append(_load_key(block, kind, password, path))
     if not certs:
         raise open_error(path, "it holds no certificate")
     by_public = {_public_der(k): k for k in keys}

@@ -40,6 +40,11 @@ HEADER = """\
 # Paths are relative to this folder unless absolute; "*SYSTEM" names the system store."""
 
 
+def is_system(name: str | None) -> bool:
+    """True for ``*SYSTEM`` in any case, with blanks around it."""
+    return name is not None and name.strip().upper() == SYSTEM
+
+
 def registry_home(home: str | os.PathLike | None = None) -> Path:
     """``home`` if given, else $GSKIT_HOME, else the per-user data folder for gskit."""
     if home is not None:
@@ -149,6 +154,10 @@ def _validate(app: ApplicationDefinition) -> None:
             raise _invalid(app.application_id, f"{quoted(suite)} is not an IANA cipher-suite name")
     if not app.store:
         raise _invalid(app.application_id, "the store must be a keystore path or *SYSTEM")
+    for name in ("description", "store", "stash_file", "sni_names"):
+        value = getattr(app, name)
+        if not all(_toml.is_text(v) for v in ((value,) if isinstance(value, str) else value or ())):
+            raise _invalid(app.application_id, f"the {name} is not valid Unicode text")
 
 
 def normalise_protocols(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -312,6 +321,16 @@ class Registry:
             )
         stash_path = self.resolve_path(data.system_stash) if data.system_stash else None
         return self.resolve_path(data.system_store), stash_path
+
+    def store_files(
+        self, app: ApplicationDefinition, data: RegistryData | None = None
+    ) -> tuple[Path, Path | None]:
+        """The store and stash file of ``app``: the *SYSTEM store's (in ``data``, or read now),
+        or its own, relative to the registry folder unless absolute (``~`` expanded)."""
+        if is_system(app.store):
+            return self.system_store(data)
+        stash_path = self.resolve_path(app.stash_file) if app.stash_file else None
+        return self.resolve_path(app.store), stash_path
 
 
 if sys.platform == "win32":  # pragma: no cover - not exercised on Linux CI

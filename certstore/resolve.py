@@ -17,7 +17,7 @@ from gskit import errors as rc
 from .errors import KeystoreError
 from .keystore import open_keystore
 from .model import Identity, Keystore
-from .registry import SYSTEM, ApplicationDefinition, Registry, RegistryData
+from .registry import ApplicationDefinition, Registry, RegistryData, is_system
 
 ROLES = ("client", "server")
 MAX_LABELS = 4  # GSK_KEYRING_LABEL_EX takes up to four
@@ -33,10 +33,6 @@ class Credentials:
     application: ApplicationDefinition | None = None
 
 
-def is_system(name: str | None) -> bool:
-    return name is not None and name.strip().upper() == SYSTEM
-
-
 def open_system_store(registry: Registry, data: RegistryData | None = None) -> Keystore:
     """The *SYSTEM store, opened with the password the registry stashed for it (``data``:
     a reading of the registry already made)."""
@@ -44,12 +40,12 @@ def open_system_store(registry: Registry, data: RegistryData | None = None) -> K
     return open_keystore(path, stash_file=stash_path)
 
 
-def _open_named(
-    registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None,
-    data: RegistryData | None = None,
+def _open_keyring(
+    registry: Registry, store: str, password: str | None, stash_file: str | os.PathLike | None
 ) -> Keystore:
+    """The store GSK_KEYRING_FILE names: *SYSTEM, or a path as the program gave it."""
     if is_system(store):
-        return open_system_store(registry, data)
+        return open_system_store(registry)
     return open_keystore(store, password=password or None, stash_file=stash_file or None)
 
 
@@ -102,13 +98,8 @@ def resolve(
     if application_id:
         data = registry.read()  # once: the application and the *SYSTEM store it may name
         app = registry.application(application_id, data)
-        store = _open_named(
-            registry,
-            app.store,
-            None,
-            registry.resolve_path(app.stash_file) if app.stash_file else None,
-            data,
-        )
+        path, stash_path = registry.store_files(app, data)  # relative to the registry folder
+        store = open_keystore(path, stash_file=stash_path)
         if role == "server" and not app.certificate_labels:
             raise KeystoreError(
                 rc.GSK_ERROR_NO_CERTIFICATE,
@@ -122,7 +113,7 @@ def resolve(
         )
         return _credentials(identities, trust, role, app)
     if keyring_file:
-        store = _open_named(registry, keyring_file, password, stash_file)
+        store = _open_keyring(registry, keyring_file, password, stash_file)
         identities = _identities(store, labels)
         _require_certificate(identities, role, f"keystore {keyring_file}")
         return _credentials(identities, store.trusted_certificates(), role, None)

@@ -18,11 +18,11 @@ from certstore.errors import KeystoreError, quoted
 from certstore.files import read_bytes
 from certstore.keystore import (FORMATS, format_for_path, open_keystore, password_for,
                                 save_keystore)
-from certstore.model import Entry, Keystore, check_label
+from certstore.model import Entry, InvalidLabel, Keystore, check_label
 from certstore.registry import (SYSTEM, ApplicationDefinition, InvalidDefinition, Registry,
-                                normalise_protocols)
+                                is_system, normalise_protocols)
 from certstore.report import application_info, entry_info, entry_kind
-from certstore.resolve import is_system, open_system_store
+from certstore.resolve import open_system_store
 from gskit import errors as rc
 
 PROG = "gskit certstore"
@@ -58,7 +58,7 @@ def _password_from(
     env = getattr(args, f"{prefix}password_env", None)
     if path:
         try:
-            text = read_bytes(path, what="password file").decode("utf-8")
+            text = read_bytes(path, what="password file", regular_only=False).decode("utf-8")
         except UnicodeDecodeError:
             raise UsageError(f"the password file {path} is not UTF-8 text.") from None
         return text.splitlines()[0] if text else ""
@@ -171,6 +171,8 @@ def cmd_create(args: argparse.Namespace) -> int:
             "a .kdb store needs a password: use --password-file, --password-env "
             "or a terminal prompt."
         )
+    if args.stash:
+        stash.encode_v1(password or "")  # a password no stash can hold: refused before any write
     with _writing(args.store):
         save_keystore(args.store, [], password, fmt)
         if args.stash:
@@ -185,9 +187,14 @@ def _create_system(args: argparse.Namespace) -> int:
         data = registry.read()
         if devstore.system_store_exists(registry, data):
             raise UsageError(f"the *SYSTEM store already exists in {registry.home}.")
-        devstore.create_system_store(registry, data, [])
+        adopted = devstore.adopt_system_store(registry, data)  # never overwrites its files
+        if not adopted:
+            devstore.create_system_store(registry, data, [])
         registry.write(data)
-    print(f"created the *SYSTEM store in {registry.home}")
+    if adopted:
+        print(f"registered the *SYSTEM store already in {registry.home} (the registry had lost it)")
+    else:
+        print(f"created the *SYSTEM store in {registry.home}")
     return 0
 
 
@@ -283,6 +290,8 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
     if Path(out).exists() and not args.force:
         raise UsageError(f"{out} already exists; use --force to replace it.")
+    if args.stash and fmt == "kdb":
+        stash.encode_v1(password or "")  # a password no stash can hold: refused before any write
     with _writing(out):
         save_keystore(out, entries, password, fmt)
         if args.stash and fmt == "kdb":
@@ -410,19 +419,13 @@ def _check_store(
     """The store ``app`` names must exist and hold ``labels``, as ``gsk_environment_init``
     will open it: with its registered stash file only.  When it cannot be opened without a
     password, a note says so (the labels are still checked where they can be read)."""
-    registry = _registry(args)
-    if is_system(app.store):
-        path, stash_file = registry.system_store()
-        if not path.exists():
-            raise NotFound(f"the *SYSTEM store {path} does not exist.")
-    else:  # the CLI registers absolute paths; a hand-made entry's are relative to the registry
-        path = registry.resolve_path(app.store)
-        stash_file = registry.resolve_path(app.stash_file) if app.stash_file else None
-        if not path.exists():
-            raise NotFound(f"the store {shown} does not exist.")
-        if stash_file is not None and not stash_file.exists():
-            given = getattr(args, "stash_file", None) or stash_file  # as typed, at registration
-            raise NotFound(f"the stash file {given} does not exist.")
+    path, stash_file = _registry(args).store_files(app)  # as resolve() will find them
+    if not path.exists():
+        where = f"*SYSTEM store {path}" if is_system(app.store) else f"store {shown}"
+        raise NotFound(f"the {where} does not exist.")
+    if stash_file is not None and not stash_file.exists() and not is_system(app.store):
+        given = getattr(args, "stash_file", None) or stash_file  # as typed, at registration
+        raise NotFound(f"the stash file {given} does not exist.")
     try:
         store: Keystore | None = open_keystore(path, stash_file=stash_file)
     except KeystoreError as exc:
@@ -728,7 +731,7 @@ def main(argv: list[str]) -> int:
     except NotFound as exc:
         return _fail(str(exc), 1)
     except KeystoreError as exc:
-        code = 1 if exc.rc in NOT_FOUND_RCS else 2
+        code = 1 if exc.rc in NOT_FOUND_RCS and not isinstance(exc, InvalidLabel) else 2
         return _fail(f"{exc.name} ({exc.rc}): {exc}", code)
     except EOFError:  # end of input at a password prompt; Ctrl-C is the dispatcher's (130)
         return _fail("cancelled: the input ended at the password prompt.", 2)

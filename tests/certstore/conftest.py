@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certstore import Entry, make_dev_certificates
@@ -37,6 +37,27 @@ def ibm() -> Path:
     if not (IBM_FIXTURES / "bank.kdb").exists():
         pytest.skip("the IBM .kdb fixtures are not present")
     return IBM_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def damaged():
+    """A factory of certificates damaged where cryptography parses late (see :func:`_damaged`)."""
+    return _damaged
+
+
+def _damaged(cert: x509.Certificate, part: str) -> x509.Certificate:
+    """``cert`` (one with a ``localhost`` DNS name) with one byte of its ``subject``,
+    ``issuer`` or ``extension`` (the DNS name) made invalid: it still loads, because
+    cryptography parses those parts only when they are first used."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    if part == "extension":
+        bad = der.replace(b"\x82\x09localhost", b"\x82\x09l\xffcalhost", 1)  # not IA5 text
+    else:  # the last byte of the name's last value: 0xff is no PrintableString or UTF-8 text
+        name = (cert.subject if part == "subject" else cert.issuer).public_bytes()
+        end = (der.rindex if part == "subject" else der.index)(name) + len(name)
+        bad = der[: end - 1] + b"\xff" + der[end:]
+    assert bad != der
+    return x509.load_der_x509_certificate(bad)
 
 
 @pytest.fixture(scope="session")

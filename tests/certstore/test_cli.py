@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
-from certstore import open_keystore, save_keystore
+from certstore import Entry, open_keystore, save_keystore
 
 PASSWORD = "Cli-Secret-42"
 
@@ -345,3 +346,98 @@ def test_ctrl_c_at_a_password_prompt_exits_130(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "interrupted" in err and "cancelled" not in err
     assert not (tmp_path / "a.kdb").exists()
+
+
+def test_an_astral_description_keeps_the_registry_readable(tmp_path, home):
+    ok("create", "open.p12", cwd=tmp_path)
+    ok("app", "register", "WEB", "--type", "client", "--store", "open.p12",
+       "--description", "web 🔒", cwd=tmp_path)
+    assert "WEB" in ok("app", "list", cwd=tmp_path)
+    assert json.loads(ok("app", "show", "WEB", "--json", cwd=tmp_path))["description"] == "web 🔒"
+    before = (home / "registry.toml").read_bytes()
+    # bytes that are not UTF-8 reach Python as lone surrogates, which TOML cannot hold
+    fails(2, "app", "register", "BAD", "--type", "client", "--store", "open.p12",
+          "--description", "web \udcff", cwd=tmp_path, says="not valid Unicode text")
+    assert (home / "registry.toml").read_bytes() == before
+
+
+def test_listing_a_store_with_a_damaged_certificate(tmp_path, dev, damaged):
+    """One byte changed in a subject: one sentence and exit 2, not a traceback."""
+    bad = Entry("bad", damaged(dev.entries[1].certificate, "subject"), None)
+    save_keystore(tmp_path / "bad.kdb", [dev.entries[0], bad], PASSWORD)
+    for args in (["list", "bad.kdb"], ["list", "bad.kdb", "--json", "--password-env", "PW"]):
+        fails(2, *args, cwd=tmp_path, says="GSK_KEYRING_OPEN_ERROR (202)")
+
+
+def test_create_system_registers_the_store_the_registry_lost(tmp_path, home):
+    ok("dev-ca", "--system", cwd=tmp_path)
+    files = {name: (home / name).read_bytes() for name in ("system.kdb", "system.sth")}
+    (home / "registry.toml").unlink()
+    assert "registered the *SYSTEM store already in" in ok("create", "*SYSTEM", cwd=tmp_path)
+    assert {name: (home / name).read_bytes() for name in files} == files
+    assert "gskit-dev-ca" in ok("list", "*SYSTEM", cwd=tmp_path)
+    (home / "registry.toml").unlink()
+    (home / "system.kdb").unlink()
+    fails(2, "create", "*SYSTEM", cwd=tmp_path, says="system.sth is already in")
+    assert (home / "system.sth").read_bytes() == files["system.sth"]
+
+
+def test_a_password_too_long_to_stash_writes_nothing(tmp_path, dev):
+    """--stash: the stash's limits are checked before the store is written."""
+    (tmp_path / "long.txt").write_text("p" * 200 + "\n")
+    fails(2, "create", "a.kdb", "--password-file", "long.txt", "--stash", cwd=tmp_path,
+          says="GSK_ERROR_BAD_KEYFILE_PASSWORD (408)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.txt"]
+    save_keystore(tmp_path / "s.p12", [dev.entries[1]], PASSWORD)
+    fails(2, "convert", "s.p12", "out.kdb", "--in-password-env", "PW", "--out-password-file",
+          "long.txt", "--stash", cwd=tmp_path, says="GSK_ERROR_BAD_KEYFILE_PASSWORD (408)")
+    assert not (tmp_path / "out.kdb").exists() and not (tmp_path / "out.sth").exists()
+
+
+def test_an_invalid_label_in_an_input_file_is_bad_input(tmp_path, dev):
+    """A friendly name with a comma is an odd label (exit 2), not a missing one (exit 1)."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    server = dev.entries[1]
+    (tmp_path / "comma.p12").write_bytes(pkcs12.serialize_key_and_certificates(
+        b"web, prod", server.private_key, server.certificate, None,
+        serialization.BestAvailableEncryption(PASSWORD.encode()),
+    ))
+    ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    before = (tmp_path / "a.kdb").read_bytes()
+    fails(2, "import", "a.kdb", "comma.p12", "--in-password-env", "PW", cwd=tmp_path,
+          says="GSK_ERROR_BAD_KEYFILE_LABEL (407): label 'web, prod' is not valid")
+    assert (tmp_path / "a.kdb").read_bytes() == before
+    fails(1, "remove", "a.kdb", "--label", "absent", cwd=tmp_path,  # a missing one stays 1
+          says="GSK_ERROR_BAD_KEYFILE_LABEL (407)")
+
+
+def test_the_trusted_option_marks_imported_signers_of_a_kdb(tmp_path, dev):
+    """A .kdb keeps the trust bit it is given: --trusted takes effect there too."""
+    signer = Entry("signer", dev.entries[3].certificate, None, trusted=False)
+    save_keystore(tmp_path / "in.kdb", [signer], PASSWORD)
+    ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    ok("import", "a.kdb", "in.kdb", "--in-password-env", "PW", cwd=tmp_path)
+    assert open_keystore(tmp_path / "a.kdb", PASSWORD).get("signer").trusted is False
+    ok("import", "a.kdb", "in.kdb", "--in-password-env", "PW", "--trusted", "--replace",
+       cwd=tmp_path)
+    assert open_keystore(tmp_path / "a.kdb", PASSWORD).get("signer").trusted is True
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_store_is_refused_and_a_fifo_password_file_still_works(tmp_path):
+    import threading
+
+    os.mkfifo(tmp_path / "fifo.kdb")
+    fails(2, "list", "fifo.kdb", "--password-env", "PW", cwd=tmp_path, says="not a regular file")
+    ok("create", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+    os.mkfifo(tmp_path / "pw.fifo")  # as bash's <(...) gives it
+
+    def write() -> None:
+        with open(tmp_path / "pw.fifo", "w") as f:
+            f.write(PASSWORD + "\n")
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    assert "no entries" in ok("list", "a.kdb", "--password-file", "pw.fifo", cwd=tmp_path)
+    writer.join(10)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from certstore import Entry, KeystoreError, open_keystore, save_keystore
+from certstore import Entry, KeystoreError, encode_keystore, open_keystore, save_keystore
 from gskit import errors as rc
 from tests.conftest import without_root
 
@@ -203,3 +204,126 @@ def test_a_failed_write_names_the_file_not_its_temporary(tmp_path):
         atomic_write(target, b"data")
     assert info.value.filename == str(target)
     assert ".tmp" not in str(info.value)
+
+
+# ---------------------------------------------------------------- damaged certificates
+
+
+# (A PKCS#12 file whose subject or issuer is damaged never opens: OpenSSL parses names while
+# it reads the file, and says only "Invalid password or PKCS12 data".)
+@pytest.mark.parametrize(
+    "fmt, part",
+    [(fmt, part) for fmt in ("kdb", "pem") for part in ("subject", "issuer", "extension")]
+    + [("pkcs12", "extension")],
+)
+def test_a_certificate_damaged_where_it_is_parsed_late_is_refused(
+    tmp_path, dev, damaged, fmt, part
+):
+    """A store holding such a certificate is refused when it is opened (202), not later with
+    a ValueError from a listing, a chain or a trust decision."""
+    bad = Entry("bad", damaged(dev.entries[1].certificate, part), None, trusted=False)
+    path = tmp_path / f"bad.{fmt}"
+    path.write_bytes(encode_keystore([dev.entries[0], bad], "pw", fmt))
+    for password, required in (("pw", True), (None, False)):  # a .kdb is listed without one
+        if fmt != "kdb" and password is None:
+            continue
+        with pytest.raises(KeystoreError) as info:
+            open_keystore(path, password, require_password=required)
+        assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def _opens_in_time(path, password=None, limit: float = 2.0):
+    """open_keystore(path)'s result or KeystoreError, and a check that it took under ``limit``
+    seconds (the hostile inputs below took minutes when opening was quadratic or unbounded)."""
+    started = time.monotonic()
+    try:
+        result: object = open_keystore(path, password)
+    except KeystoreError as exc:
+        result = exc
+    assert time.monotonic() - started < limit
+    return result
+
+
+def test_pem_parsing_is_linear_in_blank_lines(tmp_path, dev):
+    block = dev.entries[0].certificate.public_bytes(serialization.Encoding.PEM)
+    path = tmp_path / "blank.pem"
+    text = b"\n" * 100_000 + b"Bag Attributes\n    friendlyName: ca\n" + block
+    path.write_bytes(b"-----BEGIN X-----\n-----END X-----\n" + text)
+    store = _opens_in_time(path)
+    assert store.labels() == ["ca"]
+
+
+def test_pem_with_unclosed_begin_lines_is_refused_fast(tmp_path):
+    path = tmp_path / "begin.pem"
+    path.write_bytes(b"-----BEGIN CERTIFICATE-----\n" * 20_000 + b"A" * 100_000)
+    error = _opens_in_time(path)
+    assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
+
+
+@pytest.mark.parametrize("cut", ["-----END CERTIFICATE-----\n", "-----END CERTIFICATE-----"])
+def test_pem_block_without_its_end_line_is_damaged(tmp_path, dev, cut):
+    """A file cut in its last block is damaged, not a store with one entry fewer."""
+    text = save_keystore(tmp_path / "two.pem", [dev.entries[0], dev.entries[3]], None).read_bytes()
+    (tmp_path / "cut.pem").write_bytes(text[: text.rindex(cut.encode())])
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(tmp_path / "cut.pem")
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR and "no END line" in str(info.value)
+
+
+def _with_mac_iterations(data: bytes, iterations: int) -> bytes:
+    """A PKCS#12 file with its MacData iteration count replaced (the MAC is left as it is)."""
+    from certstore import _der
+
+    version, auth_safe, mac_data = _der.children(_der.decode(data)[1])
+    digest, salt = _der.children(mac_data[1])[:2]
+    count = _der.encode(_der.INTEGER, iterations.to_bytes(5, "big", signed=True).lstrip(b"\0"))
+    mac = _der.encode(_der.SEQUENCE, digest[2] + salt[2] + count)
+    return _der.encode(_der.SEQUENCE, version[2] + auth_safe[2] + mac)
+
+
+def test_pkcs12_mac_iterations_are_read(dev):
+    from certstore import pkcs12 as p12
+
+    server = dev.entries[1]
+    data = pkcs12.serialize_key_and_certificates(
+        b"x", server.private_key, server.certificate, None,
+        serialization.BestAvailableEncryption(b"pw"),
+    )
+    assert p12.mac_iterations(data) == 2048  # what OpenSSL writes
+    assert p12.mac_iterations(_with_mac_iterations(data, 2**31 - 1)) == 2**31 - 1
+    assert p12.mac_iterations(_with_mac_iterations(data, 1)) == 1
+    assert p12.mac_iterations(b"\x30\x03\x02\x01\x03") is None  # no MacData
+
+
+@pytest.mark.parametrize("password", ["pw", "wrong", None])
+def test_pkcs12_with_a_huge_mac_iteration_count_is_refused_fast(tmp_path, dev, password):
+    """Anyone can raise the count (the MAC needs no secret to be read); each password tried
+    would cost that many hashes.  Above MAX_MAC_ITERATIONS the file is refused at once."""
+    from certstore import pkcs12 as p12
+
+    data = save_keystore(tmp_path / "s.p12", [dev.entries[1]], "pw").read_bytes()
+    (tmp_path / "evil.p12").write_bytes(_with_mac_iterations(data, 20 * p12.MAX_MAC_ITERATIONS))
+    error = _opens_in_time(tmp_path / "evil.p12", password)
+    assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "iterations" in str(error)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    import threading
+
+    fifo = tmp_path / "store.kdb"
+    os.mkfifo(fifo)
+    outcome: list[object] = []
+    reader = threading.Thread(target=lambda: outcome.append(_opens_in_time(fifo, "pw")), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # blocked in open(): give it a writer so that the thread ends
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("opening a FIFO waited for a writer")
+    (error,) = outcome
+    assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "not a regular file" in str(error)

@@ -6,12 +6,13 @@ import hashlib
 import hmac
 import os
 import struct
+import warnings
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from certstore import Entry, KeystoreError, encode_keystore, open_keystore
-from certstore import kdb
+from certstore import Entry, KeystoreError, encode_keystore, open_keystore, save_keystore
+from certstore import _der, kdb
 from gskit import errors as rc
 
 
@@ -291,3 +292,96 @@ def test_odd_label_is_refused(dev):
             kdb.build([Entry(label, entry.certificate, entry.private_key)], "pw")
         assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_LABEL
     kdb.build([Entry("ok label_1.(2)", entry.certificate, entry.private_key)], "pw")
+
+
+# ---------------------------------------------------------------- the trust bit
+
+
+def _flag_bits(data: bytes) -> list[bytes]:
+    """The BIT STRING that ends each record's DER, record by record."""
+    slot, count = struct.unpack(">II", data[16:24])
+    out = []
+    for i in range(count):
+        record = data[0x58 + i * slot : 0x58 + (i + 1) * slot]
+        der = record[12 : 12 + struct.unpack(">I", record[8:12])[0]]
+        out.append(der[-4:])
+    return out
+
+
+def test_the_trust_bit_is_written_as_the_entry_says(dev):
+    """A signer that is not trusted stays so (bit clear), a trusted one is set, and a key
+    record carries the bit as IBM's tools write it."""
+    ca, server, client = dev.entries[0], dev.entries[1], dev.entries[3]
+    entries = [
+        Entry("signer", client.certificate, None, trusted=False),
+        Entry("anchor", ca.certificate, None, trusted=True),
+        server,
+    ]
+    data = kdb.build(entries, "pw")
+    assert _flag_bits(data) == [b"\x03\x02\x07\x00", b"\x03\x02\x07\x80", b"\x03\x02\x07\x80"]
+    read = kdb.parse(data, "pw").entries
+    assert [e.trusted for e in read] == [False, True, False]  # a keyed entry is no trust anchor
+
+
+def test_rewriting_a_store_keeps_an_untrusted_signer_untrusted(tmp_path, dev):
+    """`remove` (or import, convert) of another entry rewrites the whole store: the signer
+    that was not trusted must not become a trust anchor."""
+    signer = Entry("signer", dev.entries[3].certificate, None, trusted=False)  # not a CA
+    path = save_keystore(tmp_path / "u.kdb", [signer, dev.entries[1]], "pw")
+    store = open_keystore(path, "pw")
+    assert store.get("signer").trusted is False and store.trusted_certificates() == ()
+    save_keystore(path, [e for e in store.entries if e.label != "gskit-dev-server-rsa"], "pw")
+    again = open_keystore(path, "pw")
+    assert again.get("signer").trusted is False and again.trusted_certificates() == ()
+
+
+def test_an_ibm_record_with_the_trust_bit_clear_is_reproduced(ibm):
+    """claro.kdb with its one record's trust bit cleared (and the MAC made again) is read as
+    not trusted and rebuilt byte for byte; plugin.kdb's key record keeps its bit set."""
+    password = IBM_PASSWORDS["claro"].encode()
+    data = bytearray((ibm / "claro.kdb").read_bytes())
+    assert _flag_bits(bytes(data)) == [b"\x03\x02\x07\x80"]
+    at = bytes(data).index(b"\x03\x02\x07\x80", 0x58)
+    data[at + 3] = 0x00
+    data[0x44:0x58] = hmac.new(password, bytes(data[:0x44] + data[0x58:]), "sha1").digest()
+    parsed = kdb.parse(bytes(data), IBM_PASSWORDS["claro"])
+    assert [e.trusted for e in parsed.entries] == [False]
+    assert kdb.build(parsed.entries, IBM_PASSWORDS["claro"], salt=parsed.salt) == bytes(data)
+    plugin = kdb.parse((ibm / "plugin.kdb").read_bytes(), IBM_PASSWORDS["plugin"])
+    assert _flag_bits(kdb.build(plugin.entries, "pw")) == [b"\x03\x02\x07\x80"]
+
+
+# ---------------------------------------------------------------- odd certificates
+
+
+def test_a_certificate_with_a_negative_serial_is_written():
+    """RFC 5280 forbids it but such certificates exist and cryptography reads them: the
+    IssuerAndSerialNumber hash uses the serial as the certificate encodes it."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "negative serial")])
+    now = dt.datetime.now(dt.timezone.utc)
+    der = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(0x7F)
+        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    )
+    positive, negative = b"\x02\x01\x7f", b"\x02\x01\xff"  # 127 and -1, as DER INTEGERs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns about a serial that is not positive
+        try:
+            cert = x509.load_der_x509_certificate(der.replace(positive, negative, 1))
+        except ValueError:
+            pytest.skip("this cryptography refuses negative serial numbers")
+        assert cert.serial_number == -1
+        data = kdb.build([Entry("neg", cert, None, trusted=True)], "pw")
+        (entry,) = kdb.parse(data, "pw").entries
+    assert entry.certificate == cert
+    ias = _der.encode(_der.SEQUENCE, cert.issuer.public_bytes() + negative)
+    assert hashlib.sha1(ias).digest() in data

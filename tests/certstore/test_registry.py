@@ -232,3 +232,35 @@ def test_malformed_tables(home):
     with pytest.raises(KeystoreError) as info:
         Registry().read()
     assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+
+
+def test_astral_and_control_characters_round_trip(home):
+    """Characters above U+FFFF (written as themselves; JSON's surrogate-pair escapes are not
+    TOML) and control characters keep the registry readable, in a description and paths."""
+    reg = Registry()
+    app = ApplicationDefinition(
+        "WEB",
+        "web 🔒 \x00\x01\x1f\x7f\t\b\f\r\n \"q\" \\ \U0010fffd",
+        "server",
+        store="/srv/🔒/web.kdb",
+        stash_file="~/𝄞 stash.sth",
+        sni_names=("xn--ls8h.test", "🔒.test"),
+    )
+    reg.register(app)
+    reg.register(_app("OTHER"))
+    assert reg.application("WEB") == app
+    assert sorted(reg.read().applications) == ["OTHER", "WEB"]
+    text = (home / "registry.toml").read_text(encoding="utf-8")
+    assert _toml.loads(text)["applications"]["WEB"]["store"] == "/srv/🔒/web.kdb"
+    assert "\\ud83d" not in text.lower()
+
+
+@pytest.mark.parametrize("field", ["description", "store", "stash_file", "sni_names"])
+def test_text_toml_cannot_hold_is_an_invalid_definition(home, field):
+    """A lone surrogate (what Python makes of command-line bytes that are not UTF-8) would
+    make the registry unreadable: the definition is refused, and nothing is written."""
+    value = "bad \udcff"
+    with pytest.raises(KeystoreError) as info:
+        ApplicationDefinition("X", **{field: (value,) if field == "sni_names" else value})
+    assert info.value.rc == rc.GSK_IBMI_ERROR_NOT_REGISTERED and "Unicode" in str(info.value)
+    assert not (home / "registry.toml").exists()

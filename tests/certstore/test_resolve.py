@@ -254,3 +254,87 @@ def test_pkcs12_keyring_with_label(tmp_path, dev):
 def test_bad_role():
     with pytest.raises(ValueError):
         resolve(role="both")
+
+
+# ---------------------------------------------------------------- registry paths
+
+
+@pytest.mark.parametrize("store, stash", [("app.kdb", "app.sth"), ("~/app.kdb", "~/app.sth")])
+def test_registry_paths_do_not_depend_on_the_current_folder(
+    home, tmp_path, monkeypatch, dev, store, stash
+):
+    """Decision 12: a relative store path in the registry is relative to the registry folder
+    (as its stash path always was) and ``~`` is the user's home, wherever the program runs."""
+    monkeypatch.setenv("HOME", str(home))  # "~" is the registry folder here too
+    home.mkdir()
+    save_keystore(home / "app.kdb", list(dev.entries), "pw")
+    write_stash(home / "app.sth", "pw")
+    labels = (devstore.SERVER_RSA_LABEL,)
+    Registry().register(
+        ApplicationDefinition("REL", type="server", store=store, stash_file=stash,
+                              certificate_labels=labels)
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    creds = resolve(application_id="REL", role="server")
+    assert [i.label for i in creds.identities] == list(labels)
+
+
+# ---------------------------------------------------------------- the *SYSTEM files
+
+
+def _system_files(home) -> dict[str, bytes]:
+    return {name: (home / name).read_bytes() for name in ("system.kdb", "system.sth")}
+
+
+def test_a_forgotten_system_store_is_registered_again_not_overwritten(home):
+    ensure_dev_store()
+    before = _system_files(home)
+    (home / "registry.toml").unlink()  # the user resets the application list
+    ensure_dev_store()
+    assert _system_files(home) == before
+    assert len(resolve(application_id=devstore.DEMO_SERVER, role="server").identities) == 2
+
+
+@pytest.mark.parametrize("damage", ["lose the store", "lose the stash", "another stash"])
+def test_system_files_that_do_not_open_are_never_overwritten(home, damage):
+    ensure_dev_store()
+    (home / "registry.toml").unlink()
+    if damage == "lose the store":
+        (home / "system.kdb").unlink()
+    elif damage == "lose the stash":
+        (home / "system.sth").unlink()
+    else:
+        write_stash(home / "system.sth", "not the password")
+    left = {p.name: p.read_bytes() for p in home.iterdir() if p.name.startswith("system.")}
+    with pytest.raises(KeystoreError) as info:
+        ensure_dev_store()
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR and "left unchanged" in str(info.value)
+    assert {p.name: p.read_bytes() for p in home.iterdir() if p.name.startswith("system.")} == left
+    registry = Registry()
+    with pytest.raises(KeystoreError), registry.lock():  # nor by a direct call
+        devstore.create_system_store(registry, registry.read(), [])
+    assert {p.name: p.read_bytes() for p in home.iterdir() if p.name.startswith("system.")} == left
+
+
+# ---------------------------------------------------------------- through gsk_environment_init
+
+
+def test_a_damaged_certificate_fails_environment_init_with_202_not_3(tmp_path, dev, damaged):
+    """A certificate whose subject does not parse (cryptography reads it lazily) fails
+    gsk_environment_init with GSK_KEYRING_OPEN_ERROR, not GSK_INTERNAL_ERROR."""
+    from gskit import (GSK_KEYRING_FILE, GSK_KEYRING_PW, GSK_SERVER_SESSION, GSK_SESSION_TYPE,
+                       gsk_attribute_set_buffer, gsk_attribute_set_enum, gsk_environment_close,
+                       gsk_environment_init, gsk_environment_open)
+
+    bad = damaged(dev.entries[0].certificate, "subject")
+    path = save_keystore(tmp_path / "bad.kdb", [dev.entries[1], Entry("bad", bad, None)], "pw")
+    code, env = gsk_environment_open()
+    try:
+        assert gsk_attribute_set_enum(env, GSK_SESSION_TYPE, GSK_SERVER_SESSION) == 0
+        assert gsk_attribute_set_buffer(env, GSK_KEYRING_FILE, str(path)) == 0
+        assert gsk_attribute_set_buffer(env, GSK_KEYRING_PW, "pw") == 0
+        assert gsk_environment_init(env) == rc.GSK_KEYRING_OPEN_ERROR
+    finally:
+        gsk_environment_close(env)
