@@ -120,6 +120,9 @@ def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth:
     return bool(ok)
 
 
+_BEFORE_HANDSHAKE = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
+
+
 class TLSEngine:
     """One TLS connection on memory BIOs, or straight on a socket (see the module docstring)."""
 
@@ -165,6 +168,13 @@ class TLSEngine:
             self.receive(bytes(self._early_input))
             self._early_input.clear()
         return conn
+
+    @property
+    def negotiating(self) -> bool:
+        """Has the handshake begun on the wire (a client's hello sent, a server's received
+        and read)?  Until then it can still be given up without the peer knowing."""
+        conn = self._conn
+        return conn is not None and conn.get_state_string() != _BEFORE_HANDSHAKE
 
     @property
     def on_socket(self) -> bool:

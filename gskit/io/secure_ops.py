@@ -104,7 +104,9 @@ class StartInit(SecureOperation):
         if not need:
             self.session.handshake_succeeded()  # type: ignore[attr-defined]
             return self.succeed()
-        self.uninterruptible = True       # negotiation has begun
+        # Cancellable until negotiation begins: a server still waiting for the ClientHello can
+        # give up; a client has sent its hello with the first step.
+        self.uninterruptible = self.pump.engine.negotiating
         return self.wait_for(need)
 
     def abort(self, errno_value: int) -> None:

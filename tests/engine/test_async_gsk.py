@@ -152,6 +152,35 @@ def test_start_init_is_uninterruptible_once_begun(pki, port):
     assert done.returnValue == GSK_IBMI_ERROR_CLOSED
 
 
+def test_a_server_start_init_is_cancellable_until_the_client_says_hello(pki, port):
+    """Negotiation has not begun while a server waits for the ClientHello (§5.10: only a
+    startInit whose negotiation has begun is uninterruptible): it is cancelled, posted with
+    ECANCELED; once a hello is in and answered, cancelling answers -1/EAGAIN."""
+    pair = new_pair()
+    session = server_session(pki, pair)
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t(operationId=3)) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    assert QsoCancelOperation(pair.server.fileno(), 3) == 1
+    done = wait(port)
+    assert (done.operationCompleted, done.returnValue, done.errnoValue) == (
+        GSKSECURESOCSTARTINIT, GSK_ERROR_IO, errno.ECANCELED)
+
+    pair = new_pair()
+    session = server_session(pki, pair)
+    assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t(operationId=4)) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+    outgoing = ssl.MemoryBIO()                           # a client that says hello, then nothing
+    hello = ssl.create_default_context(cafile=str(pki.ca_pem)).wrap_bio(
+        ssl.MemoryBIO(), outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        hello.do_handshake()
+    pair.client.sendall(outgoing.read())
+    pair.client.settimeout(DEADLINE)
+    assert pair.client.recv(5)                           # the server read it and answered
+    assert QsoCancelOperation(pair.server.fileno(), 4) == -1
+    assert get_errno() == errno.EAGAIN
+    gsk_secure_soc_close(session)
+    assert wait(port).returnValue == GSK_IBMI_ERROR_CLOSED
+
+
 @pytest.mark.parametrize("post_flag,expected_rc,posted", [(0, GSK_OK, False), (1, GSK_IBMI_ASYNCHRONOUS_RECV, True)])
 def test_start_recv_post_flag_matrix_with_data_ready(pki, port, post_flag, expected_rc, posted):
     session, tls, pair = secure_server(pki, port)
