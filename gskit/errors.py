@@ -816,7 +816,7 @@ for _e in ENTRIES:
     if _e.family in EXPORTED_FAMILIES:
         for _n in _e.names:
             globals()[_n] = _e.code
-            if _e.family == "GSK":
+            if _e.family in ("GSK", "GSKVAL"):   # what gskssl.h defines
                 RETURN_CODE_NAMES.append(_n)
 del _e, _n
 

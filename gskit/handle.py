@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, AnyStr, TypeVar
 
 from gskit import constants as c
 from gskit import errors as rc
@@ -39,20 +39,21 @@ def _fail(code: int, detail: str | None = None) -> GSKError:
 
 
 def buffer_text(value: object, size: int | None) -> str:
-    """C's (buffer, bufSize) as Python text: size 0/None = up to the first NUL."""
+    """C's (buffer, bufSize) as Python text: size 0/None = up to the first NUL; otherwise
+    the first ``size`` characters of a str, or bytes of a bytes-like value (UTF-8)."""
+    if isinstance(value, str):
+        return _cut(value, size, "\0")
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        raw = value.encode("utf-8", "surrogateescape")
-    else:
-        raise _fail(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer must be str or bytes")
+        return _cut(bytes(value), size, b"\0").decode("utf-8", "surrogateescape")
+    raise _fail(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer must be str or bytes")
+
+
+def _cut(whole: AnyStr, size: int | None, nul: AnyStr) -> AnyStr:
     if size is None or size == 0:
-        raw = raw.split(b"\0", 1)[0]
-    elif not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > len(raw):
-        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {len(raw)} bytes")
-    else:
-        raw = raw[:size]
-    return raw.decode("utf-8", "surrogateescape")
+        return whole.split(nul, 1)[0]
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > len(whole):
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {len(whole)}")
+    return whole[:size]
 
 
 H = TypeVar("H", bound="Handle")

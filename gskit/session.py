@@ -169,6 +169,10 @@ class Session(Handle):
         except GSKError as exc:
             self.handshake_failed(exc)
             raise
+        except Exception as exc:  # a defect must not leave the session handshaking for ever
+            error = GSKError.for_rc(rc.GSK_INTERNAL_ERROR, f"the handshake failed: {exc!r}")
+            self.handshake_failed(error)
+            raise error from exc
         self.handshake_succeeded()
 
     @property
@@ -289,7 +293,7 @@ class Session(Handle):
 
     def misc(self, misc_id: int) -> None:
         """``gsk_secure_soc_misc``: GSK_RESET_CIPHER, GSK_RESET_SESSION, GSK_CLOSE_NOTIFY, ..."""
-        if misc_id not in _MISC_IDS or isinstance(misc_id, bool):
+        if not isinstance(misc_id, int) or isinstance(misc_id, bool) or misc_id not in _MISC_IDS:
             raise GSKError.for_rc(rc.GSK_MISC_INVALID_ID, f"{misc_id!r} is not a GSK_MISC_ID")
         if self._close_notify_sent:
             raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")

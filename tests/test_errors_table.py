@@ -207,11 +207,13 @@ def test_texts_are_one_ascii_line():
         assert entry.family in errors.FAMILIES
 
 
-def test_return_code_names_are_every_gsk_spelling_and_only_those():
+def test_return_code_names_are_every_gskssl_h_spelling_and_only_those():
+    """The GSK and GSKVAL families (gskssl.h), not SSL_ (ssl.h) or GSKKM (key management)."""
     names = errors.RETURN_CODE_NAMES
     assert len(names) == len(set(names))
-    assert set(names) == {n for e in ENTRIES if e.family == "GSK" for n in e.names}
-    assert "GSK_OS400_ERROR_TIMED_OUT" in names and "SSL_ERROR_IO" not in names
+    assert set(names) == {n for e in ENTRIES if e.family in ("GSK", "GSKVAL") for n in e.names}
+    assert "GSK_OS400_ERROR_TIMED_OUT" in names and "GSKVAL_ERROR_ROOT_NOT_TRUSTED" in names
+    assert "SSL_ERROR_IO" not in names and "GSKKM_ERROR_KEYDB_NOT_EXIST" not in names
     assert set(names) <= set(errors.__all__)
     assert errors.GSKKM_ERROR_KEYDB_NOT_EXIST == 93 and errors.SSL_ERROR_IO == -10
     assert errors.GSK_NO_CRLS_FOUND == 575040

@@ -24,13 +24,14 @@ from typing import Any, Callable, TypeVar
 from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
-from gskit.compat.errno_state import set_errno
+from gskit.compat.errno_state import get_errno, set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT, SEND_FLAGS
 
 T = TypeVar("T")
+_MAX_POLL_MS = 2**31 - 1
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -128,7 +129,7 @@ class SocketTransport:
         try:
             if self._interrupted:  # closed just before we were there to be woken
                 raise InterruptedError
-            ready = poller.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
+            ready = self._poll(poller, timeout)
         finally:
             blocked.discard(me)
             self._pollers[writable] = poller
@@ -136,6 +137,19 @@ class SocketTransport:
             raise InterruptedError
         if not ready:
             raise TimeoutError
+
+    @staticmethod
+    def _poll(poller: select.poll, timeout: float | None) -> list[tuple[int, int]]:
+        """``poller.poll`` for ``timeout`` seconds (None: for ever), in slices poll() can
+        take (it counts milliseconds in a C int: about 24.8 days)."""
+        if timeout is None:
+            return poller.poll(None)
+        deadline = time.monotonic() + timeout
+        while True:
+            milliseconds = max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
+            ready = poller.poll(min(milliseconds, _MAX_POLL_MS))
+            if ready or milliseconds <= _MAX_POLL_MS:
+                return ready
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
@@ -200,15 +214,28 @@ class CallbackTransport:
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
         buffer = bytearray(size)
-        count = self._read(self.fd, memoryview(buffer), size, self.user_data)
-        if not isinstance(count, int) or count < 0 or count > size:
-            raise OSError(errno.EIO, "io_read failed")
+        count = self._call(self._read, "io_read", memoryview(buffer), size)
+        if count > size:
+            raise OSError(errno.EIO, f"io_read returned {count} for a buffer of {size}")
         return bytes(buffer[:count])
 
     def send(self, data: bytes | memoryview) -> int:
-        count = self._write(self.fd, bytes(data), len(data), self.user_data)
-        if not isinstance(count, int) or count <= 0 or count > len(data):
-            raise OSError(errno.EIO, "io_write failed")
+        count = self._call(self._write, "io_write", bytes(data), len(data))
+        if count == 0 or count > len(data):
+            raise OSError(errno.EIO, f"io_write returned {count} for {len(data)} bytes")
+        return count
+
+    def _call(self, callback: Callable[..., Any], name: str, data: Any, size: int) -> int:
+        """One callback: its count; OSError with the errno it set (``gskit.set_errno``) when
+        it returns -1, EIO for anything else that is not a count, or when it raises."""
+        set_errno(0)
+        try:
+            count = callback(self.fd, data, size, self.user_data)
+        except Exception as exc:  # noqa: BLE001 - the application's code: a failed I/O, not a crash
+            raise OSError(errno.EIO, f"{name} raised {exc!r}") from None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            code = get_errno() if count == -1 else 0
+            raise OSError(code or errno.EIO, f"{name} failed")
         return count
 
     def interrupt(self) -> None:
