@@ -226,7 +226,8 @@ class Environment(Handle):
         self._default_context = None
         self._client_sessions.clear()
         callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)
-        if callback is not None:
+        delayed = self._values.get(c.GSK_ENVIRONMENT_CLOSE_OPTIONS) == c.GSK_DELAYED_ENVIRONMENT_CLOSE
+        if callback is not None and delayed:  # IBM: GSK_DELAYED_ENVIRONMENT_CLOSE enables it
             try:
                 callback(self)
             except Exception:  # noqa: BLE001 - a failing callback must not fail the close

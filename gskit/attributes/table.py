@@ -251,7 +251,8 @@ def _rows() -> Iterable[Attribute]:
     yield A("GSK_CLIENT_CERT_CALLBACK", _CB, _BOTH, _SET,
             keyword="client_cert_callback", openssl="called when a server asks this client for a certificate")
     yield A("GSK_ENVIRONMENT_CLOSE_CALLBACK", _CB, _ENV, _SET,
-            keyword="close_callback", openssl="called when the environment's resources are freed")
+            keyword="close_callback",
+            openssl="called when the environment's resources are freed, if GSK_ENVIRONMENT_CLOSE_OPTIONS is DELAYED")
     yield A("GSK_CIPHER_SESSION_RESET", _CB, _BOTH, _SET,
             keyword="cipher_reset_callback", openssl="called after a renegotiation or key update")
     yield A("GSK_SID_CACHE_CALLBACK", _CB, _ENV, _SET, support=_STORED,

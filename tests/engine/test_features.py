@@ -210,6 +210,21 @@ def test_environment_closed_right_after_soc_open_keeps_sessions_working(pki):
     pair.close()
 
 
+@pytest.mark.parametrize("option,called", [(None, False), (GSK_NORMAL_ENVIRONMENT_CLOSE, False),
+                                           (GSK_DELAYED_ENVIRONMENT_CLOSE, True)])
+def test_environment_close_callback_runs_only_with_delayed_close(pki, option, called):
+    """GSK_DELAYED_ENVIRONMENT_CLOSE enables GSK_ENVIRONMENT_CLOSE_CALLBACK; the default
+    (GSK_NORMAL_ENVIRONMENT_CLOSE) leaves it unused (reference §2)."""
+    closed = []
+    rc, env = gsk_environment_open()
+    if option is not None:
+        assert gsk_attribute_set_enum(env, GSK_ENVIRONMENT_CLOSE_OPTIONS, option) == GSK_OK
+    assert gsk_attribute_set_callback(env, GSK_ENVIRONMENT_CLOSE_CALLBACK, closed.append) == GSK_OK
+    assert gsk_environment_init(env) == GSK_OK
+    assert gsk_environment_close(env) == GSK_OK
+    assert closed == ([env] if called else [])
+
+
 def test_reset_cipher_renegotiates_tls12(pki, listener, run_peer):
     """GSK_RESET_CIPHER on TLS 1.2 runs a new handshake with an openssl s_server peer."""
     resets = []
