@@ -158,8 +158,9 @@ def _store_password(args: argparse.Namespace, path: str) -> str | None:
 def cmd_create(args: argparse.Namespace) -> int:
     if is_system(args.store):
         return _create_system(args)
-    if Path(args.store).exists():
-        raise UsageError(f"{args.store} already exists; it was left unchanged.")
+    for path in (Path(args.store), *([Path(args.store).with_suffix(".sth")] if args.stash else [])):
+        if path.exists():
+            raise UsageError(f"{path} already exists; it was left unchanged.")
     fmt = args.format or format_for_path(args.store)
     if fmt == "pem":
         raise UsageError(
@@ -288,8 +289,9 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         )
     if fmt == "kdb" and not password:
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
-    if Path(out).exists() and not args.force:
-        raise UsageError(f"{out} already exists; use --force to replace it.")
+    for path in (Path(out), *([Path(out).with_suffix(".sth")] if args.stash and fmt == "kdb" else [])):
+        if path.exists() and not args.force:
+            raise UsageError(f"{path} already exists; use --force to replace it.")
     if args.stash and fmt == "kdb":
         stash.encode_v1(password or "")  # a password no stash can hold: refused before any write
     with _writing(out):

@@ -441,3 +441,15 @@ def test_a_fifo_store_is_refused_and_a_fifo_password_file_still_works(tmp_path):
     writer.start()
     assert "no entries" in ok("list", "a.kdb", "--password-file", "pw.fifo", cwd=tmp_path)
     writer.join(10)
+
+
+def test_a_stash_file_already_there_is_never_overwritten(tmp_path):
+    """`create --stash` / `convert --stash` next to a .sth of another store: refused, both
+    files left as they were (without --force)."""
+    (tmp_path / "a.sth").write_bytes(b"another store's stash")
+    fails(2, "create", "a.kdb", "--stash", "--password-env", "PW", cwd=tmp_path, says="a.sth already exists")
+    assert not (tmp_path / "a.kdb").exists()
+    ok("create", "b.p12", "--password-env", "PW", cwd=tmp_path)
+    fails(2, "convert", "b.p12", "a.kdb", "--stash", "--in-password-env", "PW", "--out-password-env", "PW",
+          cwd=tmp_path, says="a.sth already exists")
+    assert (tmp_path / "a.sth").read_bytes() == b"another store's stash" and not (tmp_path / "a.kdb").exists()
