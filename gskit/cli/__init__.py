@@ -32,6 +32,10 @@ def _print_help(file: TextIO) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; return its exit code (2 for bad usage)."""
     args = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):  # a name the terminal cannot show: escaped, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     if not args:  # bad usage: the usage is the error message, on stderr (cli.md)
         _print_help(sys.stderr)
         return 2

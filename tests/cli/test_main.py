@@ -1,6 +1,7 @@
 """The `gskit` dispatcher, run as a real process (python -m gskit ...)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,3 +33,17 @@ def test_unknown_command_is_one_sentence_on_stderr():
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.strip().splitlines() == [
         "gskit: unknown command 'frobnicate'; try one of: errors, ciphers, scan, certstore, demo."]
+
+
+def test_a_name_the_terminal_cannot_show_is_escaped_not_a_crash(tmp_path):
+    """A description with characters outside the terminal's encoding (latin-1 here)."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "GSKIT_HOME": str(tmp_path)}
+    certstore = [sys.executable, "-m", "gskit", "certstore"]
+    subprocess.run([*certstore, "create", str(tmp_path / "s.p12")], env=env, check=True, capture_output=True,
+                   timeout=60)
+    subprocess.run([*certstore, "app", "register", "WEB", "--type", "client", "--store", str(tmp_path / "s.p12"),
+                    "--description", "web \N{LOCK}"], env={**env, "PYTHONIOENCODING": "utf-8"}, check=True,
+                   capture_output=True, timeout=60)
+    shown = subprocess.run([*certstore, "app", "list"], env=env, capture_output=True, timeout=60)
+    assert shown.returncode == 0 and b"Traceback" not in shown.stderr
+    assert b"web \\U0001f512" in shown.stdout
