@@ -855,6 +855,8 @@ class Engine:
             with port.lock:
                 port.leader_thread = None
                 returning = bool(port._queue) and not port.destroyed
+                if returning:  # posts queue for it until it has taken one (not woken followers)
+                    port._promoted = me
             # One leaving with a completion comes back to the port soon: waking a follower
             # to poll meanwhile would only make two threads contend (the stand-in covers a
             # worker that stays away).

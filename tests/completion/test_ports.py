@@ -205,6 +205,45 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
         assert not t.is_alive()
 
 
+def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
+        port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A post arriving while the polling worker is on its way back with a completion (here
+    held there, as a preempted thread would be) queues for it: it does not hand the
+    leader's completion to a sleeping follower (a wake-up, and two threads taking at once)."""
+    monkeypatch.setattr(completion.Port, "STALL", 0.5)  # it is back well inside it
+    on_its_way, go_on = threading.Event(), threading.Event()
+    lead = completion.Engine.lead
+
+    def lead_then_pause(engine: completion.Engine, p: completion.Port, end: float | None) -> None:
+        lead(engine, p, end)
+        if not on_its_way.is_set():
+            on_its_way.set()
+            go_on.wait(5)
+
+    monkeypatch.setattr(completion.Engine, "lead", lead_then_pause)
+    taken: list[tuple[int, object]] = []
+
+    def worker() -> None:
+        out = Qso_OverlappedIO_t()
+        while QsoWaitForIOCompletion(port, out, 10) == 1 and out.descriptorHandle != "stop":
+            taken.append((threading.get_ident(), out.descriptorHandle))
+
+    threads = [spawn(worker) for _ in range(2)]
+    _until(lambda: _sleeping_waiters(port) == 2 and completion.get_port(port).leader_thread is not None)
+    leader = completion.get_port(port).leader_thread
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="first")) == 0
+    assert on_its_way.wait(5)
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="second")) == 0
+    go_on.set()
+    _until(lambda: len(taken) == 2)
+    assert taken == [(leader, "first"), (leader, "second")]
+    for _ in threads:
+        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
+    for t in threads:
+        t.join(5)
+        assert not t.is_alive()
+
+
 def test_destroy_wakes_every_waiter_with_edestroyed() -> None:
     p = QsoCreateIOCompletionPort()
     results: list[tuple[int, int]] = []
