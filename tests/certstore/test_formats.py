@@ -235,9 +235,10 @@ def test_a_certificate_damaged_where_it_is_parsed_late_is_refused(
 # ---------------------------------------------------------------- hostile files
 
 
-def _opens_in_time(path, password=None, limit: float = 2.0):
+def _opens_in_time(path, password=None, limit: float = 10.0):
     """open_keystore(path)'s result or KeystoreError, and a check that it took under ``limit``
-    seconds (the hostile inputs below took minutes when opening was quadratic or unbounded)."""
+    seconds (the hostile inputs below open in milliseconds; they took minutes when opening
+    was quadratic or unbounded)."""
     started = time.monotonic()
     try:
         result: object = open_keystore(path, password)

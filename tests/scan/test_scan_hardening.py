@@ -126,7 +126,7 @@ def test_ctrl_c_stops_the_scan_promptly(silent_listener):
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130
-    assert elapsed < 5
+    assert elapsed < 15  # at once, on a loaded machine within seconds
     assert one_sentence(err) and "interrupted" in err
 
 

@@ -88,8 +88,9 @@ def test_trickling_server_is_bounded_by_the_deadline(misbehaving):
         started = time.monotonic()
         with pytest.raises(NotTLS, match="never completed a TLS handshake"):
             scan("127.0.0.1", port, timeout=0.5, protocols=[Protocol.TLSV13])
-        # one 0.5 s deadline for the protocol probe, one more for probes already running
-        assert time.monotonic() - started < 2
+        # about 1 s (one 0.5 s deadline for the protocol probe, one more for probes already
+        # running); unbounded, it would never end: the bound leaves room for a loaded machine
+        assert time.monotonic() - started < 10
 
 
 def test_connection_limit_gets_a_clear_report(s_server, misbehaving):
