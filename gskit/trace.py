@@ -31,7 +31,6 @@ logger.addHandler(logging.NullHandler())
 ENV_TRACE = "GSKIT_TRACE"
 ENV_KEYLOG = "GSKIT_KEYLOG_FILE"
 MASK = "'****'"
-SECRET_BUFFER_IDS = frozenset({202, 211, 215})   # GSK_KEYRING_PW, GSK_LDAP_USER_PW, GSK_PKCS11_TOKEN_PWD
 _ATTRIBUTE_CALLS = ("gsk_attribute_set_", "gsk_attribute_get_")
 _FALSE_WORDS = ("", "0", "false", "no", "off")
 
@@ -114,7 +113,7 @@ def format_call(name: str, parameters: tuple[str, ...], args: tuple, kwargs: dic
     secret = attribute_call and _is_secret_id(dict(named).get(id_name))
     shown = []
     for pname, value in named:
-        if secret and pname == value_name:
+        if secret and pname in parameters[2:]:  # the value and its size (a password's length)
             text = MASK
         elif name == "gsk_attribute_set_enum" and pname == value_name:
             text = _enum_value_name(value)
@@ -125,7 +124,8 @@ def format_call(name: str, parameters: tuple[str, ...], args: tuple, kwargs: dic
 
 
 def _is_secret_id(value: object) -> bool:
-    return isinstance(value, int) and int(value) in SECRET_BUFFER_IDS
+    from gskit.attributes.table import SECRET_IDS
+    return isinstance(value, int) and int(value) in SECRET_IDS
 
 
 def _attribute_name(value: int) -> str:

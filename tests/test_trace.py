@@ -51,7 +51,7 @@ def test_passwords_are_masked_in_arguments_and_results(traced: list[str]) -> Non
     rc, env = gskit.gsk_environment_open()
     assert rc == 0
     assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_KEYRING_PW, "hunter2-secret") == 0
-    assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_LDAP_USER_PW, b"ldap-secret", 0) == 0
+    assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_LDAP_USER_PW, b"ldap-secret", 11) == 0
     assert gskit.gsk_attribute_set_buffer(env, gskit.GSK_KEYRING_FILE, "/tmp/store.kdb") == 0
     gskit.gsk_attribute_get_buffer(env, gskit.GSK_KEYRING_PW)
     gskit.gsk_environment_close(env)
@@ -66,11 +66,20 @@ def test_passwords_are_masked_in_arguments_and_results(traced: list[str]) -> Non
                         traced[0])
     assert re.fullmatch(rf"gsk_attribute_set_buffer\(handle={handle}, buf_id=GSK_KEYRING_PW\(202\), "
                         r"value='\*\*\*\*'\) -> rc=0 errno=0 \d+\.\d{3}ms", traced[1])
-    assert "buf_id=GSK_LDAP_USER_PW(211), value='****', size=0) -> rc=0" in traced[2]
+    assert "buf_id=GSK_LDAP_USER_PW(211), value='****', size='****') -> rc=0" in traced[2]  # not its length
     assert "buf_id=GSK_KEYRING_FILE(201), value='/tmp/store.kdb') -> rc=0" in traced[3]
     assert traced[4].startswith(f"gsk_attribute_get_buffer(handle={traced[0].split('out=(')[1].split(')')[0]}, "
                                 "buf_id=GSK_KEYRING_PW(202)) -> rc=")
     assert "out=('****')" in traced[4] or "out=(None)" in traced[4]
+
+
+def test_handles_never_show_a_password_in_their_values() -> None:
+    env = gskit.Environment(keyring_file="store.p12", keyring_password="hunter2-secret")
+    try:
+        shown = repr(env.values) + repr(vars(env))
+        assert "hunter2" not in shown and "store.p12" in shown and "'****'" in shown
+    finally:
+        env.close()
 
 
 def test_data_buffers_show_only_their_length(traced: list[str], openssl_server, pki) -> None:

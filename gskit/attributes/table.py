@@ -262,6 +262,9 @@ def _rows() -> Iterable[Attribute]:
 ATTRIBUTES: dict[int, Attribute] = {row.id: row for row in _rows()}
 BY_KEYWORD: dict[str, Attribute] = {row.keyword: row for row in ATTRIBUTES.values() if row.keyword}
 
+# Passwords: never shown (trace, reprs); their values stay in the handle only.
+SECRET_IDS = frozenset({c.GSK_KEYRING_PW, c.GSK_LDAP_USER_PW, c.GSK_PKCS11_TOKEN_PWD})
+
 # The cipher-spec attributes: id -> (list key, spec format name).  The list key names the
 # per-protocol list the attribute reads and writes; "V3" is SSLv3's list, also the fallback
 # of the TLS 1.0-1.2 lists when their own is not set.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gskit.attributes.table import ATTRIBUTES
+from gskit.attributes.table import ATTRIBUTES, SECRET_IDS
 
 
 @dataclass
@@ -17,6 +17,10 @@ class AttributeValues:
 
     values: dict[int, Any] = field(default_factory=dict)    # each attribute's own type
     cipher_lists: dict[str, tuple] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        shown = {k: "****" if k in SECRET_IDS else v for k, v in self.values.items()}
+        return f"AttributeValues(values={shown!r}, cipher_lists={self.cipher_lists!r})"
 
     def get(self, attr_id: int, default: Any = None) -> Any:
         return self.values.get(attr_id, default)
