@@ -69,6 +69,15 @@ def decode(data: bytes, path: object = "the stash file") -> str:
         ) from None
 
 
+def is_stash(path: str | os.PathLike) -> bool:
+    """Does the file at ``path`` hold a stash (version 1 readable, or version 8)?"""
+    try:
+        data = read_bytes(path, what="stash file")
+        return is_v8(data) or bool(decode(data, path))
+    except KeystoreError:
+        return False
+
+
 def read(path: str | os.PathLike) -> str:
     """The password stashed in the file at ``path``."""
     return decode(read_bytes(path, what="stash file"), path)

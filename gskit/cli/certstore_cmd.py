@@ -94,7 +94,7 @@ def _find_secret(args: argparse.Namespace, path: str, prefix: str) -> tuple[str 
         return _password_from(args, prefix, None), None
     if stash_file:
         return None, stash_file
-    sibling = Path(path).with_suffix(".sth")
+    sibling = _stash_beside(path)
     if sibling.exists():
         return None, str(sibling)
     return _password_from(args, prefix, f"Password for {path}"), None
@@ -105,6 +105,13 @@ def _find_secret(args: argparse.Namespace, path: str, prefix: str) -> tuple[str 
 
 def _registry(args: argparse.Namespace) -> Registry:
     return Registry(args.home)
+
+
+def _stash_beside(path: str | Path) -> Path:
+    """The .sth next to a store file (``store.kdb`` -> ``store.sth``)."""
+    if not Path(path).name or Path(path).is_dir():
+        raise UsageError(f"{path} is a directory, not a file.")
+    return Path(path).with_suffix(".sth")
 
 
 def _require_file(path: str) -> None:
@@ -158,7 +165,7 @@ def _store_password(args: argparse.Namespace, path: str) -> str | None:
 def cmd_create(args: argparse.Namespace) -> int:
     if is_system(args.store):
         return _create_system(args)
-    for path in (Path(args.store), *([Path(args.store).with_suffix(".sth")] if args.stash else [])):
+    for path in (Path(args.store), *([_stash_beside(args.store)] if args.stash else [])):
         if path.exists():
             raise UsageError(f"{path} already exists; it was left unchanged.")
     fmt = args.format or format_for_path(args.store)
@@ -177,7 +184,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     with _writing(args.store):
         save_keystore(args.store, [], password, fmt)
         if args.stash:
-            stash.write(Path(args.store).with_suffix(".sth"), password or "")
+            stash.write(_stash_beside(args.store), password or "")
     print(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
     return 0
 
@@ -289,7 +296,7 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         )
     if fmt == "kdb" and not password:
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
-    for path in (Path(out), *([Path(out).with_suffix(".sth")] if args.stash and fmt == "kdb" else [])):
+    for path in (Path(out), *([_stash_beside(out)] if args.stash and fmt == "kdb" else [])):
         if path.exists() and not args.force:
             raise UsageError(f"{path} already exists; use --force to replace it.")
     if args.stash and fmt == "kdb":
@@ -297,7 +304,7 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
     with _writing(out):
         save_keystore(out, entries, password, fmt)
         if args.stash and fmt == "kdb":
-            stash.write(Path(out).with_suffix(".sth"), password or "")
+            stash.write(_stash_beside(out), password or "")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -340,7 +347,9 @@ def cmd_stash(args: argparse.Namespace) -> int:
             "give the store's password with --password-file, --password-env or a terminal prompt."
         )
     open_keystore(args.store, password)  # the password must open the store before it is stashed
-    out = Path(args.out or Path(args.store).with_suffix(".sth"))
+    out = Path(args.out) if args.out else _stash_beside(args.store)
+    if out.exists() and not args.force and not stash.is_stash(out):
+        raise UsageError(f"{out} already exists and is not a stash file; use --force to replace it.")
     with _writing(out):
         stash.write(out, password)
     print(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
@@ -672,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stash", cmd_stash, "write a .sth stash file for a .kdb store")
     p.add_argument("store")
     p.add_argument("--out", help="the stash file (default: the store's name with .sth)")
+    p.add_argument("--force", action="store_true", help="replace an existing file that is not a stash")
     _password_options(p, stash_opt=False)
 
     p = add(

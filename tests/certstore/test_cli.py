@@ -103,6 +103,30 @@ def test_store_life_cycle(tmp_path):
     assert len(open_keystore(tmp_path / "all.pem").entries) == 4
     ok("stash", "b.kdb", "--out", "again.sth", "--password-env", "PW", cwd=tmp_path)
     assert (tmp_path / "again.sth").read_bytes() == (tmp_path / "b.sth").read_bytes()
+    ok("stash", "b.kdb", "--password-env", "PW", cwd=tmp_path)  # re-stashing replaces a stash
+
+
+def test_stash_never_replaces_a_file_that_is_not_a_stash(tmp_path):
+    ok("create", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+    ok("create", "keep.p12", "--password-env", "PW", cwd=tmp_path)
+    before = (tmp_path / "keep.p12").read_bytes()
+    fails(2, "stash", "a.kdb", "--out", "keep.p12", "--password-env", "PW", cwd=tmp_path,
+          says="keep.p12 already exists and is not a stash file; use --force")
+    assert (tmp_path / "keep.p12").read_bytes() == before
+    ok("stash", "a.kdb", "--out", "keep.p12", "--force", "--password-env", "PW", cwd=tmp_path)
+    assert len((tmp_path / "keep.p12").read_bytes()) == 129
+
+
+@pytest.mark.parametrize("command", [
+    ("list", "."), ("convert", ".", "x.p12", "--in-password-env", "PW"), ("import", "a.kdb", "/", "--password-env", "PW"),
+    ("remove", "/", "--label", "x"), ("create", "/", "--stash", "--password-env", "PW"),
+    ("stash", ".", "--password-env", "PW"),
+])
+def test_a_folder_for_a_store_is_one_sentence_not_a_traceback(tmp_path, command):
+    ok("create", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+    proc = run(*command, cwd=tmp_path)  # run() fails on a traceback
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "is a directory, not a file." in proc.stderr
 
 
 def test_application_ids(tmp_path, home):
