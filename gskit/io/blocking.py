@@ -295,13 +295,17 @@ class BlockingPump:
             pass
 
     # -- receiving ---------------------------------------------------------------------------
-    def _receive(self, timeout: float | None, wait: bool = False) -> None:
-        """Move one chunk from the transport into the engine (b"" = end of file).
+    def _receive(self, deadline: float | None, wait: bool = False) -> None:
+        """Move one chunk from the transport into the engine (b"" = end of file), waiting
+        until ``deadline`` at the latest.
 
         Raises TimeoutError and BlockingIOError for the caller to translate.
         """
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise TimeoutError
         try:
-            data = self.transport.recv(RECV_SIZE, timeout, wait)
+            data = self.transport.recv(RECV_SIZE, remaining, wait)
         except InterruptedError:
             raise _closed_by_another_thread() from None
         except (TimeoutError, BlockingIOError):
@@ -325,11 +329,8 @@ class BlockingPump:
             self.flush()
             if done:
                 return
-            remaining = None if deadline is None else deadline - time.monotonic()
             try:
-                if remaining is not None and remaining <= 0:
-                    raise TimeoutError
-                self._receive(remaining, wait=True)
+                self._receive(deadline, wait=True)
             except TimeoutError:
                 raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the handshake timed out") from None
             except BlockingIOError:
@@ -337,6 +338,7 @@ class BlockingPump:
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
         """Plaintext into ``buffer``; 0 at the peer's close.  Raises GSKError (6011, 502, ...)."""
+        deadline = None if timeout is None else time.monotonic() + timeout  # one for the whole read
         while True:
             with self.engine_lock:
                 count = self.engine.read_into(buffer)
@@ -344,7 +346,7 @@ class BlockingPump:
                 return count
             self.flush()
             try:
-                self._receive(timeout)
+                self._receive(deadline)
             except TimeoutError:
                 raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out") from None
             except BlockingIOError:
@@ -533,11 +535,12 @@ class DirectPump:
         self.transport.hold_nonblocking()
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout  # one for the whole read
         while True:
             count = self.read_step(buffer)
             if count >= 0:
                 return count
-            self._wait(count, None if timeout is None else time.monotonic() + timeout, "read")
+            self._wait(count, deadline, "read")
 
     def write(self, data: bytes | memoryview) -> int:
         started = False

@@ -1,0 +1,65 @@
+"""GSK_IBMI_READ_TIMEOUT bounds a whole gsk_secure_soc_read, however the peer paces its bytes."""
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+
+import pytest
+
+from gskit import *  # noqa: F403
+from gskit.io.blocking import BlockingPump, DirectPump
+from tests.conftest import DEADLINE
+from tests.engine.test_return_codes import Pair, server_env
+
+# A server whose TLS 1.1 list differs from its TLS 1.2 one runs on memory BIOs (BlockingPump);
+# by default it reads the socket through OpenSSL (DirectPump).
+PUMPS = {
+    DirectPump: {},
+    BlockingPump: {"GSK_PROTOCOL_TLSV11": GSK_TRUE,
+                   "GSK_TLSV11_CIPHER_SPECS_EX": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
+}
+
+
+def _trickling_client(pki, sock, stop: threading.Event) -> None:
+    """Handshake, then send one application-data record a byte every 0.1 s."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context(cafile=str(pki.ca_pem)).wrap_bio(incoming, outgoing, server_hostname="localhost")
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(outgoing.read())
+            incoming.write(sock.recv(65536))
+    sock.sendall(outgoing.read())
+    tls.write(b"x" * 40)
+    for byte in outgoing.read():
+        if stop.wait(0.1):
+            return
+        sock.sendall(bytes([byte]))
+
+
+@pytest.mark.parametrize("pump", PUMPS, ids=lambda p: p.__name__)
+def test_a_peer_trickling_a_record_does_not_stretch_the_read_timeout(pki, pump) -> None:
+    pair = Pair()
+    stop = threading.Event()
+    env = server_env(pki, pki.server_ec, **PUMPS[pump])
+    rc, session = gsk_secure_soc_open(env)
+    try:
+        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
+        assert gsk_attribute_set_numeric_value(session, GSK_IBMI_READ_TIMEOUT, 500) == GSK_OK
+        client = threading.Thread(target=_trickling_client, args=(pki, pair.client, stop), daemon=True)
+        client.start()
+        assert gsk_secure_soc_init(session) == GSK_OK
+        assert type(session.pump) is pump
+        started = time.monotonic()
+        # the record takes about 6 s to arrive whole: the read ends at its 0.5 s deadline
+        assert gsk_secure_soc_read(session, bytearray(100)) == (GSK_IBMI_ERROR_TIMED_OUT, 0)
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        client.join(DEADLINE)
+        gsk_secure_soc_close(session)
+        gsk_environment_close(env)
+        pair.close()
