@@ -54,6 +54,16 @@ class iocallback:  # noqa: N801 - the C structure's name
     io_setsocketoptions: Callable[[int, int, Any], int] | None = None
 
 
+def notify(callback: object, handle: object) -> None:
+    """Call a notification callback (session reset, environment close) with its handle; what
+    it raises is dropped: the call that notifies has already succeeded."""
+    if callable(callback):
+        try:
+            callback(handle)
+        except Exception:  # noqa: BLE001 - the application's error, not the call's
+            pass
+
+
 def validation_function(value: object) -> Callable[[list[bytes], int], int] | None:
     """The callable behind a GSK_CERT_VALIDATION_CALLBACK value."""
     if value is None:

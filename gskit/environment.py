@@ -13,7 +13,7 @@ message ID.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from OpenSSL import SSL
 
@@ -22,6 +22,7 @@ from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import BY_KEYWORD, Kind
 from gskit.attributes.values import AttributeValues
+from gskit.callbacks import notify
 from gskit.engine import config as config_module
 from gskit.engine.context import build_context
 from gskit.engine.session_engine import verify_callback
@@ -225,13 +226,8 @@ class Environment(Handle):
         self._session_credentials.clear()
         self._default_context = None
         self._client_sessions.clear()
-        callback: Callable[[Any], None] | None = self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK)
-        delayed = self._values.get(c.GSK_ENVIRONMENT_CLOSE_OPTIONS) == c.GSK_DELAYED_ENVIRONMENT_CLOSE
-        if callback is not None and delayed:  # IBM: GSK_DELAYED_ENVIRONMENT_CLOSE enables it
-            try:
-                callback(self)
-            except Exception:  # noqa: BLE001 - a failing callback must not fail the close
-                pass
+        if self._values.get(c.GSK_ENVIRONMENT_CLOSE_OPTIONS) == c.GSK_DELAYED_ENVIRONMENT_CLOSE:
+            notify(self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK), self)  # IBM: DELAYED enables it
 
     def local_cert_info(self, cert_id: int) -> list:
         """GSK_LOCAL_CERT_INFO of an initialized environment: its first certificate."""

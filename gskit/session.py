@@ -21,7 +21,7 @@ from gskit import errors as rc
 from gskit.attributes import ciphers
 from gskit.attributes.table import Attribute, Kind
 from gskit.certinfo import certificate_elements, gsk_cert_data_elem
-from gskit.callbacks import validation_function
+from gskit.callbacks import notify, validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
@@ -315,9 +315,7 @@ class Session(Handle):
             self._run(pump.engine.renegotiate)
         self._run(pump.handshake, self.handshake_timeout or None)
         self._resumable = True            # a new TLS session
-        callback = self._values.get(c.GSK_CIPHER_SESSION_RESET)
-        if callable(callback):
-            callback(self)
+        notify(self._values.get(c.GSK_CIPHER_SESSION_RESET), self)
 
     @property
     def close_notify_sent(self) -> bool:

@@ -148,3 +148,27 @@ def test_reset_before_init_and_after_close(pki: Any, misc_id: int) -> None:
         assert gsk_environment_close(env) == GSK_OK
     finally:
         pair.close()
+
+
+def test_a_session_reset_callback_that_raises_does_not_fail_the_renegotiation(
+        pki: Any, openssl_server: Callable[..., OpenSSLServer]) -> None:
+    """GSK_CIPHER_SESSION_RESET is told after the new handshake; an exception it raises is the
+    application's, not the call's: misc still answers GSK_OK (a C-compatible call never raises)."""
+    server = rev_server(openssl_server, pki, "1.2", 1)
+    env = client_env(pki, **VERSIONS["1.2"][1])
+    told: list[Any] = []
+
+    def reset_seen(handle: Any) -> None:
+        told.append(handle)
+        raise RuntimeError("the application's own bug")
+
+    sock = connect(server.port)
+    rc, session = gsk_secure_soc_open(env)
+    assert gsk_attribute_set_callback(session, GSK_CIPHER_SESSION_RESET, reset_seen) == GSK_OK
+    assert gsk_attribute_set_numeric_value(session, GSK_FD, sock.fileno()) == GSK_OK
+    assert gsk_secure_soc_init(session) == GSK_OK
+    assert gsk_secure_soc_misc(session, GSK_RESET_CIPHER) == GSK_OK
+    assert told == [session]
+    assert echo(session, b"after\n") == b"retfa\n"
+    close(session, sock)
+    assert gsk_environment_close(env) == GSK_OK
