@@ -345,7 +345,7 @@ class Session(Handle):
                     pump.flush(block=False)
                 except (GSKError, OSError):
                     pass
-            pump.transport.release()
+            pump.release()
         keep = (self._cache_key is not None and self.engine is not None and self._error is None
                 and self._resumable)
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]

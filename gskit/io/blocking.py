@@ -255,6 +255,11 @@ class BlockingPump:
         self.send_lock = threading.Lock()
         self._unsent = b""
 
+    def release(self) -> None:
+        """At the session's close: the transport goes back to the application."""
+        self._unsent = b""
+        self.transport.release()
+
     # -- sending -----------------------------------------------------------------------------
     def flush(self, block: bool = True, send: Callable[[memoryview], int] | None = None) -> bool:
         """Send what the engine produced; False if a non-blocking send could not take it all
@@ -450,6 +455,13 @@ class DirectPump:
         self._unfinished: memoryview | None = None
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
         self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone
+
+    def release(self) -> None:
+        """At the session's close: the socket and the application's buffers are its own again."""
+        # (not under the engine lock: a close must not wait for a writer)
+        self._unfinished = self._abandoned = None
+        self._done_for_others.clear()
+        self.transport.release()
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already

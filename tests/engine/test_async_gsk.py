@@ -303,6 +303,25 @@ def test_pending_start_recv_ends(pki, port, how, expected):
     assert done.operationCompleted == GSKSECURESOCSTARTRECV
 
 
+@pytest.mark.parametrize("how", ["cancel", "session closed"])
+def test_a_send_ended_early_gives_its_buffer_back_once_the_session_closes(pki, port, how):
+    """A startSend OpenSSL had begun (the peer reads nothing) and that ended early: once the
+    session is closed nothing of gskit's holds the application's buffer (it can grow again)."""
+    session, tls, pair = secure_server(pki, port)
+    buffer = bytearray(8 << 20)
+    io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=len(buffer), operationId=7)
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    if how == "cancel":
+        assert QsoCancelOperation(pair.server.fileno(), 7) == 1
+    else:
+        assert gsk_secure_soc_close(session) == GSK_OK
+    done = wait(port)
+    assert done.returnValue == (GSK_ERROR_IO if how == "cancel" else GSK_IBMI_ERROR_CLOSED)
+    del io, done
+    gsk_secure_soc_close(session)
+    buffer.extend(b"!")                                  # BufferError while a view is kept
+
+
 def test_socket_closed_under_a_pending_start_recv(pki, port):
     session, tls, pair = secure_server(pki, port)
     io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8)
