@@ -713,6 +713,7 @@ class Engine:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stopped = False
+        self._closed_by_leader = False  # stopped by the leader's own thread: it closes the poller
         self._channels: dict[int, _Channel] = {}
         self._active: set[_Channel] = set()
         self._poller = _make_poller()  # OSError (EMFILE, ...): nothing made yet
@@ -826,6 +827,8 @@ class Engine:
             self._vacant_since = time.monotonic()
             if self._stopped:
                 self._lf.notify_all()
+                if self._closed_by_leader:
+                    self._close_descriptors()
                 return
             if promote and any(port.promote() for port in (first, *list(self.ports)) if port and port is not skip):
                 return
@@ -1010,12 +1013,17 @@ class Engine:
                 self._close_channel(ch)
 
     def stop(self) -> None:
-        """Stop the stand-in, wait for any leader to leave, close descriptors, release channels."""
+        """Stop the stand-in, wait for any leader to leave, close descriptors, release channels.
+
+        Called on the polling thread itself (a signal handler interrupted its poll), it leaves
+        the descriptors to the leader, which closes them when its poll returns."""
+        me = threading.get_ident()
         with self._lf:
             self._stopped = True
             self.wake()
-            while self._leader not in (None, _REACTOR):
+            while self._leader not in (None, _REACTOR, me):
                 self._lf.wait(1.0)
+            self._closed_by_leader = self._leader == me
         with self._lock:
             channels = list(self._channels.values())
             self._channels.clear()
@@ -1025,7 +1033,8 @@ class Engine:
             self._thread.join()
         for ch in channels:
             ch.sock.detach()
-        self._close_descriptors()
+        if not self._closed_by_leader:
+            self._close_descriptors()
 
     def _close_descriptors(self) -> None:
         """The poller's and the wake-up descriptors (those made so far)."""

@@ -319,6 +319,34 @@ def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_signal_handler_destroying_the_last_port_wakes_its_own_thread() -> None:
+    """The main thread polls for the only port (it leads); a signal handler on that thread
+    destroys the port: the destroy returns 0, the wait -1/EDESTROYED, and the engine's
+    descriptors and thread are gone (run in a child process: the old code hung there)."""
+    script = textwrap.dedent("""
+        import os, signal, threading
+        from gskit.compat.qso import QsoCreateIOCompletionPort, QsoDestroyIOCompletionPort, QsoWaitForIOCompletion
+        from gskit.compat.errno_state import get_errno
+        from gskit.compat.structs import Qso_OverlappedIO_t
+        from gskit.io import completion
+        before = set(os.listdir("/proc/self/fd"))
+        port = QsoCreateIOCompletionPort()
+        destroyed = []
+        signal.signal(signal.SIGALRM, lambda *_: destroyed.append(QsoDestroyIOCompletionPort(port)))
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        rc = QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 30)
+        assert (rc, get_errno(), destroyed) == (-1, 3463, [0]), (rc, get_errno(), destroyed)
+        assert completion.current_engine() is None and threading.active_count() == 1
+        assert set(os.listdir("/proc/self/fd")) == before
+        print("ok")
+    """)
+    for poller in ("epoll", "selectors"):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "GSKIT_POLLER": poller})
+        assert done.returncode == 0 and done.stdout == "ok\n", (poller, done.stderr)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
 def test_create_port_out_of_descriptors_is_emfile_and_leaks_none() -> None:
     """Run in a child process under a descriptor limit just above what it has open: every
     refused QsoCreateIOCompletionPort answers -1/EMFILE and leaves no descriptor behind."""
