@@ -28,10 +28,10 @@ from gskit.compat.errno_state import get_errno, set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
-from gskit.io.completion import DONTWAIT, SEND_FLAGS
+from gskit.io.completion import DONTWAIT, SEND_FLAGS, SWEEP_INTERVAL, QsoError, socket_identity
 
 T = TypeVar("T")
-_MAX_POLL_MS = 2**31 - 1
+_SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -63,6 +63,14 @@ def _io_error(exc: OSError) -> GSKError:
 
 def _closed_by_another_thread() -> GSKError:
     return GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
+
+
+def _identity(fd: int) -> tuple[int, int] | None:
+    """The socket's (st_dev, st_ino); None once the descriptor is closed."""
+    try:
+        return socket_identity(fd)
+    except QsoError:
+        return None
 
 
 class BorrowedSocket(socket.socket):
@@ -101,8 +109,10 @@ class SocketTransport:
         self._interrupted = False
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
-        """One recv; ``timeout`` (s) or ``wait`` on a non-blocking socket polls first."""
-        if timeout is not None or (wait and not self.blocking):
+        """One recv; waits in poll() first unless the caller wants no wait at all (a
+        non-blocking socket without ``wait`` or ``timeout``): a recv blocked in the kernel
+        would not notice the application closing the descriptor."""
+        if timeout is not None or wait or self.blocking:
             self.wait(False, timeout)
         me = threading.get_ident()
         self._blocked.add(me)
@@ -138,18 +148,24 @@ class SocketTransport:
         if not ready:
             raise TimeoutError
 
-    @staticmethod
-    def _poll(poller: select.poll, timeout: float | None) -> list[tuple[int, int]]:
-        """``poller.poll`` for ``timeout`` seconds (None: for ever), in slices poll() can
-        take (it counts milliseconds in a C int: about 24.8 days)."""
-        if timeout is None:
-            return poller.poll(None)
-        deadline = time.monotonic() + timeout
+    def _poll(self, poller: select.poll, timeout: float | None) -> list[tuple[int, int]]:
+        """``poller.poll`` for ``timeout`` seconds (None: for ever).  A longer wait goes in
+        slices, and between them looks whether the application closed the descriptor (a
+        poll() does not wake when another thread closes it): OSError EBADF then."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        identity: tuple[int, int] | None = None
         while True:
-            milliseconds = max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
-            ready = poller.poll(min(milliseconds, _MAX_POLL_MS))
-            if ready or milliseconds <= _MAX_POLL_MS:
+            milliseconds = (_SLICE_MS + 1 if deadline is None
+                            else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
+            if milliseconds <= _SLICE_MS:
+                return poller.poll(milliseconds)
+            if identity is None:
+                identity = _identity(self.fd)
+            ready = poller.poll(_SLICE_MS)
+            if ready:
                 return ready
+            if _identity(self.fd) != identity:
+                raise OSError(errno.EBADF, "the descriptor was closed under the session")
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
@@ -477,6 +493,8 @@ class DirectPump:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:
             raise _closed_by_another_thread() from None
+        except OSError as exc:
+            raise _io_error(exc) from None
 
     def _need(self) -> int:
         """After a call answered "not yet" (caller holds the engine lock): what OpenSSL waits for."""

@@ -1,4 +1,5 @@
-"""GSK_IBMI_READ_TIMEOUT bounds a whole gsk_secure_soc_read, however the peer paces its bytes."""
+"""A blocking gsk_secure_soc_read: its timeout bounds the whole read, and it ends when the
+application closes the descriptor under it.  On both pumps (OpenSSL on the socket, memory BIOs)."""
 from __future__ import annotations
 
 import ssl
@@ -62,4 +63,40 @@ def test_a_peer_trickling_a_record_does_not_stretch_the_read_timeout(pki, pump) 
         client.join(DEADLINE)
         gsk_secure_soc_close(session)
         gsk_environment_close(env)
+        pair.close()
+
+
+@pytest.mark.parametrize("pump", PUMPS, ids=lambda p: p.__name__)
+def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(pki, pump) -> None:
+    """Linux does not wake a poll() or recv() when another thread closes the descriptor; the
+    read notices within its slice and answers GSK_ERROR_SOCKET_CLOSED, and the connection
+    is really closed (the peer sees its end)."""
+    pair = Pair()
+    env = server_env(pki, pki.server_ec, **PUMPS[pump])
+    rc, session = gsk_secure_soc_open(env)
+    peer = ssl.create_default_context(cafile=str(pki.ca_pem))
+    client: list[ssl.SSLSocket] = []
+    connect = threading.Thread(target=lambda: client.append(peer.wrap_socket(pair.client, server_hostname="localhost")))
+    try:
+        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
+        connect.start()
+        assert gsk_secure_soc_init(session) == GSK_OK
+        connect.join(DEADLINE)
+        assert type(session.pump) is pump
+        result: list[tuple[int, int]] = []
+        reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
+                                  daemon=True)
+        reader.start()
+        reader.join(0.3)
+        assert not result                                  # waiting for data
+        pair.server.close()                                # the application closes the descriptor
+        reader.join(DEADLINE)
+        assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
+        client[0].settimeout(DEADLINE)
+        assert client[0].recv(10) == b""                   # its end of file (no close_notify)
+    finally:
+        gsk_secure_soc_close(session)
+        gsk_environment_close(env)
+        for sock in client:
+            sock.close()
         pair.close()
