@@ -182,7 +182,9 @@ class SocketTransport:
                 pass                         # closed under us: nothing to restore
 
     def send(self, data: bytes | memoryview) -> int:
-        return self.sock.send(data)
+        """One send that never blocks in the kernel (BlockingIOError when the socket is full):
+        a writer waits in ``wait``, where a close from another thread wakes it."""
+        return self.sock.send(data, SEND_FLAGS)
 
     def call_blocking(self, call: Callable[[], T]) -> T:
         """``call()``, which may block in the kernel (OpenSSL on a blocking descriptor): a
@@ -277,11 +279,10 @@ class BlockingPump:
         self.transport.release()
 
     # -- sending -----------------------------------------------------------------------------
-    def flush(self, block: bool = True, send: Callable[[memoryview], int] | None = None) -> bool:
+    def flush(self, block: bool = True) -> bool:
         """Send what the engine produced; False if a non-blocking send could not take it all
-        (the rest goes first next time).  ``send`` replaces the transport's (the
-        asynchronous operations pass a MSG_DONTWAIT send)."""
-        send = send or self.transport.send
+        (the rest goes first next time)."""
+        send = self.transport.send
         with self.send_lock:
             with self.engine_lock:
                 data = self.engine.data_to_send()
@@ -385,12 +386,9 @@ class BlockingPump:
         return count
 
     # -- non-blocking steps (the asynchronous operations; GSK_FD sockets only) ---------------
-    def _send_now(self, data: memoryview) -> int:
-        return self.transport.sock.send(data, SEND_FLAGS)  # type: ignore[attr-defined]
-
     def _push(self) -> int:
         """Send what the engine owes the peer without waiting: 0, or NEED_WRITE."""
-        return 0 if self.flush(block=False, send=self._send_now) else NEED_WRITE
+        return 0 if self.flush(block=False) else NEED_WRITE
 
     def _pull(self) -> int:
         """Feed the engine what the socket holds without waiting: 0, or NEED_READ."""

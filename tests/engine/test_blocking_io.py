@@ -1,5 +1,6 @@
-"""A blocking gsk_secure_soc_read: its timeout bounds the whole read, and it ends when the
-application closes the descriptor under it.  On both pumps (OpenSSL on the socket, memory BIOs)."""
+"""Blocking reads and writes: a read's timeout bounds the whole read, a read ends when the
+application closes the descriptor under it, a write blocked on a peer that reads nothing ends
+when another thread closes the session.  On both pumps (OpenSSL on the socket, memory BIOs)."""
 from __future__ import annotations
 
 import ssl
@@ -94,6 +95,41 @@ def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(
         assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
         client[0].settimeout(DEADLINE)
         assert client[0].recv(10) == b""                   # its end of file (no close_notify)
+    finally:
+        gsk_secure_soc_close(session)
+        gsk_environment_close(env)
+        for sock in client:
+            sock.close()
+        pair.close()
+
+
+@pytest.mark.parametrize("pump", PUMPS, ids=lambda p: p.__name__)
+def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(pki, pump) -> None:
+    """The writer gets GSK_IBMI_ERROR_CLOSED and the close answers GSK_OK at once (on memory
+    BIOs the writer waited in a plain send, holding the lock the close then waited for)."""
+    pair = Pair()
+    env = server_env(pki, pki.server_ec, **PUMPS[pump])
+    rc, session = gsk_secure_soc_open(env)
+    peer = ssl.create_default_context(cafile=str(pki.ca_pem))
+    client: list[ssl.SSLSocket] = []
+    connect = threading.Thread(target=lambda: client.append(peer.wrap_socket(pair.client, server_hostname="localhost")))
+    try:
+        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
+        connect.start()
+        assert gsk_secure_soc_init(session) == GSK_OK
+        connect.join(DEADLINE)
+        assert type(session.pump) is pump
+        result: list[tuple[int, int]] = []
+        writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),
+                                  daemon=True)
+        writer.start()
+        writer.join(0.5)
+        assert not result                                  # blocked: the peer reads nothing
+        closer = threading.Thread(target=lambda: result.append(gsk_secure_soc_close(session)), daemon=True)
+        closer.start()
+        closer.join(DEADLINE)
+        writer.join(DEADLINE)
+        assert sorted(result, key=str) == sorted([GSK_OK, (GSK_IBMI_ERROR_CLOSED, 0)], key=str)
     finally:
         gsk_secure_soc_close(session)
         gsk_environment_close(env)
