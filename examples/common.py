@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 import certstore
 from gskit.attributes.table import BY_KEYWORD
@@ -21,7 +22,7 @@ GSK_PORT = 13333        # the GSKit examples' port
 ECHO_PORT = 12345       # the asynchronous I/O example's port (SERVPOR)
 DEMO_APPLICATION = {"server": certstore.DEMO_SERVER, "client": certstore.DEMO_CLIENT}
 # What the seed's GSKit programs set: no SSLv3, TLS 1.0 or TLS 1.1, one TLS 1.2 suite.
-SEED_SETTINGS = {"sslv3": False, "tlsv10": False, "tlsv11": False,
+SEED_SETTINGS: dict[str, Any] = {"sslv3": False, "tlsv10": False, "tlsv11": False,
                  "tlsv12_cipher_specs_ex": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}
 
 
@@ -46,7 +47,7 @@ def parser(description: str, port: int, role: str | None = None) -> argparse.Arg
     return p
 
 
-def certificate_settings(args: argparse.Namespace) -> dict[str, str]:
+def certificate_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The certificate attributes to set, by Pythonic keyword (creates the dev store if used)."""
     if args.keyring_file:
         settings = {"keyring_file": args.keyring_file, "keyring_stash_file": args.stash_file,
@@ -62,7 +63,7 @@ def certificate_attributes(args: argparse.Namespace) -> list[tuple[int, str]]:
     return [(BY_KEYWORD[keyword].id, value) for keyword, value in certificate_settings(args).items()]
 
 
-def listening(sock_name: tuple) -> None:
+def listening(sock_name: tuple[str, int]) -> None:
     """Tell the user (and the tests) where the server listens."""
     say(f"Listening on {sock_name[0]} port {sock_name[1]}.")
 

@@ -14,6 +14,8 @@ per worker to end them.
 """
 from __future__ import annotations
 
+import argparse
+import socket
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ class Client:
     """What a worker needs to carry one client forward (C: the descriptorHandle storage)."""
 
     number: int
-    sock: object
+    sock: socket.socket
     session: object
     buffer: bytearray = field(default_factory=lambda: bytearray(4096))
     echoed: int = 0
@@ -91,7 +93,7 @@ class Server:
             self.advance(io.descriptorHandle, io.operationCompleted, io.returnValue, io.secureDataTransferSize)
 
 
-def serve(args, my_env_handle, port: int) -> int:
+def serve(args: argparse.Namespace, my_env_handle: object, port: int) -> int:
     """Accept clients and start their handshakes; returns the number accepted."""
     server = Server(port, args.clients)
     workers = [threading.Thread(target=server.worker, name=f"worker-{n}") for n in range(args.workers)]

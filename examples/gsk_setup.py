@@ -71,11 +71,11 @@ def open_environment(args: argparse.Namespace, session_type: int, verbose: bool 
 
     # by default TLSV10, TLSV11, and TLSV12 are enabled
     # We will disable SSL_V3, TLS_V10 and TLS_V11 for this example.
-    for enum_id, value in ((GSK_PROTOCOL_SSLV3, GSK_PROTOCOL_SSLV3_OFF),
-                           (GSK_PROTOCOL_TLSV10, GSK_FALSE),
-                           (GSK_PROTOCOL_TLSV11, GSK_FALSE)):
+    for enum_id, enum_value in ((GSK_PROTOCOL_SSLV3, GSK_PROTOCOL_SSLV3_OFF),
+                                (GSK_PROTOCOL_TLSV10, GSK_FALSE),
+                                (GSK_PROTOCOL_TLSV11, GSK_FALSE)):
         set_errno(0)
-        rc = gsk_attribute_set_enum(my_env_handle, enum_id, value)
+        rc = gsk_attribute_set_enum(my_env_handle, enum_id, enum_value)
         if rc != GSK_OK:
             report("gsk_attribute_set_enum()", rc)
             return rc, my_env_handle

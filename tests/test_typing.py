@@ -2,6 +2,7 @@
 packages themselves type-check."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -52,4 +53,15 @@ def test_the_packages_type_check():
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "-p", "gskit", "-p", "certstore", "--cache-dir", "/dev/null"],
         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_examples_pass_mypy_strict():
+    """The ports of the seed's programs (and their Pythonic twins) are what users copy: they
+    pass the check the README tells them to run."""
+    examples = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*.py"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--cache-dir", "/dev/null",
+         *examples], capture_output=True, text=True, cwd=ROOT, env={**os.environ, "MYPYPATH": str(ROOT)},
+        timeout=300)
     assert result.returncode == 0, result.stdout
