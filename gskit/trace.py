@@ -42,7 +42,7 @@ class _State:
         self.on = False
         self.handler: logging.Handler | None = None
         self.keylog_path: str | None = None
-        self.warned: set[str] = set()
+        self.warned: set[object] = set()
 
 
 _state = _State()
@@ -205,7 +205,11 @@ def keylog_callback() -> Callable[[Any, bytes], None] | None:
             with _keylog_lock:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
-                    os.write(fd, bytes(line) + b"\n")
+                    mode = os.fstat(fd).st_mode
+                    if mode & 0o077:  # a file made by someone else, or by hand: not for secrets
+                        _warn_open_keylog(path, mode)
+                    else:
+                        os.write(fd, bytes(line) + b"\n")
                 finally:
                     os.close(fd)
         except OSError:
@@ -219,6 +223,16 @@ def install_keylog(ctx: Any) -> None:
     callback = keylog_callback()
     if callback is not None:
         ctx.set_keylog_callback(callback)
+
+
+def _warn_open_keylog(path: str, mode: int) -> None:
+    if ("open", path) in _state.warned:
+        return
+    _state.warned.add(("open", path))
+    message = (f"gskit: the TLS key log {path} is open to other users (mode {mode & 0o777:04o}): "
+               f"no secrets are written to it; make it private (chmod 600) or name a new file.")
+    print(message, file=sys.stderr)
+    logger.warning("%s", message)
 
 
 def _warn_keylog(path: str) -> None:

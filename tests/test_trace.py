@@ -176,6 +176,29 @@ def test_keylog_writes_nss_lines_and_warns_loudly(tmp_path: Path, openssl_server
     assert trace.keylog_callback() is None
 
 
+def test_keylog_never_writes_secrets_into_a_file_others_can_read(tmp_path: Path, capsys) -> None:
+    """A key log file that exists already open to others (made by hand, 0644) gets nothing,
+    and the user is told why, once; once made private it is written."""
+    path = tmp_path / "keys.log"
+    path.touch()
+    path.chmod(0o644)
+    trace.enable_keylog(path)
+    try:
+        callback = trace.keylog_callback()
+        assert callback is not None
+        callback(None, b"CLIENT_RANDOM 00 11")
+        callback(None, b"CLIENT_RANDOM 22 33")
+        assert path.read_bytes() == b""
+        err = capsys.readouterr().err
+        assert err.count(f"gskit: the TLS key log {path} is open to other users (mode 0644): "
+                         "no secrets are written to it") == 1
+        path.chmod(0o600)
+        callback(None, b"CLIENT_RANDOM 44 55")
+        assert path.read_bytes() == b"CLIENT_RANDOM 44 55\n"
+    finally:
+        trace.enable_keylog(None)
+
+
 def test_keylog_from_the_environment_variable(tmp_path: Path) -> None:
     result = _python("from gskit import trace; print(trace.keylog_callback() is not None)",
                      GSKIT_KEYLOG_FILE=str(tmp_path / "k.log"))
