@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from typing import Any, Iterator
 
 import pytest
 
@@ -67,72 +68,61 @@ def test_a_peer_trickling_a_record_does_not_stretch_the_read_timeout(pki, pump) 
         pair.close()
 
 
-@pytest.mark.parametrize("pump", PUMPS, ids=lambda p: p.__name__)
-def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(pki, pump) -> None:
+@pytest.fixture(params=list(PUMPS), ids=lambda p: p.__name__)
+def server_and_peer(request, pki) -> Iterator[tuple[Any, ssl.SSLSocket, Pair]]:
+    """A gskit server session (on the pump of the parameter) after its handshake with a
+    Python ssl client: (session, the client's socket, the TCP pair)."""
+    pair = Pair()
+    env = server_env(pki, pki.server_ec, **PUMPS[request.param])
+    rc, session = gsk_secure_soc_open(env)
+    peer = ssl.create_default_context(cafile=str(pki.ca_pem))
+    client: list[ssl.SSLSocket] = []
+    connect = threading.Thread(target=lambda: client.append(peer.wrap_socket(pair.client, server_hostname="localhost")))
+    try:
+        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
+        connect.start()
+        assert gsk_secure_soc_init(session) == GSK_OK
+        connect.join(DEADLINE)
+        assert type(session.pump) is request.param
+        yield session, client[0], pair
+    finally:
+        gsk_secure_soc_close(session)
+        gsk_environment_close(env)
+        for sock in client:
+            sock.close()
+        pair.close()
+
+
+def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(server_and_peer) -> None:
     """Linux does not wake a poll() or recv() when another thread closes the descriptor; the
     read notices within its slice and answers GSK_ERROR_SOCKET_CLOSED, and the connection
     is really closed (the peer sees its end)."""
-    pair = Pair()
-    env = server_env(pki, pki.server_ec, **PUMPS[pump])
-    rc, session = gsk_secure_soc_open(env)
-    peer = ssl.create_default_context(cafile=str(pki.ca_pem))
-    client: list[ssl.SSLSocket] = []
-    connect = threading.Thread(target=lambda: client.append(peer.wrap_socket(pair.client, server_hostname="localhost")))
-    try:
-        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
-        connect.start()
-        assert gsk_secure_soc_init(session) == GSK_OK
-        connect.join(DEADLINE)
-        assert type(session.pump) is pump
-        result: list[tuple[int, int]] = []
-        reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
-                                  daemon=True)
-        reader.start()
-        reader.join(0.3)
-        assert not result                                  # waiting for data
-        pair.server.close()                                # the application closes the descriptor
-        reader.join(DEADLINE)
-        assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
-        client[0].settimeout(DEADLINE)
-        assert client[0].recv(10) == b""                   # its end of file (no close_notify)
-    finally:
-        gsk_secure_soc_close(session)
-        gsk_environment_close(env)
-        for sock in client:
-            sock.close()
-        pair.close()
+    session, client, pair = server_and_peer
+    result: list[tuple[int, int]] = []
+    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
+                              daemon=True)
+    reader.start()
+    reader.join(0.3)
+    assert not result                                  # waiting for data
+    pair.server.close()                                # the application closes the descriptor
+    reader.join(DEADLINE)
+    assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
+    client.settimeout(DEADLINE)
+    assert client.recv(10) == b""                      # its end of file (no close_notify)
 
 
-@pytest.mark.parametrize("pump", PUMPS, ids=lambda p: p.__name__)
-def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(pki, pump) -> None:
+def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(server_and_peer) -> None:
     """The writer gets GSK_IBMI_ERROR_CLOSED and the close answers GSK_OK at once (on memory
     BIOs the writer waited in a plain send, holding the lock the close then waited for)."""
-    pair = Pair()
-    env = server_env(pki, pki.server_ec, **PUMPS[pump])
-    rc, session = gsk_secure_soc_open(env)
-    peer = ssl.create_default_context(cafile=str(pki.ca_pem))
-    client: list[ssl.SSLSocket] = []
-    connect = threading.Thread(target=lambda: client.append(peer.wrap_socket(pair.client, server_hostname="localhost")))
-    try:
-        assert gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno()) == GSK_OK
-        connect.start()
-        assert gsk_secure_soc_init(session) == GSK_OK
-        connect.join(DEADLINE)
-        assert type(session.pump) is pump
-        result: list[tuple[int, int]] = []
-        writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),
-                                  daemon=True)
-        writer.start()
-        writer.join(0.5)
-        assert not result                                  # blocked: the peer reads nothing
-        closer = threading.Thread(target=lambda: result.append(gsk_secure_soc_close(session)), daemon=True)
-        closer.start()
-        closer.join(DEADLINE)
-        writer.join(DEADLINE)
-        assert sorted(result, key=str) == sorted([GSK_OK, (GSK_IBMI_ERROR_CLOSED, 0)], key=str)
-    finally:
-        gsk_secure_soc_close(session)
-        gsk_environment_close(env)
-        for sock in client:
-            sock.close()
-        pair.close()
+    session, client, pair = server_and_peer
+    result: list[object] = []
+    writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),
+                              daemon=True)
+    writer.start()
+    writer.join(0.5)
+    assert not result                                  # blocked: the peer reads nothing
+    closer = threading.Thread(target=lambda: result.append(gsk_secure_soc_close(session)), daemon=True)
+    closer.start()
+    closer.join(DEADLINE)
+    writer.join(DEADLINE)
+    assert sorted(result, key=str) == sorted([GSK_OK, (GSK_IBMI_ERROR_CLOSED, 0)], key=str)
