@@ -162,10 +162,12 @@ class SocketTransport:
             if identity is None:
                 identity = _identity(self.fd)
             ready = poller.poll(_SLICE_MS)
-            if ready:
-                return ready
+            # Each poll() looks the number up again: once the application has closed the
+            # descriptor, the number may name another socket, whose data is not ours.
             if _identity(self.fd) != identity:
                 raise OSError(errno.EBADF, "the descriptor was closed under the session")
+            if ready:
+                return ready
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""

@@ -3,6 +3,8 @@ application closes the descriptor under it, a write blocked on a peer that reads
 when another thread closes the session.  On both pumps (OpenSSL on the socket, memory BIOs)."""
 from __future__ import annotations
 
+import os
+import socket
 import ssl
 import threading
 import time
@@ -126,3 +128,29 @@ def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(s
     closer.join(DEADLINE)
     writer.join(DEADLINE)
     assert sorted(result, key=str) == sorted([GSK_OK, (GSK_IBMI_ERROR_CLOSED, 0)], key=str)
+
+
+def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_socket_alone(
+        server_and_peer) -> None:
+    """The application closes the descriptor and the number comes back at once for another
+    connection (dup2 here), which has data waiting: the blocked read ends with
+    GSK_ERROR_SOCKET_CLOSED and does not consume the other connection's bytes."""
+    session, client, pair = server_and_peer
+    result: list[tuple[int, int]] = []
+    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
+                              daemon=True)
+    reader.start()
+    reader.join(0.3)
+    assert not result
+    other = Pair()
+    try:
+        other.client.sendall(b"not for the TLS session")
+        os.dup2(other.server.fileno(), pair.server.fileno())   # same number, another socket
+        reader.join(DEADLINE)
+        assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
+        stolen = socket.socket(fileno=os.dup(pair.server.fileno()))
+        with stolen:
+            stolen.settimeout(DEADLINE)
+            assert stolen.recv(100) == b"not for the TLS session"
+    finally:
+        other.close()
