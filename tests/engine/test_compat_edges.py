@@ -50,10 +50,11 @@ def test_buffer_size_counts_characters_of_a_str_and_bytes_of_bytes(value, size, 
 def _callback_handshake(pki, io_read) -> tuple[int, int]:
     """A client whose GSK_IO_CALLBACK reads with ``io_read`` against a gskit server: (rc, errno)."""
     pair = Pair()
+    rc, server = gsk_secure_soc_open(server_env(pki, pki.server_ec))
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    server_side = threading.Thread(target=gsk_secure_soc_init, args=(server,), daemon=True)
+    server_side.start()
     try:
-        rc, server = gsk_secure_soc_open(server_env(pki, pki.server_ec))
-        gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
-        threading.Thread(target=gsk_secure_soc_init, args=(server,), daemon=True).start()
         rc, client = gsk_secure_soc_open(client_env(pki))
         callbacks = iocallback(io_read, lambda fd, data, length, user: pair.client.send(data[:length]))
         assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, callbacks) == GSK_OK
@@ -61,6 +62,11 @@ def _callback_handshake(pki, io_read) -> tuple[int, int]:
         code = gsk_secure_soc_init(client)
         return code, get_errno()
     finally:
+        # The server's handshake ends at the client's end of file.  Its descriptor stays open
+        # until then: a number closed under it could name the next test's socket.
+        pair.client.close()
+        server_side.join(DEADLINE)
+        assert not server_side.is_alive()
         pair.close()
 
 
