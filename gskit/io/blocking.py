@@ -205,6 +205,11 @@ class SocketTransport:
         finally:
             self._writing.discard(me)
 
+    @property
+    def interrupted(self) -> bool:
+        """Has another thread closed the session (``interrupt``)?"""
+        return self._interrupted
+
     def interrupt(self) -> None:
         """Wake a thread blocked in recv or poll (another thread is closing the session):
         a reader by shutting the reading side, a writer (whose data cannot all go now) both."""
@@ -474,10 +479,10 @@ class DirectPump:
 
     def release(self) -> None:
         """At the session's close: the socket and the application's buffers are its own again."""
-        # (not under the engine lock: a close must not wait for a writer)
         self._unfinished = self._abandoned = None
         self._done_for_others.clear()
-        self.transport.release()
+        with self.engine_lock:  # a step already in OpenSSL ends (non-blocking) before the mode changes
+            self.transport.release()
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
@@ -510,8 +515,15 @@ class DirectPump:
         with self.engine_lock:
             return self.engine.holds_input()
 
+    def _check_open(self) -> None:
+        """Before an SSL call (caller holds the engine lock): once the session is closed the
+        descriptor may be blocking again (``release``), so no call may start."""
+        if self.transport.interrupted:
+            raise _closed_by_another_thread()
+
     def read_step(self, buffer: memoryview) -> int:
         with self.engine_lock:
+            self._check_open()
             count = self.engine.read_into(buffer)
             return self._need() if count is None else count
 
@@ -524,6 +536,7 @@ class DirectPump:
         (``started``) finds it there and does not write it again.
         """
         with self.engine_lock:
+            self._check_open()
             if started and self._done_for_others.pop(id(data), None) is not None:
                 return len(data)
             while True:

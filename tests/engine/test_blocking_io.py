@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from gskit import *  # noqa: F403
-from gskit.io.blocking import BlockingPump, DirectPump
+from gskit.io.blocking import BlockingPump, DirectPump, SocketTransport
 from tests.conftest import DEADLINE
 from tests.engine.test_return_codes import Pair, server_env
 
@@ -154,3 +154,31 @@ def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_soc
             assert stolen.recv(100) == b"not for the TLS session"
     finally:
         other.close()
+
+
+def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer, monkeypatch) -> None:
+    """The reader is preempted just after poll() said readable (held there 0.3 s) while another
+    thread closes the session, which puts the descriptor back in blocking mode: the reader
+    must not then block in OpenSSL's recv for the rest of a record that never comes."""
+    session, client, pair = server_and_peer
+    woken = threading.Event()
+    wait = SocketTransport.wait
+
+    def wait_then_pause(transport: SocketTransport, writable: bool, timeout: float | None) -> None:
+        wait(transport, writable, timeout)
+        if not writable and not woken.is_set():
+            woken.set()
+            time.sleep(0.3)
+
+    monkeypatch.setattr(SocketTransport, "wait", wait_then_pause)
+    result: list[tuple[int, int]] = []
+    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
+                              daemon=True)
+    reader.start()
+    reader.join(0.2)
+    with socket.socket(fileno=os.dup(client.fileno())) as raw:
+        raw.sendall(b"\x17\x03\x03\x00\x40")             # a record's header; its body never comes
+        assert woken.wait(DEADLINE)
+        assert gsk_secure_soc_close(session) == GSK_OK
+        reader.join(DEADLINE)
+    assert result == [(GSK_IBMI_ERROR_CLOSED, 0)]
