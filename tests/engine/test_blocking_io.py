@@ -95,17 +95,24 @@ def server_and_peer(request, pki) -> Iterator[tuple[Any, ssl.SSLSocket, Pair]]:
         pair.close()
 
 
+def blocked_reader(session: Any, seconds: float = 0.3) -> tuple[threading.Thread, list[tuple[int, int]]]:
+    """A thread in gsk_secure_soc_read(session), and the list its result goes to; after
+    ``seconds`` it is still waiting."""
+    result: list[tuple[int, int]] = []
+    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
+                              daemon=True)
+    reader.start()
+    reader.join(seconds)
+    assert not result
+    return reader, result
+
+
 def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(server_and_peer) -> None:
     """Linux does not wake a poll() or recv() when another thread closes the descriptor; the
     read notices within its slice and answers GSK_ERROR_SOCKET_CLOSED, and the connection
     is really closed (the peer sees its end)."""
     session, client, pair = server_and_peer
-    result: list[tuple[int, int]] = []
-    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
-                              daemon=True)
-    reader.start()
-    reader.join(0.3)
-    assert not result                                  # waiting for data
+    reader, result = blocked_reader(session)          # waiting for data
     pair.server.close()                                # the application closes the descriptor
     reader.join(DEADLINE)
     assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
@@ -136,12 +143,7 @@ def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_soc
     connection (dup2 here), which has data waiting: the blocked read ends with
     GSK_ERROR_SOCKET_CLOSED and does not consume the other connection's bytes."""
     session, client, pair = server_and_peer
-    result: list[tuple[int, int]] = []
-    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
-                              daemon=True)
-    reader.start()
-    reader.join(0.3)
-    assert not result
+    reader, result = blocked_reader(session)
     other = Pair()
     try:
         other.client.sendall(b"not for the TLS session")
@@ -171,11 +173,7 @@ def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer,
             time.sleep(0.3)
 
     monkeypatch.setattr(SocketTransport, "wait", wait_then_pause)
-    result: list[tuple[int, int]] = []
-    reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
-                              daemon=True)
-    reader.start()
-    reader.join(0.2)
+    reader, result = blocked_reader(session, 0.2)
     with socket.socket(fileno=os.dup(client.fileno())) as raw:
         raw.sendall(b"\x17\x03\x03\x00\x40")             # a record's header; its body never comes
         assert woken.wait(DEADLINE)
