@@ -225,21 +225,21 @@ def install_keylog(ctx: Any) -> None:
         ctx.set_keylog_callback(callback)
 
 
-def _warn_open_keylog(path: str, mode: int) -> None:
-    if ("open", path) in _state.warned:
+def _warn_once(key: object, message: str) -> None:
+    """Say ``message`` on stderr and to the logger, the first time for ``key``."""
+    if key in _state.warned:
         return
-    _state.warned.add(("open", path))
-    message = (f"gskit: the TLS key log {path} is open to other users (mode {mode & 0o777:04o}): "
-               f"no secrets are written to it; make it private (chmod 600) or name a new file.")
+    _state.warned.add(key)
     print(message, file=sys.stderr)
     logger.warning("%s", message)
+
+
+def _warn_open_keylog(path: str, mode: int) -> None:
+    _warn_once(("open", path),
+               f"gskit: the TLS key log {path} is open to other users (mode {mode & 0o777:04o}): "
+               f"no secrets are written to it; make it private (chmod 600) or name a new file.")
 
 
 def _warn_keylog(path: str) -> None:
-    if path in _state.warned:
-        return
-    _state.warned.add(path)
-    message = (f"gskit: WARNING: the TLS key log is ON: the secrets of every TLS connection are written to "
-               f"{path}; anyone with this file can decrypt the captured traffic. Turn it off after debugging.")
-    print(message, file=sys.stderr)
-    logger.warning("%s", message)
+    _warn_once(path, f"gskit: WARNING: the TLS key log is ON: the secrets of every TLS connection are written to "
+                     f"{path}; anyone with this file can decrypt the captured traffic. Turn it off after debugging.")
