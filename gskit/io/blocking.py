@@ -65,6 +65,16 @@ def _closed_by_another_thread() -> GSKError:
     return GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
 
 
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (None: no limit); TimeoutError once it has passed."""
+    if deadline is None:
+        return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
+
+
 def _identity(fd: int) -> tuple[int, int] | None:
     """The socket's (st_dev, st_ino); None once the descriptor is closed."""
     try:
@@ -153,14 +163,12 @@ class SocketTransport:
         slices, and between them looks whether the application closed the descriptor (a
         poll() does not wake when another thread closes it): OSError EBADF then."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        identity: tuple[int, int] | None = None
+        identity = _identity(self.fd) if timeout is None or timeout > SWEEP_INTERVAL else None
         while True:
             milliseconds = (_SLICE_MS + 1 if deadline is None
                             else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
             if milliseconds <= _SLICE_MS:
                 return poller.poll(milliseconds)
-            if identity is None:
-                identity = _identity(self.fd)
             ready = poller.poll(_SLICE_MS)
             # Each poll() looks the number up again: once the application has closed the
             # descriptor, the number may name another socket, whose data is not ours.
@@ -330,9 +338,7 @@ class BlockingPump:
 
         Raises TimeoutError and BlockingIOError for the caller to translate.
         """
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            raise TimeoutError
+        remaining = _remaining(deadline)
         try:
             data = self.transport.recv(RECV_SIZE, remaining, wait)
         except InterruptedError:
@@ -489,11 +495,8 @@ class DirectPump:
 
     def _wait(self, need: int, deadline: float | None, what: str) -> None:
         """Wait until the socket is readable (NEED_READ) or writable (NEED_WRITE), until ``deadline``."""
-        remaining = None if deadline is None else deadline - time.monotonic()
         try:
-            if remaining is not None and remaining <= 0:
-                raise TimeoutError
-            self.transport.wait(need == NEED_WRITE, remaining)
+            self.transport.wait(need == NEED_WRITE, _remaining(deadline))
         except TimeoutError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:
