@@ -945,20 +945,34 @@ class Engine:
             events = self._poller.poll(None if until == _INF else min(_MAX_SLEEP, max(0.0, until - now)))
         finally:
             self._poll_until = 0.0
-        for fd, mask in events:
-            if fd == self._wake_r:
-                self._drain()
-                continue
-            ch = self._channels.get(fd)
-            if ch is not None:
-                self._service(ch, mask)
-        while self._changes:
-            ch = self._changes.popleft()
-            with ch.lock:
-                self._arm(ch)
+        try:
+            for fd, mask in events:
+                if fd == self._wake_r:
+                    self._drain()
+                    continue
+                ch = self._channels.get(fd)
+                if ch is not None:
+                    self._service(ch, mask)
+            while self._changes:
+                ch = self._changes[0]  # taken off only once armed
+                with ch.lock:
+                    self._arm(ch)
+                self._changes.popleft()
+        except BaseException:
+            # A signal handler's exception (KeyboardInterrupt) on a leading main thread:
+            # edge-triggered, what this poll reported is not reported again unless re-armed.
+            self._report_again(events)
+            raise
         self._run_timers()
         if self._active and time.monotonic() >= self._next_sweep:
             self._sweep()
+
+    def _report_again(self, events: list[tuple[int, int]]) -> None:
+        for fd, _ in events:
+            ch = self._channels.get(fd)
+            if ch is not None:
+                with ch.lock:
+                    self._arm(ch, recheck=True)
 
     def _drain(self) -> None:
         try:
@@ -1005,7 +1019,15 @@ class Engine:
                     self._cancelled -= 1
                     continue
                 entry[2], entry[3] = (), None  # fired: cancelling it now changes nothing
-            callback(*args)
+            try:
+                callback(*args)
+            except Exception:
+                raise
+            except BaseException:  # a signal handler's: the callback runs again next poll
+                with self._timer_lock:
+                    entry[2], entry[3] = args, callback
+                    heapq.heappush(self._timers, entry)
+                raise
 
     def _sweep(self) -> None:
         for ch in list(self._active):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Callable
 
 from gskit.compat import qso
@@ -77,3 +78,11 @@ def spawn(target: Callable[..., object], *args: object) -> threading.Thread:
     t = threading.Thread(target=target, args=args, daemon=True)
     t.start()
     return t
+
+
+def until(predicate: Callable[[], object], seconds: float = DEADLINE) -> None:
+    """Poll ``predicate`` until it holds; fail the test if it does not within ``seconds``."""
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "condition not reached"
+        time.sleep(0.005)
