@@ -302,7 +302,7 @@ class Session(Handle):
             with pump.engine_lock:
                 pump.engine.close_notify()
             self._close_notify_sent = True
-            self._run(pump.flush)
+            self._run(pump.flush, pump.transport.blocking)  # non-blocking: the rest goes at close
             return
         if self._cache_key is not None:
             self.environment.forget_session(self._cache_key)
@@ -338,10 +338,11 @@ class Session(Handle):
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
             pump.transport.interrupt()
-            if self._error is None and not self._close_notify_sent and pump.engine.handshake_done:
+            if self._error is None and pump.engine.handshake_done:
                 try:
-                    with pump.engine_lock:
-                        pump.engine.close_notify()
+                    if not self._close_notify_sent:
+                        with pump.engine_lock:
+                            pump.engine.close_notify()
                     pump.flush(block=False)
                 except (GSKError, OSError):
                     pass

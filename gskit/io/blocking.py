@@ -286,7 +286,7 @@ class BlockingPump:
         self.transport = transport
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
-        self._unsent = b""
+        self._unsent: bytes | memoryview = b""
 
     def release(self) -> None:
         """At the session's close: the transport goes back to the application."""
@@ -295,34 +295,39 @@ class BlockingPump:
 
     # -- sending -----------------------------------------------------------------------------
     def flush(self, block: bool = True) -> bool:
-        """Send what the engine produced; False if a non-blocking send could not take it all
-        (the rest goes first next time)."""
-        send = self.transport.send
-        with self.send_lock:
-            with self.engine_lock:
-                data = self.engine.data_to_send()
-            if self._unsent:
-                data = self._unsent + data
-            if not data:
-                return True
-            view = memoryview(data)
+        """Send what the engine produced, after what earlier flushes left; False if a
+        non-blocking flush could not send it all (the rest goes first next time).
+
+        A blocking flush waits for the socket without the send lock, its rest left in
+        ``_unsent`` for whoever sends next: a non-blocking step never waits for a writer.
+        """
+        while True:
+            with self.send_lock:
+                with self.engine_lock:
+                    produced = self.engine.data_to_send()
+                view = memoryview(b"".join((self._unsent, produced)) if self._unsent else produced)
+                try:
+                    while view:
+                        view = view[self.transport.send(view):]
+                except BlockingIOError:
+                    pass
+                except InterruptedError:
+                    self._unsent = b""
+                    raise _closed_by_another_thread() from None
+                except OSError as exc:
+                    self._unsent = b""
+                    raise _io_error(exc) from None
+                self._unsent = view
+                if not view:
+                    return True
+                if not block:
+                    return False
             try:
-                while view:
-                    try:
-                        view = view[send(view):]
-                    except BlockingIOError:
-                        if not block:
-                            self._unsent = bytes(view)
-                            return False
-                        self.transport.wait(True, None)  # type: ignore[attr-defined]
+                self.transport.wait(True, None)  # type: ignore[attr-defined]
             except InterruptedError:
-                self._unsent = b""
                 raise _closed_by_another_thread() from None
             except OSError as exc:
-                self._unsent = b""
                 raise _io_error(exc) from None
-            self._unsent = b""
-            return True
 
     def _send_alert(self) -> None:
         """After a failed handshake: send the alert OpenSSL queued, if the socket takes it."""
@@ -379,7 +384,7 @@ class BlockingPump:
                 count = self.engine.read_into(buffer)
             if count is not None:
                 return count
-            self.flush()
+            self.flush(block=self.transport.blocking)
             try:
                 self._receive(deadline)
             except TimeoutError:
