@@ -32,6 +32,7 @@ from gskit.io.completion import DONTWAIT, SEND_FLAGS, SWEEP_INTERVAL, QsoError, 
 
 T = TypeVar("T")
 _SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
+_CALLBACK_RETRY = 0.001  # seconds before an I/O callback that would block is called again
 
 RECV_SIZE = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -49,6 +50,7 @@ class Transport(TypingProtocol):
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes: ...
     def send(self, data: bytes | memoryview) -> int: ...
+    def wait(self, writable: bool, timeout: float | None) -> None: ...
     def interrupt(self) -> None: ...
     def release(self) -> None: ...
 
@@ -258,6 +260,11 @@ class CallbackTransport:
             raise OSError(errno.EIO, f"io_write returned {count} for {len(data)} bytes")
         return count
 
+    def wait(self, writable: bool, timeout: float | None) -> None:
+        """A callback answered EWOULDBLOCK: gskit cannot see the application's transport, so
+        it calls again after a millisecond (a blocking call stays blocking, without spinning)."""
+        time.sleep(_CALLBACK_RETRY if timeout is None else min(timeout, _CALLBACK_RETRY))
+
     def _call(self, callback: Callable[..., Any], name: str, data: Any, size: int) -> int:
         """One callback: its count; OSError with the errno it set (``gskit.set_errno``) when
         it returns -1, EIO for anything else that is not a count, or when it raises."""
@@ -323,7 +330,7 @@ class BlockingPump:
                 if not block:
                     return False
             try:
-                self.transport.wait(True, None)  # type: ignore[attr-defined]
+                self.transport.wait(True, None)
             except InterruptedError:
                 raise _closed_by_another_thread() from None
             except OSError as exc:

@@ -1,6 +1,7 @@
 """Engine features beyond the basic handshake: per-protocol suites, callbacks, life cycle."""
 from __future__ import annotations
 
+import errno
 import socket
 import ssl
 import threading
@@ -419,3 +420,42 @@ def test_sessions_with_the_same_own_certificate_share_one_context(pki, listener,
                 contexts.append(session.engine.connection.get_context())
     peer.result()
     assert contexts[0] is contexts[1] is contexts[2]
+
+
+def test_an_io_write_callback_that_would_block_is_called_again(pki):
+    """io_write answering -1 with EWOULDBLOCK (here to the client's last handshake flight and
+    its data): gskit calls it again a millisecond later (before: GSK_INTERNAL_ERROR), and the
+    handshake and the write complete with every byte, once."""
+    pair = Pair()
+    refusals = [3]
+
+    def io_read(fd, buffer, length, user_data):
+        data = pair.client.recv(length)
+        buffer[:len(data)] = data
+        return len(data)
+
+    def io_write(fd, data, length, user_data):
+        if refusals[0] and length < 1000:              # not the ClientHello
+            refusals[0] -= 1
+            set_errno(errno.EWOULDBLOCK)
+            return -1
+        return pair.client.send(data[:length])
+
+    senv = server_env(pki, pki.server_ec)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    received = bytearray(64)
+    read: list[tuple[int, int]] = []
+    t = threading.Thread(target=lambda: (gsk_secure_soc_init(server), read.append(gsk_secure_soc_read(server, received))))
+    t.start()
+    rc, client = gsk_secure_soc_open(client_env(pki))
+    assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, iocallback(io_read, io_write)) == GSK_OK
+    try:
+        assert gsk_secure_soc_init(client) == GSK_OK
+        assert gsk_secure_soc_write(client, b"after three refusals") == (GSK_OK, 20)
+        t.join(DEADLINE)
+        assert refusals == [0] and read == [(GSK_OK, 20)] and bytes(received[:20]) == b"after three refusals"
+    finally:
+        gsk_secure_soc_close(client)
+        gsk_secure_soc_close(server)
+        pair.close()
