@@ -74,9 +74,9 @@ class Session(Handle):
             self._own_credentials = True
 
     def set_attribute(self, kind: Kind, attr_id: int, value: Any, size: int | None = None) -> None:
-        if attr_id == c.GSK_FD and isinstance(value, socket.socket):
-            self._socket = value
         super().set_attribute(kind, attr_id, value, size)
+        if attr_id == c.GSK_FD:
+            self._socket = value if isinstance(value, socket.socket) else None
 
     # -- handshake ---------------------------------------------------------------------------
     def prepare(self, *, asynchronous: bool = False) -> BlockingPump | DirectPump:
@@ -213,6 +213,9 @@ class Session(Handle):
 
     # -- data --------------------------------------------------------------------------------
     def _io_pump(self) -> BlockingPump:
+        if self._socket is not None and self._socket.fileno() < 0:
+            # Closed by the application: its number may name another socket by now.
+            raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")
         if self._state in _IO_KEEPS_STATE:       # nothing to change: no lock needed
             return self.pump  # type: ignore[return-value]
         with self._lock:
@@ -338,7 +341,7 @@ class Session(Handle):
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
             pump.transport.interrupt()
-            if self._error is None and pump.engine.handshake_done:
+            if self._error is None and pump.engine.handshake_done and not pump.transport.replaced():
                 try:
                     if not self._close_notify_sent:
                         with pump.engine_lock:

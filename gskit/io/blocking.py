@@ -18,6 +18,7 @@ import errno
 import os
 import select
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable, TypeVar
@@ -51,6 +52,7 @@ class Transport(TypingProtocol):
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes: ...
     def send(self, data: bytes | memoryview) -> int: ...
     def wait(self, writable: bool, timeout: float | None) -> None: ...
+    def replaced(self) -> bool: ...
     def interrupt(self) -> None: ...
     def release(self) -> None: ...
 
@@ -77,10 +79,22 @@ def _remaining(deadline: float | None) -> float | None:
     return remaining
 
 
-def _identity(fd: int) -> tuple[int, int] | None:
-    """The socket's (st_dev, st_ino); None once the descriptor is closed."""
+# Linux's socket cookie: read by getsockopt, which keeps the interpreter lock (fstat hands
+# it over, which costs a thread switch whenever another thread is runnable).
+_SO_COOKIE = getattr(socket, "SO_COOKIE", 57 if sys.platform.startswith("linux") else 0)
+
+
+def _identity(sock: socket.socket) -> object:
+    """What names the socket behind ``sock``'s descriptor: its cookie, or (st_dev, st_ino)
+    where there are no cookies; None once the descriptor is closed."""
+    if _SO_COOKIE:
+        try:
+            return sock.getsockopt(socket.SOL_SOCKET, _SO_COOKIE, 8)
+        except OSError as exc:
+            if exc.errno != errno.ENOPROTOOPT:
+                return None
     try:
-        return socket_identity(fd)
+        return socket_identity(sock.fileno())
     except QsoError:
         return None
 
@@ -110,6 +124,7 @@ class SocketTransport:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
         self.sock = sock
+        self._identity = _identity(sock)
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
         self._blocking_descriptor = os.get_blocking(fd)
@@ -165,7 +180,6 @@ class SocketTransport:
         slices, and between them looks whether the application closed the descriptor (a
         poll() does not wake when another thread closes it): OSError EBADF then."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        identity = _identity(self.fd) if timeout is None or timeout > SWEEP_INTERVAL else None
         while True:
             milliseconds = (_SLICE_MS + 1 if deadline is None
                             else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
@@ -174,10 +188,14 @@ class SocketTransport:
             ready = poller.poll(_SLICE_MS)
             # Each poll() looks the number up again: once the application has closed the
             # descriptor, the number may name another socket, whose data is not ours.
-            if _identity(self.fd) != identity:
+            if self.replaced():
                 raise OSError(errno.EBADF, "the descriptor was closed under the session")
             if ready:
                 return ready
+
+    def replaced(self) -> bool:
+        """Has the application closed the descriptor (its number may name another socket now)?"""
+        return _identity(self.sock) != self._identity
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
@@ -225,14 +243,15 @@ class SocketTransport:
         a reader by shutting the reading side, a writer (whose data cannot all go now) both."""
         self._interrupted = True
         how = socket.SHUT_RDWR if self._writing else socket.SHUT_RD if self._blocked else None
-        if how is not None:
+        if how is not None and not self.replaced():  # (a waiter on a replaced one ends by itself)
             try:
                 self.sock.shutdown(how)
             except OSError:
                 pass
 
     def release(self) -> None:
-        self.restore_blocking()
+        if not self.replaced():
+            self.restore_blocking()
         self.sock.detach()
 
 
@@ -277,6 +296,9 @@ class CallbackTransport:
             code = get_errno() if count == -1 else 0
             raise OSError(code or errno.EIO, f"{name} failed")
         return count
+
+    def replaced(self) -> bool:
+        return False
 
     def interrupt(self) -> None:
         pass

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from gskit import (
-    Environment, GSKError, GSKTimeoutError, GSKWouldBlockError, GSK_IBMI_ERROR_CLOSED,
+    GSK_ERROR_SOCKET_CLOSED, Environment, GSKError, GSKTimeoutError, GSKWouldBlockError, GSK_IBMI_ERROR_CLOSED,
     GSK_IBMI_ERROR_INVALID_POINTER, GSK_IBMI_ERROR_TIMED_OUT, GSK_WOULD_BLOCK,
 )
 from tests.conftest import DEADLINE
@@ -181,4 +181,36 @@ def test_close_twice_is_harmless_in_python_and_invalid_handle_in_c(pki, listener
         env.close()
         env.close()
         assert gsk_secure_soc_close(session) == gsk_environment_close(env) == GSK_INVALID_HANDLE
+    peer.result()
+
+
+def test_a_session_whose_socket_the_application_closed_leaves_the_number_s_new_socket_alone(
+        pki, listener, run_peer) -> None:
+    """``sock.close()``, and the number now names another connection: the session's calls
+    answer GSK_ERROR_SOCKET_CLOSED, and neither they nor its close read, write or change
+    that connection."""
+    peer = tls_server(pki, listener, run_peer, lambda tls: tls.recv(1))
+    env, sock = client(pki, listener, timeout=None)
+    with env, env.open_session(fd=sock) as session:
+        session.handshake()
+        other, other_peer = socket.socketpair()
+        with other, other_peer:
+            number = sock.fileno()
+            sock.close()
+            os.dup2(other.fileno(), number)              # the number names another socket
+            try:
+                other_peer.sendall(b"not yours")
+                for call in (lambda: session.recv(16), lambda: session.send(b"x")):
+                    with pytest.raises(GSKError) as info:
+                        call()
+                    assert info.value.rc == GSK_ERROR_SOCKET_CLOSED
+                other.setblocking(False)                 # (the number shares its mode)
+                session.close()                          # no close_notify, no mode restored
+                assert not os.get_blocking(number)
+                assert other.recv(16) == b"not yours"
+                other_peer.setblocking(False)
+                with pytest.raises(BlockingIOError):
+                    other_peer.recv(16)                  # nothing was written to it
+            finally:
+                os.close(number)
     peer.result()
