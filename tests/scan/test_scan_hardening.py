@@ -109,8 +109,11 @@ def test_policy_says_sslv2_sslv3_not_probed(s_server, tmp_path):
 # --- 2. Ctrl-C stops a scan at once
 
 def test_ctrl_c_stops_the_scan_promptly(silent_listener):
+    # SIGINT at its default in the child: pytest started as a background job ignores it, and
+    # an ignored SIGINT would be inherited, making the scan deaf to it.
     proc = subprocess.Popen([sys.executable, "-m", "gskit", "scan", f"127.0.0.1:{silent_listener.port}",
-                             "--timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         end = time.monotonic() + 30
         while len(silent_listener.accepted) < 3 and time.monotonic() < end:  # probes are waiting
