@@ -95,24 +95,39 @@ def server_and_peer(request, pki) -> Iterator[tuple[Any, ssl.SSLSocket, Pair]]:
         pair.close()
 
 
-def blocked_reader(session: Any, seconds: float = 0.3) -> tuple[threading.Thread, list[tuple[int, int]]]:
-    """A thread in gsk_secure_soc_read(session), and the list its result goes to; after
-    ``seconds`` it is still waiting."""
+def entering_wait(monkeypatch: pytest.MonkeyPatch, writable: bool) -> threading.Event:
+    """An event set when a thread enters ``SocketTransport.wait`` for reading (or writing):
+    proof that it is inside a blocking call, where both pumps wait."""
+    entered = threading.Event()
+    wait = SocketTransport.wait
+
+    def noted(transport: SocketTransport, for_writing: bool, timeout: float | None) -> None:
+        if for_writing == writable:
+            entered.set()
+        wait(transport, for_writing, timeout)
+
+    monkeypatch.setattr(SocketTransport, "wait", noted)
+    return entered
+
+
+def blocked_reader(session: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Thread, list[tuple[int, int]]]:
+    """A thread waiting for data in gsk_secure_soc_read(session), and the list its result goes to."""
+    waiting = entering_wait(monkeypatch, writable=False)
     result: list[tuple[int, int]] = []
     reader = threading.Thread(target=lambda: result.append(gsk_secure_soc_read(session, bytearray(100))),
                               daemon=True)
     reader.start()
-    reader.join(seconds)
+    assert waiting.wait(DEADLINE)
     assert not result
     return reader, result
 
 
-def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(server_and_peer) -> None:
+def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(server_and_peer, monkeypatch) -> None:
     """Linux does not wake a poll() or recv() when another thread closes the descriptor; the
     read notices within its slice and answers GSK_ERROR_SOCKET_CLOSED, and the connection
     is really closed (the peer sees its end)."""
     session, client, pair = server_and_peer
-    reader, result = blocked_reader(session)          # waiting for data
+    reader, result = blocked_reader(session, monkeypatch)
     pair.server.close()                                # the application closes the descriptor
     reader.join(DEADLINE)
     assert result == [(GSK_ERROR_SOCKET_CLOSED, 0)]
@@ -120,16 +135,16 @@ def test_a_read_without_timeout_ends_when_the_application_closes_the_descriptor(
     assert client.recv(10) == b""                      # its end of file (no close_notify)
 
 
-def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(server_and_peer) -> None:
+def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(server_and_peer, monkeypatch) -> None:
     """The writer gets GSK_IBMI_ERROR_CLOSED and the close answers GSK_OK at once (on memory
     BIOs the writer waited in a plain send, holding the lock the close then waited for)."""
     session, client, pair = server_and_peer
+    waiting = entering_wait(monkeypatch, writable=True)
     result: list[object] = []
     writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),
                               daemon=True)
     writer.start()
-    writer.join(0.5)
-    assert not result                                  # blocked: the peer reads nothing
+    assert waiting.wait(DEADLINE) and not result      # blocked: the peer reads nothing
     closer = threading.Thread(target=lambda: result.append(gsk_secure_soc_close(session)), daemon=True)
     closer.start()
     closer.join(DEADLINE)
@@ -138,12 +153,12 @@ def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(s
 
 
 def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_socket_alone(
-        server_and_peer) -> None:
+        server_and_peer, monkeypatch) -> None:
     """The application closes the descriptor and the number comes back at once for another
     connection (dup2 here), which has data waiting: the blocked read ends with
     GSK_ERROR_SOCKET_CLOSED and does not consume the other connection's bytes."""
     session, client, pair = server_and_peer
-    reader, result = blocked_reader(session)
+    reader, result = blocked_reader(session, monkeypatch)
     other = Pair()
     try:
         other.client.sendall(b"not for the TLS session")
@@ -173,7 +188,7 @@ def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer,
             time.sleep(0.3)
 
     monkeypatch.setattr(SocketTransport, "wait", wait_then_pause)
-    reader, result = blocked_reader(session, 0.2)
+    reader, result = blocked_reader(session, monkeypatch)   # the header comes once it waits
     with socket.socket(fileno=os.dup(client.fileno())) as raw:
         raw.sendall(b"\x17\x03\x03\x00\x40")             # a record's header; its body never comes
         assert woken.wait(DEADLINE)

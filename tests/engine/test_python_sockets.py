@@ -123,7 +123,8 @@ def test_close_from_another_thread_wakes_a_handshake_without_a_timeout(pki, list
 
         thread = threading.Thread(target=handshake, daemon=True)
         thread.start()
-        time.sleep(0.3)                                  # it is waiting for the ServerHello
+        silent.settimeout(DEADLINE)
+        assert silent.recv(5)                            # its ClientHello: it waits for the ServerHello
         session.close()
         thread.join(DEADLINE / 2)
         assert not thread.is_alive(), "the handshake was not woken by the close"

@@ -17,11 +17,10 @@ import threading
 import pytest
 
 from gskit import *  # noqa: F403
-from gskit.io.blocking import SocketTransport
 from tests.completion.completion_helpers import until, wait_one
 from tests.conftest import DEADLINE
 from tests.deadlines import deadline  # noqa: F401 - autouse: a regression hangs, this fails it
-from tests.engine.test_blocking_io import server_and_peer  # noqa: F401 - the fixture
+from tests.engine.test_blocking_io import entering_wait, server_and_peer  # noqa: F401 - the fixture
 from tests.engine.test_python_sockets import client, tls_server
 
 
@@ -82,15 +81,7 @@ def test_a_non_blocking_call_does_not_wait_to_send_what_a_write_left(pki, listen
 def test_an_asynchronous_send_does_not_wait_for_a_writer_blocked_on_the_peer(
         server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
     session, peer, pair = server_and_peer
-    writer_waits = threading.Event()
-    wait = SocketTransport.wait
-
-    def noted_wait(transport: SocketTransport, writable: bool, timeout: float | None) -> None:
-        if writable:
-            writer_waits.set()
-        wait(transport, writable, timeout)
-
-    monkeypatch.setattr(SocketTransport, "wait", noted_wait)
+    writer_waits = entering_wait(monkeypatch, writable=True)
     pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
     peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     big = bytes(range(256)) * 1024      # far more than the sockets hold; one engine write (256 KiB)
