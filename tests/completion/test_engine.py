@@ -22,7 +22,7 @@ from gskit.compat.errno_state import get_errno
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
-from tests.completion.completion_helpers import Sockets, spawn, wait_one
+from tests.completion.completion_helpers import Sockets, spawn, until, wait_one
 from tests.conftest import DEADLINE
 
 
@@ -191,7 +191,7 @@ def test_timeouts_too_long_for_the_system_calls_still_work(port: int) -> None:
     out = Qso_OverlappedIO_t()
     assert QsoWaitForIOCompletion(port, out, 30 * 86400) == 1 and out.descriptorHandle == "late"
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="timer", operationWaitTime=1)) == 0
-    time.sleep(1.5)                                      # nobody waits: the stand-in runs it
+    until(lambda: completion.get_port(port)._queue)     # nobody waits: the stand-in ran it
     assert engine._thread.is_alive()
     assert QsoWaitForIOCompletion(port, out, 0) == 1 and out.descriptorHandle == "timer"
 

@@ -23,7 +23,8 @@ from gskit.compat.qso import (
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
-from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, wait_one
+from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, until, wait_one
+from tests.conftest import DEADLINE
 
 
 def test_create_returns_distinct_ports_and_starts_one_engine() -> None:
@@ -134,13 +135,6 @@ def _sleeping_waiters(port: int) -> int:
     return completion.get_port(port).waiting
 
 
-def _until(predicate, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < end, "condition not reached"
-        time.sleep(0.005)
-
-
 def test_one_post_wakes_exactly_one_waiter(port: int) -> None:
     results: dict[int, tuple[int, object]] = {}
 
@@ -152,10 +146,10 @@ def test_one_post_wakes_exactly_one_waiter(port: int) -> None:
     threads = []
     for i in range(4):
         threads.append(spawn(waiter, i))
-        _until(lambda: _sleeping_waiters(port) == i + 1)
+        until(lambda: _sleeping_waiters(port) == i + 1)
     for k in range(2):
         assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=f"post{k}")) == 0
-        _until(lambda: len(results) == k + 1)
+        until(lambda: len(results) == k + 1)
         assert _sleeping_waiters(port) == 3 - k  # exactly one waiter left per post
     time.sleep(0.1)
     assert sorted(results.values()) == [(1, "post0"), (1, "post1")]
@@ -170,7 +164,7 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
         port: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Completions queue for the worker that keeps taking them (no wake-up per completion);
     when it stays away for Port.STALL (blocked in its own work), one follower is woken."""
-    monkeypatch.setattr(completion.Port, "STALL", 0.5)  # wide: a slow machine stays well inside it
+    monkeypatch.setattr(completion.Port, "STALL", 60.0)  # no follower woken, however slow the machine...
     taken: list[tuple[str, object]] = []
     blocked, release = threading.Event(), threading.Event()
 
@@ -183,19 +177,20 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
                 release.wait(10)
 
     threads = [spawn(worker, name) for name in ("a", "b")]
-    _until(lambda: _sleeping_waiters(port) == 2)
+    until(lambda: _sleeping_waiters(port) == 2)
     burst = [f"p{i}" for i in range(10)]
     for handle in burst:
         assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=handle)) == 0
-    _until(lambda: len(taken) == len(burst))
+    until(lambda: len(taken) == len(burst))
     assert [handle for _, handle in taken] == burst
     assert len({name for name, _ in taken}) == 1       # one worker took the whole burst
     busy = taken[0][0]
 
-    for handle in ("block", "after"):
-        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=handle)) == 0
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="block")) == 0
     assert blocked.wait(5)
-    _until(lambda: len(taken) == len(burst) + 2)        # the follower, after STALL
+    monkeypatch.setattr(completion.Port, "STALL", 0.5)   # ...until the busy one is provably away
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
+    until(lambda: len(taken) == len(burst) + 2)        # the follower, after STALL
     assert taken[-2:] == [(busy, "block"), ({"a", "b"}.difference(busy).pop(), "after")]
     release.set()
     for _ in threads:
@@ -210,7 +205,7 @@ def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
     """A post arriving while the polling worker is on its way back with a completion (here
     held there, as a preempted thread would be) queues for it: it does not hand the
     leader's completion to a sleeping follower (a wake-up, and two threads taking at once)."""
-    monkeypatch.setattr(completion.Port, "STALL", 2.0)  # it is back well inside it, even on a loaded machine
+    monkeypatch.setattr(completion.Port, "STALL", 60.0)  # it is back well inside it, however slow the machine
     on_its_way, go_on = threading.Event(), threading.Event()
     lead = completion.Engine.lead
 
@@ -229,14 +224,15 @@ def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
             taken.append((threading.get_ident(), out.descriptorHandle))
 
     threads = [spawn(worker) for _ in range(2)]
-    _until(lambda: _sleeping_waiters(port) == 2 and completion.get_port(port).leader_thread is not None)
+    until(lambda: _sleeping_waiters(port) == 2 and completion.get_port(port).leader_thread is not None)
     leader = completion.get_port(port).leader_thread
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="first")) == 0
     assert on_its_way.wait(5)
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="second")) == 0
     go_on.set()
-    _until(lambda: len(taken) == 2)
+    until(lambda: len(taken) == 2)
     assert taken == [(leader, "first"), (leader, "second")]
+    monkeypatch.setattr(completion.Port, "STALL", 0.5)   # a stop queued for one gone wakes the other
     for _ in threads:
         QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
     for t in threads:
@@ -253,7 +249,7 @@ def test_destroy_wakes_every_waiter_with_edestroyed() -> None:
         results.append((rc, get_errno()))
 
     threads = [spawn(waiter) for _ in range(3)]
-    _until(lambda: _sleeping_waiters(p) == 3)
+    until(lambda: _sleeping_waiters(p) == 3)
     assert QsoDestroyIOCompletionPort(p) == 0
     for t in threads:
         t.join(5)
@@ -299,19 +295,23 @@ def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
             got.append(out.descriptorHandle)
 
     t = spawn(other)
-    _until(lambda: _sleeping_waiters(port) == 1)
+    until(lambda: _sleeping_waiters(port) == 1)
 
     def interrupt(signum: int, frame: object) -> None:
         raise _Interrupted
 
+    def signal_the_main_thread_once_asleep() -> None:  # (to the main thread itself: a
+        until(lambda: _sleeping_waiters(port) == 2)  # process signal may go to any thread)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
+
     previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, 0.2)
     try:
+        signaller = spawn(signal_the_main_thread_once_asleep)
         with pytest.raises(_Interrupted):
-            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 5)
+            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    signaller.join(DEADLINE)
     assert _sleeping_waiters(port) == 1
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
     t.join(5)
