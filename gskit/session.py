@@ -64,6 +64,7 @@ class Session(Handle):
         self._resumable = True            # False after GSK_RESET_SESSION: close does not cache it
         self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
         self._send_lock = threading.Lock()            # one send's bytes go out together
+        self._parked_sends: list[Any] = []            # startSends waiting for a send's turn
 
     # -- attributes --------------------------------------------------------------------------
     def _store(self, row: Attribute, value: object) -> None:
@@ -272,7 +273,8 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ERROR_SSL_CLOSED, "GSK_CLOSE_NOTIFY was sent on this session")
         pump = self._io_pump()
         written = 0
-        with self._send_lock:                         # another thread's send waits for the whole of this one
+        self._send_lock.acquire()                     # another send waits for the whole of this one
+        try:
             while written < len(view):                # bound one engine write to 256 KiB
                 try:
                     written += self._run(pump.write, view[written:written + 262144])
@@ -280,7 +282,34 @@ class Session(Handle):
                     if exc.rc != rc.GSK_WOULD_BLOCK or not written:
                         raise
                     break                             # a non-blocking socket took part: say how much
+        finally:
+            self.end_send_turn()
         return written
+
+    def take_send_turn(self, operation: Any) -> bool:
+        """For a startSend's first step, which must not wait: True with the send lock taken
+        (``end_send_turn`` gives it back), or False with ``operation`` parked; its
+        ``resume()`` is called when the send in progress has gone out whole."""
+        if self._send_lock.acquire(False):
+            return True
+        self._parked_sends.append(operation)
+        if not self._send_lock.acquire(False):
+            return False
+        self.unpark_send(operation)                   # the send ended meanwhile
+        return True
+
+    def end_send_turn(self) -> None:
+        self._send_lock.release()
+        if self._parked_sends:
+            parked, self._parked_sends = self._parked_sends, []
+            for operation in parked:
+                operation.resume()
+
+    def unpark_send(self, operation: Any) -> None:
+        try:
+            self._parked_sends.remove(operation)
+        except ValueError:
+            pass                                      # resumed already (resuming again is harmless)
 
     def sendall(self, data: bytes | bytearray | memoryview) -> None:
         """Encrypt and send all of ``data``.  On a non-blocking socket that cannot take it

@@ -1234,6 +1234,20 @@ class Engine:
         io.postFlagResult = 1
         return 1
 
+    def recheck(self, op: Operation) -> None:
+        """``op`` waited for something other than its socket (its interest was 0) and may go
+        on: if still pending, it is attempted after the next poll (from any thread, even one
+        holding a channel's lock)."""
+        self.add_timer(0, self._recheck, op)
+
+    def _recheck(self, op: Operation) -> None:
+        ch = op._channel
+        if ch is None:
+            return
+        with ch.lock:
+            if op._state == _PENDING:
+                self._arm(ch, recheck=True)
+
     def _activate(self, ch: _Channel) -> None:
         """``ch`` has pending operations: make sure the sweep and a poller cover it."""
         if ch in self._active:

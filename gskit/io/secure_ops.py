@@ -160,6 +160,17 @@ class StartSend(SecureOperation):
         self._want = EVENT_WRITE
 
     def attempt(self) -> bool:
+        if self._started:
+            return self._step()
+        if not self.session.take_send_turn(self):  # type: ignore[attr-defined]
+            self._want = 0                 # a synchronous write is sending: after it, whole
+            return False
+        try:
+            return self._step()
+        finally:
+            self.session.end_send_turn()  # type: ignore[attr-defined]
+
+    def _step(self) -> bool:
         try:
             got = self.pump.write_step(self._data, self._started)
         except (GSKError, OSError) as exc:
@@ -167,7 +178,14 @@ class StartSend(SecureOperation):
         self._started = True
         return self.wait_for(got) if got < 0 else self.succeed(len(self._data))
 
+    def resume(self) -> None:
+        """The synchronous write this send waited for has gone out: attempt it again."""
+        self._want = EVENT_WRITE
+        assert self._port is not None
+        self._port.engine.recheck(self)
+
     def abort(self, errno_value: int) -> None:
         super().abort(errno_value)
+        self.session.unpark_send(self)  # type: ignore[attr-defined]
         if self._started:
             self.pump.abandon(self._data)

@@ -6,6 +6,7 @@ byte still reaches the peer once, in order.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import select
 import socket
@@ -78,28 +79,60 @@ def test_a_non_blocking_call_does_not_wait_to_send_what_a_write_left(pki, listen
         assert peer.result() == expected[0]
 
 
-def test_an_asynchronous_send_does_not_wait_for_a_writer_blocked_on_the_peer(
-        server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
-    session, peer, pair = server_and_peer
+def _blocked_writer(session, monkeypatch, data: bytes) -> tuple[threading.Thread, list[tuple[int, int]]]:
+    """A thread in gsk_secure_soc_write(session, data), proven waiting for the socket."""
     writer_waits = entering_wait(monkeypatch, writable=True)
-    pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
-    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    big = bytes(range(256)) * 1024      # far more than the sockets hold; one engine write (256 KiB)
     written: list[tuple[int, int]] = []
-    writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, big)), daemon=True)
+    writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, data)), daemon=True)
     writer.start()
     assert writer_waits.wait(DEADLINE)
-    io = Qso_OverlappedIO_t(descriptorHandle="tail", buffer=b"tail", bufferLength=4)
-    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
-    assert io.postFlagResult == 0
+    return writer, written
+
+
+def _receive(peer: ssl.SSLSocket, size: int) -> bytes:
     received = bytearray()
     peer.settimeout(DEADLINE)
-    while len(received) < len(big) + 4:
+    while len(received) < size:
         chunk = peer.recv(1 << 20)
         assert chunk, "the peer saw the end of the stream early"
         received += chunk
+    return bytes(received)
+
+
+BIG = bytes(range(256)) * 65536                            # 16 MiB: far more than the sockets hold
+
+
+def test_an_asynchronous_send_waits_for_no_writer_and_goes_out_after_its_buffer(
+        server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
+    """A startSend while a synchronous write of 16 MiB waits for the peer: pending at once
+    (it does not wait for the writer), and its bytes follow the write's whole buffer."""
+    session, peer, pair = server_and_peer
+    writer, written = _blocked_writer(session, monkeypatch, BIG)
+    io = Qso_OverlappedIO_t(descriptorHandle="tail", buffer=b"tail", bufferLength=4)
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    assert io.postFlagResult == 0
+    received = _receive(peer, len(BIG) + 4)
     writer.join(DEADLINE)
-    assert written == [(GSK_OK, len(big))]
+    assert written == [(GSK_OK, len(BIG))]
     done = wait_one(port)
     assert (done.descriptorHandle, done.returnValue, done.secureDataTransferSize) == ("tail", GSK_OK, 4)
-    assert received == big + b"tail"
+    assert received == BIG + b"tail"
+
+
+def test_an_asynchronous_send_ended_while_it_waits_for_a_writer_leaves_nothing(
+        server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
+    """Its operationWaitTime expires while the write is still sending: posted with EAGAIN,
+    nothing of it is sent, and the session keeps no reference to it (nor to its buffer)."""
+    session, peer, pair = server_and_peer
+    writer, written = _blocked_writer(session, monkeypatch, BIG)
+    io = Qso_OverlappedIO_t(descriptorHandle="late", buffer=b"late", bufferLength=4, operationWaitTime=timeval(1, 0))
+    assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
+    done = wait_one(port)
+    assert (done.descriptorHandle, done.returnValue, done.errnoValue) == ("late", GSK_ERROR_IO, errno.EAGAIN)
+    assert session._parked_sends == []                   # noqa: SLF001
+    received = _receive(peer, len(BIG))
+    writer.join(DEADLINE)
+    assert written == [(GSK_OK, len(BIG))] and received == BIG
+    peer.settimeout(0.5)
+    with pytest.raises(TimeoutError):                    # and nothing after it
+        peer.recv(1)
