@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import socket
 import threading
+from collections import deque
 
 from OpenSSL import SSL
 from OpenSSL._util import ffi as _ffi
@@ -64,7 +65,7 @@ class Session(Handle):
         self._resumable = True            # False after GSK_RESET_SESSION: close does not cache it
         self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
         self._send_lock = threading.Lock()            # one send's bytes go out together
-        self._parked_sends: list[Any] = []            # startSends waiting for a send's turn
+        self._parked_sends: deque[Any] = deque()      # startSends waiting for a send's turn
 
     # -- attributes --------------------------------------------------------------------------
     def _store(self, row: Attribute, value: object) -> None:
@@ -300,10 +301,12 @@ class Session(Handle):
 
     def end_send_turn(self) -> None:
         self._send_lock.release()
-        if self._parked_sends:
-            parked, self._parked_sends = self._parked_sends, []
-            for operation in parked:
-                operation.resume()
+        while self._parked_sends:  # (a deque: appends and pops need no lock)
+            try:
+                operation = self._parked_sends.popleft()
+            except IndexError:
+                break
+            operation.resume()
 
     def unpark_send(self, operation: Any) -> None:
         try:

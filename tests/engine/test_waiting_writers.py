@@ -129,7 +129,7 @@ def test_an_asynchronous_send_ended_while_it_waits_for_a_writer_leaves_nothing(
     assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
     done = wait_one(port)
     assert (done.descriptorHandle, done.returnValue, done.errnoValue) == ("late", GSK_ERROR_IO, errno.EAGAIN)
-    assert session._parked_sends == []                   # noqa: SLF001
+    assert not session._parked_sends                     # noqa: SLF001
     received = _receive(peer, len(BIG))
     writer.join(DEADLINE)
     assert written == [(GSK_OK, len(BIG))] and received == BIG
