@@ -267,8 +267,18 @@ class CallbackTransport:
         self.user_data = user_data
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
+        """One io_read; ``wait`` (a handshake) calls a callback that would block again until
+        ``timeout`` (TimeoutError), otherwise BlockingIOError."""
         buffer = bytearray(size)
-        count = self._call(self._read, "io_read", memoryview(buffer), size)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                count = self._call(self._read, "io_read", memoryview(buffer), size)
+                break
+            except BlockingIOError:
+                if not wait:
+                    raise
+                self.wait(False, _remaining(deadline))
         if count > size:
             raise OSError(errno.EIO, f"io_read returned {count} for a buffer of {size}")
         return bytes(buffer[:count])

@@ -5,6 +5,7 @@ import errno
 import socket
 import ssl
 import threading
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -456,6 +457,43 @@ def test_an_io_write_callback_that_would_block_is_called_again(pki):
         t.join(DEADLINE)
         assert refusals == [0] and read == [(GSK_OK, 20)] and bytes(received[:20]) == b"after three refusals"
     finally:
+        gsk_secure_soc_close(client)
+        gsk_secure_soc_close(server)
+        pair.close()
+
+
+def test_an_io_read_callback_that_would_block_is_not_called_in_a_busy_loop(pki):
+    """A non-blocking io_read (-1, EWOULDBLOCK until the server answers, here 0.3 s late):
+    the handshake calls it again each millisecond, not as fast as it can, and completes."""
+    pair = Pair()
+    pair.client.setblocking(False)
+    calls = [0]
+
+    def io_read(fd, buffer, length, user_data):
+        calls[0] += 1
+        try:
+            data = pair.client.recv(length)
+        except BlockingIOError:
+            set_errno(errno.EWOULDBLOCK)
+            return -1
+        buffer[:len(data)] = data
+        return len(data)
+
+    def io_write(fd, data, length, user_data):
+        return pair.client.send(data[:length])
+
+    senv = server_env(pki, pki.server_ec)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=lambda: (time.sleep(0.3), gsk_secure_soc_init(server)))
+    t.start()
+    rc, client = gsk_secure_soc_open(client_env(pki))
+    assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, iocallback(io_read, io_write)) == GSK_OK
+    try:
+        assert gsk_secure_soc_init(client) == GSK_OK
+        assert 1 < calls[0] < 2000                    # about 300 in 0.3 s; a busy loop makes 10**5
+    finally:
+        t.join(DEADLINE)
         gsk_secure_soc_close(client)
         gsk_secure_soc_close(server)
         pair.close()
