@@ -27,10 +27,17 @@ def looks_like_pkcs12(data: bytes) -> bool:
     return tag == _der.SEQUENCE and first[0] == _der.INTEGER and first[1] == b"\x03"
 
 
-# The most MAC iterations a file may ask for (docs/certstore.md, Decisions).  OpenSSL and
-# this module write 2048; every password tried (up to three) costs that many hashes, so a
-# hostile count such as 2**31 would make opening take minutes.  A million is about 0.1 s.
-MAX_MAC_ITERATIONS = 1_000_000
+# The most iterations a file may ask for, of its MAC or of a key derivation that encrypts
+# its contents (docs/certstore.md, Decisions).  OpenSSL and this module write 2048; every
+# password tried (up to three) costs that many hashes for each, so a hostile count such as
+# 2**31 would make opening take hours.  A million is about 0.3 s.
+MAX_ITERATIONS = 1_000_000
+
+_PKCS5 = bytes.fromhex("2A864886F70D0105")           # 1.2.840.113549.1.5
+_PBKDF2 = _PKCS5 + b"\x0c"                            # 1.2.840.113549.1.5.12
+_PBES1 = {_PKCS5 + bytes([n]) for n in (1, 3, 4, 6, 10, 11)}
+_PKCS12_PBE = bytes.fromhex("2A864886F70D010C01")     # 1.2.840.113549.1.12.1.x
+_OBJECT_IDENTIFIER, _OCTET_STRING = 0x06, 0x04
 
 
 def mac_iterations(data: bytes) -> int | None:
@@ -45,18 +52,54 @@ def mac_iterations(data: bytes) -> int | None:
         return None
     if len(mac_data) < 3 or mac_data[2][0] != _der.INTEGER:
         return 1
-    count = mac_data[2][1]
-    if len(count.lstrip(b"\0")) > 8:
+    return _count(mac_data[2][1])
+
+
+def _count(content: bytes) -> int:
+    if len(content.lstrip(b"\0")) > 8:
         return 1 << 64  # beyond any limit (or negative, which is no count either)
-    return int.from_bytes(count, "big", signed=True)
+    return int.from_bytes(content, "big", signed=True)
+
+
+def kdf_iterations(data: bytes) -> int:
+    """The largest iteration count of the key derivations (PBKDF2, PKCS#5 v1 and PKCS#12
+    PBE) that protect what can be read without the password: the encrypted contents and a
+    shrouded key outside them; 0 when there is none."""
+    most = 0
+
+    def walk(content: bytes, depth: int) -> None:
+        nonlocal most
+        if depth > 32:
+            raise _der.DerError("DER nested too deep")
+        parts = _der.children(content)
+        if len(parts) >= 2 and parts[0][0] == _OBJECT_IDENTIFIER and parts[1][0] == _der.SEQUENCE:
+            oid = parts[0][1]
+            if oid == _PBKDF2 or oid in _PBES1 or oid.startswith(_PKCS12_PBE):
+                params = _der.children(parts[1][1])  # salt, then the iteration count
+                if len(params) >= 2 and params[1][0] == _der.INTEGER:
+                    most = max(most, _count(params[1][1]))
+        for tag, value, _ in parts:
+            if tag & 0x20:  # constructed
+                walk(value, depth + 1)
+            elif tag == _OCTET_STRING and value[:1] == b"\x30":  # DER inside (a ContentInfo's data)
+                try:
+                    _, inner, end = _der.decode(value)
+                except _der.DerError:
+                    continue
+                if end == len(value):
+                    walk(inner, depth + 1)
+
+    try:
+        walk(_der.decode(data)[1], 0)
+    except _der.DerError:
+        pass  # what could be read was looked at; the loader judges the rest
+    return most
 
 
 def _load(data: bytes, password: str | None, path: object) -> pkcs12.PKCS12KeyAndCertificates:
-    iterations = mac_iterations(data)
-    if iterations is not None and iterations > MAX_MAC_ITERATIONS:
-        raise open_error(
-            path, f"its MAC asks for more than the {MAX_MAC_ITERATIONS:,} iterations allowed"
-        )
+    iterations = max(mac_iterations(data) or 0, kdf_iterations(data))
+    if iterations > MAX_ITERATIONS:
+        raise open_error(path, f"it asks for more than the {MAX_ITERATIONS:,} iterations allowed")
     # A file without a password opens whatever password is given: it has nothing to protect.
     attempts = ([password.encode()] if password else []) + [None, b""]
     for secret in attempts:

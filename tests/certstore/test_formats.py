@@ -302,11 +302,49 @@ def test_pkcs12_mac_iterations_are_read(dev):
 @pytest.mark.parametrize("password", ["pw", "wrong", None])
 def test_pkcs12_with_a_huge_mac_iteration_count_is_refused_fast(tmp_path, dev, password):
     """Anyone can raise the count (the MAC needs no secret to be read); each password tried
-    would cost that many hashes.  Above MAX_MAC_ITERATIONS the file is refused at once."""
+    would cost that many hashes.  Above MAX_ITERATIONS the file is refused at once."""
     from certstore import pkcs12 as p12
 
     data = save_keystore(tmp_path / "s.p12", [dev.entries[1]], "pw").read_bytes()
-    (tmp_path / "evil.p12").write_bytes(_with_mac_iterations(data, 20 * p12.MAX_MAC_ITERATIONS))
+    (tmp_path / "evil.p12").write_bytes(_with_mac_iterations(data, 20 * p12.MAX_ITERATIONS))
+    error = _opens_in_time(tmp_path / "evil.p12", password)
+    assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "iterations" in str(error)
+
+
+def _pkcs12_with_kdf_rounds(entry, rounds: int) -> bytes:
+    encryption = (serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(rounds)
+                  .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).build(b"pw"))
+    return pkcs12.serialize_key_and_certificates(b"x", entry.private_key, entry.certificate, None, encryption)
+
+
+def _without_mac(data: bytes) -> bytes:
+    from certstore import _der
+
+    version, auth_safe = _der.children(_der.decode(data)[1])[:2]
+    return _der.encode(_der.SEQUENCE, version[2] + auth_safe[2])
+
+
+def test_pkcs12_key_derivation_iterations_are_read(dev):
+    from certstore import pkcs12 as p12
+
+    server = dev.entries[1]
+    assert p12.kdf_iterations(_pkcs12_with_kdf_rounds(server, 50_000)) == 50_000
+    plain = pkcs12.serialize_key_and_certificates(
+        b"x", server.private_key, server.certificate, None, serialization.NoEncryption())
+    assert p12.kdf_iterations(plain) == 0
+    assert p12.kdf_iterations(b"\x30\x03\x02\x01\x03") == 0
+
+
+@pytest.mark.parametrize("mac", [True, False], ids=["with MAC", "without MAC"])
+@pytest.mark.parametrize("password", ["pw", "wrong", None])
+def test_pkcs12_with_a_huge_key_derivation_count_is_refused_fast(tmp_path, dev, mac, password):
+    """The contents' encryption may ask for any count too, and without a MAC nothing stops
+    OpenSSL deriving each password's key with it.  Above MAX_ITERATIONS: refused at once."""
+    from certstore import pkcs12 as p12
+
+    data = _pkcs12_with_kdf_rounds(dev.entries[1], p12.MAX_ITERATIONS + 100_000)
+    (tmp_path / "evil.p12").write_bytes(data if mac else _without_mac(data))
     error = _opens_in_time(tmp_path / "evil.p12", password)
     assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
     assert "iterations" in str(error)
