@@ -265,6 +265,7 @@ class CallbackTransport:
         self._write = callbacks.io_write        # type: ignore[attr-defined]
         self.fd = fd
         self.user_data = user_data
+        self._interrupted = False
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
         """One io_read; ``wait`` (a handshake) calls a callback that would block again until
@@ -291,8 +292,12 @@ class CallbackTransport:
 
     def wait(self, writable: bool, timeout: float | None) -> None:
         """A callback answered EWOULDBLOCK: gskit cannot see the application's transport, so
-        it calls again after a millisecond (a blocking call stays blocking, without spinning)."""
-        time.sleep(_CALLBACK_RETRY if timeout is None else min(timeout, _CALLBACK_RETRY))
+        it calls again after a millisecond (a blocking call stays blocking, without spinning);
+        InterruptedError once another thread has closed the session."""
+        if not self._interrupted:
+            time.sleep(_CALLBACK_RETRY if timeout is None else min(timeout, _CALLBACK_RETRY))
+        if self._interrupted:
+            raise InterruptedError
 
     def _call(self, callback: Callable[..., Any], name: str, data: Any, size: int) -> int:
         """One callback: its count; OSError with the errno it set (``gskit.set_errno``) when
@@ -311,7 +316,7 @@ class CallbackTransport:
         return False
 
     def interrupt(self) -> None:
-        pass
+        self._interrupted = True
 
     def release(self) -> None:
         pass
@@ -326,10 +331,14 @@ class BlockingPump:
         self.engine_lock = threading.Lock()
         self.send_lock = threading.Lock()
         self._unsent: bytes | memoryview = b""
+        self._released = False
 
     def release(self) -> None:
-        """At the session's close: the transport goes back to the application."""
-        self._unsent = b""
+        """At the session's close: the transport goes back to the application, and a writer
+        still waiting to send what it left learns that it will never go."""
+        with self.send_lock:
+            self._released = True
+            self._unsent = b""
         self.transport.release()
 
     # -- sending -----------------------------------------------------------------------------
@@ -342,6 +351,8 @@ class BlockingPump:
         """
         while True:
             with self.send_lock:
+                if self._released:
+                    raise _closed_by_another_thread()
                 with self.engine_lock:
                     produced = self.engine.data_to_send()
                 view = memoryview(b"".join((self._unsent, produced)) if self._unsent else produced)

@@ -497,3 +497,87 @@ def test_an_io_read_callback_that_would_block_is_not_called_in_a_busy_loop(pki):
         gsk_secure_soc_close(client)
         gsk_secure_soc_close(server)
         pair.close()
+
+
+def test_a_write_retrying_a_callback_that_would_block_ends_when_the_session_closes(pki, monkeypatch):
+    """io_write refuses everything after the handshake: the write keeps calling it until
+    another thread closes the session, then answers GSK_IBMI_ERROR_CLOSED, even when the
+    close comes between two retries (held there): what it had left was dropped at close."""
+    from gskit.io.blocking import CallbackTransport
+
+    pair = Pair()
+    refusing = threading.Event()
+    between, closed = threading.Event(), threading.Event()
+    wait = CallbackTransport.wait
+
+    def wait_then_hold(transport: CallbackTransport, writable: bool, timeout: float | None) -> None:
+        wait(transport, writable, timeout)
+        if writable and not between.is_set():
+            between.set()
+            closed.wait(DEADLINE)
+
+    monkeypatch.setattr(CallbackTransport, "wait", wait_then_hold)
+
+    def io_read(fd, buffer, length, user_data):
+        data = pair.client.recv(length)
+        buffer[:len(data)] = data
+        return len(data)
+
+    def io_write(fd, data, length, user_data):
+        if refusing.is_set():
+            set_errno(errno.EWOULDBLOCK)
+            return -1
+        return pair.client.send(data[:length])
+
+    senv = server_env(pki, pki.server_ec)
+    rc, server = gsk_secure_soc_open(senv)
+    gsk_attribute_set_numeric_value(server, GSK_FD, pair.server.fileno())
+    t = threading.Thread(target=lambda: gsk_secure_soc_init(server))
+    t.start()
+    rc, client = gsk_secure_soc_open(client_env(pki))
+    assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, iocallback(io_read, io_write)) == GSK_OK
+    written: list[tuple[int, int]] = []
+    try:
+        assert gsk_secure_soc_init(client) == GSK_OK
+        refusing.set()
+        writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(client, b"never")))
+        writer.start()
+        assert between.wait(DEADLINE)                 # refused once, and about to try again
+        assert gsk_secure_soc_close(client) == GSK_OK
+        closed.set()
+        writer.join(DEADLINE)
+        assert written == [(GSK_IBMI_ERROR_CLOSED, 0)]
+    finally:
+        closed.set()
+        t.join(DEADLINE)
+        gsk_secure_soc_close(server)
+        pair.close()
+
+
+def test_a_handshake_retrying_a_callback_that_would_block_ends_when_the_session_closes(pki):
+    """io_read has nothing, ever (the server never answers): the handshake keeps calling it
+    until another thread closes the session, then answers GSK_IBMI_ERROR_CLOSED."""
+    pair = Pair()
+    pair.client.setblocking(False)
+    waiting = threading.Event()
+
+    def io_read(fd, buffer, length, user_data):
+        waiting.set()
+        set_errno(errno.EWOULDBLOCK)
+        return -1
+
+    def io_write(fd, data, length, user_data):
+        return pair.client.send(data[:length])
+
+    rc, client = gsk_secure_soc_open(client_env(pki))
+    assert gsk_attribute_set_callback(client, GSK_IO_CALLBACK, iocallback(io_read, io_write)) == GSK_OK
+    outcome: list[int] = []
+    handshake = threading.Thread(target=lambda: outcome.append(gsk_secure_soc_init(client)))
+    try:
+        handshake.start()
+        assert waiting.wait(DEADLINE)
+        assert gsk_secure_soc_close(client) == GSK_OK
+        handshake.join(DEADLINE)
+        assert outcome == [GSK_IBMI_ERROR_CLOSED]
+    finally:
+        pair.close()
