@@ -1,8 +1,8 @@
 """Records a peer is slow to take: nothing that need not wait for them does.
 
 A non-blocking session's read answers GSK_WOULD_BLOCK at once though a write left records
-unsent; an asynchronous send does not wait for a blocking writer stuck on the peer.  Every
-byte still reaches the peer once, in order.
+unsent; an asynchronous send does not wait for a blocking writer stuck on the peer, and goes
+out after that writer's whole buffer.  Every byte still reaches the peer once, in order.
 """
 from __future__ import annotations
 
