@@ -18,7 +18,6 @@ import errno
 import os
 import select
 import socket
-import sys
 import threading
 import time
 from typing import Any, Callable, TypeVar
@@ -29,7 +28,9 @@ from gskit.compat.errno_state import get_errno, set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
-from gskit.io.completion import DONTWAIT, SEND_FLAGS, SWEEP_INTERVAL, QsoError, socket_identity
+from gskit.io.completion import (
+    DONTWAIT, HAS_COOKIES, SEND_FLAGS, SWEEP_INTERVAL, QsoError, socket_cookie, socket_identity,
+)
 
 T = TypeVar("T")
 _SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
@@ -79,20 +80,11 @@ def _remaining(deadline: float | None) -> float | None:
     return remaining
 
 
-# Linux's socket cookie: read by getsockopt, which keeps the interpreter lock (fstat hands
-# it over, which costs a thread switch whenever another thread is runnable).
-_SO_COOKIE = getattr(socket, "SO_COOKIE", 57 if sys.platform.startswith("linux") else 0)
-
-
 def _identity(sock: socket.socket) -> object:
     """What names the socket behind ``sock``'s descriptor: its cookie, or (st_dev, st_ino)
     where there are no cookies; None once the descriptor is closed."""
-    if _SO_COOKIE:
-        try:
-            return sock.getsockopt(socket.SOL_SOCKET, _SO_COOKIE, 8)
-        except OSError as exc:
-            if exc.errno != errno.ENOPROTOOPT:
-                return None
+    if HAS_COOKIES:
+        return socket_cookie(sock)
     try:
         return socket_identity(sock.fileno())
     except QsoError:

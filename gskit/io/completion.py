@@ -60,6 +60,7 @@ import select
 import selectors
 import socket
 import stat
+import sys
 import threading
 import time
 import weakref
@@ -616,6 +617,35 @@ def fileno_of(sd: Any) -> int:
     return fd
 
 
+def _cookies() -> int:
+    """Linux's SO_COOKIE if the kernel has it (4.6+), else 0."""
+    option = getattr(socket, "SO_COOKIE", 57 if sys.platform.startswith("linux") else 0)
+    if option:
+        with socket.socket() as probe:
+            try:
+                probe.getsockopt(socket.SOL_SOCKET, option, 8)
+            except OSError:
+                return 0
+    return option
+
+
+_SO_COOKIE = _cookies()
+
+
+def socket_cookie(sock: socket.socket) -> bytes | None:
+    """What names the socket behind ``sock``'s descriptor now (None once it is closed or not
+    a socket), read by getsockopt, which keeps the interpreter lock (``os.fstat`` hands it
+    over: a thread switch whenever another thread is runnable).  Only where the system has
+    cookies (``HAS_COOKIES``)."""
+    try:
+        return sock.getsockopt(socket.SOL_SOCKET, _SO_COOKIE, 8)
+    except OSError:
+        return None
+
+
+HAS_COOKIES = bool(_SO_COOKIE)
+
+
 def socket_identity(fd: int) -> tuple[int, int]:
     """(st_dev, st_ino) of a socket descriptor; EBADF when closed, ENOTSOCK when no socket."""
     try:
@@ -630,11 +660,13 @@ def socket_identity(fd: int) -> tuple[int, int]:
 class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
-    __slots__ = ("fd", "ident", "sock", "user", "lock", "lanes", "parked", "armed", "registered", "_probe")
+    __slots__ = ("fd", "ident", "cookie", "sock", "user", "lock", "lanes", "parked", "armed",
+                 "registered", "_probe")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
         self.ident = ident
+        self.cookie = socket_cookie(sock) if HAS_COOKIES else None
         self.sock = sock
         self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
         self.lock = threading.Lock()
@@ -651,10 +683,19 @@ class _Channel:
 
     def alive(self) -> bool:
         """Does the descriptor still name the socket this channel was made for?"""
+        if self.cookie is not None:
+            return socket_cookie(self.sock) == self.cookie
         try:
             return socket_identity(self.fd) == self.ident
         except QsoError:
             return False
+
+    def names(self, sd: Any) -> bool:
+        """Is ``sd`` still this channel's socket, as far as can be told cheaply: the object
+        first passed, or a number whose socket has the channel's cookie?"""
+        if self.user is not None:
+            return self.user() is sd
+        return self.cookie is not None and socket_cookie(self.sock) == self.cookie
 
     def busy(self) -> bool:
         return bool(self.lanes[0] or self.lanes[1] or self.parked)
@@ -1186,8 +1227,8 @@ class Engine:
         op.capture(io)
         fd = sd if type(sd) is int else fileno_of(sd)
         ch = self._channels.get(fd)
-        if ch is None or ch.user is None or ch.user() is not sd:
-            ch = self._channel_for(fd, sd)  # a socket object seen before needs no fstat
+        if ch is None or not ch.names(sd):
+            ch = self._channel_for(fd, sd)  # (an fstat, which checks the descriptor fully)
         if _poisoned and _poisoned.get(fd) is not None:
             if _poisoned[fd] == ch.ident:
                 raise QsoError(_errno.EPIPE if op.lane == LANE_SEND else _errno.ECONNABORTED)

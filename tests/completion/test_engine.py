@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import threading
 import time
 
@@ -107,13 +108,18 @@ def test_engine_starts_with_the_first_port_and_stops_with_the_last() -> None:
     assert "gskit-completion" not in {t.name for t in threading.enumerate()}
 
 
-def test_closing_a_socket_object_then_reusing_its_descriptor(port: int, sockets: Sockets) -> None:
-    """A new socket on a recycled descriptor number is a new socket: the old operation ends
-    with ECLOSED and the new one works."""
+@pytest.mark.parametrize("by", ["object", "number"])
+def test_closing_a_socket_object_then_reusing_its_descriptor(port: int, sockets: Sockets, by: str) -> None:
+    """A new socket on a recycled descriptor number is a new socket, whether the calls name
+    it by its object or by its number: the old operation ends with ECLOSED and the new one
+    works."""
+    def sd(sock: socket.socket) -> object:
+        return sock if by == "object" else sock.fileno()
+
     s, _ = sockets.pair()
     fd = s.fileno()
-    assert QsoStartRecv(s, port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4,
-                                                    descriptorHandle="old")) == 1
+    assert QsoStartRecv(sd(s), port, Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4,
+                                                        descriptorHandle="old")) == 1
     ls = sockets.listener()
     c = sockets.connect(ls)
     s.close()
@@ -122,7 +128,7 @@ def test_closing_a_socket_object_then_reusing_its_descriptor(port: int, sockets:
     if new.fileno() != fd:
         pytest.skip("the kernel did not recycle the descriptor number")
     io = Qso_OverlappedIO_t(buffer=bytearray(4), bufferLength=4, descriptorHandle="new")
-    assert QsoStartRecv(new, port, io) == 1
+    assert QsoStartRecv(sd(new), port, io) == 1
     c.sendall(b"new!")
     outs = {o.descriptorHandle: o for o in (wait_one(port), wait_one(port))}
     assert outs["old"].errnoValue == C.ECLOSED
