@@ -136,3 +136,52 @@ def test_an_asynchronous_send_ended_while_it_waits_for_a_writer_leaves_nothing(
     peer.settimeout(0.5)
     with pytest.raises(TimeoutError):                    # and nothing after it
         peer.recv(1)
+
+
+def _buffer(number: int, size: int) -> bytes:
+    """Buffer ``number``: a header (number, size) and ``size`` bytes of one value."""
+    return struct.pack(">II", number, size) + bytes([number % 251]) * size
+
+
+def test_mixed_writers_and_sends_keep_every_buffer_whole(server_and_peer, port) -> None:  # noqa: F811
+    """Three threads write and the test starts sends of random sizes (fixed seed), all at
+    once on one session whose socket is small: the peer reads every buffer once, whole."""
+    import random
+
+    session, peer, pair = server_and_peer
+    pair.server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 131072)  # writers wait often
+    rng = random.Random(1205)
+    sizes = [rng.choice((1, 100, 5000, 70_000, 300_000)) for _ in range(60)]
+    buffers = [_buffer(n, size) for n, size in enumerate(sizes)]
+    total = sum(map(len, buffers))
+    received = bytearray()
+    reader = threading.Thread(target=lambda: received.extend(_receive(peer, total)), daemon=True)
+    reader.start()
+    results: list[tuple[int, int]] = []
+
+    def writer(numbers: range) -> None:
+        for n in numbers:
+            results.append(gsk_secure_soc_write(session, buffers[n]))
+
+    writers = [threading.Thread(target=writer, args=(range(k, 40, 3),), daemon=True) for k in range(3)]
+    for thread in writers:
+        thread.start()
+    started = []
+    for n in range(40, 60):
+        io = Qso_OverlappedIO_t(descriptorHandle=n, buffer=buffers[n], bufferLength=len(buffers[n]))
+        got = gsk_secure_soc_startSend(session, port, io)
+        assert got in (GSK_OK, GSK_IBMI_ASYNCHRONOUS_SEND)
+        started.append(got)
+    posted = [wait_one(port) for _ in range(started.count(GSK_IBMI_ASYNCHRONOUS_SEND))]
+    for thread in writers:
+        thread.join(DEADLINE)
+    reader.join(DEADLINE)
+    assert sorted(results) == sorted((GSK_OK, len(buffers[n])) for n in range(40))
+    assert all(out.returnValue == GSK_OK for out in posted)
+    seen, offset = [], 0
+    while offset < len(received):
+        number, size = struct.unpack_from(">II", received, offset)
+        assert bytes(received[offset:offset + 8 + size]) == buffers[number], f"buffer {number} cut"
+        seen.append(number)
+        offset += 8 + size
+    assert sorted(seen) == list(range(60))
