@@ -28,9 +28,7 @@ from gskit.compat.errno_state import get_errno, set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
-from gskit.io.completion import (
-    DONTWAIT, HAS_COOKIES, SEND_FLAGS, SWEEP_INTERVAL, QsoError, socket_cookie, socket_identity,
-)
+from gskit.io.completion import DONTWAIT, SEND_FLAGS, SWEEP_INTERVAL, current_identity
 
 T = TypeVar("T")
 _SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
@@ -80,17 +78,6 @@ def _remaining(deadline: float | None) -> float | None:
     return remaining
 
 
-def _identity(sock: socket.socket) -> object:
-    """What names the socket behind ``sock``'s descriptor: its cookie, or (st_dev, st_ino)
-    where there are no cookies; None once the descriptor is closed."""
-    if HAS_COOKIES:
-        return socket_cookie(sock)
-    try:
-        return socket_identity(sock.fileno())
-    except QsoError:
-        return None
-
-
 class BorrowedSocket(socket.socket):
     """A socket object on a descriptor the application owns: it never closes it, even
     when dropped by the garbage collector (``socket.socket`` would)."""
@@ -116,7 +103,7 @@ class SocketTransport:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
         self.sock = sock
-        self._identity = _identity(sock)
+        self._identity = current_identity(sock)
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
         self._blocking_descriptor = os.get_blocking(fd)
@@ -187,7 +174,7 @@ class SocketTransport:
 
     def replaced(self) -> bool:
         """Has the application closed the descriptor (its number may name another socket now)?"""
-        return _identity(self.sock) != self._identity
+        return current_identity(self.sock) != self._identity
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""

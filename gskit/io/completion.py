@@ -632,18 +632,17 @@ def _cookies() -> int:
 _SO_COOKIE = _cookies()
 
 
-def socket_cookie(sock: socket.socket) -> bytes | None:
-    """What names the socket behind ``sock``'s descriptor now (None once it is closed or not
-    a socket), read by getsockopt, which keeps the interpreter lock (``os.fstat`` hands it
-    over: a thread switch whenever another thread is runnable).  Only where the system has
-    cookies (``HAS_COOKIES``)."""
+def current_identity(sock: socket.socket) -> object:
+    """What names the socket behind ``sock``'s descriptor now; None once it is closed or no
+    socket.  Linux's socket cookie, read by getsockopt, which keeps the interpreter lock
+    (``os.fstat`` hands it over: a thread switch whenever another thread is runnable);
+    ``socket_identity`` where the system has no cookies."""
     try:
-        return sock.getsockopt(socket.SOL_SOCKET, _SO_COOKIE, 8)
-    except OSError:
+        if _SO_COOKIE:
+            return sock.getsockopt(socket.SOL_SOCKET, _SO_COOKIE, 8)
+        return socket_identity(sock.fileno())
+    except (OSError, QsoError):
         return None
-
-
-HAS_COOKIES = bool(_SO_COOKIE)
 
 
 def socket_identity(fd: int) -> tuple[int, int]:
@@ -660,13 +659,13 @@ def socket_identity(fd: int) -> tuple[int, int]:
 class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
-    __slots__ = ("fd", "ident", "cookie", "sock", "user", "lock", "lanes", "parked", "armed",
+    __slots__ = ("fd", "ident", "mark", "sock", "user", "lock", "lanes", "parked", "armed",
                  "registered", "_probe")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
         self.ident = ident
-        self.cookie = socket_cookie(sock) if HAS_COOKIES else None
+        self.mark = current_identity(sock)  # told apart without fstat where there are cookies
         self.sock = sock
         self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
         self.lock = threading.Lock()
@@ -683,19 +682,14 @@ class _Channel:
 
     def alive(self) -> bool:
         """Does the descriptor still name the socket this channel was made for?"""
-        if self.cookie is not None:
-            return socket_cookie(self.sock) == self.cookie
-        try:
-            return socket_identity(self.fd) == self.ident
-        except QsoError:
-            return False
+        return current_identity(self.sock) == self.mark
 
     def names(self, sd: Any) -> bool:
-        """Is ``sd`` still this channel's socket, as far as can be told cheaply: the object
-        first passed, or a number whose socket has the channel's cookie?"""
+        """Is ``sd`` still this channel's socket: the object first passed, or a number that
+        still names the channel's socket?"""
         if self.user is not None:
             return self.user() is sd
-        return self.cookie is not None and socket_cookie(self.sock) == self.cookie
+        return self.alive()
 
     def busy(self) -> bool:
         return bool(self.lanes[0] or self.lanes[1] or self.parked)
