@@ -411,50 +411,54 @@ class Port:
                     continue
                 if left is not None and left <= 0:
                     raise QsoError(ETIME)
-            with self.lock:
-                if self.destroyed or (self._queue and not defer):
-                    continue
-                w = _my_waiter()
-                self._waiters.append(w)
-                self._unpromote(w.thread)
-                if defer:
-                    engine.watch_stall(self._last_take + self.STALL)
-            if not defer and engine.vacant():  # the leader left meanwhile: lead instead of sleeping
+            w = _my_waiter()
+            try:
                 with self.lock:
-                    if self._remove(w):
+                    if self.destroyed or (self._queue and not defer):
                         continue
-            if not self._sleep(w, left):
-                with self.lock:
-                    if self._remove(w):
-                        if self._queue:  # timed out with completions left to us: take one
-                            return self._queue.popleft()
-                        raise QsoError(ETIME)
-                w.lock.acquire()  # woken just as the timeout expired: the release happened
-            if w.destroyed:
-                raise QsoError(EDESTROYED)
-            if w.item is not None:
-                item, w.item = w.item, None  # the thread's waiter must not keep it (and its buffer)
-                return item
+                    self._waiters.append(w)
+                    self._unpromote(w.thread)
+                    if defer:
+                        engine.watch_stall(self._last_take + self.STALL)
+                if not defer and engine.vacant():  # the leader left meanwhile: lead instead of sleeping
+                    with self.lock:
+                        if self._remove(w):
+                            continue
+                if not w.lock.acquire(True, -1 if left is None or left > threading.TIMEOUT_MAX
+                                      else max(0.0, left)):
+                    with self.lock:
+                        if self._remove(w):
+                            if self._queue:  # timed out with completions left to us: take one
+                                return self._queue.popleft()
+                            raise QsoError(ETIME)
+                    w.lock.acquire()  # woken just as the timeout expired: the release happened
+                if w.destroyed:
+                    raise QsoError(EDESTROYED)
+                if w.item is not None:
+                    item, w.item = w.item, None  # the thread's waiter must not keep it (and its buffer)
+                    return item
+            except QsoError:
+                raise
+            except BaseException:  # a signal handler's, anywhere from joining to waking
+                self._abandon(w)
+                raise
             # promoted (w.lead): loop to take the lead
 
-    def _sleep(self, w: _Waiter, seconds: float | None) -> bool:
-        """Sleep as a follower; an exception (a signal handler's) leaves no trace behind."""
-        try:
-            return w.lock.acquire(True, -1 if seconds is None or seconds > threading.TIMEOUT_MAX
-                                  else max(0.0, seconds))
-        except BaseException:
-            with self.lock:
-                if not self._remove(w):  # handed something meanwhile: pass it on
-                    w.lock.acquire(False)
-                    self._unpromote(w.thread)
-                    if w.item is not None:
-                        self._queue.appendleft(w.item)  # it was the oldest: it stays first
-                    if self._queue:  # ours, or what was kept for us: to another waiter
-                        if self._waiters:
-                            self._hand(self._queue.popleft())
-                        elif self.leader_thread is not None:
-                            self.engine.wake()
-            raise
+    def _abandon(self, w: _Waiter) -> None:
+        """The waiting thread left on an exception: leave no waiter and lose nothing."""
+        with self.lock:
+            if self._remove(w):
+                return
+            w.lock.acquire(False)  # handed something (or never joined): pass it on
+            self._unpromote(w.thread)
+            if w.item is not None:
+                self._queue.appendleft(w.item)  # it was the oldest: it stays first
+                w.item = None
+            if self._queue:  # ours, or what was kept for us: to another waiter
+                if self._waiters:
+                    self._hand(self._queue.popleft())
+                elif self.leader_thread is not None:
+                    self.engine.wake()
 
     @property
     def waiting(self) -> int:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
-from gskit.compat.qso import QsoStartRecv, QsoWaitForIOCompletion
+from gskit.compat.qso import QsoPostIOCompletion, QsoStartRecv, QsoWaitForIOCompletion
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
@@ -69,3 +69,23 @@ def test_a_timer_the_interrupt_cut_short_still_fires(
         QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
     out = wait_one(port)
     assert (out.returnValue, out.errnoValue) == (-1, errno.EAGAIN)
+
+
+def test_a_follower_interrupted_before_it_sleeps_leaves_no_waiter_behind(
+        port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted between joining the waiters and falling asleep, the main thread must not
+    stay a waiter: a later post would be handed to it and lost."""
+    qport = completion.get_port(port)
+    _interrupt_once(qport.engine, "vacant", monkeypatch)  # what a follower asks just before sleeping
+    taken: list[Qso_OverlappedIO_t] = []
+    leader = spawn(lambda: taken.append(wait_one(port)))
+    until(lambda: qport.leader_thread == leader.ident)
+    with pytest.raises(KeyboardInterrupt):
+        QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
+    assert qport.waiting == 1  # the leader alone
+    for name in ("first", "second"):  # the leader takes the first; the second waits for a taker
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=name)) == 0
+    leader.join(DEADLINE)
+    taker = spawn(lambda: taken.append(wait_one(port)))
+    taker.join(DEADLINE)
+    assert [out.descriptorHandle for out in taken] == ["first", "second"]
