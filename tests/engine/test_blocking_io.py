@@ -174,18 +174,19 @@ def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_soc
 
 
 def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer, monkeypatch) -> None:
-    """The reader is preempted just after poll() said readable (held there 0.3 s) while another
-    thread closes the session, which puts the descriptor back in blocking mode: the reader
-    must not then block in OpenSSL's recv for the rest of a record that never comes."""
+    """The reader is preempted just after poll() said readable (held there until the close
+    returns) while another thread closes the session, which puts the descriptor back in
+    blocking mode: the reader must not then block in OpenSSL's recv for the rest of a record
+    that never comes."""
     session, client, pair = server_and_peer
-    woken = threading.Event()
+    woken, closed = threading.Event(), threading.Event()
     wait = SocketTransport.wait
 
     def wait_then_pause(transport: SocketTransport, writable: bool, timeout: float | None) -> None:
         wait(transport, writable, timeout)
         if not writable and not woken.is_set():
             woken.set()
-            time.sleep(0.3)
+            closed.wait(DEADLINE)
 
     monkeypatch.setattr(SocketTransport, "wait", wait_then_pause)
     reader, result = blocked_reader(session, monkeypatch)   # the header comes once it waits
@@ -193,5 +194,6 @@ def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer,
         raw.sendall(b"\x17\x03\x03\x00\x40")             # a record's header; its body never comes
         assert woken.wait(DEADLINE)
         assert gsk_secure_soc_close(session) == GSK_OK
+        closed.set()
         reader.join(DEADLINE)
     assert result == [(GSK_IBMI_ERROR_CLOSED, 0)]
