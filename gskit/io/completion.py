@@ -356,16 +356,16 @@ class Port:
         w.item = completion
         w.lock.release()
 
-    def unstall(self, now: float) -> float | None:
-        """Wake a follower for the queue if nobody has taken from it for STALL; else when
-        to look again (None: nothing to watch)."""
+    def unstall(self, now: float) -> tuple[bool, float | None]:
+        """Wake a follower for the queue if nobody has taken from it for STALL: (woken,
+        when to look again; None: nothing to watch)."""
         with self.lock:
             if not (self._queue and self._waiters) or self.destroyed:
-                return None
+                return False, None
             if not self.stalled(now):
-                return self._last_take + self.STALL
+                return False, self._last_take + self.STALL
             self._hand(self._queue.popleft())
-            return now + self.STALL if self._queue and self._waiters else None
+            return True, now + self.STALL if self._queue and self._waiters else None
 
     def wait(self, timeout: float | None) -> Posted:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
@@ -748,6 +748,7 @@ class Engine:
     """
 
     GRACE = 0.01  # seconds the lead may stay vacant with work pending
+    QUIET = 0.05  # seconds the stand-in's looks back off to while the workers keep up
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -783,6 +784,8 @@ class Engine:
         self._poll_until = 0.0  # when the polling leader wakes by itself; 0 = nobody polls
         self._standby_until = 0.0  # when the stand-in wakes by itself; 0 = awake
         self._stall_at = _INF  # when the stand-in looks at the ports' queues (Port.unstall)
+        self._quiet_until = 0.0  # no stall or vacancy rouses the stand-in before then
+        self._quiet_step = 0.0
         self._next_sweep = 0.0
         self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
         try:
@@ -813,13 +816,14 @@ class Engine:
             self.wake()
 
     def watch_stall(self, when: float) -> None:
-        """A port queued a completion while followers sleep: the stand-in looks by ``when``."""
+        """A port queued a completion while followers sleep: the stand-in looks by ``when``
+        (or once its quiet spell ends)."""
         if when >= self._stall_at:  # the usual case on a busy port: already watched (rechecked below)
             return
         with self._timer_lock:
             if when < self._stall_at:
                 self._stall_at = when
-                if self._standby_until > when:
+                if self._standby_until > max(when, self._quiet_until):
                     self._rouse()
                 elif self._leader == _REACTOR:  # the stand-in is polling: cut its poll short
                     self._poller_by(when)
@@ -828,6 +832,27 @@ class Engine:
         """With the lead vacant, the stand-in must look by ``when`` (caller holds the timer lock)."""
         if self._leader is None and self._standby_until > when:
             self._rouse()
+
+    def _vacancy_watched_by(self, when: float) -> None:
+        """Work is pending: with the lead vacant, the stand-in looks by ``when`` or once its
+        quiet spell ends (caller holds the timer lock)."""
+        self._standby_by(max(when, self._quiet_until))
+
+    def _quieten(self, acted: bool) -> None:
+        """After a look at the ports and the lead: one that found nothing to do (the workers
+        kept up) soon after another doubles the stand-in's quiet spell, up to QUIET; one
+        that acted, or came after a long sleep, ends it.
+
+        Waking a thread costs a busy worker far more than the look itself: the woken thread
+        waits for the interpreter lock, and the worker pays at each lock hand-off (a look
+        every 2 ms cost a busy pool a fifth of its throughput)."""
+        with self._timer_lock:
+            now = time.monotonic()
+            if acted or now - self._quiet_until > self.QUIET:
+                self._quiet_step = 0.0
+            else:
+                self._quiet_step = min(max(2 * self._quiet_step, Port.STALL), self.QUIET)
+            self._quiet_until = now + self._quiet_step
 
     # ----- leadership
 
@@ -878,7 +903,7 @@ class Engine:
             if self._timers:
                 self._standby_by(self._timers[0][0])
             if busy:
-                self._standby_by(time.monotonic() + self.GRACE)
+                self._vacancy_watched_by(time.monotonic() + self.GRACE)
 
     def lead(self, port: Port, end: float | None) -> None:
         """Poll on behalf of a waiter until ``port`` has a completion, is destroyed, or ``end``."""
@@ -907,13 +932,15 @@ class Engine:
     def _run(self) -> None:
         """The stand-in: sleeps, and leads while the post stays vacant with work to do."""
         while not self._stopped:
-            self._unstall()
+            woken = self._unstall()
             if self._take_over():  # one poll, then the lead is free again for a waiter
                 try:
                     self._poll_once(None if self._stall_at == _INF else self._stall_at)
                 finally:
                     self._resign(None)
+                self._quieten(acted=True)
             else:
+                self._quieten(acted=woken)
                 self._stand_by()
 
     def _take_over(self) -> bool:
@@ -927,16 +954,18 @@ class Engine:
             self._leader = _REACTOR
             return True
 
-    def _unstall(self) -> None:
+    def _unstall(self) -> bool:
         """Wake a follower for each port whose queue has waited STALL for its worker, and
-        one to lead if the lead has been vacant that long with work pending."""
+        one to lead if the lead has been vacant that long with work pending: has it woken any?"""
         now = time.monotonic()
         with self._timer_lock:
             if self._stall_at > now:
-                return
+                return False
             self._stall_at = _INF
+        woken = False
         for port in list(self.ports):
-            again = port.unstall(now)
+            handed, again = port.unstall(now)
+            woken |= handed
             if again is not None:
                 self.watch_stall(again)
         with self._lf:
@@ -944,22 +973,28 @@ class Engine:
                     and (self._active or self._changes)):
                 for port in list(self.ports):
                     if port.stalled(now) and port.promote():
-                        return
+                        return True
+        return woken
 
     def _due(self) -> bool:
         with self._timer_lock:
             return bool(self._timers) and self._timers[0][0] <= time.monotonic()
 
     def _stand_by(self) -> None:
-        """Sleep until a timer is due or, while work is pending, for at most GRACE (counted
-        from the start of a vacancy): a tick of 100 Hz at most, cheaper than being roused
-        at every vacancy of a busy port (``_standby_by`` covers the rest)."""
+        """Sleep until a timer is due, a stall is to be looked for or, while work is
+        pending, for at most GRACE (counted from the start of a vacancy); but for those two,
+        not before the quiet spell ends (``_quieten``): a tick of 100 Hz at most, backing
+        off to 1/QUIET while the workers keep up, cheaper than being roused at every
+        vacancy of a busy port (``_standby_by`` covers the rest)."""
         with self._timer_lock:
             now = time.monotonic()
-            until = min(self._timers[0][0] if self._timers else _INF, self._stall_at)
+            until = self._stall_at
             if self._active or self._changes:
                 since = self._vacant_since if self._leader is None else now
                 until = min(until, since + self.GRACE)
+            until = max(until, self._quiet_until)
+            if self._timers:
+                until = min(until, self._timers[0][0])
             self._standby_until = until
         self._standby.acquire(True, -1 if until == _INF else min(_MAX_SLEEP, max(0.0, until - now)))
         with self._timer_lock:
@@ -1295,7 +1330,7 @@ class Engine:
         with self._timer_lock:
             now = time.monotonic()
             self._poller_by(now + SWEEP_INTERVAL)
-            self._standby_by(now + self.GRACE)
+            self._vacancy_watched_by(now + self.GRACE)
 
     def _unlink(self, op: Operation) -> None:
         """Take a pending op out of its channel and timer (caller holds the channel lock)."""

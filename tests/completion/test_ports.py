@@ -18,6 +18,7 @@ from gskit.compat.qso import (
     QsoCreateIOCompletionPort,
     QsoDestroyIOCompletionPort,
     QsoPostIOCompletion,
+    QsoStartRecv,
     QsoWaitForIOCompletion,
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
@@ -198,6 +199,33 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
     for t in threads:
         t.join(5)
         assert not t.is_alive()
+
+
+def test_the_stand_in_looks_less_often_while_a_worker_polls(
+        port: int, sockets: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With receives pending and a worker polling for them, the stand-in (which leads only
+    when nobody polls) backs off to a look every Engine.QUIET instead of one every GRACE:
+    each look wakes a thread, and a busy worker pays for it at the interpreter lock."""
+    looks: list[float] = []
+    take_over = completion.Engine._take_over
+
+    def counted(engine: completion.Engine) -> bool:
+        looks.append(time.monotonic())
+        return take_over(engine)
+
+    monkeypatch.setattr(completion.Engine, "_take_over", counted)
+    s, c = sockets.pair()
+    io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, descriptorHandle="recv")
+    assert QsoStartRecv(s, port, io) == 1 and io.postFlagResult == 0
+    worker = spawn(wait_one, port)
+    until(lambda: completion.get_port(port).leader_thread == worker.ident)
+    started = time.monotonic()
+    time.sleep(0.6)
+    during = sum(1 for t in looks if t >= started)
+    c.sendall(b"go")
+    worker.join(DEADLINE)
+    assert not worker.is_alive()
+    assert during < 0.6 / completion.Engine.QUIET + 10, during     # every GRACE: 60
 
 
 def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
