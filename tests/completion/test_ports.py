@@ -228,6 +228,42 @@ def test_the_stand_in_looks_less_often_while_a_worker_polls(
     assert during < 0.6 / completion.Engine.QUIET + 10, during     # every GRACE: 60
 
 
+def test_a_worker_that_blocks_after_a_busy_spell_still_has_a_follower_take_over(
+        port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in's looks have backed off during a busy spell (the worker kept taking
+    a chain of completions); when the worker then blocks in its own work, a follower is
+    still woken for what queues meanwhile."""
+    taken: list[tuple[str, object]] = []
+    blocked, release = threading.Event(), threading.Event()
+    chain_ends = time.monotonic() + 0.3
+
+    def worker(name: str) -> None:
+        out = Qso_OverlappedIO_t()
+        while QsoWaitForIOCompletion(port, out, DEADLINE) == 1 and out.descriptorHandle != "stop":
+            taken.append((name, out.descriptorHandle))
+            if out.descriptorHandle == "block":
+                blocked.set()
+                release.wait(DEADLINE)
+            elif isinstance(out.descriptorHandle, int):
+                following = out.descriptorHandle + 1 if time.monotonic() < chain_ends else "block"
+                assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=following)) == 0
+
+    threads = [spawn(worker, name) for name in ("a", "b")]
+    until(lambda: _sleeping_waiters(port) == 2)
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle=0)) == 0
+    assert blocked.wait(DEADLINE)
+    assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
+    until(lambda: taken[-1][1] == "after")
+    blocker = next(name for name, handle in taken if handle == "block")
+    assert taken[-1][0] != blocker                      # the follower took it, the blocked one could not
+    release.set()
+    for _ in threads:
+        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
+    for t in threads:
+        t.join(DEADLINE)
+        assert not t.is_alive()
+
+
 def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
         port: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A post arriving while the polling worker is on its way back with a completion (here
