@@ -30,8 +30,11 @@ def looks_like_pkcs12(data: bytes) -> bool:
 # The most iterations a file may ask for, of its MAC or of a key derivation that encrypts
 # its contents (docs/certstore.md, Decisions).  OpenSSL and this module write 2048; every
 # password tried (up to three) costs that many hashes for each, so a hostile count such as
-# 2**31 would make opening take hours.  A million is about 0.3 s.
+# 2**31 would make opening take hours.  A million is about 0.3 s.  All of them added up
+# may not pass MAX_TOTAL_ITERATIONS either: a file of many encrypted parts, each under the
+# limit, would cost that many derivations.
 MAX_ITERATIONS = 1_000_000
+MAX_TOTAL_ITERATIONS = 4_000_000
 
 _PKCS5 = bytes.fromhex("2A864886F70D0105")           # 1.2.840.113549.1.5
 _PBKDF2 = _PKCS5 + b"\x0c"                            # 1.2.840.113549.1.5.12
@@ -61,14 +64,13 @@ def _count(content: bytes) -> int:
     return int.from_bytes(content, "big", signed=True)
 
 
-def kdf_iterations(data: bytes) -> int:
-    """The largest iteration count of the key derivations (PBKDF2, PKCS#5 v1 and PKCS#12
-    PBE) that protect what can be read without the password: the encrypted contents and a
-    shrouded key outside them; 0 when there is none."""
-    most = 0
+def kdf_iterations(data: bytes) -> list[int]:
+    """The iteration counts of the key derivations (PBKDF2, PKCS#5 v1 and PKCS#12 PBE) that
+    protect what can be read without the password: the encrypted contents and shrouded
+    keys outside them; empty when there is none."""
+    counts: list[int] = []
 
     def walk(content: bytes, depth: int) -> None:
-        nonlocal most
         if depth > 32:
             raise _der.DerError("DER nested too deep")
         parts = _der.children(content)
@@ -77,7 +79,7 @@ def kdf_iterations(data: bytes) -> int:
             if oid == _PBKDF2 or oid in _PBES1 or oid.startswith(_PKCS12_PBE):
                 params = _der.children(parts[1][1])  # salt, then the iteration count
                 if len(params) >= 2 and params[1][0] == _der.INTEGER:
-                    most = max(most, _count(params[1][1]))
+                    counts.append(_count(params[1][1]))
         for tag, value, _ in parts:
             if tag & 0x20:  # constructed
                 walk(value, depth + 1)
@@ -93,13 +95,16 @@ def kdf_iterations(data: bytes) -> int:
         walk(_der.decode(data)[1], 0)
     except _der.DerError:
         pass  # what could be read was looked at; the loader judges the rest
-    return most
+    return counts
 
 
 def _load(data: bytes, password: str | None, path: object) -> pkcs12.PKCS12KeyAndCertificates:
-    iterations = max(mac_iterations(data) or 0, kdf_iterations(data))
-    if iterations > MAX_ITERATIONS:
+    counts = [mac_iterations(data) or 0, *kdf_iterations(data)]
+    if max(counts) > MAX_ITERATIONS:
         raise open_error(path, f"it asks for more than the {MAX_ITERATIONS:,} iterations allowed")
+    if sum(counts) > MAX_TOTAL_ITERATIONS:
+        raise open_error(path, f"its key derivations ask for more than {MAX_TOTAL_ITERATIONS:,} "
+                               "iterations in all")
     # A file without a password opens whatever password is given: it has nothing to protect.
     attempts = ([password.encode()] if password else []) + [None, b""]
     for secret in attempts:

@@ -329,11 +329,11 @@ def test_pkcs12_key_derivation_iterations_are_read(dev):
     from certstore import pkcs12 as p12
 
     server = dev.entries[1]
-    assert p12.kdf_iterations(_pkcs12_with_kdf_rounds(server, 50_000)) == 50_000
+    assert p12.kdf_iterations(_pkcs12_with_kdf_rounds(server, 50_000)) == [50_000, 50_000]  # certificates, key
     plain = pkcs12.serialize_key_and_certificates(
         b"x", server.private_key, server.certificate, None, serialization.NoEncryption())
-    assert p12.kdf_iterations(plain) == 0
-    assert p12.kdf_iterations(b"\x30\x03\x02\x01\x03") == 0
+    assert p12.kdf_iterations(plain) == []
+    assert p12.kdf_iterations(b"\x30\x03\x02\x01\x03") == []
 
 
 @pytest.mark.parametrize("mac", [True, False], ids=["with MAC", "without MAC"])
@@ -348,6 +348,37 @@ def test_pkcs12_with_a_huge_key_derivation_count_is_refused_fast(tmp_path, dev, 
     error = _opens_in_time(tmp_path / "evil.p12", password)
     assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
     assert "iterations" in str(error)
+
+
+def _with_first_part_repeated(data: bytes, times: int) -> bytes:
+    """A PKCS#12 file whose first content part (the encrypted certificates) comes ``times``
+    times (no MAC: it would not match)."""
+    from certstore import _der
+
+    version, auth_safe = _der.children(_der.decode(data)[1])[:2]
+    content_type, explicit = _der.children(auth_safe[1])
+    octets = _der.children(explicit[1])[0]
+    parts = _der.children(_der.decode(octets[1])[1])
+    safe = _der.encode(_der.SEQUENCE, parts[0][2] * times + b"".join(p[2] for p in parts[1:]))
+    info = _der.encode(_der.SEQUENCE, content_type[2] + _der.encode(0xA0, _der.encode(0x04, safe)))
+    return _der.encode(_der.SEQUENCE, version[2] + info)
+
+
+@pytest.mark.parametrize("password", ["pw", None])
+def test_pkcs12_with_many_key_derivations_under_the_limit_is_refused_fast(tmp_path, dev, password):
+    """Each count under MAX_ITERATIONS, but so many encrypted parts that deriving a key for
+    each would take minutes: refused at once, by their sum."""
+    from certstore import pkcs12 as p12
+
+    one = _pkcs12_with_kdf_rounds(dev.entries[1], p12.MAX_ITERATIONS)
+    data = _with_first_part_repeated(one, 200)
+    assert p12.kdf_iterations(data) == [p12.MAX_ITERATIONS] * 201
+    (tmp_path / "evil.p12").write_bytes(data)
+    error = _opens_in_time(tmp_path / "evil.p12", password)
+    assert isinstance(error, KeystoreError) and error.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "in all" in str(error)
+    (tmp_path / "two.p12").write_bytes(_with_first_part_repeated(_pkcs12_with_kdf_rounds(dev.entries[1], 2048), 2))
+    assert any(e.private_key is not None for e in open_keystore(tmp_path / "two.p12", "pw").entries)  # a few: opened
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
