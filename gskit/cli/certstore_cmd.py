@@ -536,13 +536,20 @@ def cmd_app_show(args: argparse.Namespace) -> int:
 
 
 def cmd_app_list(args: argparse.Namespace) -> int:
-    apps = _registry(args).read().applications
+    """The valid definitions on stdout, a sentence on stderr for each invalid one (hand
+    edits); exit 1 when there are none at all, 2 when only invalid ones."""
+    data = _registry(args).read()
+    apps = data.applications
+    for exc in data.broken.values():
+        _fail(f"{exc.name} ({exc.rc}): {exc}", 2)
+    missing = 0 if apps else 2 if data.broken else 1
     if args.json:  # exit 1 when there are none, as in text: "nothing found" (cli.md)
         print(json.dumps([application_info(a) for a in apps.values()], indent=2))
-        return 0 if apps else 1
+        return missing
     if not apps:
-        print("no application IDs are registered")
-        return 1
+        if not data.broken:
+            print("no application IDs are registered")
+        return missing
     for app in apps.values():
         print(
             f"{app.application_id:<32} {app.type:<6} "
@@ -743,7 +750,7 @@ def main(argv: list[str]) -> int:
     except NotFound as exc:
         return _fail(str(exc), 1)
     except KeystoreError as exc:
-        code = 1 if exc.rc in NOT_FOUND_RCS and not isinstance(exc, InvalidLabel) else 2
+        code = 1 if exc.rc in NOT_FOUND_RCS and not isinstance(exc, (InvalidLabel, InvalidDefinition)) else 2
         return _fail(f"{exc.name} ({exc.rc}): {exc}", code)
     except EOFError:  # end of input at a password prompt; Ctrl-C is the dispatcher's (130)
         return _fail("cancelled: the input ended at the password prompt.", 2)

@@ -355,6 +355,25 @@ def test_an_empty_app_list_exits_1_with_or_without_json(tmp_path):
     assert (proc.returncode, json.loads(proc.stdout)) == (1, [])
 
 
+def test_a_hand_edit_that_breaks_an_entry_is_bad_input_for_show_and_named_by_list(tmp_path):
+    """docs/certstore.md: an invalid application definition is bad input (exit 2) for
+    ``app show``; ``app list`` lists the valid ones and names each invalid one on stderr."""
+    ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    ok("app", "register", "GOOD", "--type", "client", "--store", "a.kdb", cwd=tmp_path)
+    ok("app", "register", "BAD", "--type", "client", "--store", "a.kdb", cwd=tmp_path)
+    registry = Path(ok("home", cwd=tmp_path).strip()) / "registry.toml"
+    head, bad = registry.read_text().split("[applications.BAD]")
+    registry.write_text(head + "[applications.BAD]" + bad.replace('type = "client"', 'type = "bogus"', 1))
+    fails(2, "app", "show", "BAD", cwd=tmp_path, says="'BAD' is not valid: type must be one of server, client.")
+    for form in ((), ("--json",)):
+        proc = run("app", "list", *form, cwd=tmp_path)
+        assert proc.returncode == 0 and "GOOD" in proc.stdout and "BAD" not in proc.stdout
+        assert "GSK_IBMI_ERROR_NOT_REGISTERED (6002): application definition 'BAD' is not valid" in proc.stderr
+    registry.write_text('version = 1\n\n[applications.BAD]\ntype = "bogus"\n')
+    proc = run("app", "list", cwd=tmp_path)
+    assert proc.returncode == 2 and "'BAD' is not valid" in proc.stderr and not proc.stdout
+
+
 def test_ctrl_c_at_a_password_prompt_exits_130(tmp_path, monkeypatch, capsys):
     import getpass
 
