@@ -1,6 +1,6 @@
 """Bad input to the asynchronous calls, tried systematically: the Qso calls answer -1 with an
 errno (or their documented value), the GSKit start calls a return code; never an exception,
-a hang or a leaked descriptor, and every operation that was started is posted exactly once.
+a hang or a leaked descriptor, and nothing that was started is posted twice.
 
 Hypothesis drives random call orders over real sockets (connected, listening, UDP, closed,
 numbers that name nothing), ports (live, destroyed, nonsense), communication areas with
