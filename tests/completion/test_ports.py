@@ -136,6 +136,15 @@ def _sleeping_waiters(port: int) -> int:
     return completion.get_port(port).waiting
 
 
+def _stop(port: int, workers: list[threading.Thread]) -> None:
+    """Post one "stop" per worker loop, and check every worker ended."""
+    for _ in workers:
+        assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop")) == 0
+    for t in workers:
+        t.join(DEADLINE)
+        assert not t.is_alive()
+
+
 def test_one_post_wakes_exactly_one_waiter(port: int) -> None:
     results: dict[int, tuple[int, object]] = {}
 
@@ -194,11 +203,7 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
     until(lambda: len(taken) == len(burst) + 2)        # the follower, after STALL
     assert taken[-2:] == [(busy, "block"), ({"a", "b"}.difference(busy).pop(), "after")]
     release.set()
-    for _ in threads:
-        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
-    for t in threads:
-        t.join(5)
-        assert not t.is_alive()
+    _stop(port, threads)
 
 
 def test_the_stand_in_looks_less_often_while_a_worker_polls(
@@ -257,11 +262,7 @@ def test_a_worker_that_blocks_after_a_busy_spell_still_has_a_follower_take_over(
     blocker = next(name for name, handle in taken if handle == "block")
     assert taken[-1][0] != blocker                      # the follower took it, the blocked one could not
     release.set()
-    for _ in threads:
-        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
-    for t in threads:
-        t.join(DEADLINE)
-        assert not t.is_alive()
+    _stop(port, threads)
 
 
 def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
@@ -297,11 +298,7 @@ def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
     until(lambda: len(taken) == 2)
     assert taken == [(leader, "first"), (leader, "second")]
     monkeypatch.setattr(completion.Port, "STALL", 0.5)   # a stop queued for one gone wakes the other
-    for _ in threads:
-        QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="stop"))
-    for t in threads:
-        t.join(5)
-        assert not t.is_alive()
+    _stop(port, threads)
 
 
 def test_destroy_wakes_every_waiter_with_edestroyed() -> None:
