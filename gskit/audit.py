@@ -8,9 +8,10 @@ Every handshake that ends produces one record (a flat dict of JSON values):
   (``rc``, ``rc_name``, ``message_id``) and the detailed error message.
 
 Auditing is on, as IBM i's ``*NETSECURE`` audit level is, when a file is configured
-(``configure(path)`` or the environment variable ``GSKIT_AUDIT_FILE``) or the logger
-``gskit.audit`` is enabled for INFO as a handshake starts (that handshake is then recorded
-when it ends); otherwise it costs one check per handshake.  Records go
+(``configure(path)``, or the environment variable ``GSKIT_AUDIT_FILE`` as it was when the
+GSKit environment was initialized) or the logger ``gskit.audit`` is enabled for INFO as a
+handshake starts (that handshake is then recorded when it ends); otherwise it costs one
+check per handshake.  Records go
 to that logger (SK-S at INFO, SK-X at WARNING; the record itself is the log record's
 ``audit`` attribute) and to the file as JSON lines: one ``O_APPEND`` write per record, so
 lines from many threads and processes never interleave.
@@ -46,14 +47,21 @@ def configure(path: str | os.PathLike[str] | None) -> None:
     _configured["path"] = os.fspath(path) if path is not None else None
 
 
+def variable_file() -> str | None:
+    """``GSKIT_AUDIT_FILE`` now; each GSKit environment reads it once, as it is initialized
+    (reading the process environment at every handshake costs a handshake a few per cent)."""
+    return os.environ.get(ENV_FILE) or None
+
+
 def audit_file() -> str | None:
-    """The file records are appended to, if any."""
-    return _configured["path"] or os.environ.get(ENV_FILE) or None
+    """The file records of an environment initialized now would go to, if any."""
+    return _configured["path"] or variable_file()
 
 
-def handshake(session: object, error: object | None) -> None:
-    """Record one handshake: ``error`` is None on success, else the GSKError."""
-    path = audit_file()
+def handshake(session: object, error: object | None, variable: str | None) -> None:
+    """Record one handshake: ``error`` is None on success, else the GSKError; ``variable``
+    is the ``GSKIT_AUDIT_FILE`` of the session's environment."""
+    path = _configured["path"] or variable
     if path is None and not logger.isEnabledFor(logging.INFO):
         return
     level = logging.INFO if error is None else logging.WARNING
@@ -158,10 +166,11 @@ def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
         return None, False
 
 
-def remember_endpoints(session: Any) -> bool:
-    """Is auditing on as a handshake starts?  If so, note the session's addresses now, so
-    that its record still has them after the peer has reset the connection."""
-    if audit_file() is None and not logger.isEnabledFor(logging.INFO):
+def remember_endpoints(session: Any, variable: str | None) -> bool:
+    """Is auditing on as a handshake starts (``variable``: the ``GSKIT_AUDIT_FILE`` of the
+    session's environment)?  If so, note the session's addresses now, so that its record
+    still has them after the peer has reset the connection."""
+    if not (_configured["path"] or variable) and not logger.isEnabledFor(logging.INFO):
         return False
     with contextlib.suppress(Exception):
         session._audit_endpoints = _addresses(session)  # noqa: SLF001

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from OpenSSL import SSL
 
+from gskit import audit
 from gskit import constants as c
 from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
@@ -121,6 +122,7 @@ class Environment(Handle):
         self._client_sessions: OrderedDict[tuple, SSL.Session] = OrderedDict()
         self._session_cache_size = 0      # client sessions kept; set at init (0: no cache)
         self._live_sessions = 0
+        self.audit_variable: str | None = None   # GSKIT_AUDIT_FILE, read at init
         apply_settings(self, settings)
 
     # -- life cycle --------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class Environment(Handle):
             if self.tls_config.server:
                 self.context_for(self.tls_config, None)     # a bad certificate fails now, not later
             self._values = values
+            self.audit_variable = audit.variable_file()
             self._state = EnvState.INITIALIZED
 
     def resolve_config(self, values: AttributeValues, credentials: Credentials | None) -> config_module.TLSConfig:

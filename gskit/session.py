@@ -114,7 +114,7 @@ class Session(Handle):
         except GSKError as exc:
             self._broken(exc, Op.HANDSHAKE_FAILED)
             raise
-        self._audited = audit.remember_endpoints(self)
+        self._audited = audit.remember_endpoints(self, self.environment.audit_variable)
         return self.engine, transport
 
     def _build(self, direct: bool) -> tuple[TLSEngine, Any]:
@@ -193,14 +193,14 @@ class Session(Handle):
         """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
         arrive after the handshake.)"""
         if self._audited:
-            audit.handshake(self, None)
+            audit.handshake(self, None, self.environment.audit_variable)
         with self._lock:
             if not self.closed:
                 self._advance(Op.HANDSHAKE_DONE)
 
     def handshake_failed(self, error: GSKError) -> None:
         if self._audited:
-            audit.handshake(self, error)
+            audit.handshake(self, error, self.environment.audit_variable)
         with self._lock:
             if not self.closed:
                 self._broken(error, Op.HANDSHAKE_FAILED)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import errno
-import inspect
 import json
 import logging
 import os
@@ -147,20 +146,7 @@ def test_failure_record_when_no_suite_is_shared(openssl_server, pki) -> None:
                                             "ciphers were specified: tls alert handshake failure")
 
 
-def _hooked() -> bool:
-    return "remember_endpoints" in inspect.getsource(Session)
-
-
-def test_failure_record_when_the_peer_resets(listener: socket.socket, pki, run_peer,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    if not _hooked():   # what Session.prepare does once the hook line is in (see audit.remember_endpoints)
-        prepare = Session.prepare
-
-        def prepare_and_remember(self: Session) -> Any:
-            pump = prepare(self)
-            audit.remember_endpoints(self)
-            return pump
-        monkeypatch.setattr(Session, "prepare", prepare_and_remember)
+def test_failure_record_when_the_peer_resets(listener: socket.socket, pki, run_peer) -> None:
     port = listener.getsockname()[1]
 
     def resetting_client() -> tuple:
@@ -250,6 +236,25 @@ def test_file_from_environment_variable_and_from_configure(openssl_server, pki, 
     assert from_env.stat().st_mode & 0o777 == 0o600
 
 
+def test_the_variable_is_read_as_the_environment_is_initialized(openssl_server, pki, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """GSKIT_AUDIT_FILE as it was at gsk_environment_init: changed later, it applies to the
+    environments initialized later."""
+    peer = openssl_server("-cert", str(pki.server_rsa), "-naccept", "2")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    monkeypatch.setenv("GSKIT_AUDIT_FILE", str(first))
+    with audit.capture() as early, gskit.Environment(session_type="client", keyring_file=str(pki.ca_pem)) as env:
+        env.init()
+        monkeypatch.setenv("GSKIT_AUDIT_FILE", str(second))
+        with socket.create_connection(("127.0.0.1", peer.port), timeout=DEADLINE) as sock, \
+                env.open_session(fd=sock, server_name="localhost", handshake_timeout=DEADLINE) as session:
+            session.handshake()
+    _, late, _ = client_handshake(peer.port, pki.ca_pem)
+    assert [json.loads(line) for line in first.read_text().splitlines()] == early
+    assert [json.loads(line) for line in second.read_text().splitlines()] == late
+    assert len(early) == len(late) == 1
+
+
 def test_no_secret_in_a_record(pki, tmp_path: Path, listener: socket.socket, run_peer) -> None:
     keystore = tmp_path / "server.p12"
     subprocess.run(["openssl", "pkcs12", "-export", "-in", str(pki.server_rsa), "-out", str(keystore),
@@ -270,15 +275,15 @@ def test_no_secret_in_a_record(pki, tmp_path: Path, listener: socket.socket, run
 def test_never_raises_into_the_handshake_path(tmp_path: Path) -> None:
     audit.configure(tmp_path)            # a folder: every append fails
     with audit.capture() as records:
-        audit.handshake(object(), None)
-        audit.handshake(None, gskit.GSKError.for_rc(406, "detail"))
+        audit.handshake(object(), None, None)
+        audit.handshake(None, gskit.GSKError.for_rc(406, "detail"), None)
     # the first record could not be built (logged at DEBUG); the second has no addresses; the
     # file cannot be written: none of it raises
     assert [(r["entry_type"], r["local_address"], r["rc"]) for r in records] == [("SK-X", None, 406)]
     audit.configure(tmp_path / "x.jsonl")
     fake = type("FakeSession", (), {"engine": None, "values": {}, "cipher": None})()
     with audit.capture() as records:
-        audit.handshake(fake, gskit.GSKError.for_rc(406, "detail"))
+        audit.handshake(fake, gskit.GSKError.for_rc(406, "detail"), None)
     assert records[0]["rc"] == 406 and records[0]["local_address"] is None
     assert json.loads((tmp_path / "x.jsonl").read_text())["rc_name"] == "GSK_ERROR_IO"
 
