@@ -193,9 +193,7 @@ class Environment(Handle):
                 self.init()
             self._advance(Op.OPEN_SESSION)
             self._live_sessions += 1
-        from gskit.session import Session  # (gskit.session imports this module)
-
-        session = Session(self)
+        session = _sessions.Session(self)
         if settings:
             try:
                 apply_settings(session, settings)
@@ -288,3 +286,8 @@ def apply_application(values: AttributeValues, application: object) -> None:
     if client_auth in ("optional", "required") and values.get(c.GSK_SESSION_TYPE) == c.GSK_SERVER_SESSION:
         values.values[c.GSK_SESSION_TYPE] = (c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL if client_auth == "required"
                                              else c.GSK_SERVER_SESSION_WITH_CL_AUTH)
+
+
+# gskit.session imports this module, so it is bound last (an import inside open_session
+# would cost every session a few microseconds).
+from gskit import session as _sessions  # noqa: E402
