@@ -51,19 +51,22 @@ class Session(Handle):
     _closed_state = SessionState.CLOSED
     is_session = True
 
+    # Per-session state that starts the same in every session, defaulted here rather than
+    # set in __init__ (a session is made per connection).
+    _own_config = False                   # set when a session attribute needs its own context
+    _own_credentials = False
+    engine: TLSEngine | None = None
+    pump: BlockingPump | DirectPump | None = None
+    _error: GSKError | None = None
+    _audited = False                      # does an audit record end the handshake?
+    _close_notify_sent = False
+    _cache_key: tuple | None = None
+    _resumable = True                     # False after GSK_RESET_SESSION: close does not cache it
+    _socket: socket.socket | None = None  # keeps a Python socket given as fd alive
+
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment.values.copy(), SessionState.OPEN, environment.release)
         self.environment = environment
-        self._own_config = False          # set when a session attribute needs its own context
-        self._own_credentials = False
-        self.engine: TLSEngine | None = None
-        self.pump: BlockingPump | DirectPump | None = None
-        self._error: GSKError | None = None
-        self._audited = False                       # does an audit record end the handshake?
-        self._close_notify_sent = False
-        self._cache_key: tuple | None = None
-        self._resumable = True            # False after GSK_RESET_SESSION: close does not cache it
-        self._socket: socket.socket | None = None   # keeps a Python socket given as fd alive
         self._send_lock = threading.Lock()            # one send's bytes go out together
         self._parked_sends: deque[Any] = deque()      # startSends waiting for a send's turn
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL, crypto
@@ -126,6 +126,16 @@ _BEFORE_HANDSHAKE = b"before SSL initialization"  # SSL_state_string_long of TLS
 class TLSEngine:
     """One TLS connection on memory BIOs, or straight on a socket (see the module docstring)."""
 
+    # State every engine starts with, defaulted here rather than set in __init__ (one
+    # engine is made per handshake).
+    _conn: SSL.Connection | None = None
+    _in: Any = None                     # the memory BIOs (None while straight on the socket)
+    _out: Any = None
+    _broken: GSKError | None = None
+    _peer_eof = False
+    handshake_done = False
+    wants_write = False                 # the last WANT_* was WANT_WRITE (direct mode)
+
     def __init__(self, config: TLSConfig, choose_context: ContextChooser, *,
                  sock: socket.socket | None = None,
                  server_name: str | None = None,
@@ -138,14 +148,8 @@ class TLSEngine:
         self.check_hostname = check_hostname
         self._choose_context = choose_context
         self._resume = session
-        self._conn: SSL.Connection | None = None
         self._sock = sock                   # given: OpenSSL runs on it directly
-        self._in = self._out = None         # the memory BIOs (None while straight on the socket)
         self._early_input = bytearray()     # a server's bytes before the ClientHello is read
-        self._broken: GSKError | None = None
-        self._peer_eof = False
-        self.handshake_done = False
-        self.wants_write = False            # the last WANT_* was WANT_WRITE (direct mode)
         if not (config.server and config.legacy_lists_differ):
             self._connect(choose_context(None))
 
