@@ -38,9 +38,10 @@ def rc_of(error: BaseException) -> int:
     return rc.GSK_INTERNAL_ERROR
 
 
-def _call(work: Callable[[], T]) -> tuple[int, T | None]:
+def _call(work: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[int, T | None]:
+    """``(GSK_OK, work(*args, **kwargs))``, or the rc ``work`` failed with (and None)."""
     try:
-        return rc.GSK_OK, work()
+        return rc.GSK_OK, work(*args, **kwargs)
     except GSKError as exc:
         return rc_of(exc), None
     except (ValueError, TypeError, OverflowError, OSError):
@@ -62,7 +63,7 @@ def _any(handle: object) -> Environment | Session | None:
 # -- environments ----------------------------------------------------------------------------
 def gsk_environment_open() -> tuple[int, Environment | None]:
     """``gsk_environment_open(&env)`` -> ``(rc, env)``."""
-    return _call(lambda: Environment(check_hostname=False))
+    return _call(Environment, check_hostname=False)
 
 
 def gsk_environment_init(env: Handle) -> int:
@@ -80,7 +81,7 @@ def gsk_secure_soc_open(env: Handle) -> tuple[int, Session | None]:
     handle = _env(env)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, None
-    return _call(lambda: handle.open_session(auto_init=False))
+    return _call(handle.open_session, auto_init=False)
 
 
 def gsk_secure_soc_init(session: Handle) -> int:
@@ -116,7 +117,7 @@ def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) ->
     if view is None:
         return code, 0
     move = handle._recv_view if writable else handle._send_view  # noqa: SLF001 - checked above
-    code, count = _call(lambda: move(view))
+    code, count = _call(move, view)
     return code, (count or 0)
 
 
@@ -132,7 +133,7 @@ def gsk_secure_soc_write(session: Handle, data: Any, size: int | None = None) ->
 
 def gsk_secure_soc_misc(session: Handle, misc_id: int) -> int:
     handle = _session(session)
-    return _call(lambda: handle.misc(misc_id))[0] if handle else rc.GSK_INVALID_HANDLE
+    return _call(handle.misc, misc_id)[0] if handle else rc.GSK_INVALID_HANDLE
 
 
 def gsk_secure_soc_close(session: Handle) -> int:
@@ -145,14 +146,14 @@ def _set(kind: Kind, handle: Handle, attr_id: int, value: object, size: int | No
     target = _any(handle)
     if target is None:
         return rc.GSK_INVALID_HANDLE
-    return _call(lambda: target.set_attribute(kind, attr_id, value, size))[0]
+    return _call(target.set_attribute, kind, attr_id, value, size)[0]
 
 
 def _get(kind: Kind, handle: Handle, attr_id: int) -> tuple[int, Any]:
     target = _any(handle)
     if target is None:
         return rc.GSK_INVALID_HANDLE, None
-    return _call(lambda: target.get_attribute(kind, attr_id))
+    return _call(target.get_attribute, kind, attr_id)
 
 
 def gsk_attribute_set_buffer(handle: Handle, buf_id: int, value: str | bytes, size: int = 0) -> int:
@@ -190,9 +191,9 @@ def gsk_attribute_get_cert_info(handle: Handle, cert_id: int) -> tuple[int, list
     """``(rc, elements)`` for GSK_PARTNER_CERT_INFO (session) or GSK_LOCAL_CERT_INFO."""
     session = _session(handle)
     if session is not None:
-        return _call(lambda: session.cert_info(cert_id))
+        return _call(session.cert_info, cert_id)
     env = _env(handle)
     if env is None:
         return rc.GSK_INVALID_HANDLE, None
-    return _call(lambda: env.local_cert_info(cert_id))
+    return _call(env.local_cert_info, cert_id)
 
