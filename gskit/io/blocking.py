@@ -14,6 +14,7 @@ application's socket non-blocking behind its back).
 """
 from __future__ import annotations
 
+import _socket
 import errno
 import os
 import select
@@ -78,9 +79,10 @@ def _remaining(deadline: float | None) -> float | None:
     return remaining
 
 
-class BorrowedSocket(socket.socket):
+class BorrowedSocket(_socket.socket):
     """A socket object on a descriptor the application owns: it never closes it, even
-    when dropped by the garbage collector (``socket.socket`` would)."""
+    when dropped by the garbage collector (the socket types would).  Built on the C type:
+    one is made per session, and ``socket.socket``'s Python layer adds nothing used here."""
 
     def __del__(self) -> None:
         self.detach()
@@ -94,11 +96,10 @@ class SocketTransport:
 
     def __init__(self, fd: int, blocking: bool | None = None) -> None:
         try:
-            sock = BorrowedSocket(fileno=fd)
+            sock = BorrowedSocket(-1, -1, 0, fd)    # (protocol 0: not asked of the kernel)
         except OSError as exc:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
-        raw: Any = super(socket.socket, sock)     # the plain ints, without enum conversion
-        if raw.family not in _TCP_FAMILIES or raw.type != socket.SOCK_STREAM:
+        if sock.family not in _TCP_FAMILIES or sock.type != socket.SOCK_STREAM:
             sock.detach()
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd

@@ -51,6 +51,7 @@ the registry lock, so destroying the last port may wait for them.
 """
 from __future__ import annotations
 
+import _socket
 import contextlib
 import errno as _errno
 import heapq
@@ -636,7 +637,7 @@ def _cookies() -> int:
 _SO_COOKIE = _cookies()
 
 
-def current_identity(sock: socket.socket) -> object:
+def current_identity(sock: _socket.socket) -> object:
     """What names the socket behind ``sock``'s descriptor now; None once it is closed or no
     socket.  Linux's socket cookie, read by getsockopt, which keeps the interpreter lock
     (``os.fstat`` hands it over: a thread switch whenever another thread is runnable);
