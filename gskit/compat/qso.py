@@ -29,25 +29,21 @@ _RETRY = (BlockingIOError, InterruptedError)
 _operation_ids = itertools.count(1)
 
 
-def _byte_view(buffer: Any, writable: bool) -> memoryview:
-    """A flat byte view of ``buffer``; EFAULT when it is no (writable) bytes-like object."""
+def _request_view(io: Qso_OverlappedIO_t, writable: bool) -> memoryview:
+    """``buffer`` as flat bytes cut to ``bufferLength``: EFAULT when it is no (writable)
+    bytes-like object or shorter than ``bufferLength``, EINVAL when that is no int from 1."""
     try:
-        view = memoryview(buffer).cast("B")
+        view = memoryview(io.buffer).cast("B")
     except (TypeError, ValueError):
         raise QsoError(_errno.EFAULT) from None
     if writable and view.readonly:
         raise QsoError(_errno.EFAULT)
-    return view
-
-
-def _length(io: Qso_OverlappedIO_t, view: memoryview) -> int:
-    """``bufferLength`` checked: an int from 1 to the buffer's size."""
     n = io.bufferLength
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise QsoError(_errno.EINVAL)
     if n > view.nbytes:
         raise QsoError(_errno.EFAULT)
-    return n
+    return view[:n]
 
 
 def _os_errno(exc: OSError) -> int:
@@ -59,8 +55,7 @@ class _Transfer(Operation):
     """A byte transfer: ends early on error with the count moved so far (or -1)."""
 
     def __init__(self, io: Qso_OverlappedIO_t, writable: bool) -> None:
-        view = _byte_view(io.buffer, writable)
-        self._view = view[: _length(io, view)]
+        self._view = _request_view(io, writable)
         self._done = 0
 
     def abort(self, errno_value: int) -> None:
