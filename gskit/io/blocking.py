@@ -113,7 +113,7 @@ class SocketTransport:
         self._held = False
         self._blocked: set[int] = set()                  # threads waiting to read (recv, poll)
         self._writing: set[int] = set()                  # threads waiting to write (poll)
-        self._interrupted = False
+        self.interrupted = False                         # another thread closed the session
 
     def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
         """One recv; waits in poll() first unless the caller wants no wait at all (a
@@ -124,12 +124,12 @@ class SocketTransport:
         me = threading.get_ident()
         self._blocked.add(me)
         try:
-            if self._interrupted:  # closed just before we were there to be woken
+            if self.interrupted:  # closed just before we were there to be woken
                 raise InterruptedError
             data = self.sock.recv(size)
         finally:
             self._blocked.discard(me)
-        if self._interrupted:
+        if self.interrupted:
             raise InterruptedError
         return data
 
@@ -144,13 +144,13 @@ class SocketTransport:
         blocked = self._writing if writable else self._blocked
         blocked.add(me)
         try:
-            if self._interrupted:  # closed just before we were there to be woken
+            if self.interrupted:  # closed just before we were there to be woken
                 raise InterruptedError
             ready = self._poll(poller, timeout)
         finally:
             blocked.discard(me)
             self._pollers[writable] = poller
-        if self._interrupted:
+        if self.interrupted:
             raise InterruptedError
         if not ready:
             raise TimeoutError
@@ -203,25 +203,20 @@ class SocketTransport:
         me = threading.get_ident()
         self._writing.add(me)
         try:
-            if self._interrupted:
+            if self.interrupted:
                 raise InterruptedError
             return call()
         except (GSKError, OSError):
-            if self._interrupted:
+            if self.interrupted:
                 raise InterruptedError from None
             raise
         finally:
             self._writing.discard(me)
 
-    @property
-    def interrupted(self) -> bool:
-        """Has another thread closed the session (``interrupt``)?"""
-        return self._interrupted
-
     def interrupt(self) -> None:
         """Wake a thread blocked in recv or poll (another thread is closing the session):
         a reader by shutting the reading side, a writer (whose data cannot all go now) both."""
-        self._interrupted = True
+        self.interrupted = True
         how = socket.SHUT_RDWR if self._writing else socket.SHUT_RD if self._blocked else None
         if how is not None and not self.replaced():  # (a waiter on a replaced one ends by itself)
             try:
