@@ -61,9 +61,10 @@ def apply_settings(handle: Handle, settings: dict[str, Any]) -> None:
             raise TypeError(f"unknown setting {keyword!r}")
         if row.kind is Kind.ENUM and (isinstance(value, bool) or not isinstance(value, int)):
             table = FRIENDLY.get(keyword, _BOOLEAN)
-            if value not in table:
-                raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ENUMERATION, f"{keyword}={value!r}")
-            value = table[value]
+            try:
+                value = table[value]
+            except (KeyError, TypeError):       # (TypeError: an unhashable value)
+                raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ENUMERATION, f"{keyword}={value!r}") from None
         handle.set_attribute(row.kind, row.id, value)
 
 

@@ -422,3 +422,15 @@ def test_sessions_with_the_same_own_certificate_share_one_context(pki, listener,
     peer.result()
     assert contexts[0] is contexts[1] is contexts[2]
 
+
+
+@pytest.mark.parametrize("value", [[], {}, "sometimes", None, 1.5])
+def test_an_enumerated_keyword_refuses_a_value_it_has_no_name_for(value):
+    """Every enumerated keyword (``client_auth="full"``, ``tlsv13=True``, ...) answers a value
+    it has no name for, hashable or not, with GSK_ATTRIBUTE_INVALID_ENUMERATION."""
+    from gskit.attributes.table import BY_KEYWORD, Kind
+
+    for keyword in sorted(k for k, row in BY_KEYWORD.items() if row.kind is Kind.ENUM):
+        with pytest.raises(GSKError) as caught:
+            Environment(**{keyword: value})
+        assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ENUMERATION, keyword
