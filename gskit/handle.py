@@ -56,6 +56,14 @@ def _cut(whole: AnyStr, size: int | None, nul: AnyStr) -> AnyStr:
     return whole[:size]
 
 
+def _kind_of(attr_id: object) -> Kind:
+    """The kind of attribute ``attr_id`` names; GSK_ATTRIBUTE_INVALID_ID when it names none."""
+    row = ATTRIBUTES.get(attr_id) if isinstance(attr_id, int) else None  # (not hashable: no ID)
+    if row is None:
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not an attribute ID")
+    return row.kind
+
+
 H = TypeVar("H", bound="Handle")
 
 
@@ -205,17 +213,11 @@ class Handle:
     # -- Pythonic access by ID, whatever the kind ------------------------------------------
     def get(self, attr_id: int) -> Any:
         """The value of any attribute (``session.get(GSK_PROTOCOL_USED)``); raises GSKError."""
-        row = ATTRIBUTES.get(attr_id)
-        if row is None:
-            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not an attribute ID")
-        return self.get_attribute(row.kind, attr_id)
+        return self.get_attribute(_kind_of(attr_id), attr_id)
 
     def set(self, attr_id: int, value: Any) -> None:
         """Set any attribute by ID (``env.set(GSK_HANDSHAKE_TIMEOUT, 5)``); raises GSKError."""
-        row = ATTRIBUTES.get(attr_id)
-        if row is None:
-            raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{attr_id!r} is not an attribute ID")
-        self.set_attribute(row.kind, attr_id, value)
+        self.set_attribute(_kind_of(attr_id), attr_id, value)
 
     @property
     def values(self) -> AttributeValues:

@@ -434,3 +434,12 @@ def test_an_enumerated_keyword_refuses_a_value_it_has_no_name_for(value):
         with pytest.raises(GSKError) as caught:
             Environment(**{keyword: value})
         assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ENUMERATION, keyword
+
+
+@pytest.mark.parametrize("attr_id", [[], {}, "GSK_FD", None, 1.5, 99999])
+def test_get_and_set_by_id_refuse_what_is_no_attribute_id(attr_id):
+    with Environment(session_type="client") as env:
+        for call in (lambda: env.get(attr_id), lambda: env.set(attr_id, 1)):
+            with pytest.raises(GSKError) as caught:
+                call()
+            assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ID
