@@ -16,6 +16,7 @@ from gskit.attributes.ciphers import (IBMI_DEFAULT_PROTOCOLS, IBMI_DEFAULTS, Cip
                                       application_lists, parse_cipher_specs,
                                       security_level_0_reasons, suite_by_name)
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
+from gskit.engine.config import DEFAULT_RELEASE
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
 F = CipherSpecFormat
@@ -102,6 +103,15 @@ def _parse_specs(args) -> tuple[dict[Protocol, list[CipherSuite]], list[CipherSu
         source = "GSK_V3_CIPHER_SPECS" if args.release == "V6R1" else "QSSLCSL *OPSYS"
         described.append(f"IBM i {args.release} default cipher list ({source})")
     return own, shared, described
+
+
+def _lists_left_to_the_system(args: argparse.Namespace) -> bool:
+    """Were settings given, but no cipher list (nor a release or application to take one
+    from)?  Then the lists are the default release's, as a GSKit program's would be."""
+    if args.release or args.application or any(getattr(args, dest) is not None for dest in SPEC_OPTIONS):
+        return False
+    return bool(args.protocols or args.cert_key_types or args.policy
+                or any(getattr(args, name) is not None for name in SWITCHES))
 
 
 def _application(app_id: str) -> tuple[list[CipherSuite] | None, tuple[str, ...] | None]:
@@ -340,9 +350,14 @@ def main(argv: list[str]) -> int:
     try:
         if args.from_openssl is not None:
             return _from_openssl(args)
+        defaulted = _lists_left_to_the_system(args)
+        if defaulted:
+            args.release = DEFAULT_RELEASE     # as on IBM i: no list set, the system value's applies
         own, shared, described = _parse_specs(args)
+        if defaulted:
+            described[-1] += ", as no list or --release was given"
         if not own and shared is None:
-            raise UsageError("give GSKit settings (e.g. --tlsv12-specs-ex, --v3-specs), "
+            raise UsageError("give GSKit settings (e.g. --tlsv12-specs-ex, --v3-specs, --tlsv13), "
                              "--release, --application or --from-openssl")
         on = _switches(args, own, shared)
         keys = _key_types(args.cert_key_types) if args.cert_key_types else None

@@ -51,6 +51,17 @@ def test_attribute_options_and_switches():
     assert data["openssl"]["lists_differ_by_protocol"] is True
 
 
+def test_switches_alone_explain_the_default_release_lists():
+    """No list and no --release: the lists are IBM i 7.5's, as a GSKit program's would be."""
+    switched = json.loads(run("--no-tlsv13", "--json").stdout)
+    release = json.loads(run("--release", "7.5", "--no-tlsv13", "--json").stdout)
+    assert switched["settings"] == [release["settings"][0] + ", as no list or --release was given"]
+    assert switched["protocols"] == release["protocols"]
+    assert [p["protocol"] for p in switched["protocols"]] == ["TLSv1.2"]
+    checked = run("--policy", "mozilla-modern")           # a policy alone checks the same lists
+    assert checked.returncode == 1 and "Policy mozilla-modern: NOT compliant" in checked.stdout
+
+
 @pytest.mark.parametrize("release", ["V6R1", "7.2"])
 def test_legacy_release_lists_report_what_is_lost(release):
     data = json.loads(run("--release", release, "--json").stdout)
@@ -95,6 +106,8 @@ def test_every_default_list_through_the_cli(release):
     (["--tlsv13-specs-ex", ""], "GSK_TLSV13_CIPHER_SPECS_EX '': the cipher spec list"),
     (["--v3-specs", "2F", "--system-value", "*RSA_AES_128_CBC_SHA"], "give only one of"),
     ([], "give GSKit settings"),
+    (["--json"], "give GSKit settings"),
+    (["--policy", "nope"], "no policy named 'nope'"),
     (["--release", "7.3", "--policy", "nope"], "no policy named 'nope'"),
     (["--release", "7.3", "--protocols", "TLSv9"], "unknown protocol version 'TLSv9'"),
     (["--from-openssl", "NOSUCHCIPHER"], "OpenSSL matches no cipher with 'NOSUCHCIPHER'"),
