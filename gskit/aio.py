@@ -460,6 +460,8 @@ def _opener(environment: Environment, settings: dict[str, Any]) -> SessionOpener
 
 def _initialized(environment: Environment) -> Environment:
     """Initialize now, so a bad configuration raises here and not per connection."""
+    if not isinstance(environment, Environment):
+        raise TypeError(f"environment must be a gskit.Environment, not {type(environment).__name__}")
     if environment.tls_config is None:
         environment.init()
     return environment
@@ -472,6 +474,8 @@ async def wrap_socket(environment: Environment, sock: socket.socket, *, limit: i
     ``settings`` are session settings (``server_name=...``, ``handshake_timeout=...``).  The
     handshake starts at once; ``await session.handshake()`` waits for it.
     """
+    if not isinstance(sock, socket.socket):
+        raise TypeError(f"sock must be a connected socket.socket, not {type(sock).__name__}")
     loop = asyncio.get_running_loop()
     opener = _opener(_initialized(environment), settings)
     _, protocol = await loop.connect_accepted_socket(lambda: _SecureProtocol(opener, limit), sock)
@@ -497,6 +501,8 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
     try:
         _initialized(environment)  # type: ignore[arg-type]
         name = server_hostname if server_hostname is not None else host
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"the host name must be a str, not {type(name).__name__}")
         if name and not _is_address(name) and "server_name" not in settings:
             settings["server_name"] = name
         loop = asyncio.get_running_loop()

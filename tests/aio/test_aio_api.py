@@ -252,3 +252,28 @@ def test_a_failing_client_connected_cb_is_reported_and_its_connection_aborted(pk
     assert ended == b"" or isinstance(ended, GSKError)
     assert [(c["message"], c["exception"]) for c in reported] == [
         ("Unhandled exception in client_connected_cb", failure)]
+
+
+def test_arguments_of_the_wrong_type_are_type_errors() -> None:
+    """As asyncio's own calls: a wrong environment, socket or host name is a TypeError that
+    says what was expected, before anything is opened."""
+    env = gskit.Environment(session_type="client")
+
+    async def main() -> list[str]:
+        messages = []
+        for call in (lambda: aio.open_connection("127.0.0.1", 1, environment="client"),
+                     lambda: aio.open_connection(5, 443, environment=env),
+                     lambda: aio.wrap_socket(env, 5),
+                     lambda: aio.wrap_socket(None, unused),
+                     lambda: aio.start_server(echo, "127.0.0.1", 0, environment=object())):
+            with pytest.raises(TypeError) as caught:
+                await call()
+            messages.append(str(caught.value))
+        return messages
+
+    with socket.socket() as unused:
+        assert run(main()) == [
+            "environment must be a gskit.Environment, not str", "the host name must be a str, not int",
+            "sock must be a connected socket.socket, not int", "environment must be a gskit.Environment, not NoneType",
+            "environment must be a gskit.Environment, not object"]
+    env.close()
