@@ -29,6 +29,8 @@ def encode_v1(password: str) -> bytes:
     The padding after the terminating zero is the byte's own offset, as IBM's tools write it,
     so the output is byte-for-byte what gsk8capicmd -v1stash produces.
     """
+    if not isinstance(password, str):
+        raise TypeError(f"the password must be a str, not {type(password).__name__}")
     secret = password.encode("utf-8")
     if not secret or len(secret) > MAX_PASSWORD or 0 in secret:
         raise KeystoreError(

@@ -64,6 +64,12 @@ def test_unstashable_passwords(password):
     assert info.value.rc == rc.GSK_ERROR_BAD_KEYFILE_PASSWORD
 
 
+@pytest.mark.parametrize("password", [None, b"secret", 5])
+def test_a_password_that_is_no_text_is_a_type_error(password):
+    with pytest.raises(TypeError, match="the password must be a str"):
+        stash.encode_v1(password)
+
+
 def test_missing_stash_file(tmp_path):
     with pytest.raises(KeystoreError) as info:
         read_stash(tmp_path / "none.sth")
