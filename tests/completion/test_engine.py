@@ -211,3 +211,20 @@ def test_a_timer_that_fired_is_not_counted_as_cancelled(port: int, sockets: Sock
     assert QsoStartRecv(s, port, io) == 1
     assert wait_one(port).errnoValue == errno.EAGAIN
     assert engine._cancelled == 0
+
+
+def test_a_poll_that_takes_only_some_events_leaves_the_rest_for_the_next(
+        port: int, sockets: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
+    """epoll hands out at most MAX_EVENTS events a poll; the others stay ready, and every
+    receive is still posted (each exactly once)."""
+    monkeypatch.setattr(completion._EpollPoller, "MAX_EVENTS", 2)
+    pairs = [sockets.pair() for _ in range(40)]
+    for n, (s, _) in enumerate(pairs):
+        io = Qso_OverlappedIO_t(descriptorHandle=n, buffer=bytearray(8), bufferLength=8, postFlag=1)
+        assert QsoStartRecv(s, port, io) == 1
+    for n, (_, c) in enumerate(pairs):
+        c.sendall(b"%02d" % n)
+    done = [wait_one(port) for _ in pairs]
+    assert sorted((r.descriptorHandle, bytes(r.buffer[:r.returnValue])) for r in done) == \
+        [(n, b"%02d" % n) for n in range(len(pairs))]
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 0) == -1
