@@ -53,15 +53,21 @@ def variable_file() -> str | None:
     return os.environ.get(ENV_FILE) or None
 
 
+def _file(variable: str | None) -> str | None:
+    """Where records go: ``configure``'s file, else ``variable`` (an environment's
+    ``GSKIT_AUDIT_FILE``), else nowhere."""
+    return _configured["path"] or variable
+
+
 def audit_file() -> str | None:
     """The file records of an environment initialized now would go to, if any."""
-    return _configured["path"] or variable_file()
+    return _file(variable_file())
 
 
 def handshake(session: object, error: object | None, variable: str | None) -> None:
     """Record one handshake: ``error`` is None on success, else the GSKError; ``variable``
     is the ``GSKIT_AUDIT_FILE`` of the session's environment."""
-    path = _configured["path"] or variable
+    path = _file(variable)
     if path is None and not logger.isEnabledFor(logging.INFO):
         return
     level = logging.INFO if error is None else logging.WARNING
@@ -170,7 +176,7 @@ def remember_endpoints(session: Any, variable: str | None) -> bool:
     """Is auditing on as a handshake starts (``variable``: the ``GSKIT_AUDIT_FILE`` of the
     session's environment)?  If so, note the session's addresses now, so that its record
     still has them after the peer has reset the connection."""
-    if not (_configured["path"] or variable) and not logger.isEnabledFor(logging.INFO):
+    if _file(variable) is None and not logger.isEnabledFor(logging.INFO):
         return False
     with contextlib.suppress(Exception):
         session._audit_endpoints = _addresses(session)  # noqa: SLF001
