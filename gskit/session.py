@@ -217,12 +217,12 @@ class Session(Handle):
             self._state = state
 
     # -- data --------------------------------------------------------------------------------
-    def _io_pump(self) -> BlockingPump:
+    def _io_pump(self) -> BlockingPump | DirectPump:
         if self._socket is not None and self._socket.fileno() < 0:
             # Closed by the application: its number may name another socket by now.
             raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")
         if self._state in _IO_KEEPS_STATE:       # nothing to change: no lock needed
-            return self.pump  # type: ignore[return-value]
+            return self.pump  # type: ignore[return-value]  # (set in every state that allows I/O)
         with self._lock:
             if self._state is SessionState.ERROR and self._error is not None:
                 raise self._error

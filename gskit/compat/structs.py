@@ -35,24 +35,27 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     """The communications area of every asynchronous call; fields as in ``qsoasync.h``.
 
     ``reserved1`` and ``reserved2`` must stay zero (a start call refuses them with EINVAL).
+    The fields are annotated ``Any``: they hold whatever the caller stored, and each call
+    checks the ones it reads (the compiled engine reads them without a type check of its
+    own).  The C types are the constructor's.
     """
 
     descriptorHandle: Any
     buffer: Any
-    bufferLength: int
-    postFlag: int
-    fillBuffer: int
-    postFlagResult: int
-    reserved1: int
-    returnValue: int
-    errnoValue: int
-    operationCompleted: int
-    secureDataTransferSize: int
-    bytesAvailable: int
-    operationWaitTime: Timeout
+    bufferLength: Any
+    postFlag: Any
+    fillBuffer: Any
+    postFlagResult: Any
+    reserved1: Any
+    returnValue: Any
+    errnoValue: Any
+    operationCompleted: Any
+    secureDataTransferSize: Any
+    bytesAvailable: Any
+    operationWaitTime: Any
     postedDescriptor: Any
-    operationId: int
-    reserved2: int
+    operationId: Any
+    reserved2: Any
     __slots__ = tuple(__annotations__)  # the fields above, in C's order
 
     def __init__(self, *, descriptorHandle: Any = None, buffer: Any = None, bufferLength: int = 0,  # noqa: N803

@@ -142,7 +142,7 @@ class Operation:
     # The input fields of the start call, captured when it starts (C copies the struct).
     descriptorHandle: Any = None
     buffer: Any = None
-    bufferLength: int = 0
+    bufferLength: Any = 0          # as the caller gave it (an accept does not check it)
     postFlag: int = 0
     fillBuffer: int = 0
     operationId: int = 0
@@ -294,7 +294,7 @@ class Port:
     long (its worker blocked) wakes one.
     """
 
-    STALL = 0.002
+    STALL: ClassVar[float] = 0.002
 
     def __init__(self, number: int, engine: Engine) -> None:
         self.number = number
@@ -414,17 +414,20 @@ class Port:
                     raise QsoError(ETIME)
             w = _my_waiter()
             try:
-                with self.lock:
-                    if self.destroyed or (self._queue and not defer):
-                        continue
-                    self._waiters.append(w)
-                    self._unpromote(w.thread)
-                    if defer:
-                        engine.watch_stall(self._last_take + self.STALL)
+                with self.lock:  # (no `continue` inside `with`: see setup.py)
+                    again = bool(self.destroyed or (self._queue and not defer))
+                    if not again:
+                        self._waiters.append(w)
+                        self._unpromote(w.thread)
+                        if defer:
+                            engine.watch_stall(self._last_take + self.STALL)
+                if again:
+                    continue
                 if not defer and engine.vacant():  # the leader left meanwhile: lead instead of sleeping
                     with self.lock:
-                        if self._remove(w):
-                            continue
+                        removed = self._remove(w)
+                    if removed:
+                        continue
                 if not w.lock.acquire(True, -1 if left is None or left > threading.TIMEOUT_MAX
                                       else max(0.0, left)):
                     with self.lock:
@@ -794,9 +797,9 @@ class Engine:
         self._quiet_until = 0.0  # no stall or vacancy rouses the stand-in before then
         self._quiet_step = 0.0
         self._next_sweep = 0.0
-        self._thread = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
+        self._stand_in = threading.Thread(target=self._run, name="gskit-completion", daemon=True)
         try:
-            self._thread.start()
+            self._stand_in.start()
         except RuntimeError:  # no thread to be had
             self._close_descriptors()
             raise OSError(_errno.EAGAIN, "cannot start the completion engine's thread") from None
@@ -1098,8 +1101,10 @@ class Engine:
                 args, callback = entry[2], entry[3]
                 if callback is None:
                     self._cancelled -= 1
-                    continue
-                entry[2], entry[3] = (), None  # fired: cancelling it now changes nothing
+                else:
+                    entry[2], entry[3] = (), None  # fired: cancelling it now changes nothing
+            if callback is None:
+                continue
             try:
                 callback(*args)
             except Exception:
@@ -1132,8 +1137,8 @@ class Engine:
             self._channels.clear()
         self.wake()
         self._rouse()
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
+        if threading.current_thread() is not self._stand_in:
+            self._stand_in.join()
         for ch in channels:
             ch.sock.detach()
         if not self._closed_by_leader:
@@ -1222,7 +1227,7 @@ class Engine:
     def _leading(self) -> bool:
         leader = self._leader
         me = threading.get_ident()
-        return leader == me or (leader == _REACTOR and self._thread.ident == me)
+        return leader == me or (leader == _REACTOR and self._stand_in.ident == me)
 
     def _schedule_close(self, ch: _Channel) -> None:
         # Called with ch.lock held: the close runs next on the polling thread.
@@ -1414,13 +1419,12 @@ class Engine:
                 op._state = _DONE
                 continue
             with ch.lock:
-                if op._state != _PENDING:
-                    continue
-                self._unlink(op)
-                op._state = _DONE
-                if op.lane >= 0:
-                    _poison(ch)
-                self._settle(ch, recheck=True)
+                if op._state == _PENDING:
+                    self._unlink(op)
+                    op._state = _DONE
+                    if op.lane >= 0:
+                        _poison(ch)
+                    self._settle(ch, recheck=True)
 
     def post(self, port: Port, completion: Qso_OverlappedIO_t, delay: int, posted_fd: int) -> None:
         """QsoPostIOCompletion: post now, or after ``delay`` s tied to socket ``posted_fd``."""

@@ -198,7 +198,7 @@ def test_timeouts_too_long_for_the_system_calls_still_work(port: int) -> None:
     assert QsoWaitForIOCompletion(port, out, 30 * 86400) == 1 and out.descriptorHandle == "late"
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="timer", operationWaitTime=1)) == 0
     until(lambda: completion.get_port(port)._queue)     # nobody waits: the stand-in ran it
-    assert engine._thread.is_alive()
+    assert engine._stand_in.is_alive()
     assert QsoWaitForIOCompletion(port, out, 0) == 1 and out.descriptorHandle == "timer"
 
 
