@@ -4,23 +4,39 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The compiled modules (setup.py): rebuilt in place whenever a module of gskit changes,
+# since the compiled code relies on the types of the modules it calls.
+NATIVE := gskit/.native-built
+SOURCES := $(shell find gskit -name '*.py')
+PURE := build/pure
 
-.PHONY: demo test bench clean
+.PHONY: demo test native bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=77'
+	GSKIT_PURE_PYTHON=1 $(BIN)/python -m pip install --quiet -e '.[test]'  # compiled below
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(NATIVE): $(STAMP) $(SOURCES)
+	$(BIN)/python setup.py --quiet build_ext --inplace --force
+	touch $(NATIVE)
+
+native: $(NATIVE)
+
+demo: $(NATIVE)
 	$(BIN)/gskit demo
 
-# The whole suite, then the completion-port tests again on the portable poller
-# (selectors: what macOS and the BSDs get) instead of Linux's edge-triggered epoll.
-test: $(STAMP)
+# The whole suite; the completion-port tests again on the portable poller (selectors:
+# what macOS and the BSDs get) instead of Linux's edge-triggered epoll; and once more on
+# the pure-Python build, run from a copy of the tree without the compiled modules.
+test: $(NATIVE)
 	$(BIN)/python -m pytest -q
 	GSKIT_POLLER=selectors $(BIN)/python -m pytest -q tests/completion tests/engine/test_async_gsk.py
+	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r gskit certstore tests examples pyproject.toml $(PURE)
+	find $(PURE) -name '*.so' -delete
+	cd $(PURE) && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/completion tests/engine/test_async_gsk.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(NATIVE)
+	find gskit -name '*.so' -delete

@@ -23,6 +23,19 @@ from cryptography.x509.oid import NameOID
 DEADLINE = 20.0   # seconds any single peer may take
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to test compiled modules older than the source (they would be what runs)."""
+    package = Path(__file__).resolve().parent.parent / "gskit"
+    shared = sorted(package.glob("_native__mypyc*.so"))
+    if not shared:
+        return                                 # the pure-Python build: nothing can be stale
+    built = shared[0].stat().st_mtime
+    newer = [str(p.relative_to(package.parent)) for p in package.rglob("*.py") if p.stat().st_mtime > built]
+    if newer:
+        pytest.exit(f"{newer[0]} is newer than gskit's compiled modules: run `make native` "
+                    "(or delete gskit's *.so files to test the pure-Python build)", returncode=4)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own registry (GSKIT_HOME) so nothing touches the user's."""

@@ -12,7 +12,9 @@ from gskit.compat.qso import QsoPostIOCompletion, QsoStartRecv, QsoWaitForIOComp
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
-from tests.completion.completion_helpers import Sockets, spawn, until, wait_one
+from tests.completion.completion_helpers import Sockets, replaces_engine_methods, spawn, until, wait_one
+
+pytestmark = replaces_engine_methods
 from tests.conftest import DEADLINE
 
 

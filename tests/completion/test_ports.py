@@ -24,7 +24,8 @@ from gskit.compat.qso import (
 from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
-from tests.completion.completion_helpers import Sockets, nothing_posted, spawn, until, wait_one
+from tests.completion.completion_helpers import (
+    Sockets, nothing_posted, replaces_engine_methods, spawn, until, wait_one)
 from tests.conftest import DEADLINE
 
 
@@ -206,6 +207,7 @@ def test_a_worker_coming_back_takes_the_queue_and_a_stalled_one_wakes_a_follower
     _stop(port, threads)
 
 
+@replaces_engine_methods
 def test_the_stand_in_looks_less_often_while_a_worker_polls(
         port: int, sockets: Sockets, monkeypatch: pytest.MonkeyPatch) -> None:
     """With receives pending and a worker polling for them, the stand-in (which leads only
@@ -265,6 +267,7 @@ def test_a_worker_that_blocks_after_a_busy_spell_still_has_a_follower_take_over(
     _stop(port, threads)
 
 
+@replaces_engine_methods
 def test_the_leader_keeps_what_it_polled_for_though_it_is_slow_to_come_back(
         port: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A post arriving while the polling worker is on its way back with a completion (here
