@@ -20,6 +20,9 @@ handshakes every connection (verifying the chain) before the clock starts.  ``gs
 and ``asyncio-streams`` are the same streams echo (``read``/``write``/``drain``) on
 ``gskit.aio.start_server`` and on ``asyncio.start_server`` with ``ssl``: the asyncio API's
 benchmark.
+
+The first line says which gskit build ran: compiled (``make native``, the default) or pure
+Python (a tree without the compiled modules, e.g. ``GSKIT_PURE_PYTHON=1`` installs).
 """
 from __future__ import annotations
 
@@ -531,7 +534,10 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace) -> None:
+    from gskit.io import completion
+
     servers = args.servers.split(",")
+    print(f"gskit build: {'pure Python' if completion.__file__.endswith('.py') else 'compiled (mypyc)'}")
     print(f"{'TLS ' if args.tls else ''}{'server':<18}{'conns':>6}{'req/s':>9}{'ratio':>7}"
           f"{'p50 ms':>8}{'p99 ms':>8}{'CPU us/req':>11}{'RSS MiB':>9}{'KiB/conn':>9}")
     for conns in (int(c) for c in args.conns.split(",")):
