@@ -382,6 +382,44 @@ def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
     assert got == ["after"]
 
 
+def test_a_leader_interrupted_by_a_signal_while_it_polls_gives_up_the_lead_and_loses_nothing(
+        port: int, sockets: Sockets) -> None:
+    """A real signal (no replaced methods: the compiled build runs it too) while the main
+    thread leads, polling for a pending receive: the handler's exception reaches the
+    application, the lead is free again, and the receive still completes for the next wait."""
+    s, c = sockets.pair()
+    io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, descriptorHandle="recv")
+    assert QsoStartRecv(s, port, io) == 1 and io.postFlagResult == 0
+    qport = completion.get_port(port)
+
+    fired = threading.Event()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not fired.is_set():
+            fired.set()
+            raise _Interrupted
+
+    def signal_the_main_thread_while_it_leads() -> None:
+        # Again until it lands: one that arrives just before the poll's system call only
+        # interrupts it at the next one (compiled code does not look for signals in between).
+        until(lambda: qport.leader_thread == threading.main_thread().ident)
+        while not fired.wait(0.05):
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signaller = spawn(signal_the_main_thread_while_it_leads)
+        with pytest.raises(_Interrupted):
+            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
+        signaller.join(DEADLINE)  # (no late signal may reach the handler restored below)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert qport.leader_thread is None and qport.waiting == 0
+    c.sendall(b"after")
+    out = wait_one(port)
+    assert (out.descriptorHandle, bytes(out.buffer[:out.returnValue])) == ("recv", b"after")
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
 def test_a_signal_handler_destroying_the_last_port_wakes_its_own_thread() -> None:
     """The main thread polls for the only port (it leads); a signal handler on that thread
