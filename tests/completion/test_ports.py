@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+from typing import Callable
 
 import pytest
 
@@ -350,6 +351,34 @@ class _Interrupted(Exception):
     pass
 
 
+def _wait_interrupted_by_a_signal(port: int, once: Callable[[], bool]) -> None:
+    """QsoWaitForIOCompletion on the main thread, interrupted by a real signal whose
+    handler raises, sent (to the main thread itself: a process signal may go to any
+    thread) once ``once()`` holds, and again until it lands: one that arrives just before
+    the wait's system call only interrupts the next one (compiled code does not look for
+    signals in between)."""
+    fired = threading.Event()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not fired.is_set():
+            fired.set()
+            raise _Interrupted
+
+    def signal_the_main_thread() -> None:
+        until(once)
+        while not fired.wait(0.05):
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signaller = spawn(signal_the_main_thread)
+        with pytest.raises(_Interrupted):
+            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
+        signaller.join(DEADLINE)  # (no late signal may reach the handler restored below)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
     got: list[object] = []
 
@@ -360,22 +389,7 @@ def test_a_waiter_interrupted_by_a_signal_leaves_no_trace(port: int) -> None:
 
     t = spawn(other)
     until(lambda: _sleeping_waiters(port) == 1)
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise _Interrupted
-
-    def signal_the_main_thread_once_asleep() -> None:  # (to the main thread itself: a
-        until(lambda: _sleeping_waiters(port) == 2)  # process signal may go to any thread)
-        signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signaller = spawn(signal_the_main_thread_once_asleep)
-        with pytest.raises(_Interrupted):
-            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    signaller.join(DEADLINE)
+    _wait_interrupted_by_a_signal(port, lambda: _sleeping_waiters(port) == 2)
     assert _sleeping_waiters(port) == 1
     assert QsoPostIOCompletion(port, Qso_OverlappedIO_t(descriptorHandle="after")) == 0
     t.join(5)
@@ -391,29 +405,7 @@ def test_a_leader_interrupted_by_a_signal_while_it_polls_gives_up_the_lead_and_l
     io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, descriptorHandle="recv")
     assert QsoStartRecv(s, port, io) == 1 and io.postFlagResult == 0
     qport = completion.get_port(port)
-
-    fired = threading.Event()
-
-    def interrupt(signum: int, frame: object) -> None:
-        if not fired.is_set():
-            fired.set()
-            raise _Interrupted
-
-    def signal_the_main_thread_while_it_leads() -> None:
-        # Again until it lands: one that arrives just before the poll's system call only
-        # interrupts it at the next one (compiled code does not look for signals in between).
-        until(lambda: qport.leader_thread == threading.main_thread().ident)
-        while not fired.wait(0.05):
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGALRM)  # type: ignore[arg-type]
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signaller = spawn(signal_the_main_thread_while_it_leads)
-        with pytest.raises(_Interrupted):
-            QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), DEADLINE)
-        signaller.join(DEADLINE)  # (no late signal may reach the handler restored below)
-    finally:
-        signal.signal(signal.SIGALRM, previous)
+    _wait_interrupted_by_a_signal(port, lambda: qport.leader_thread == threading.main_thread().ident)
     assert qport.leader_thread is None and qport.waiting == 0
     c.sendall(b"after")
     out = wait_one(port)
