@@ -101,7 +101,14 @@ class QsoError(Exception):
 
 _PENDING, _DONE = 0, 1
 
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # read by the compiler only (setup.py): as Python it changes nothing
+    def mypyc_attr(*_args: Any, **_flags: Any) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
 
+
+@mypyc_attr(allow_interpreted_subclasses=True)  # other facilities subclass it
 class Operation:
     """One asynchronous operation; subclass it and implement ``attempt``.
 

@@ -228,3 +228,34 @@ def test_a_poll_that_takes_only_some_events_leaves_the_rest_for_the_next(
     assert sorted((r.descriptorHandle, bytes(r.buffer[:r.returnValue])) for r in done) == \
         [(n, b"%02d" % n) for n in range(len(pairs))]
     assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 0) == -1
+
+
+class _PeekOp(completion.Operation):
+    """Another facility's operation, defined by the application (docs/completion-ports.md):
+    completes with the first bytes waiting on the socket, left there (MSG_PEEK)."""
+
+    code = 4242
+
+    def ready(self) -> bool:
+        return False                     # always wait for the poller's word
+
+    def attempt(self) -> bool:
+        try:
+            data = self.sock.recv(self.bufferLength, socket.MSG_PEEK | socket.MSG_DONTWAIT)  # type: ignore[union-attr]
+        except BlockingIOError:
+            return False
+        self.buffer[:len(data)] = data
+        self.returnValue = len(data)
+        return True
+
+
+def test_an_operation_class_of_the_application_runs_on_the_engine(port: int, sockets: Sockets) -> None:
+    """The engine is compiled, and still takes operations subclassed in Python."""
+    s, c = sockets.pair()
+    io = Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8, descriptorHandle="peek", postFlag=1)
+    qport = completion.get_port(port)
+    assert qport.engine.start(qport, s, io, _PeekOp()) == 1 and io.postFlagResult == 0
+    c.sendall(b"peeked")
+    out = wait_one(port)
+    assert (out.operationCompleted, out.descriptorHandle, out.returnValue) == (4242, "peek", 6)
+    assert bytes(out.buffer[:6]) == b"peeked" and s.recv(8) == b"peeked"   # still there
