@@ -1,7 +1,6 @@
 """Engine features beyond the basic handshake: per-protocol suites, callbacks, life cycle."""
 from __future__ import annotations
 
-import errno
 import socket
 import ssl
 import threading
@@ -373,8 +372,6 @@ def test_a_read_with_a_timeout_on_memory_bios_wakes_when_another_thread_closes(p
     """The server's per-version lists differ, so its session runs on memory BIOs; a read
     waiting out GSK_IBMI_READ_TIMEOUT there returns GSK_IBMI_ERROR_CLOSED as soon as another
     thread closes the session, not GSK_IBMI_ERROR_TIMED_OUT when the timeout ends."""
-    import time
-
     settings = dict(session_type="server", keyring_file=str(pki.server_rsa), tlsv11=True, tlsv13=False,
                     tlsv12_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
                     tlsv11_cipher_specs_ex="TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", read_timeout_ms=10_000)

@@ -141,7 +141,7 @@ def session_handle_as_env(pki, tmp):
     return gsk_environment_init(session)
 
 
-def init_twice(pki, tmp):
+def environment_init_twice(pki, tmp):
     env = client_env(pki)
     return gsk_environment_init(env)
 
@@ -470,7 +470,7 @@ def misc_after_close_notify(pki, tmp):
         pair.close()
 
 
-def init_twice(pki, tmp):
+def soc_init_twice(pki, tmp):
     cs, ss, pair, _ = handshake_pair(pki)
     try:
         return gsk_secure_soc_init(cs)
@@ -608,7 +608,7 @@ SITUATIONS = [
     ("closed handle", closed_env, GSK_INVALID_HANDLE),
     ("second close", second_close, GSK_INVALID_HANDLE),
     ("session given as environment", session_handle_as_env, GSK_INVALID_HANDLE),
-    ("environment init twice", init_twice, GSK_INVALID_STATE),
+    ("environment init twice", environment_init_twice, GSK_INVALID_STATE),
     ("set after environment init", set_after_init, GSK_INVALID_STATE),
     ("soc_open before environment init", soc_open_before_init, GSK_INVALID_STATE),
     ("soc_open on a closed environment", soc_open_after_env_close, GSK_INVALID_HANDLE),
@@ -658,7 +658,7 @@ SITUATIONS = [
     ("read into read-only bytes", read_into_bytes, GSK_IBMI_ERROR_INVALID_POINTER),
     ("write after GSK_CLOSE_NOTIFY", write_after_close_notify, GSK_ERROR_SSL_CLOSED),
     ("misc after GSK_CLOSE_NOTIFY", misc_after_close_notify, GSK_ERROR_SSL_CLOSED),
-    ("gsk_secure_soc_init a second time", init_twice, GSK_INVALID_STATE),
+    ("gsk_secure_soc_init a second time", soc_init_twice, GSK_INVALID_STATE),
     ("misc with an unknown ID", misc_unknown_id, GSK_MISC_INVALID_ID),
     ("GSK_RESET_CIPHER on TLS 1.3", reset_cipher_on_tls13, GSK_ERROR_UNSUPPORTED),
     ("read timeout", read_timeout, GSK_IBMI_ERROR_TIMED_OUT),
