@@ -1409,8 +1409,6 @@ class Engine:
         busy = ch.busy()
         if not busy:
             self._active.discard(ch)
-            if ch.armed == EVENT_READ and not recheck and self._poller.edge_triggered:
-                return                       # idle, registered for reading only: as it should be
         if busy or self._poller.edge_triggered:  # (idle edge-triggered: stop watching writes)
             self._arm(ch, recheck)
         elif ch.armed or not self._poller.arms_from_any_thread:
@@ -1532,8 +1530,7 @@ def create_port() -> int:
 
 def get_port(number: Any) -> Port:
     """The live port of that number; QsoError(EINVAL) otherwise."""
-    port = (_ports.get(number) if type(number) is int or (isinstance(number, int) and not isinstance(number, bool))
-            else None)
+    port = _ports.get(number) if isinstance(number, int) and not isinstance(number, bool) else None
     if port is None:
         raise QsoError(_errno.EINVAL)
     return port
