@@ -10,6 +10,8 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 * a class cannot extend a C type such as ``_socket.socket``, and its methods cannot be
   replaced at run time (tests that do so run on the pure-Python build only); one that
   Python code may subclass says so (``Operation``: ``allow_interpreted_subclasses``);
+* a class constant that may be tuned at run time is a ``ClassVar`` (``Port.STALL``,
+  ``Engine.GRACE``, ``_EpollPoller.MAX_EVENTS``): otherwise compiled code keeps its own copy;
 * no ``continue`` inside a ``with`` block (unimplemented in mypyc), no attribute named
   ``_thread`` (its C name clashes);
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):

@@ -534,7 +534,7 @@ class _EpollPoller:
     # state is still in the CPU's cache: at 1000 busy connections a poll without a limit
     # returned hundreds, and a TLS request cost 41-48 µs of server time instead of 30-35
     # (bench/completion_port.py, docs/performance.md).
-    MAX_EVENTS = 64
+    MAX_EVENTS: ClassVar[int] = 64
 
     def __init__(self) -> None:
         self._ep = select.epoll()
@@ -764,8 +764,8 @@ class Engine:
     while every worker is busy or none waits), and hands it back as soon as a waiter asks.
     """
 
-    GRACE = 0.01  # seconds the lead may stay vacant with work pending
-    QUIET = 0.05  # seconds the stand-in's looks back off to while the workers keep up
+    GRACE: ClassVar[float] = 0.01  # seconds the lead may stay vacant with work pending
+    QUIET: ClassVar[float] = 0.05  # seconds the stand-in's looks back off to while the workers keep up
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
