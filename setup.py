@@ -17,8 +17,10 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):
   compute the bound into a local first.
 
-Only these four are compiled: compiling ``io/blocking.py`` and ``engine/session_engine.py``
-as well was measured at +1-2 % on the TLS echo and none on handshakes.
+Only these are compiled (``compat/structs.py`` so that the engine reads and writes
+``Qso_OverlappedIO_t`` as a C struct: +5 % on the TLS echo); compiling ``io/blocking.py``
+and ``engine/session_engine.py`` as well was measured at +1-2 % on the TLS echo and none
+on handshakes.
 """
 import os
 
@@ -29,6 +31,7 @@ NATIVE_MODULES = [
     "gskit/io/secure_ops.py",
     "gskit/compat/qso.py",
     "gskit/compat/async_gsk.py",
+    "gskit/compat/structs.py",
 ]
 
 ext_modules = []

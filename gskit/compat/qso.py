@@ -14,7 +14,7 @@ import termios
 from typing import Any, Callable
 
 from gskit.compat.errno_state import set_errno
-from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_timer_seconds
+from gskit.compat.structs import Qso_OverlappedIO_t, to_timer_seconds
 from gskit.constants import ECLOSED, QSOPOSTIOCOMPLETION, QSOSTARTACCEPT, QSOSTARTRECV, QSOSTARTSEND
 from gskit.io import completion as engine
 from gskit.io.completion import DONTWAIT, LANE_RECV, LANE_SEND, SEND_FLAGS, Operation, QsoError
@@ -201,8 +201,9 @@ def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
     return _c_call(body)
 
 
-def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Timeout) -> int:
-    """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...)."""
+def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Any) -> int:
+    """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...).
+    ``timeToWait`` is a ``Timeout``: a ``timeval``, seconds, or None (wait for ever)."""
     try:
         engine.wait(engine.get_port(IOCompletionPort), completionStatus, timeToWait)
         return 1

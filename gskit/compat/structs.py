@@ -5,17 +5,19 @@ arguments is the C ``memset(&io, 0, sizeof io)``: every field zero or None.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Union
 
 __all__ = ["Qso_OverlappedIO_t", "timeval"]
 
 
 class timeval:  # noqa: N801 - the C name
-    """``struct timeval``: whole seconds and microseconds."""
+    """``struct timeval``: whole seconds and microseconds (``Any``, as the overlapped
+    structure's fields: the calls that read them refuse what C could not hold)."""
 
     __slots__ = ("tv_sec", "tv_usec")
 
-    def __init__(self, tv_sec: int = 0, tv_usec: int = 0) -> None:
+    def __init__(self, tv_sec: Any = 0, tv_usec: Any = 0) -> None:
         self.tv_sec = tv_sec
         self.tv_usec = tv_usec
 
@@ -31,56 +33,34 @@ class timeval:  # noqa: N801 - the C name
 Timeout = Union[timeval, int, float, None]
 
 
+@dataclasses.dataclass(eq=False, repr=False, kw_only=True, slots=True)
 class Qso_OverlappedIO_t:  # noqa: N801 - the C name
-    """The communications area of every asynchronous call; fields as in ``qsoasync.h``.
+    """The communications area of every asynchronous call; fields as in ``qsoasync.h``, in
+    C's order, set by keyword; the defaults are a zeroed structure.
 
     ``reserved1`` and ``reserved2`` must stay zero (a start call refuses them with EINVAL).
     The fields are annotated ``Any``: they hold whatever the caller stored, and each call
     checks the ones it reads (the compiled engine reads them without a type check of its
-    own).  The C types are the constructor's.
+    own).  Compiled with the engine (``setup.py``), so that it reads and writes them as C
+    struct members.
     """
 
-    descriptorHandle: Any
-    buffer: Any
-    bufferLength: Any
-    postFlag: Any
-    fillBuffer: Any
-    postFlagResult: Any
-    reserved1: Any
-    returnValue: Any
-    errnoValue: Any
-    operationCompleted: Any
-    secureDataTransferSize: Any
-    bytesAvailable: Any
-    operationWaitTime: Any
-    postedDescriptor: Any
-    operationId: Any
-    reserved2: Any
-    __slots__ = tuple(__annotations__)  # the fields above, in C's order
-
-    def __init__(self, *, descriptorHandle: Any = None, buffer: Any = None, bufferLength: int = 0,  # noqa: N803
-                 postFlag: int = 0, fillBuffer: int = 0, postFlagResult: int = 0, reserved1: int = 0,  # noqa: N803
-                 returnValue: int = 0, errnoValue: int = 0, operationCompleted: int = 0,  # noqa: N803
-                 secureDataTransferSize: int = 0, bytesAvailable: int = 0,  # noqa: N803
-                 operationWaitTime: Timeout = None, postedDescriptor: Any = 0, operationId: int = 0,  # noqa: N803
-                 reserved2: int = 0) -> None:
-        # Spelled out (not a loop over _ZERO): one structure per I/O on the hot path.
-        self.descriptorHandle = descriptorHandle
-        self.buffer = buffer
-        self.bufferLength = bufferLength
-        self.postFlag = postFlag
-        self.fillBuffer = fillBuffer
-        self.postFlagResult = postFlagResult
-        self.reserved1 = reserved1
-        self.returnValue = returnValue
-        self.errnoValue = errnoValue
-        self.operationCompleted = operationCompleted
-        self.secureDataTransferSize = secureDataTransferSize
-        self.bytesAvailable = bytesAvailable
-        self.operationWaitTime = operationWaitTime
-        self.postedDescriptor = postedDescriptor
-        self.operationId = operationId
-        self.reserved2 = reserved2
+    descriptorHandle: Any = None
+    buffer: Any = None
+    bufferLength: Any = 0
+    postFlag: Any = 0
+    fillBuffer: Any = 0
+    postFlagResult: Any = 0
+    reserved1: Any = 0
+    returnValue: Any = 0
+    errnoValue: Any = 0
+    operationCompleted: Any = 0
+    secureDataTransferSize: Any = 0
+    bytesAvailable: Any = 0
+    operationWaitTime: Any = None   # a Timeout: timeval, seconds, or None
+    postedDescriptor: Any = 0
+    operationId: Any = 0
+    reserved2: Any = 0
 
     def copy_to(self, io: "Qso_OverlappedIO_t") -> None:
         """Copy every field but the reserved ones into ``io``: what QsoWaitForIOCompletion
@@ -110,14 +90,15 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
 
 
 # Field name -> value of a zeroed structure: the constructor's defaults.
-_ZERO: dict[str, Any] = dict(Qso_OverlappedIO_t.__init__.__kwdefaults__ or {})
+_ZERO: dict[str, Any] = {field.name: field.default for field in dataclasses.fields(Qso_OverlappedIO_t)}
 
 
 _TIME_T_MAX = 2**63 - 1  # tv_sec is a time_t: larger values are no time C could pass
 
 
-def to_seconds(value: Timeout) -> float | None:
-    """A timeout as seconds (None = no limit); ValueError when it is not a valid timeout."""
+def to_seconds(value: object) -> float | None:
+    """A timeout as seconds (None = no limit); ValueError when it is not a valid ``Timeout``
+    (whatever the caller stored: so typed ``object``, which the compiled build does not check)."""
     if value is None:
         return None
     if isinstance(value, timeval):
@@ -133,7 +114,7 @@ def to_seconds(value: Timeout) -> float | None:
     return float(value)
 
 
-def to_timer_seconds(value: Timeout) -> int:
+def to_timer_seconds(value: object) -> int:
     """An ``operationWaitTime`` as whole seconds (0 = no timer); ValueError when invalid.
 
     The rule of qsoasync.h: 0, or at least 1 second with tv_usec zero.

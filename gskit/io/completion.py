@@ -77,7 +77,7 @@ from gskit.constants import (
     QSO_MAX_IOCOMPLETION_PORTS,
     QSOPOSTIOCOMPLETION,
 )
-from gskit.compat.structs import Qso_OverlappedIO_t, Timeout, to_seconds, to_timer_seconds
+from gskit.compat.structs import Qso_OverlappedIO_t, to_seconds, to_timer_seconds
 
 EVENT_READ = selectors.EVENT_READ
 EVENT_WRITE = selectors.EVENT_WRITE
@@ -1555,8 +1555,9 @@ def current_engine() -> Engine | None:
     return _engine
 
 
-def wait(port: Port, io: Qso_OverlappedIO_t, timeout: Timeout) -> None:
-    """Block for one completion of ``port`` and copy it into ``io``."""
+def wait(port: Port, io: object, timeout: object) -> None:
+    """Block for one completion of ``port`` and copy it into ``io``: what the caller gave,
+    checked here (EFAULT: not a ``Qso_OverlappedIO_t``; EINVAL: not a ``Timeout``)."""
     if not isinstance(io, Qso_OverlappedIO_t):
         raise QsoError(_errno.EFAULT)
     try:
