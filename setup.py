@@ -32,6 +32,7 @@ NATIVE_MODULES = [
     "gskit/compat/qso.py",
     "gskit/compat/async_gsk.py",
     "gskit/compat/structs.py",
+    "gskit/compat/buffers.py",
 ]
 
 ext_modules = []

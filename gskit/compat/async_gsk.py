@@ -13,7 +13,8 @@ from typing import Any, Callable
 from gskit import constants as c
 from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
-from gskit.compat.gsk import buffer_view, rc_of
+from gskit.compat.buffers import buffer_view
+from gskit.compat.gsk import rc_of
 from gskit.compat.structs import Qso_OverlappedIO_t
 from gskit.engine.openssl_errors import socket_failure
 from gskit.errors import GSKError

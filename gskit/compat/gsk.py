@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 from gskit import errors as rc
 from gskit.attributes.table import Kind
 from gskit.certinfo import gsk_cert_data_elem
+from gskit.compat.buffers import buffer_view
 from gskit.compat.errno_state import set_errno
 from gskit.environment import Environment
 from gskit.errors import GSKError, gsk_strerror
@@ -87,25 +88,6 @@ def gsk_secure_soc_open(env: Handle) -> tuple[int, Session | None]:
 def gsk_secure_soc_init(session: Handle) -> int:
     handle = _session(session)
     return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
-
-
-def buffer_view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview | None]:
-    """C's (buffer, bufSize) as ``(GSK_OK, view)``, or the rc for a bad pointer or size."""
-    try:
-        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None
-    if writable and view.readonly:
-        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None
-    if size is None:
-        size = len(view)
-    if not isinstance(size, int) or isinstance(size, bool):
-        return rc.GSK_INVALID_BUFFER_SIZE, None
-    if size > len(view):
-        return rc.GSK_IBMI_ERROR_INVALID_POINTER, None      # bufSize runs past the buffer
-    if size < 1:
-        return rc.GSK_INVALID_BUFFER_SIZE, None
-    return rc.GSK_OK, view[:size]
 
 
 def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) -> tuple[int, int]:
