@@ -21,7 +21,7 @@ import select
 import socket
 import threading
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Final, TypeVar
 from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
@@ -35,13 +35,13 @@ T = TypeVar("T")
 _SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
 _CALLBACK_RETRY = 0.001  # seconds before an I/O callback that would block is called again
 
-RECV_SIZE = 65536
+RECV_SIZE: Final = 65536
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 # What a non-blocking step (``*_step``, for the asynchronous operations) needs next: a
 # count >= 0 means done, these mean "call again once the socket is readable / writable".
-NEED_READ = -1
-NEED_WRITE = -2
+NEED_READ: Final = -1
+NEED_WRITE: Final = -2
 
 
 class Transport(TypingProtocol):

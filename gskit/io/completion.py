@@ -66,7 +66,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Callable, ClassVar, Iterable, TypeAlias
+from typing import Any, Callable, ClassVar, Final, Iterable, TypeAlias
 
 from gskit.constants import (
     ECANCELED,
@@ -79,14 +79,17 @@ from gskit.constants import (
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, to_seconds, to_timer_seconds
 
-EVENT_READ = selectors.EVENT_READ
-EVENT_WRITE = selectors.EVENT_WRITE
-LANE_RECV = 0
-LANE_SEND = 1
-SWEEP_INTERVAL = 0.25  # seconds between closed-descriptor sweeps while operations pend
-DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)                   # recv/send flags of a step that
-SEND_FLAGS = DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)      # must not block (nor raise SIGPIPE)
-_STREAM_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+# Final: compiled code keeps these as C constants rather than look each use up.
+EVENT_READ: Final = selectors.EVENT_READ
+EVENT_WRITE: Final = selectors.EVENT_WRITE
+LANE_RECV: Final = 0
+LANE_SEND: Final = 1
+SWEEP_INTERVAL: Final = 0.25  # seconds between closed-descriptor sweeps while operations pend
+DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)                 # recv/send flags of a step that
+SEND_FLAGS: Final = DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)    # must not block (nor raise SIGPIPE)
+_STREAM_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
+_monotonic: Final = time.monotonic
+_get_ident: Final = threading.get_ident
 
 
 class QsoError(Exception):
@@ -99,7 +102,8 @@ class QsoError(Exception):
 
 # --------------------------------------------------------------------------- operations
 
-_PENDING, _DONE = 0, 1
+_PENDING: Final = 0
+_DONE: Final = 1
 
 try:
     from mypy_extensions import mypyc_attr
@@ -229,7 +233,7 @@ class Operation:
         io.bytesAvailable = self.bytesAvailable
 
 
-_UINT64 = 1 << 64
+_UINT64: Final = 1 << 64
 
 
 def check_request(io: Qso_OverlappedIO_t) -> None:
@@ -272,7 +276,7 @@ class _Waiter:
     __slots__ = ("lock", "item", "destroyed", "lead", "thread")
 
     def __init__(self) -> None:
-        self.thread = threading.get_ident()
+        self.thread = _get_ident()
         self.lock = threading.Lock()
         self.lock.acquire()
         self.item: Posted | None = None
@@ -331,12 +335,12 @@ class Port:
         if taker is not None:
             # The waiter polling (or woken to poll) came first (the lead goes to the oldest
             # follower): it takes the completion itself, and comes back for the next ones.
-            if not self._queue and leader is not None and leader != threading.get_ident():
+            if not self._queue and leader is not None and leader != _get_ident():
                 self.engine.wake()
             self._queue.append(completion)
             if self._waiters:
-                self.engine.watch_stall(time.monotonic() + self.STALL)
-        elif self._waiters and self.stalled(time.monotonic()):
+                self.engine.watch_stall(_monotonic() + self.STALL)
+        elif self._waiters and self.stalled(_monotonic()):
             if self._queue:  # the oldest goes first
                 self._queue.append(completion)
                 completion = self._queue.popleft()
@@ -354,7 +358,7 @@ class Port:
     def _worker_elsewhere(self, end: float | None) -> bool:
         """Is another thread busy with a completion it took less than STALL ago (and is
         there time to leave the backlog to it before ``end``)?"""
-        now = time.monotonic()
+        now = _monotonic()
         return ((end is None or end > now)
                 and any(now - taken < self.STALL for taken in tuple(self._workers.values())))
 
@@ -377,22 +381,22 @@ class Port:
 
     def wait(self, timeout: float | None) -> Posted:
         """Take one completion; QsoError(ETIME / EDESTROYED / EINVAL) otherwise."""
-        me = threading.get_ident()
+        me = _get_ident()
         self._workers.pop(me, None)
         try:
             completion = self._wait(timeout)
-            self._last_take = self._workers[me] = now = time.monotonic()
+            self._last_take = self._workers[me] = now = _monotonic()
             if len(self._workers) > 64:  # threads that took once and went: forget them
                 self._workers = {t: at for t, at in tuple(self._workers.items()) if now - at < self.STALL}
             return completion
         finally:
             if self._promoted is not None:
                 with self.lock:
-                    self._unpromote(threading.get_ident())
+                    self._unpromote(_get_ident())
 
     def _wait(self, timeout: float | None) -> Posted:
         engine = self.engine
-        end = None if timeout is None else time.monotonic() + timeout
+        end = None if timeout is None else _monotonic() + timeout
         destroyed_errno = _errno.EINVAL  # a port already gone is no port at all
         polled = False
         while True:
@@ -405,7 +409,7 @@ class Port:
                 defer = backlog and bool(self._workers) and self._worker_elsewhere(end)
                 if backlog and not defer and not engine.overdue():
                     return self._queue.popleft()
-                left = None if end is None else end - time.monotonic()
+                left = None if end is None else end - _monotonic()
                 if polled and left is not None and left <= 0:
                     raise QsoError(ETIME)
             destroyed_errno = EDESTROYED
@@ -650,7 +654,7 @@ def _cookies() -> int:
     return option
 
 
-_SO_COOKIE = _cookies()
+_SO_COOKIE: Final = _cookies()
 
 
 def current_identity(sock: _socket.socket) -> object:
@@ -748,9 +752,9 @@ def _wrap(fd: int) -> socket.socket:
 # --------------------------------------------------------------------------- engine
 
 
-_REACTOR = "reactor"
-_INF = float("inf")
-_MAX_SLEEP = 86400.0  # one poll or stand-by at most (epoll takes at most 2**31 ms); they loop
+_REACTOR: Final = "reactor"
+_INF: Final = float("inf")
+_MAX_SLEEP: Final = 86400.0  # one poll or stand-by at most (epoll takes at most 2**31 ms); they loop
 
 
 class Engine:
@@ -864,7 +868,7 @@ class Engine:
         waits for the interpreter lock, and the worker pays at each lock hand-off (a look
         every 2 ms cost a busy pool a fifth of its throughput)."""
         with self._timer_lock:
-            now = time.monotonic()
+            now = _monotonic()
             if acted or now - self._quiet_until > self.QUIET:
                 self._quiet_step = 0.0
             else:
@@ -878,13 +882,13 @@ class Engine:
 
     def overdue(self) -> bool:
         """Nobody has polled for half a GRACE: a waiter taking from a backlog should."""
-        return self._leader is None and time.monotonic() - self._last_poll > self.GRACE / 2
+        return self._leader is None and _monotonic() - self._last_poll > self.GRACE / 2
 
     def poll_now(self) -> None:
         """Poll once without blocking, if nobody else is polling."""
         if self.claim():
             try:
-                self._poll_once(time.monotonic())
+                self._poll_once(_monotonic())
             finally:
                 self._resign(None, promote=False)  # the caller goes on waiting/working
 
@@ -894,7 +898,7 @@ class Engine:
             if self._stopped:
                 return False
             if self._leader is None:
-                self._leader = threading.get_ident()
+                self._leader = _get_ident()
                 return True
             if self._leader == _REACTOR:
                 self.wake()  # the stand-in resigns after this poll
@@ -905,7 +909,7 @@ class Engine:
         port but ``skip``)."""
         with self._lf:
             self._leader = None
-            self._vacant_since = time.monotonic()
+            self._vacant_since = _monotonic()
             if self._stopped:
                 self._lf.notify_all()
                 if self._closed_by_leader:
@@ -920,11 +924,11 @@ class Engine:
             if self._timers:
                 self._standby_by(self._timers[0][0])
             if busy:
-                self._vacancy_watched_by(time.monotonic() + self.GRACE)
+                self._vacancy_watched_by(_monotonic() + self.GRACE)
 
     def lead(self, port: Port, end: float | None) -> None:
         """Poll on behalf of a waiter until ``port`` has a completion, is destroyed, or ``end``."""
-        me = threading.get_ident()
+        me = _get_ident()
         try:
             while True:
                 with port.lock:
@@ -933,7 +937,7 @@ class Engine:
                     if port._queue or port.destroyed:
                         return
                 self._poll_once(end)
-                if end is not None and time.monotonic() >= end:
+                if end is not None and _monotonic() >= end:
                     return
         finally:
             with port.lock:
@@ -964,7 +968,7 @@ class Engine:
         with self._lf:
             if self._stopped or self._leader is not None:
                 return False
-            if time.monotonic() - self._vacant_since < self.GRACE and self._active:
+            if _monotonic() - self._vacant_since < self.GRACE and self._active:
                 return False
             if not (self._active or self._changes or self._due()):
                 return False
@@ -974,7 +978,7 @@ class Engine:
     def _unstall(self) -> bool:
         """Wake a follower for each port whose queue has waited STALL for its worker, and
         one to lead if the lead has been vacant that long with work pending: has it woken any?"""
-        now = time.monotonic()
+        now = _monotonic()
         with self._timer_lock:
             if self._stall_at > now:
                 return False
@@ -995,7 +999,7 @@ class Engine:
 
     def _due(self) -> bool:
         with self._timer_lock:
-            return bool(self._timers) and self._timers[0][0] <= time.monotonic()
+            return bool(self._timers) and self._timers[0][0] <= _monotonic()
 
     def _stand_by(self) -> None:
         """Sleep until a timer is due, a stall is to be looked for or, while work is
@@ -1004,7 +1008,7 @@ class Engine:
         off to 1/QUIET while the workers keep up, cheaper than being roused at every
         vacancy of a busy port (``_standby_by`` covers the rest)."""
         with self._timer_lock:
-            now = time.monotonic()
+            now = _monotonic()
             until = self._stall_at
             if self._active or self._changes:
                 since = self._vacant_since if self._leader is None else now
@@ -1020,7 +1024,7 @@ class Engine:
     def _poll_once(self, end: float | None) -> None:
         """Poll once (until ``end`` at the latest) and process what came."""
         with self._timer_lock:
-            now = time.monotonic()
+            now = _monotonic()
             until = _INF if end is None else end
             if self._timers:
                 until = min(until, self._timers[0][0])
@@ -1055,7 +1059,7 @@ class Engine:
             self._report_again(events)
             raise
         self._run_timers()
-        if self._active and time.monotonic() >= self._next_sweep:
+        if self._active and _monotonic() >= self._next_sweep:
             self._sweep()
 
     def _report_again(self, events: list[tuple[int, int]]) -> None:
@@ -1076,7 +1080,7 @@ class Engine:
     def add_timer(self, delay: float, callback: Callable[..., None], *args: Any) -> list[Any]:
         """Run ``callback(*args)`` on the polling thread after ``delay`` s (the entry returned
         is what ``cancel_timer`` takes)."""
-        when = time.monotonic() + delay
+        when = _monotonic() + delay
         entry = [when, next(self._seq), args, callback]
         with self._timer_lock:
             heapq.heappush(self._timers, entry)
@@ -1099,7 +1103,7 @@ class Engine:
                 self._cancelled = 0
 
     def _run_timers(self) -> None:
-        now = time.monotonic()
+        now = _monotonic()
         while True:
             with self._timer_lock:
                 if not self._timers or self._timers[0][0] > now:
@@ -1132,7 +1136,7 @@ class Engine:
 
         Called on the polling thread itself (a signal handler interrupted its poll), it leaves
         the descriptors to the leader, which closes them when its poll returns."""
-        me = threading.get_ident()
+        me = _get_ident()
         with self._lf:
             self._stopped = True
             self.wake()
@@ -1233,7 +1237,7 @@ class Engine:
 
     def _leading(self) -> bool:
         leader = self._leader
-        me = threading.get_ident()
+        me = _get_ident()
         return leader == me or (leader == _REACTOR and self._stand_in.ident == me)
 
     def _schedule_close(self, ch: _Channel) -> None:
@@ -1347,7 +1351,7 @@ class Engine:
             return
         self._active.add(ch)
         with self._timer_lock:
-            now = time.monotonic()
+            now = _monotonic()
             self._poller_by(now + SWEEP_INTERVAL)
             self._vacancy_watched_by(now + self.GRACE)
 
@@ -1492,7 +1496,7 @@ def _cancel_timer(op: Operation) -> None:
 
 
 # Sockets whose operations were discarded by a port's destruction: fd -> identity.
-_poisoned: dict[int, tuple[int, int]] = {}
+_poisoned: Final[dict[int, tuple[int, int]]] = {}
 
 
 def _poison(ch: _Channel) -> None:

@@ -22,6 +22,8 @@ handshake timeout         GSK_IBMI_ERROR_TIMED_OUT                0
 """
 from __future__ import annotations
 
+from typing import Final
+
 from gskit import errors as rc
 from gskit.constants import ECLOSED, GSKSECURESOCSTARTINIT, GSKSECURESOCSTARTRECV, GSKSECURESOCSTARTSEND
 from gskit.engine.openssl_errors import socket_failure
@@ -29,7 +31,7 @@ from gskit.errors import GSKError
 from gskit.io.blocking import NEED_WRITE
 from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, Operation
 
-HANDSHAKE_TIMED_OUT = -1001        # private abort code: GSK_HANDSHAKE_TIMEOUT expired
+HANDSHAKE_TIMED_OUT: Final = -1001      # private abort code: GSK_HANDSHAKE_TIMEOUT expired
 
 
 def as_gsk_error(exc: GSKError | OSError) -> GSKError:
