@@ -1346,10 +1346,18 @@ class Engine:
                 self._arm(ch, recheck=True)
 
     def _activate(self, ch: _Channel) -> None:
-        """``ch`` has pending operations: make sure the sweep and a poller cover it."""
-        if ch in self._active:
+        """``ch`` has pending operations: make sure the sweep and a poller cover it.
+
+        Only the first active channel asks: while any is active, the leader's polls end by
+        the next sweep and the stand-in's sleeps by GRACE after a vacancy (both count from
+        their own start, so no later channel needs an earlier deadline)."""
+        active = self._active
+        if ch in active:
             return
-        self._active.add(ch)
+        first = not active
+        active.add(ch)
+        if not first:
+            return
         with self._timer_lock:
             now = _monotonic()
             self._poller_by(now + SWEEP_INTERVAL)
