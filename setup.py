@@ -17,10 +17,12 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):
   compute the bound into a local first.
 
-Only these are compiled (``compat/structs.py`` so that the engine reads and writes
-``Qso_OverlappedIO_t`` as a C struct: +5 % on the TLS echo); compiling ``io/blocking.py``
-and ``engine/session_engine.py`` as well was measured at +1-2 % on the TLS echo and none
-on handshakes.
+Only the modules on an asynchronous request's path are compiled (measured on the TLS
+echo, ``bench/completion_port.py``: ``compat/structs.py``, so that the engine reads and
+writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py`` +4 %;
+``engine/session_engine.py`` +2 %, nothing on handshakes).  ``io/blocking.py`` stays
+Python: ``BorrowedSocket`` extends ``_socket.socket``.  Module constants are ``Final``
+(C statics; literals, the generated constant stubs' included, are folded).
 """
 import os
 
@@ -33,6 +35,7 @@ NATIVE_MODULES = [
     "gskit/compat/async_gsk.py",
     "gskit/compat/structs.py",
     "gskit/compat/buffers.py",
+    "gskit/engine/session_engine.py",
 ]
 
 ext_modules = []
