@@ -45,7 +45,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL, crypto
@@ -59,12 +59,12 @@ from gskit.engine.config import TLSConfig
 from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
 from gskit.errors import GSKError
 
-OUTGOING_CHUNK = 262144
-_WANT_WRITE = _lib.SSL_ERROR_WANT_WRITE
-_WANT_IO = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
-_ZERO_RETURN = _lib.SSL_ERROR_ZERO_RETURN
-_allocate = _ffi.new_allocator(should_clear_after_alloc=False)
-_scratch_space = threading.local()
+OUTGOING_CHUNK: Final = 262144
+_WANT_WRITE: Final = _lib.SSL_ERROR_WANT_WRITE
+_WANT_IO: Final = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
+_ZERO_RETURN: Final = _lib.SSL_ERROR_ZERO_RETURN
+_allocate: Final = _ffi.new_allocator(should_clear_after_alloc=False)
+_scratch_space: Final = threading.local()
 
 
 def _scratch() -> object:
@@ -77,7 +77,7 @@ def _scratch() -> object:
 ContextChooser = Callable[["Protocol | None"], SSL.Context]
 ValidationCallback = Callable[[list[bytes], int], int]
 
-_PROTOCOLS = {p.label: p for p in Protocol}
+_PROTOCOLS: Final = {p.label: p for p in Protocol}
 
 
 class CallbackRecord:
@@ -120,7 +120,7 @@ def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth:
     return bool(ok)
 
 
-_BEFORE_HANDSHAKE = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
+_BEFORE_HANDSHAKE: Final = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
 
 
 class TLSEngine:
