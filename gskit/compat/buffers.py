@@ -13,7 +13,9 @@ def buffer_view(buffer: object, size: object, writable: bool) -> tuple[int, memo
     """``(GSK_OK, view)`` of the first ``size`` bytes of ``buffer`` (all of it for None), or
     the rc for a bad pointer (not a buffer, read-only where written, too short) or size."""
     try:
-        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
+        view = memoryview(buffer)  # type: ignore[arg-type]
+        if type(buffer) is not bytearray:   # (a bytearray's view is of bytes already)
+            view = view.cast("B")
     except (TypeError, ValueError):
         return rc.GSK_IBMI_ERROR_INVALID_POINTER, None
     if writable and view.readonly:
