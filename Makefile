@@ -29,13 +29,14 @@ demo: $(NATIVE)
 
 # The whole suite; the completion-port tests again on the portable poller (selectors:
 # what macOS and the BSDs get) instead of Linux's edge-triggered epoll; and once more on
-# the pure-Python build, run from a copy of the tree without the compiled modules.
+# the pure-Python build (the compiled modules' tests: completion ports and the engine), run
+# from a copy of the tree without the compiled modules.
 test: $(NATIVE)
 	$(BIN)/python -m pytest -q
 	GSKIT_POLLER=selectors $(BIN)/python -m pytest -q tests/completion tests/engine/test_async_gsk.py
 	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r gskit certstore tests examples pyproject.toml $(PURE)
 	find $(PURE) -name '*.so' -delete
-	cd $(PURE) && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/completion tests/engine/test_async_gsk.py
+	cd $(PURE) && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/completion tests/engine
 
 clean:
 	rm -rf $(VENV) build *.egg-info $(NATIVE)

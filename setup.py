@@ -20,8 +20,9 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 Only the modules on an asynchronous request's path are compiled (measured on the TLS
 echo, ``bench/completion_port.py``: ``compat/structs.py``, so that the engine reads and
 writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py`` +4 %;
-``engine/session_engine.py`` +2 %, nothing on handshakes).  ``io/blocking.py`` stays
-Python: ``BorrowedSocket`` extends ``_socket.socket``.  Module constants are ``Final``
+``engine/session_engine.py`` +2 %, nothing on handshakes; ``io/blocking.py``, the pumps,
++7 %).  ``io/transports.py`` stays Python: ``BorrowedSocket`` extends ``_socket.socket``,
+and tests replace its methods to see where a thread waits.  Module constants are ``Final``
 (C statics; literals, the generated constant stubs' included, are folded).
 """
 import os
@@ -36,6 +37,7 @@ NATIVE_MODULES = [
     "gskit/compat/structs.py",
     "gskit/compat/buffers.py",
     "gskit/engine/session_engine.py",
+    "gskit/io/blocking.py",
 ]
 
 ext_modules = []

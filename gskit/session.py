@@ -30,7 +30,8 @@ from gskit.environment import _CERT_ATTRIBUTES, Environment, role_of
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
-from gskit.io.blocking import BlockingPump, CallbackTransport, DirectPump, SocketTransport
+from gskit.io.blocking import BlockingPump, DirectPump
+from gskit.io.transports import CallbackTransport, SocketTransport
 
 _PROTOCOL_USED = {
     "TLSV10": c.GSK_PROTOCOL_USED_TLSV1, "TLSV11": c.GSK_PROTOCOL_USED_TLSV11,

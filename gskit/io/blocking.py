@@ -9,52 +9,28 @@ Two pumps drive a session's ``TLSEngine``:
   engine lock guards OpenSSL, the send lock keeps ciphertext in order, and socket waits
   happen with neither held, so one thread may read while another writes.
 
-Timeouts use ``poll()`` on the descriptor (never ``settimeout``, which would make the
-application's socket non-blocking behind its back).
+The transports they run on are ``gskit.io.transports``.
 """
 from __future__ import annotations
 
-import _socket
-import errno
-import os
-import select
-import socket
 import threading
 import time
-from typing import Any, Callable, Final, TypeVar
-from typing import Protocol as TypingProtocol
+from typing import Final
 
 from gskit import errors as rc
-from gskit.compat.errno_state import get_errno, set_errno
+from gskit.compat.errno_state import set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
-from gskit.io.completion import DONTWAIT, SEND_FLAGS, SWEEP_INTERVAL, current_identity
-
-T = TypeVar("T")
-_SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
-_CALLBACK_RETRY = 0.001  # seconds before an I/O callback that would block is called again
+from gskit.io.completion import DONTWAIT
+from gskit.io.transports import SocketTransport, Transport, _remaining
 
 RECV_SIZE: Final = 65536
-_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 # What a non-blocking step (``*_step``, for the asynchronous operations) needs next: a
 # count >= 0 means done, these mean "call again once the socket is readable / writable".
 NEED_READ: Final = -1
 NEED_WRITE: Final = -2
-
-
-class Transport(TypingProtocol):
-    """What ``BlockingPump`` needs of a transport."""
-
-    blocking: bool
-
-    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes: ...
-    def send(self, data: bytes | memoryview) -> int: ...
-    def wait(self, writable: bool, timeout: float | None) -> None: ...
-    def replaced(self) -> bool: ...
-    def interrupt(self) -> None: ...
-    def release(self) -> None: ...
 
 
 def _io_error(exc: OSError) -> GSKError:
@@ -67,234 +43,6 @@ def _io_error(exc: OSError) -> GSKError:
 
 def _closed_by_another_thread() -> GSKError:
     return GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
-
-
-def _remaining(deadline: float | None) -> float | None:
-    """Seconds left until ``deadline`` (None: no limit); TimeoutError once it has passed."""
-    if deadline is None:
-        return None
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    return remaining
-
-
-class BorrowedSocket(_socket.socket):
-    """A socket object on a descriptor the application owns: it never closes it, even
-    when dropped by the garbage collector (the socket types would).  Built on the C type:
-    one is made per session, and ``socket.socket``'s Python layer adds nothing used here."""
-
-    def __del__(self) -> None:
-        self.detach()
-
-
-class SocketTransport:
-    """A TCP socket named by descriptor (GSK_FD).  Never closes it; a mode it changes
-    (``hold_nonblocking``) is restored by ``release``.  ``blocking`` None takes the
-    descriptor's mode; True waits as on a blocking socket whatever the descriptor's mode
-    (a Python socket with a timeout is non-blocking underneath)."""
-
-    def __init__(self, fd: int, blocking: bool | None = None) -> None:
-        try:
-            sock = BorrowedSocket(-1, -1, 0, fd)    # (protocol 0: not asked of the kernel)
-        except OSError as exc:
-            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
-        if sock.family not in _TCP_FAMILIES or sock.type != socket.SOCK_STREAM:
-            sock.detach()
-            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
-        self.fd = fd
-        self.sock = sock
-        self._identity = current_identity(sock)
-        # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
-        # which costs a thread switch when another thread is runnable)
-        self._blocking_descriptor = os.get_blocking(fd)
-        self.blocking = self._blocking_descriptor if blocking is None else blocking
-        self._pollers: dict[bool, select.poll] = {}      # writable? -> a poll object not in use
-        self._held = False
-        self._blocked: set[int] = set()                  # threads waiting to read (recv, poll)
-        self._writing: set[int] = set()                  # threads waiting to write (poll)
-        self.interrupted = False                         # another thread closed the session
-
-    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
-        """One recv; waits in poll() first unless the caller wants no wait at all (a
-        non-blocking socket without ``wait`` or ``timeout``): a recv blocked in the kernel
-        would not notice the application closing the descriptor."""
-        if timeout is not None or wait or self.blocking:
-            self.wait(False, timeout)
-        me = threading.get_ident()
-        self._blocked.add(me)
-        try:
-            if self.interrupted:  # closed just before we were there to be woken
-                raise InterruptedError
-            data = self.sock.recv(size)
-        finally:
-            self._blocked.discard(me)
-        if self.interrupted:
-            raise InterruptedError
-        return data
-
-    def wait(self, writable: bool, timeout: float | None) -> None:
-        """Block until readable (or writable); TimeoutError, or InterruptedError after a close.
-        Rounds the timeout up to whole milliseconds."""
-        poller = self._pollers.pop(writable, None)        # a poll object serves one thread at a time
-        if poller is None:
-            poller = select.poll()
-            poller.register(self.fd, select.POLLOUT if writable else select.POLLIN)
-        me = threading.get_ident()
-        blocked = self._writing if writable else self._blocked
-        blocked.add(me)
-        try:
-            if self.interrupted:  # closed just before we were there to be woken
-                raise InterruptedError
-            ready = self._poll(poller, timeout)
-        finally:
-            blocked.discard(me)
-            self._pollers[writable] = poller
-        if self.interrupted:
-            raise InterruptedError
-        if not ready:
-            raise TimeoutError
-
-    def _poll(self, poller: select.poll, timeout: float | None) -> list[tuple[int, int]]:
-        """``poller.poll`` for ``timeout`` seconds (None: for ever).  A longer wait goes in
-        slices, and between them looks whether the application closed the descriptor (a
-        poll() does not wake when another thread closes it): OSError EBADF then."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            milliseconds = (_SLICE_MS + 1 if deadline is None
-                            else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            if milliseconds <= _SLICE_MS:
-                return poller.poll(milliseconds)
-            ready = poller.poll(_SLICE_MS)
-            # Each poll() looks the number up again: once the application has closed the
-            # descriptor, the number may name another socket, whose data is not ours.
-            if self.replaced():
-                raise OSError(errno.EBADF, "the descriptor was closed under the session")
-            if ready:
-                return ready
-
-    def replaced(self) -> bool:
-        """Has the application closed the descriptor (its number may name another socket now)?"""
-        return current_identity(self.sock) != self._identity
-
-    def hold_nonblocking(self) -> None:
-        """Put a blocking descriptor in non-blocking mode until ``release``."""
-        if self._blocking_descriptor and not self._held:
-            os.set_blocking(self.fd, False)
-            self._held = True
-
-    def restore_blocking(self) -> None:
-        if self._held:
-            self._held = False
-            try:
-                os.set_blocking(self.fd, True)
-            except OSError:
-                pass                         # closed under us: nothing to restore
-
-    def send(self, data: bytes | memoryview) -> int:
-        """One send that never blocks in the kernel (BlockingIOError when the socket is full):
-        a writer waits in ``wait``, where a close from another thread wakes it."""
-        return self.sock.send(data, SEND_FLAGS)
-
-    def call_blocking(self, call: Callable[[], T]) -> T:
-        """``call()``, which may block in the kernel (OpenSSL on a blocking descriptor): a
-        close from another thread shuts the socket down to wake it, and it then ends with
-        InterruptedError whatever it raised."""
-        me = threading.get_ident()
-        self._writing.add(me)
-        try:
-            if self.interrupted:
-                raise InterruptedError
-            return call()
-        except (GSKError, OSError):
-            if self.interrupted:
-                raise InterruptedError from None
-            raise
-        finally:
-            self._writing.discard(me)
-
-    def interrupt(self) -> None:
-        """Wake a thread blocked in recv or poll (another thread is closing the session):
-        a reader by shutting the reading side, a writer (whose data cannot all go now) both."""
-        self.interrupted = True
-        how = socket.SHUT_RDWR if self._writing else socket.SHUT_RD if self._blocked else None
-        if how is not None and not self.replaced():  # (a waiter on a replaced one ends by itself)
-            try:
-                self.sock.shutdown(how)
-            except OSError:
-                pass
-
-    def release(self) -> None:
-        if not self.replaced():
-            self.restore_blocking()
-        self.sock.detach()
-
-
-class CallbackTransport:
-    """GSK_IO_CALLBACK: the application's io_read/io_write move the bytes."""
-
-    blocking = True
-
-    def __init__(self, callbacks: object, fd: int, user_data: str) -> None:
-        self._read = callbacks.io_read          # type: ignore[attr-defined]
-        self._write = callbacks.io_write        # type: ignore[attr-defined]
-        self.fd = fd
-        self.user_data = user_data
-        self._interrupted = False
-
-    def recv(self, size: int, timeout: float | None, wait: bool = False) -> bytes:
-        """One io_read; ``wait`` (a handshake) calls a callback that would block again until
-        ``timeout`` (TimeoutError), otherwise BlockingIOError."""
-        buffer = bytearray(size)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                count = self._call(self._read, "io_read", memoryview(buffer), size)
-                break
-            except BlockingIOError:
-                if not wait:
-                    raise
-                self.wait(False, _remaining(deadline))
-        if count > size:
-            raise OSError(errno.EIO, f"io_read returned {count} for a buffer of {size}")
-        return bytes(buffer[:count])
-
-    def send(self, data: bytes | memoryview) -> int:
-        count = self._call(self._write, "io_write", bytes(data), len(data))
-        if count == 0 or count > len(data):
-            raise OSError(errno.EIO, f"io_write returned {count} for {len(data)} bytes")
-        return count
-
-    def wait(self, writable: bool, timeout: float | None) -> None:
-        """A callback answered EWOULDBLOCK: gskit cannot see the application's transport, so
-        it calls again after a millisecond (a blocking call stays blocking, without spinning);
-        InterruptedError once another thread has closed the session."""
-        if not self._interrupted:
-            time.sleep(_CALLBACK_RETRY if timeout is None else min(timeout, _CALLBACK_RETRY))
-        if self._interrupted:
-            raise InterruptedError
-
-    def _call(self, callback: Callable[..., Any], name: str, data: Any, size: int) -> int:
-        """One callback: its count; OSError with the errno it set (``gskit.set_errno``) when
-        it returns -1, EIO for anything else that is not a count, or when it raises."""
-        set_errno(0)
-        try:
-            count = callback(self.fd, data, size, self.user_data)
-        except Exception as exc:  # noqa: BLE001 - the application's code: a failed I/O, not a crash
-            raise OSError(errno.EIO, f"{name} raised {exc!r}") from None
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            code = get_errno() if count == -1 else 0
-            raise OSError(code or errno.EIO, f"{name} failed")
-        return count
-
-    def replaced(self) -> bool:
-        return False
-
-    def interrupt(self) -> None:
-        self._interrupted = True
-
-    def release(self) -> None:
-        pass
 
 
 class BlockingPump:
@@ -333,7 +81,8 @@ class BlockingPump:
                 view = memoryview(b"".join((self._unsent, produced)) if self._unsent else produced)
                 try:
                     while view:
-                        view = view[self.transport.send(view):]
+                        sent = self.transport.send(view)   # (not in the slice: see setup.py)
+                        view = view[sent:]
                 except BlockingIOError:
                     pass
                 except InterruptedError:

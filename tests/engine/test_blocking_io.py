@@ -13,8 +13,9 @@ from typing import Any, Iterator
 import pytest
 
 from gskit import *  # noqa: F403
-from gskit.io import blocking
-from gskit.io.blocking import BlockingPump, DirectPump, SocketTransport
+from gskit.io import transports
+from gskit.io.blocking import BlockingPump, DirectPump
+from gskit.io.transports import SocketTransport
 from tests.conftest import DEADLINE
 from tests.engine.test_return_codes import Pair, server_env
 
@@ -141,7 +142,7 @@ def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(s
     BIOs the writer waited in a plain send, holding the lock the close then waited for).
     The close's shutdown is what wakes it: its poll's slices are made longer than the test."""
     session, client, pair = server_and_peer
-    monkeypatch.setattr(blocking, "_SLICE_MS", int(4 * DEADLINE * 1000))
+    monkeypatch.setattr(transports, "_SLICE_MS", int(4 * DEADLINE * 1000))
     waiting = entering_wait(monkeypatch, writable=True)
     result: list[object] = []
     writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),

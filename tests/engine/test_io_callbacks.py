@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from gskit import *  # noqa: F403
-from gskit.io.blocking import CallbackTransport
+from gskit.io.transports import CallbackTransport
 from tests.conftest import DEADLINE
 from tests.engine.test_return_codes import Pair, client_env, server_env
 
