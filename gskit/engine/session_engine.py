@@ -63,6 +63,12 @@ OUTGOING_CHUNK: Final = 262144
 _WANT_WRITE: Final = _lib.SSL_ERROR_WANT_WRITE
 _WANT_IO: Final = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
 _ZERO_RETURN: Final = _lib.SSL_ERROR_ZERO_RETURN
+# The calls made on every record, bound once (compiled code then looks nothing up).
+_SSL_read: Final = _lib.SSL_read
+_SSL_write: Final = _lib.SSL_write
+_SSL_get_error: Final = _lib.SSL_get_error
+_SSL_pending: Final = _lib.SSL_pending
+_from_buffer: Final = _ffi.from_buffer
 _allocate: Final = _ffi.new_allocator(should_clear_after_alloc=False)
 _scratch_space: Final = threading.local()
 
@@ -129,6 +135,7 @@ class TLSEngine:
     # State every engine starts with, defaulted here rather than set in __init__ (one
     # engine is made per handshake).
     _conn: SSL.Connection | None = None
+    _ssl: Any = None                    # _conn's SSL pointer (read on every record)
     _in: Any = None                     # the memory BIOs (None while straight on the socket)
     _out: Any = None
     _broken: GSKError | None = None
@@ -167,7 +174,7 @@ class TLSEngine:
                 self._name_the_server(conn, self.server_name)
             if self._resume is not None:
                 conn.set_session(self._resume)
-        self._conn = conn
+        self._conn, self._ssl = conn, conn._ssl  # noqa: SLF001
         if self._early_input:
             self.receive(bytes(self._early_input))
             self._early_input.clear()
@@ -276,7 +283,7 @@ class TLSEngine:
         only to turn a real failure into its exception: WANT_READ is the common outcome of a
         memory-BIO engine and must not cost an exception.
         """
-        error = _lib.SSL_get_error(conn._ssl, result)  # noqa: SLF001
+        error = _SSL_get_error(conn._ssl, result)  # noqa: SLF001
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return True
@@ -295,19 +302,18 @@ class TLSEngine:
     def read_into(self, buffer: memoryview) -> int | None:
         """Plaintext into ``buffer``: the count, 0 at the peer's close, None: needs input."""
         self._check_broken()
-        conn = self._conn
-        ssl = conn._ssl  # type: ignore[union-attr]  # noqa: SLF001
-        result = _lib.SSL_read(ssl, _ffi.from_buffer(buffer, require_writable=True), len(buffer))
+        ssl = self._ssl
+        result = _SSL_read(ssl, _from_buffer("char[]", buffer, True), len(buffer))  # (True: writable)
         if result > 0:
             return result
-        error = _lib.SSL_get_error(ssl, result)
+        error = _SSL_get_error(ssl, result)
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return 0 if self._peer_eof else None
         if error == _ZERO_RETURN:
             return 0
         try:
-            conn._raise_ssl_error(ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
+            self._conn._raise_ssl_error(ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
         except SSL.SysCallError as exc:
             if exc.args and exc.args[0] == -1:          # EOF without close_notify: IBM's amtRead 0
                 return 0
@@ -324,19 +330,17 @@ class TLSEngine:
         OpenSSL holds plaintext, or the engine has failed or seen the end of the stream.
         (Without read-ahead, OpenSSL reads one record at a time: what it has not yet
         decrypted is still in the socket.)"""
-        conn = self._conn
-        return (conn is None or self._broken is not None or self._peer_eof
-                or _lib.SSL_pending(conn._ssl) > 0)  # noqa: SLF001
+        return (self._ssl is None or self._broken is not None or self._peer_eof
+                or _SSL_pending(self._ssl) > 0)
 
     def write(self, data: bytes | memoryview) -> int | None:
         """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
         socket straight out.  None: OpenSSL needs I/O first (retry with the same data)."""
         self._check_broken()
-        conn = self._conn
-        result = _lib.SSL_write(conn._ssl, _ffi.from_buffer(data), len(data))  # type: ignore[union-attr]  # noqa: SLF001
+        result = _SSL_write(self._ssl, _from_buffer(data), len(data))
         if result > 0:
             return result
-        self._wants_input(conn, result)  # type: ignore[arg-type]  # raises unless it wants I/O
+        self._wants_input(self._conn, result)  # type: ignore[arg-type]  # raises unless it wants I/O
         return None
 
     def close_notify(self) -> None:
