@@ -34,7 +34,7 @@ demo: $(NATIVE)
 test: $(NATIVE)
 	$(BIN)/python -m pytest -q
 	GSKIT_POLLER=selectors $(BIN)/python -m pytest -q tests/completion tests/engine/test_async_gsk.py
-	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r gskit certstore tests examples pyproject.toml $(PURE)
+	rm -rf $(PURE) && mkdir -p $(PURE) && cp -r gskit certstore tests examples docs pyproject.toml $(PURE)
 	find $(PURE) -name '*.so' -delete
 	cd $(PURE) && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/completion tests/engine
 
