@@ -89,6 +89,7 @@ DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)                 # recv/send
 SEND_FLAGS: Final = DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)    # must not block (nor raise SIGPIPE)
 _STREAM_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
 _monotonic: Final = time.monotonic
+_EAGAIN: Final = _errno.EAGAIN          # (the errno module's names are not Final)
 _get_ident: Final = threading.get_ident
 
 
@@ -197,7 +198,7 @@ class Operation:
     def time_limit(self) -> tuple[float, int]:
         """(seconds, errno): once pending, abort with errno after seconds (0: never).
         By default operationWaitTime, and EAGAIN."""
-        return self.wait_seconds, _errno.EAGAIN
+        return self.wait_seconds, _EAGAIN
 
     def abort(self, errno_value: int) -> None:
         self.returnValue = -1
@@ -720,11 +721,9 @@ class _Channel:
         return bool(self.lanes[0] or self.lanes[1] or self.parked)
 
     def wanted(self) -> int:
-        mask = 0
-        for lane in self.lanes:
-            if lane:
-                mask |= lane[0].interest()
-        return mask
+        receives, sends = self.lanes
+        return ((receives[0].interest() if receives else 0)
+                | (sends[0].interest() if sends else 0))
 
     def operations(self) -> Iterable[Operation]:
         return itertools.chain(self.lanes[0], self.lanes[1])
