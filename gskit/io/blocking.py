@@ -23,7 +23,7 @@ from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT
-from gskit.io.transports import SocketTransport, Transport, _remaining
+from gskit.io.transports import SocketTransport, Transport, seconds_left
 
 RECV_SIZE: Final = 65536
 
@@ -117,7 +117,7 @@ class BlockingPump:
 
         Raises TimeoutError and BlockingIOError for the caller to translate.
         """
-        remaining = _remaining(deadline)
+        remaining = seconds_left(deadline)
         try:
             data = self.transport.recv(RECV_SIZE, remaining, wait)
         except InterruptedError:
@@ -275,7 +275,7 @@ class DirectPump:
     def _wait(self, need: int, deadline: float | None, what: str) -> None:
         """Wait until the socket is readable (NEED_READ) or writable (NEED_WRITE), until ``deadline``."""
         try:
-            self.transport.wait(need == NEED_WRITE, _remaining(deadline))
+            self.transport.wait(need == NEED_WRITE, seconds_left(deadline))
         except TimeoutError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:

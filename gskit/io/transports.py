@@ -42,7 +42,7 @@ class Transport(TypingProtocol):
     def release(self) -> None: ...
 
 
-def _remaining(deadline: float | None) -> float | None:
+def seconds_left(deadline: float | None) -> float | None:
     """Seconds left until ``deadline`` (None: no limit); TimeoutError once it has passed."""
     if deadline is None:
         return None
@@ -227,7 +227,7 @@ class CallbackTransport:
             except BlockingIOError:
                 if not wait:
                     raise
-                self.wait(False, _remaining(deadline))
+                self.wait(False, seconds_left(deadline))
         if count > size:
             raise OSError(errno.EIO, f"io_read returned {count} for a buffer of {size}")
         return bytes(buffer[:count])
