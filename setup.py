@@ -1,7 +1,9 @@
-"""Build hook: the completion-port engine and the asynchronous calls compiled to C (mypyc).
+"""Build hook: the completion-port engine, the asynchronous calls and the TLS pumps compiled
+to C (mypyc).
 
 The compiled modules are the same source as the pure-Python ones and behave the same
-(``make test`` runs the completion-port tests on both builds); they only run faster.
+(``make test`` runs the completion-port and engine tests on both builds); they only run
+faster.
 ``GSKIT_PURE_PYTHON=1`` skips the compilation (no C compiler needed); a module without
 its compiled form runs as Python.  What compiled code asks of the source, learnt here:
 
@@ -12,6 +14,8 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
   Python code may subclass says so (``Operation``: ``allow_interpreted_subclasses``);
 * a class constant that may be tuned at run time is a ``ClassVar`` (``Port.STALL``,
   ``Engine.GRACE``, ``_EpollPoller.MAX_EVENTS``): otherwise compiled code keeps its own copy;
+  a module constant that may not is ``Final``: a C static, or folded where it is a literal
+  (the generated constant stubs' too), where otherwise each use is a look-up by name;
 * no ``continue`` inside a ``with`` block (unimplemented in mypyc), no attribute named
   ``_thread`` (its C name clashes);
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):
@@ -22,8 +26,7 @@ echo, ``bench/completion_port.py``: ``compat/structs.py``, so that the engine re
 writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py`` +4 %;
 ``engine/session_engine.py`` +2 %, nothing on handshakes; ``io/blocking.py``, the pumps,
 +7 %).  ``io/transports.py`` stays Python: ``BorrowedSocket`` extends ``_socket.socket``,
-and tests replace its methods to see where a thread waits.  Module constants are ``Final``
-(C statics; literals, the generated constant stubs' included, are folded).
+and tests replace its methods to see where a thread waits.
 """
 import os
 
