@@ -113,7 +113,7 @@ class Environment(Handle):
         if release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
         super().__init__(AttributeValues(), EnvState.OPEN, release)
-        self.check_hostname = check_hostname
+        self.check_hostname = bool(check_hostname)   # (1 or 0 from a C habit too)
         self.registry_home = registry_home
         self.credentials: Credentials | None = None
         self.tls_config: config_module.TLSConfig | None = None

@@ -440,3 +440,32 @@ def test_get_and_set_by_id_refuse_what_is_no_attribute_id(attr_id):
             with pytest.raises(GSKError) as caught:
                 call()
             assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ID
+
+
+@pytest.mark.parametrize(("check", "name", "verified"), [(1, "localhost", True), (1, "wrong.example", False),
+                                                         (0, "wrong.example", True)])
+def test_check_hostname_taken_as_c_truth(pki, listener, run_peer, check, name, verified):
+    """``Environment(check_hostname=1)`` (or 0), as a C programmer writes a flag, works as
+    True (or False): the name is checked against the certificate, or not."""
+    def serve() -> None:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                try:
+                    session.handshake()
+                    session.sendall(b"k")
+                except GSKError:
+                    pass                                  # the client refused the name
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=check) as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(fd=sock, server_name=name) as session:
+            if verified:
+                session.handshake()
+                assert session.recv(1) == b"k"
+            else:
+                with pytest.raises(GSKError) as failure:
+                    session.handshake()
+                assert failure.value.rc == GSK_ERROR_CERT_VALIDATION   # (hostname mismatch)
+    peer.result()
