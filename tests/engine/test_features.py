@@ -90,9 +90,11 @@ def test_client_refuses_a_suite_not_allowed_for_the_version(pki, listener, run_p
     assert info.value.rc == GSK_ERROR_NO_CIPHERS
 
 
-@pytest.mark.parametrize("name,error", [("localhost", None), ("127.0.0.1", None),
-                                        ("wrong.example", GSK_ERROR_CERT_VALIDATION)])
-def test_pythonic_api_checks_the_host_name(pki, listener, run_peer, name, error):
+@pytest.mark.parametrize("check,name,error", [
+    (True, "localhost", None), (True, "127.0.0.1", None), (True, "wrong.example", GSK_ERROR_CERT_VALIDATION),
+    # check_hostname as a C programmer writes a flag: 1 checks, 0 does not
+    (1, "localhost", None), (1, "wrong.example", GSK_ERROR_CERT_VALIDATION), (0, "wrong.example", None)])
+def test_pythonic_api_checks_the_host_name(pki, listener, run_peer, check, name, error):
     def serve() -> None:
         with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
             conn, _ = listener.accept()
@@ -103,7 +105,7 @@ def test_pythonic_api_checks_the_host_name(pki, listener, run_peer, name, error)
                     pass
 
     peer = run_peer(serve)
-    with Environment(keyring_file=str(pki.ca_pem)) as env:
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=check) as env:
         sock = connect(listener.getsockname()[1])
         with sock, env.open_session(fd=sock, server_name=name) as session:
             if error is None:
@@ -440,32 +442,3 @@ def test_get_and_set_by_id_refuse_what_is_no_attribute_id(attr_id):
             with pytest.raises(GSKError) as caught:
                 call()
             assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ID
-
-
-@pytest.mark.parametrize(("check", "name", "verified"), [(1, "localhost", True), (1, "wrong.example", False),
-                                                         (0, "wrong.example", True)])
-def test_check_hostname_taken_as_c_truth(pki, listener, run_peer, check, name, verified):
-    """``Environment(check_hostname=1)`` (or 0), as a C programmer writes a flag, works as
-    True (or False): the name is checked against the certificate, or not."""
-    def serve() -> None:
-        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
-            conn, _ = listener.accept()
-            with conn, env.open_session(fd=conn) as session:
-                try:
-                    session.handshake()
-                    session.sendall(b"k")
-                except GSKError:
-                    pass                                  # the client refused the name
-
-    peer = run_peer(serve)
-    with Environment(keyring_file=str(pki.ca_pem), check_hostname=check) as env:
-        sock = connect(listener.getsockname()[1])
-        with sock, env.open_session(fd=sock, server_name=name) as session:
-            if verified:
-                session.handshake()
-                assert session.recv(1) == b"k"
-            else:
-                with pytest.raises(GSKError) as failure:
-                    session.handshake()
-                assert failure.value.rc == GSK_ERROR_CERT_VALIDATION   # (hostname mismatch)
-    peer.result()
