@@ -13,9 +13,9 @@ from gskit.compat.structs import Qso_OverlappedIO_t, timeval
 from gskit.io import completion
 
 from tests.completion.completion_helpers import Sockets, replaces_engine_methods, spawn, until, wait_one
+from tests.conftest import DEADLINE
 
 pytestmark = replaces_engine_methods
-from tests.conftest import DEADLINE
 
 
 def _interrupt_once(engine: completion.Engine, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
