@@ -21,12 +21,20 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):
   compute the bound into a local first.
 
-Only the modules on an asynchronous request's path are compiled (measured on the TLS
-echo, ``bench/completion_port.py``: ``compat/structs.py``, so that the engine reads and
-writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py`` +4 %;
-``engine/session_engine.py`` +2 %, nothing on handshakes; ``io/blocking.py``, the pumps,
-+7 %).  ``io/transports.py`` stays Python: ``BorrowedSocket`` extends ``_socket.socket``,
-and tests replace its methods to see where a thread waits.
+* a compiled class has a fixed layout: ``Environment`` and ``Session`` take no attributes
+  of the application's own (``GSK_USER_DATA`` is GSKit's place for them) and have no
+  ``vars()``; a class-level default of a union of two compiled classes was dropped by
+  mypyc 2.4.1 (``Session.pump``): such an attribute is set in ``__init__``.
+
+The modules on an asynchronous request's path and on a handshake's are compiled (measured
+on the TLS echo, ``bench/completion_port.py``: ``compat/structs.py``, so that the engine
+reads and writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py`` +4 %;
+``engine/session_engine.py`` +2 %; ``io/blocking.py``, the pumps, +7 %; the handles, the
+compat ``gsk_*`` calls, the state and attribute tables, +3–5 % on the echo and +6 % on
+handshakes, ``bench/handshake.py``).  ``io/transports.py`` stays Python:
+``BorrowedSocket`` extends ``_socket.socket``, and tests replace its methods to see where
+a thread waits; ``audit.py`` too (mypyc refuses its nested handler class, and it runs once
+a handshake only when auditing is on).
 """
 import os
 
@@ -41,6 +49,13 @@ NATIVE_MODULES = [
     "gskit/compat/buffers.py",
     "gskit/engine/session_engine.py",
     "gskit/io/blocking.py",
+    "gskit/handle.py",
+    "gskit/session.py",
+    "gskit/environment.py",
+    "gskit/compat/gsk.py",
+    "gskit/engine/states.py",
+    "gskit/attributes/values.py",
+    "gskit/attributes/table.py",
 ]
 
 ext_modules = []

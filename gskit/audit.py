@@ -152,9 +152,10 @@ def _role(session: Any, engine: Any) -> str | None:
     config = getattr(engine, "config", None)
     if config is not None:
         return "server" if config.server else "client"
+    from gskit.attributes.values import AttributeValues
     from gskit.environment import role_of
     values = getattr(session, "values", None)
-    return role_of(values) if values is not None else None
+    return role_of(values) if isinstance(values, AttributeValues) else None
 
 
 def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:

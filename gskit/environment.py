@@ -108,8 +108,8 @@ class Environment(Handle):
     _transitions = ENVIRONMENT_TRANSITIONS
     _closed_state = EnvState.CLOSED
 
-    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: bool = True,
-                 registry_home: str | None = None, **settings: Any) -> None:
+    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: object = True,
+                 registry_home: Any = None, **settings: Any) -> None:
         if release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
         super().__init__(AttributeValues(), EnvState.OPEN, release)
@@ -187,7 +187,7 @@ class Environment(Handle):
                 self._default_context = ctx
         return ctx
 
-    def open_session(self, *, auto_init: bool = True, **settings: Any) -> Session:
+    def open_session(self, *, auto_init: object = True, **settings: Any) -> Session:
         """``gsk_secure_soc_open``; the Pythonic form initializes the environment first if needed."""
         with self._lock:
             if auto_init and self._state is EnvState.OPEN:
@@ -231,7 +231,7 @@ class Environment(Handle):
         if self._values.get(c.GSK_ENVIRONMENT_CLOSE_OPTIONS) == c.GSK_DELAYED_ENVIRONMENT_CLOSE:
             notify(self._values.get(c.GSK_ENVIRONMENT_CLOSE_CALLBACK), self)  # IBM: DELAYED enables it
 
-    def local_cert_info(self, cert_id: int) -> list:
+    def local_cert_info(self, cert_id: object) -> list:
         """GSK_LOCAL_CERT_INFO of an initialized environment: its first certificate."""
         from gskit.certinfo import certificate_elements
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
-from typing import Any, AnyStr, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from gskit import constants as c
 from gskit import errors as rc
@@ -38,22 +38,24 @@ def _fail(code: int, detail: str | None = None) -> GSKError:
     return GSKError.for_rc(code, detail)
 
 
-def buffer_text(value: object, size: int | None) -> str:
+def buffer_text(value: object, size: object) -> str:
     """C's (buffer, bufSize) as Python text: size 0/None = up to the first NUL; otherwise
     the first ``size`` characters of a str, or bytes of a bytes-like value (UTF-8)."""
     if isinstance(value, str):
-        return _cut(value, size, "\0")
+        return value[:_cut_at(value.find("\0"), size, len(value))]
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return _cut(bytes(value), size, b"\0").decode("utf-8", "surrogateescape")
+        whole = bytes(value)
+        return whole[:_cut_at(whole.find(b"\0"), size, len(whole))].decode("utf-8", "surrogateescape")
     raise _fail(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer must be str or bytes")
 
 
-def _cut(whole: AnyStr, size: int | None, nul: AnyStr) -> AnyStr:
+def _cut_at(first_nul: int, size: object, length: int) -> int:
+    """Where C's (buffer, bufSize) ends: the first NUL (or the end) for size 0/None."""
     if size is None or size == 0:
-        return whole.split(nul, 1)[0]
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > len(whole):
-        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {len(whole)}")
-    return whole[:size]
+        return length if first_nul < 0 else first_nul
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > length:
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {length}")
+    return size
 
 
 def _kind_of(attr_id: object) -> Kind:
@@ -71,9 +73,9 @@ class Handle:
     """Base of Environment and Session: a lock, a state, attribute values; a context
     manager that closes it (subclasses define ``close``)."""
 
-    _transitions: dict
-    _closed_state: Enum
-    is_session: bool = False
+    _transitions: ClassVar[dict]
+    _closed_state: ClassVar[Enum]
+    is_session: ClassVar[bool] = False
 
     def __init__(self, values: AttributeValues, state: Enum, release: str) -> None:
         self._lock = threading.RLock()
@@ -111,7 +113,7 @@ class Handle:
         return "session" if self.is_session else "environment"
 
     # -- set ---------------------------------------------------------------------------------
-    def set_attribute(self, kind: Kind, attr_id: int, value: Any, size: int | None = None) -> None:
+    def set_attribute(self, kind: Kind, attr_id: Any, value: Any, size: Any = None) -> None:
         """``gsk_attribute_set_<kind>``: raises GSKError with IBM's rc."""
         with self._lock:
             if self.closed:
@@ -131,7 +133,7 @@ class Handle:
             raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} cannot be used with a {self._kind} handle")
         return row
 
-    def _check_value(self, row: Attribute, value: Any, size: int | None) -> object:
+    def _check_value(self, row: Attribute, value: Any, size: Any) -> object:
         if row.kind is Kind.BUFFER:
             text = buffer_text(value, size)
             if row.id in CIPHER_SPEC_ATTRIBUTES:
@@ -174,7 +176,7 @@ class Handle:
             self._values.values[row.id] = value
 
     # -- get ---------------------------------------------------------------------------------
-    def get_attribute(self, kind: Kind, attr_id: int) -> Any:
+    def get_attribute(self, kind: Kind, attr_id: Any) -> Any:
         """``gsk_attribute_get_<kind>``: raises GSKError with IBM's rc."""
         with self._lock:
             if self.closed:
@@ -211,11 +213,11 @@ class Handle:
         raise _fail(rc.GSK_ATTRIBUTE_INVALID_ID, f"{row.name} is a session result")
 
     # -- Pythonic access by ID, whatever the kind ------------------------------------------
-    def get(self, attr_id: int) -> Any:
+    def get(self, attr_id: Any) -> Any:
         """The value of any attribute (``session.get(GSK_PROTOCOL_USED)``); raises GSKError."""
         return self.get_attribute(_kind_of(attr_id), attr_id)
 
-    def set(self, attr_id: int, value: Any) -> None:
+    def set(self, attr_id: Any, value: Any) -> None:
         """Set any attribute by ID (``env.set(GSK_HANDSHAKE_TIMEOUT, 5)``); raises GSKError."""
         self.set_attribute(_kind_of(attr_id), attr_id, value)
 

@@ -43,6 +43,9 @@ _RECOVERABLE = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
 _IO_KEEPS_STATE = unchanged_by(SESSION_TRANSITIONS, Op.IO)
 _MISC_IDS = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
                        c.GSK_RESET_CIPHER_WITHNEWSESSION})
+# Any object with the buffer protocol (bytes, bytearray, memoryview, array, mmap, ...): not
+# narrowed further, since the compiled build checks an annotation at run time.
+Buffer = Any
 
 
 class Session(Handle):
@@ -57,7 +60,7 @@ class Session(Handle):
     _own_config = False                   # set when a session attribute needs its own context
     _own_credentials = False
     engine: TLSEngine | None = None
-    pump: BlockingPump | DirectPump | None = None
+    pump: BlockingPump | DirectPump | None
     _error: GSKError | None = None
     _audited = False                      # does an audit record end the handshake?
     _close_notify_sent = False
@@ -68,6 +71,8 @@ class Session(Handle):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment.values.copy(), SessionState.OPEN, environment.release)
         self.environment = environment
+        self.pump = None
+        self._audit_endpoints: dict[str, Any] | None = None   # noted by gskit.audit
         self._send_lock = threading.Lock()            # one send's bytes go out together
         self._parked_sends: deque[Any] = deque()      # startSends waiting for a send's turn
 
@@ -79,7 +84,7 @@ class Session(Handle):
         if row.id in _CERT_ATTRIBUTES:
             self._own_credentials = True
 
-    def set_attribute(self, kind: Kind, attr_id: int, value: Any, size: int | None = None) -> None:
+    def set_attribute(self, kind: Kind, attr_id: Any, value: Any, size: Any = None) -> None:
         super().set_attribute(kind, attr_id, value, size)
         if attr_id == c.GSK_FD:
             self._socket = value if isinstance(value, socket.socket) else None
@@ -241,7 +246,7 @@ class Session(Handle):
                     self._broken(exc)
             raise
 
-    def recv(self, size: int = 65536) -> bytes:
+    def recv(self, size: object = 65536) -> bytes:
         """Up to ``size`` bytes of plaintext; ``b""`` once the peer has closed."""
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
@@ -249,7 +254,7 @@ class Session(Handle):
         del buffer[self.recv_into(buffer):]
         return bytes(buffer)
 
-    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0) -> int:
+    def recv_into(self, buffer: Buffer, nbytes: int = 0) -> int:
         """Read into ``buffer`` (its first ``nbytes``); the count, 0 once the peer has closed."""
         view = memoryview(buffer).cast("B")
         if view.readonly:
@@ -265,7 +270,7 @@ class Session(Handle):
         pump = self._io_pump()
         return self._run(pump.read_into, view, self.read_timeout)
 
-    def send(self, data: bytes | bytearray | memoryview) -> int:
+    def send(self, data: Buffer) -> int:
         """Encrypt and send ``data``; returns its length."""
         view = memoryview(data).cast("B")
         if len(view) < 1:
@@ -318,7 +323,7 @@ class Session(Handle):
         except ValueError:
             pass                                      # resumed already (resuming again is harmless)
 
-    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+    def sendall(self, data: Buffer) -> None:
         """Encrypt and send all of ``data``.  On a non-blocking socket that cannot take it
         all, GSKWouldBlockError whose ``characters_written`` says how much was sent (as
         ``BlockingIOError``)."""
@@ -330,7 +335,7 @@ class Session(Handle):
             error.characters_written = written  # type: ignore[attr-defined]
             raise error
 
-    def misc(self, misc_id: int) -> None:
+    def misc(self, misc_id: object) -> None:
         """``gsk_secure_soc_misc``: GSK_RESET_CIPHER, GSK_RESET_SESSION, GSK_CLOSE_NOTIFY, ..."""
         if not isinstance(misc_id, int) or isinstance(misc_id, bool) or misc_id not in _MISC_IDS:
             raise GSKError.for_rc(rc.GSK_MISC_INVALID_ID, f"{misc_id!r} is not a GSK_MISC_ID")
@@ -411,7 +416,7 @@ class Session(Handle):
             return rc.GSK_ERROR_NO_CERTIFICATE
         return 0
 
-    def cert_info(self, cert_id: int) -> list[gsk_cert_data_elem]:
+    def cert_info(self, cert_id: object) -> list[gsk_cert_data_elem]:
         """``gsk_attribute_get_cert_info`` for GSK_PARTNER_CERT_INFO or GSK_LOCAL_CERT_INFO."""
         if cert_id not in (c.GSK_PARTNER_CERT_INFO, c.GSK_LOCAL_CERT_INFO) or isinstance(cert_id, bool):
             raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
@@ -423,7 +428,7 @@ class Session(Handle):
         return certificate_elements(cert) if cert is not None else []
 
     # -- Pythonic conveniences ---------------------------------------------------------------
-    def makefile(self, mode: str = "rb", buffering: int = -1) -> io.BufferedIOBase:
+    def makefile(self, mode: str = "rb", buffering: int | None = -1) -> io.BufferedIOBase:
         """A buffered binary file on the session ("rb", "wb" or "rwb"), like socket.makefile."""
         raw = _SessionIO(self)
         size = io.DEFAULT_BUFFER_SIZE if buffering in (-1, None) else buffering

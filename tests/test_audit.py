@@ -217,7 +217,7 @@ def test_audit_is_off_by_default(openssl_server, pki, audit_log) -> None:
         sock.settimeout(None)
         with env.open_session(fd=sock, server_name="localhost") as session, pytest.raises(gskit.GSKError):
             session.handshake()
-        assert not hasattr(session, "_audit_endpoints")
+        assert session._audit_endpoints is None
     assert audit_log == []
 
 

@@ -90,7 +90,7 @@ def gsk_secure_soc_init(session: Handle) -> int:
     return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
 
 
-def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) -> tuple[int, int]:
+def _transfer(session: Handle, buffer: Any, size: Any, writable: bool) -> tuple[int, int]:
     """gsk_secure_soc_read (``writable``: data lands in ``buffer``) or _write: ``(rc, count)``."""
     handle = _session(session)
     if handle is None:
@@ -103,17 +103,17 @@ def _transfer(session: Handle, buffer: Any, size: int | None, writable: bool) ->
     return code, (count or 0)
 
 
-def gsk_secure_soc_read(session: Handle, buffer: Any, size: int | None = None) -> tuple[int, int]:
+def gsk_secure_soc_read(session: Handle, buffer: Any, size: Any = None) -> tuple[int, int]:
     """``(rc, amt_read)``; the data lands in ``buffer[:amt_read]``."""
     return _transfer(session, buffer, size, writable=True)
 
 
-def gsk_secure_soc_write(session: Handle, data: Any, size: int | None = None) -> tuple[int, int]:
+def gsk_secure_soc_write(session: Handle, data: Any, size: Any = None) -> tuple[int, int]:
     """``(rc, amt_written)``."""
     return _transfer(session, data, size, writable=False)
 
 
-def gsk_secure_soc_misc(session: Handle, misc_id: int) -> int:
+def gsk_secure_soc_misc(session: Handle, misc_id: Any) -> int:
     handle = _session(session)
     return _call(handle.misc, misc_id)[0] if handle else rc.GSK_INVALID_HANDLE
 
@@ -124,52 +124,52 @@ def gsk_secure_soc_close(session: Handle) -> int:
 
 
 # -- attributes ------------------------------------------------------------------------------
-def _set(kind: Kind, handle: Handle, attr_id: int, value: object, size: int | None = None) -> int:
+def _set(kind: Kind, handle: Handle, attr_id: Any, value: Any, size: Any = None) -> int:
     target = _any(handle)
     if target is None:
         return rc.GSK_INVALID_HANDLE
     return _call(target.set_attribute, kind, attr_id, value, size)[0]
 
 
-def _get(kind: Kind, handle: Handle, attr_id: int) -> tuple[int, Any]:
+def _get(kind: Kind, handle: Handle, attr_id: Any) -> tuple[int, Any]:
     target = _any(handle)
     if target is None:
         return rc.GSK_INVALID_HANDLE, None
     return _call(target.get_attribute, kind, attr_id)
 
 
-def gsk_attribute_set_buffer(handle: Handle, buf_id: int, value: str | bytes, size: int = 0) -> int:
+def gsk_attribute_set_buffer(handle: Handle, buf_id: Any, value: Any, size: Any = 0) -> int:
     """``value`` str or bytes; ``size`` 0 = up to the first NUL (C's strlen)."""
     return _set(Kind.BUFFER, handle, buf_id, value, size)
 
 
-def gsk_attribute_set_enum(handle: Handle, enum_id: int, value: int) -> int:
+def gsk_attribute_set_enum(handle: Handle, enum_id: Any, value: Any) -> int:
     return _set(Kind.ENUM, handle, enum_id, value)
 
 
-def gsk_attribute_set_numeric_value(handle: Handle, num_id: int, value: int) -> int:
+def gsk_attribute_set_numeric_value(handle: Handle, num_id: Any, value: Any) -> int:
     """GSK_FD takes a descriptor or a socket object."""
     return _set(Kind.NUMERIC, handle, num_id, value)
 
 
-def gsk_attribute_set_callback(handle: Handle, callback_id: int, callback: object) -> int:
+def gsk_attribute_set_callback(handle: Handle, callback_id: Any, callback: Any) -> int:
     """Callback shapes: ``gskit.callbacks``."""
     return _set(Kind.CALLBACK, handle, callback_id, callback)
 
 
-def gsk_attribute_get_buffer(handle: Handle, buf_id: int) -> tuple[int, str | None]:
+def gsk_attribute_get_buffer(handle: Handle, buf_id: Any) -> tuple[int, str | None]:
     return _get(Kind.BUFFER, handle, buf_id)
 
 
-def gsk_attribute_get_enum(handle: Handle, enum_id: int) -> tuple[int, int | None]:
+def gsk_attribute_get_enum(handle: Handle, enum_id: Any) -> tuple[int, int | None]:
     return _get(Kind.ENUM, handle, enum_id)
 
 
-def gsk_attribute_get_numeric_value(handle: Handle, num_id: int) -> tuple[int, int | None]:
+def gsk_attribute_get_numeric_value(handle: Handle, num_id: Any) -> tuple[int, int | None]:
     return _get(Kind.NUMERIC, handle, num_id)
 
 
-def gsk_attribute_get_cert_info(handle: Handle, cert_id: int) -> tuple[int, list[gsk_cert_data_elem] | None]:
+def gsk_attribute_get_cert_info(handle: Handle, cert_id: Any) -> tuple[int, list[gsk_cert_data_elem] | None]:
     """``(rc, elements)`` for GSK_PARTNER_CERT_INFO (session) or GSK_LOCAL_CERT_INFO."""
     session = _session(handle)
     if session is not None:

@@ -1,6 +1,8 @@
 """Engine features beyond the basic handshake: per-protocol suites, callbacks, life cycle."""
 from __future__ import annotations
 
+import array
+import mmap
 import socket
 import ssl
 import threading
@@ -309,6 +311,33 @@ def test_makefile_reads_lines(pki, listener, run_peer):
             with session.makefile("rb") as stream:
                 assert stream.readline() == b"got first line\n"
     assert peer.result() == b"first line\n"
+
+
+def test_pythonic_api_takes_any_buffer_and_flags_given_as_numbers(pki, listener, run_peer):
+    """What the pure-Python build takes, the compiled one takes too (its annotations are
+    checked at run time): an ``array`` or ``mmap`` as the data or the buffer, 1 for True,
+    ``buffering=None``."""
+    def serve() -> bytes:
+        with Environment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+            conn, _ = listener.accept()
+            with conn, env.open_session(fd=conn) as session:
+                session.handshake()
+                received = array.array("B", bytes(5))
+                assert session.recv_into(received) == 5
+                session.sendall(array.array("B", b"pong!"))
+                return received.tobytes()
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=1) as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(auto_init=1, fd=sock, server_name="localhost") as session:
+            session.handshake()
+            assert session.send(array.array("B", b"ping!")) == 5
+            with mmap.mmap(-1, 5) as shared:
+                assert session.recv_into(shared) == 5 and shared[:] == b"pong!"
+            with session.makefile("rb", buffering=None) as stream:
+                assert stream.read() == b""
+    assert peer.result() == b"ping!"
 
 
 def test_session_id_reads_back_and_repeats_on_resumption(pki, listener, run_peer):
