@@ -21,8 +21,9 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 * mypyc 2.4.1 evaluates a slice bound twice (``view[sock.send(view):]`` sends twice):
   compute the bound into a local first.
 
-* a compiled class has a fixed layout: ``Environment`` and ``Session`` take no attributes
-  of the application's own (``GSK_USER_DATA`` is GSKit's place for them) and have no
+* a compiled class has a fixed layout: an ``Environment`` or ``Session`` takes no
+  attributes of the application's own (``GSK_USER_DATA`` is GSKit's place for them; a
+  subclass, which ``allow_interpreted_subclasses`` permits, may keep its own) and has no
   ``vars()``; a class-level default of a union of two compiled classes was dropped by
   mypyc 2.4.1 (``Session.pump``): such an attribute is set in ``__init__``.
 

@@ -28,6 +28,7 @@ from gskit.engine import config as config_module
 from gskit.engine.context import build_context
 from gskit.engine.session_engine import verify_callback
 from gskit.engine.states import ENVIRONMENT_TRANSITIONS, EnvState, Op, next_state
+from gskit._compiled import mypyc_attr
 from gskit.errors import GSKError
 from gskit.handle import Handle
 
@@ -96,6 +97,7 @@ def role_of(values: AttributeValues) -> str:
     return "client" if values.get(c.GSK_SESSION_TYPE, c.GSK_CLIENT_SESSION) == c.GSK_CLIENT_SESSION else "server"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # an application may subclass it
 class Environment(Handle):
     """A GSKit environment: shared settings, certificates, OpenSSL contexts, session cache.
 

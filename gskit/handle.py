@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
 from gskit import constants as c
+from gskit._compiled import mypyc_attr
 from gskit import errors as rc
 from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
@@ -69,6 +70,7 @@ def _kind_of(attr_id: object) -> Kind:
 H = TypeVar("H", bound="Handle")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Handle:
     """Base of Environment and Session: a lock, a state, attribute values; a context
     manager that closes it (subclasses define ``close``)."""

@@ -27,6 +27,7 @@ from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
 from gskit.environment import _CERT_ATTRIBUTES, Environment, role_of
+from gskit._compiled import mypyc_attr
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
@@ -48,6 +49,7 @@ _MISC_IDS = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTI
 Buffer = Any
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # an application may subclass it
 class Session(Handle):
     """A secure session; ``handshake()``, then ``recv``/``send`` like a socket."""
 

@@ -68,6 +68,7 @@ import weakref
 from collections import deque
 from typing import Any, Callable, ClassVar, Final, Iterable, TypeAlias
 
+from gskit._compiled import mypyc_attr
 from gskit.constants import (
     ECANCELED,
     ECLOSED,
@@ -105,13 +106,6 @@ class QsoError(Exception):
 
 _PENDING: Final = 0
 _DONE: Final = 1
-
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # read by the compiler only (setup.py): as Python it changes nothing
-    def mypyc_attr(*_args: Any, **_flags: Any) -> Any:  # type: ignore[misc]
-        return lambda cls: cls
-
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # other facilities subclass it
 class Operation:

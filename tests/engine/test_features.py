@@ -340,6 +340,20 @@ def test_pythonic_api_takes_any_buffer_and_flags_given_as_numbers(pki, listener,
     assert peer.result() == b"ping!"
 
 
+def test_an_application_may_subclass_the_environment(pki):
+    """As on the pure-Python build, a subclass overrides methods and keeps its own attributes."""
+    class CountingEnvironment(Environment):
+        def open_session(self, **settings):
+            self.opened = getattr(self, "opened", 0) + 1
+            return super().open_session(**settings)
+
+    with CountingEnvironment(session_type="server", keyring_file=str(pki.server_ec)) as env:
+        env.name = "frontend"
+        with env.open_session() as session:
+            assert session.state is SessionState.OPEN and session.environment is env
+        assert (env.opened, env.name, env.state.value) == (1, "frontend", "initialized")
+
+
 def test_session_id_reads_back_and_repeats_on_resumption(pki, listener, run_peer):
     """GSK_SID_VALUE: the ID repeats when the session resumes, on both ends (TLS 1.2).  (A
     server that issues a ticket leaves the ID of the first, full handshake to the client.)"""
