@@ -31,7 +31,7 @@ from gskit._compiled import mypyc_attr
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
-from gskit.io.blocking import BlockingPump, DirectPump
+from gskit.io.blocking import BlockingPump, DirectPump, Pump
 from gskit.io.transports import CallbackTransport, SocketTransport
 
 _PROTOCOL_USED = {
@@ -62,7 +62,7 @@ class Session(Handle):
     _own_config = False                   # set when a session attribute needs its own context
     _own_credentials = False
     engine: TLSEngine | None = None
-    pump: BlockingPump | DirectPump | None
+    pump: Pump | None
     _error: GSKError | None = None
     _audited = False                      # does an audit record end the handshake?
     _close_notify_sent = False
@@ -92,7 +92,7 @@ class Session(Handle):
             self._socket = value if isinstance(value, socket.socket) else None
 
     # -- handshake ---------------------------------------------------------------------------
-    def prepare(self, *, asynchronous: bool = False) -> BlockingPump | DirectPump:
+    def prepare(self, *, asynchronous: bool = False) -> Pump:
         """Start a handshake: state HANDSHAKING, engine, transport and pump built (raises GSKError).
 
         On a TCP socket the application gave in blocking mode OpenSSL runs straight on the
@@ -225,7 +225,7 @@ class Session(Handle):
             self._state = state
 
     # -- data --------------------------------------------------------------------------------
-    def _io_pump(self) -> BlockingPump | DirectPump:
+    def _io_pump(self) -> Pump:
         if self._socket is not None and self._socket.fileno() < 0:
             # Closed by the application: its number may name another socket by now.
             raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")

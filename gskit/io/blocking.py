@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Final
+from typing import Any, Final
 
 from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
@@ -45,13 +45,56 @@ def _closed_by_another_thread() -> GSKError:
     return GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
 
 
-class BlockingPump:
-    """Drives one engine on memory BIOs over one transport with blocking semantics."""
+class Pump:
+    """What a session and its asynchronous operations call on either pump.
 
-    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
+    A class rather than a ``typing.Protocol`` so that compiled callers reach the pumps'
+    methods through a C vtable (measured on the TLS echo: +5 %).
+    """
+
+    def __init__(self, engine: TLSEngine, transport: Any) -> None:
         self.engine = engine
         self.transport = transport
         self.engine_lock = threading.Lock()
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def flush(self, block: bool = True) -> bool:
+        raise NotImplementedError
+
+    def handshake(self, timeout: float | None) -> None:
+        raise NotImplementedError
+
+    def read_into(self, buffer: memoryview, timeout: float | None) -> int:
+        raise NotImplementedError
+
+    def write(self, data: bytes | memoryview) -> int:
+        raise NotImplementedError
+
+    def handshake_step(self) -> int:
+        raise NotImplementedError
+
+    def read_step(self, buffer: memoryview) -> int:
+        raise NotImplementedError
+
+    def write_step(self, data: memoryview, started: bool) -> int:
+        raise NotImplementedError
+
+    def holds_input(self) -> bool:
+        raise NotImplementedError
+
+    def abandon(self, data: memoryview) -> None:
+        raise NotImplementedError
+
+
+class BlockingPump(Pump):
+    """Drives one engine on memory BIOs over one transport with blocking semantics."""
+
+    transport: Transport
+
+    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
+        super().__init__(engine, transport)
         self.send_lock = threading.Lock()
         self._unsent: bytes | memoryview = b""
         self._released = False
@@ -241,7 +284,7 @@ class BlockingPump:
         (TLS cannot take them back) and go out with the next flush."""
 
 
-class DirectPump:
+class DirectPump(Pump):
     """Drives an engine that OpenSSL runs straight on the socket: the fast path.
 
     Used for synchronous sessions on a TCP socket the application gave in blocking mode.
@@ -254,10 +297,10 @@ class DirectPump:
     deadlines, and a close from another thread wakes the waiter.
     """
 
+    transport: SocketTransport
+
     def __init__(self, engine: TLSEngine, transport: SocketTransport) -> None:
-        self.engine = engine
-        self.transport = transport
-        self.engine_lock = threading.Lock()
+        super().__init__(engine, transport)
         self._unfinished: memoryview | None = None
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
         self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone

@@ -22,13 +22,16 @@ handshake timeout         GSK_IBMI_ERROR_TIMED_OUT                0
 """
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from gskit import errors as rc
 from gskit.constants import ECLOSED, GSKSECURESOCSTARTINIT, GSKSECURESOCSTARTRECV, GSKSECURESOCSTARTSEND
 from gskit.engine.openssl_errors import socket_failure
 from gskit.errors import GSKError
-from gskit.io.blocking import NEED_WRITE
+from gskit.io.blocking import NEED_WRITE, Pump
+
+if TYPE_CHECKING:  # (gskit.session imports this module's users)
+    from gskit.session import Session
 from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, Operation
 
 HANDSHAKE_TIMED_OUT: Final = -1001      # private abort code: GSK_HANDSHAKE_TIMEOUT expired
@@ -42,9 +45,9 @@ def as_gsk_error(exc: GSKError | OSError) -> GSKError:
 class SecureOperation(Operation):
     """What the three GSKit operations share: the session's pump and how results are set."""
 
-    def __init__(self, session: object) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.pump = session.pump  # type: ignore[attr-defined]
+        self.pump: Pump = session.pump  # type: ignore[assignment]  # (set by prepare())
         self._want = EVENT_READ
 
     def interest(self) -> int:
@@ -66,7 +69,7 @@ class SecureOperation(Operation):
         return True
 
     def abort(self, errno_value: int) -> None:
-        if self.session.closed:  # type: ignore[attr-defined]
+        if self.session.closed:
             self.returnValue, self.errnoValue = rc.GSK_IBMI_ERROR_CLOSED, 0
         elif errno_value == ECLOSED:
             self.returnValue, self.errnoValue = rc.GSK_ERROR_SOCKET_CLOSED, ECLOSED
@@ -88,7 +91,7 @@ class StartInit(SecureOperation):
     always_post = True
     uses_wait_time = False  # "not used" by startInit: GSK_HANDSHAKE_TIMEOUT is its limit
 
-    def __init__(self, session: object, timeout: int) -> None:
+    def __init__(self, session: Session, timeout: int) -> None:
         super().__init__(session)
         self._timeout = timeout
 
@@ -101,10 +104,10 @@ class StartInit(SecureOperation):
             need = self.pump.handshake_step()
         except (GSKError, OSError) as exc:
             error = as_gsk_error(exc)
-            self.session.handshake_failed(error)  # type: ignore[attr-defined]
+            self.session.handshake_failed(error)
             return self.fail(error)
         if not need:
-            self.session.handshake_succeeded()  # type: ignore[attr-defined]
+            self.session.handshake_succeeded()
             return self.succeed()
         # Cancellable until negotiation begins: a server still waiting for the ClientHello can
         # give up; a client has sent its hello with the first step.
@@ -113,7 +116,7 @@ class StartInit(SecureOperation):
 
     def abort(self, errno_value: int) -> None:
         super().abort(errno_value)
-        self.session.handshake_failed(GSKError.for_rc(self.returnValue, "asynchronous handshake ended"))  # type: ignore[attr-defined]
+        self.session.handshake_failed(GSKError.for_rc(self.returnValue, "asynchronous handshake ended"))
 
 
 class StartRecv(SecureOperation):
@@ -122,7 +125,7 @@ class StartRecv(SecureOperation):
     code = GSKSECURESOCSTARTRECV
     lane = LANE_RECV
 
-    def __init__(self, session: object, buffer: memoryview, fill_buffer: bool) -> None:
+    def __init__(self, session: Session, buffer: memoryview, fill_buffer: bool) -> None:
         super().__init__(session)
         self._view = buffer
         self._fill_buffer = fill_buffer
@@ -155,7 +158,7 @@ class StartSend(SecureOperation):
     code = GSKSECURESOCSTARTSEND
     lane = LANE_SEND
 
-    def __init__(self, session: object, data: memoryview) -> None:
+    def __init__(self, session: Session, data: memoryview) -> None:
         super().__init__(session)
         self._data = data
         self._started = False
@@ -164,13 +167,13 @@ class StartSend(SecureOperation):
     def attempt(self) -> bool:
         if self._started:
             return self._step()
-        if not self.session.take_send_turn(self):  # type: ignore[attr-defined]
+        if not self.session.take_send_turn(self):
             self._want = 0                 # a synchronous write is sending: after it, whole
             return False
         try:
             return self._step()
         finally:
-            self.session.end_send_turn()  # type: ignore[attr-defined]
+            self.session.end_send_turn()
 
     def _step(self) -> bool:
         try:
@@ -188,6 +191,6 @@ class StartSend(SecureOperation):
 
     def abort(self, errno_value: int) -> None:
         super().abort(errno_value)
-        self.session.unpark_send(self)  # type: ignore[attr-defined]
+        self.session.unpark_send(self)
         if self._started:
             self.pump.abandon(self._data)
