@@ -74,7 +74,8 @@ class RecvOp(_Transfer):
         self._fill = bool(io.fillBuffer)
 
     def ready(self) -> bool:
-        return self._channel.readable()  # type: ignore[union-attr]
+        channel = self._channel  # (set by the start call that asks)
+        return channel is not None and channel.readable()
 
     def attempt(self) -> bool:
         recv_into, view = self.sock.recv_into, self._view  # type: ignore[union-attr]

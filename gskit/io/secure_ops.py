@@ -132,7 +132,8 @@ class StartRecv(SecureOperation):
         self._received = 0
 
     def ready(self) -> bool:
-        return self.pump.holds_input() or self._channel.readable()  # type: ignore[union-attr]
+        channel = self._channel  # (set by the start call that asks)
+        return self.pump.holds_input() or (channel is not None and channel.readable())
 
     def abort(self, errno_value: int) -> None:
         super().abort(errno_value)
