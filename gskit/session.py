@@ -256,7 +256,7 @@ class Session(Handle):
         del buffer[self.recv_into(buffer):]
         return bytes(buffer)
 
-    def recv_into(self, buffer: Buffer, nbytes: int = 0) -> int:
+    def recv_into(self, buffer: Buffer, nbytes: int | None = 0) -> int:
         """Read into ``buffer`` (its first ``nbytes``); the count, 0 once the peer has closed."""
         view = memoryview(buffer).cast("B")
         if view.readonly:
