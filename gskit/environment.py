@@ -13,7 +13,7 @@ message ID.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from OpenSSL import SSL
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from certstore import Credentials
     from gskit.session import Session
 
-FRIENDLY: dict[str, dict[object, int]] = {
+FRIENDLY: Final[dict[str, dict[object, int]]] = {
     "session_type": {"client": c.GSK_CLIENT_SESSION, "server": c.GSK_SERVER_SESSION,
                      "server_with_client_auth": c.GSK_SERVER_SESSION_WITH_CL_AUTH,
                      "server_with_client_auth_critical": c.GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL},
@@ -49,8 +49,8 @@ FRIENDLY: dict[str, dict[object, int]] = {
     "tlsv1": {True: c.GSK_PROTOCOL_TLSV1_ON, False: c.GSK_PROTOCOL_TLSV1_OFF},
     "aes": {True: c.GSK_AES_SUPPORT_ON, False: c.GSK_AES_SUPPORT_OFF},
 }
-_BOOLEAN = {True: c.GSK_TRUE, False: c.GSK_FALSE}
-_CERT_ATTRIBUTES = (c.GSK_IBMI_APPLICATION_ID, c.GSK_KEYRING_FILE, c.GSK_KEYRING_PW,
+_BOOLEAN: Final = {True: c.GSK_TRUE, False: c.GSK_FALSE}
+_CERT_ATTRIBUTES: Final = (c.GSK_IBMI_APPLICATION_ID, c.GSK_KEYRING_FILE, c.GSK_KEYRING_PW,
                     c.GSK_KEYRING_STASH_FILE, c.GSK_KEYRING_LABEL, c.GSK_KEYRING_LABEL_EX)
 
 

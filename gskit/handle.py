@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 from gskit import constants as c
 from gskit._compiled import mypyc_attr
@@ -25,9 +25,9 @@ from gskit.engine import config as config_module
 from gskit.engine.states import Op, next_state
 from gskit.errors import GSKError
 
-MAX_LABELS = 4
+MAX_LABELS: Final = 4
 # Attributes a session may change without needing an OpenSSL context of its own.
-PER_CONNECTION = frozenset({
+PER_CONNECTION: Final = frozenset({
     c.GSK_FD, c.GSK_USER_DATA, c.GSK_IBMI_READ_TIMEOUT, c.GSK_HANDSHAKE_TIMEOUT,
     c.GSK_SSL_EXTN_SERVERNAME_REQUEST, c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST,
     c.GSK_IO_CALLBACK, c.GSK_CLIENT_CERT_CALLBACK,

@@ -14,7 +14,7 @@ from collections import deque
 from OpenSSL import SSL
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from gskit import audit
 from gskit import constants as c
@@ -34,15 +34,15 @@ from gskit.io import completion
 from gskit.io.blocking import BlockingPump, DirectPump, Pump
 from gskit.io.transports import CallbackTransport, SocketTransport
 
-_PROTOCOL_USED = {
+_PROTOCOL_USED: Final = {
     "TLSV10": c.GSK_PROTOCOL_USED_TLSV1, "TLSV11": c.GSK_PROTOCOL_USED_TLSV11,
     "TLSV12": c.GSK_PROTOCOL_USED_TLSV12, "TLSV13": c.GSK_PROTOCOL_USED_TLSV13,
 }
-_SEC_TYPE = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "TLSV13": "TLSV13"}
+_SEC_TYPE: Final = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "TLSV13": "TLSV13"}
 # Errors after which the session can go on (the caller may simply retry).
-_RECOVERABLE = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
-_IO_KEEPS_STATE = unchanged_by(SESSION_TRANSITIONS, Op.IO)
-_MISC_IDS = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
+_RECOVERABLE: Final = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
+_IO_KEEPS_STATE: Final = unchanged_by(SESSION_TRANSITIONS, Op.IO)
+_MISC_IDS: Final = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
                        c.GSK_RESET_CIPHER_WITHNEWSESSION})
 # Any object with the buffer protocol (bytes, bytearray, memoryview, array, mmap, ...): not
 # narrowed further, since the compiled build checks an annotation at run time.
@@ -499,7 +499,7 @@ def _server_name(engine: TLSEngine) -> str:
 
 
 # What each result attribute reads from a session after its handshake.
-_RESULTS: dict[int, Callable[[Session, TLSEngine], Any]] = {
+_RESULTS: Final[dict[int, Callable[[Session, TLSEngine], Any]]] = {
     c.GSK_CONNECT_CIPHER_SPEC: lambda s, e: (suite.v3_code or suite.iana_name) if (suite := _suite(e)) else "",
     c.GSK_CONNECT_CIPHER_SPEC_EX: lambda s, e: suite.iana_name if (suite := _suite(e)) else "",
     c.GSK_CONNECT_SEC_TYPE: lambda s, e: _SEC_TYPE.get(e.protocol.name, "") if e.protocol else "",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any, Final, Iterable
 
 from gskit import constants as c
 
@@ -61,12 +61,12 @@ class Attribute:
         return self.values is None or value in self.values
 
 
-BOOL = frozenset({c.GSK_TRUE, c.GSK_FALSE})
-NON_NEGATIVE = range(0, 2**31)
+BOOL: Final = frozenset({c.GSK_TRUE, c.GSK_FALSE})
+NON_NEGATIVE: Final = range(0, 2**31)
 _B, _N, _E, _CB = Kind.BUFFER, Kind.NUMERIC, Kind.ENUM, Kind.CALLBACK
 _ENV, _SES, _BOTH = Scope.ENVIRONMENT, Scope.SESSION, Scope.BOTH
 _SET, _RO = Phase.BEFORE_INIT, Phase.READ_ONLY
-_STORED = Support.STORED
+_STORED: Final = Support.STORED
 
 
 def _named(name: str, *fields: Any, **options: Any) -> Attribute:
@@ -259,16 +259,16 @@ def _rows() -> Iterable[Attribute]:
             openssl="none: OpenSSL's internal session cache is used")
 
 
-ATTRIBUTES: dict[int, Attribute] = {row.id: row for row in _rows()}
-BY_KEYWORD: dict[str, Attribute] = {row.keyword: row for row in ATTRIBUTES.values() if row.keyword}
+ATTRIBUTES: Final[dict[int, Attribute]] = {row.id: row for row in _rows()}
+BY_KEYWORD: Final[dict[str, Attribute]] = {row.keyword: row for row in ATTRIBUTES.values() if row.keyword}
 
 # Passwords: never shown (trace, reprs); their values stay in the handle only.
-SECRET_IDS = frozenset({c.GSK_KEYRING_PW, c.GSK_LDAP_USER_PW, c.GSK_PKCS11_TOKEN_PWD})
+SECRET_IDS: Final = frozenset({c.GSK_KEYRING_PW, c.GSK_LDAP_USER_PW, c.GSK_PKCS11_TOKEN_PWD})
 
 # The cipher-spec attributes: id -> (list key, spec format name).  The list key names the
 # per-protocol list the attribute reads and writes; "V3" is SSLv3's list, also the fallback
 # of the TLS 1.0-1.2 lists when their own is not set.
-CIPHER_SPEC_ATTRIBUTES: dict[int, tuple[str, str]] = {
+CIPHER_SPEC_ATTRIBUTES: Final[dict[int, tuple[str, str]]] = {
     c.GSK_V2_CIPHER_SPECS: ("V2", "V2"),
     c.GSK_V3_CIPHER_SPECS: ("V3", "V3"),
     c.GSK_TLSV10_CIPHER_SPECS: ("TLSV10", "V3"),
@@ -281,7 +281,7 @@ CIPHER_SPEC_ATTRIBUTES: dict[int, tuple[str, str]] = {
     c.GSK_TLSV13_CIPHER_SPECS_EX: ("TLSV13", "TLS13_EX"),
 }
 
-PROTOCOL_SWITCHES: dict[int, str] = {
+PROTOCOL_SWITCHES: Final[dict[int, str]] = {
     c.GSK_PROTOCOL_TLSV10: "TLSV10",
     c.GSK_PROTOCOL_TLSV11: "TLSV11",
     c.GSK_PROTOCOL_TLSV12: "TLSV12",

@@ -8,6 +8,7 @@ these tables by ``python -m gskit.engine.states``.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Final
 
 from gskit import errors as rc
 
@@ -45,9 +46,9 @@ class Op(_FastEnum):
     CLOSE = "close"
 
 
-_SAME = object()   # "stay in the current state"
+_SAME: Final = object()   # "stay in the current state"
 
-ENVIRONMENT_TRANSITIONS: dict[EnvState, dict[Op, object]] = {
+ENVIRONMENT_TRANSITIONS: Final[dict[EnvState, dict[Op, object]]] = {
     EnvState.OPEN: {
         Op.SET_ATTRIBUTE: _SAME,
         Op.GET_ATTRIBUTE: _SAME,
@@ -62,7 +63,7 @@ ENVIRONMENT_TRANSITIONS: dict[EnvState, dict[Op, object]] = {
     },
 }
 
-SESSION_TRANSITIONS: dict[SessionState, dict[Op, object]] = {
+SESSION_TRANSITIONS: Final[dict[SessionState, dict[Op, object]]] = {
     SessionState.OPEN: {
         Op.SET_ATTRIBUTE: _SAME,
         Op.GET_ATTRIBUTE: _SAME,
