@@ -20,6 +20,7 @@ from OpenSSL import SSL
 from gskit import audit
 from gskit import constants as c
 from gskit import errors as rc
+from gskit._compiled import mypyc_attr
 from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import BY_KEYWORD, Kind
 from gskit.attributes.values import AttributeValues
@@ -28,7 +29,6 @@ from gskit.engine import config as config_module
 from gskit.engine.context import build_context
 from gskit.engine.session_engine import verify_callback
 from gskit.engine.states import ENVIRONMENT_TRANSITIONS, EnvState, Op, next_state
-from gskit._compiled import mypyc_attr
 from gskit.errors import GSKError
 from gskit.handle import Handle
 
@@ -51,7 +51,7 @@ FRIENDLY: Final[dict[str, dict[object, int]]] = {
 }
 _BOOLEAN: Final = {True: c.GSK_TRUE, False: c.GSK_FALSE}
 _CERT_ATTRIBUTES: Final = (c.GSK_IBMI_APPLICATION_ID, c.GSK_KEYRING_FILE, c.GSK_KEYRING_PW,
-                    c.GSK_KEYRING_STASH_FILE, c.GSK_KEYRING_LABEL, c.GSK_KEYRING_LABEL_EX)
+                           c.GSK_KEYRING_STASH_FILE, c.GSK_KEYRING_LABEL, c.GSK_KEYRING_LABEL_EX)
 
 
 def apply_settings(handle: Handle, settings: dict[str, Any]) -> None:

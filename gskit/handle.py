@@ -12,8 +12,8 @@ from enum import Enum
 from typing import Any, ClassVar, Final, TypeVar
 
 from gskit import constants as c
-from gskit._compiled import mypyc_attr
 from gskit import errors as rc
+from gskit._compiled import mypyc_attr
 from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import (

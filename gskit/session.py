@@ -19,6 +19,7 @@ from typing import Any, Callable, Final
 from gskit import audit
 from gskit import constants as c
 from gskit import errors as rc
+from gskit._compiled import mypyc_attr
 from gskit.attributes import ciphers
 from gskit.attributes.table import Attribute, Kind
 from gskit.certinfo import certificate_elements, gsk_cert_data_elem
@@ -27,7 +28,6 @@ from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
 from gskit.environment import _CERT_ATTRIBUTES, Environment, role_of
-from gskit._compiled import mypyc_attr
 from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
@@ -43,7 +43,7 @@ _SEC_TYPE: Final = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "
 _RECOVERABLE: Final = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
 _IO_KEEPS_STATE: Final = unchanged_by(SESSION_TRANSITIONS, Op.IO)
 _MISC_IDS: Final = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
-                       c.GSK_RESET_CIPHER_WITHNEWSESSION})
+                              c.GSK_RESET_CIPHER_WITHNEWSESSION})
 # Any object with the buffer protocol (bytes, bytearray, memoryview, array, mmap, ...): not
 # narrowed further, since the compiled build checks an annotation at run time.
 Buffer = Any

@@ -29,10 +29,10 @@ from gskit.constants import ECLOSED, GSKSECURESOCSTARTINIT, GSKSECURESOCSTARTREC
 from gskit.engine.openssl_errors import socket_failure
 from gskit.errors import GSKError
 from gskit.io.blocking import NEED_WRITE, Pump
+from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, Operation
 
 if TYPE_CHECKING:  # (gskit.session imports this module's users)
     from gskit.session import Session
-from gskit.io.completion import EVENT_READ, EVENT_WRITE, LANE_RECV, LANE_SEND, Operation
 
 HANDSHAKE_TIMED_OUT: Final = -1001      # private abort code: GSK_HANDSHAKE_TIMEOUT expired
 
