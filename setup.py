@@ -23,8 +23,10 @@ its compiled form runs as Python.  What compiled code asks of the source, learnt
 
 * a compiled class has a fixed layout: an ``Environment`` or ``Session`` takes no
   attributes of the application's own (``GSK_USER_DATA`` is GSKit's place for them; a
-  subclass, which ``allow_interpreted_subclasses`` permits, may keep its own) and has no
-  ``vars()``; a class-level default of a union of two compiled classes was dropped by
+  subclass, which ``allow_interpreted_subclasses`` permits, may keep its own), no weak
+  references, and has no ``vars()`` (deriving it from a Python class would give it a
+  ``__dict__`` and weak references, but with mypyc 2.4.1 the collector then crashed on a
+  freed session); a class-level default of a union of two compiled classes was dropped by
   mypyc 2.4.1 (``Session.pump``): such an attribute is set in ``__init__``.
 
 The modules on an asynchronous request's path and on a handshake's are compiled (measured
