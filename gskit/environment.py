@@ -110,9 +110,9 @@ class Environment(Handle):
     _transitions = ENVIRONMENT_TRANSITIONS
     _closed_state = EnvState.CLOSED
 
-    def __init__(self, *, release: str = config_module.DEFAULT_RELEASE, check_hostname: object = True,
+    def __init__(self, *, release: object = config_module.DEFAULT_RELEASE, check_hostname: object = True,
                  registry_home: Any = None, **settings: Any) -> None:
-        if release not in config_module.ciphers.IBMI_DEFAULTS:
+        if not isinstance(release, str) or release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
         super().__init__(AttributeValues(), EnvState.OPEN, release)
         self.check_hostname = bool(check_hostname)   # (1 or 0 from a C habit too)

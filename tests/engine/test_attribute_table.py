@@ -86,6 +86,13 @@ def test_defaults_are_readable(row):
         assert value == row.default
 
 
+@pytest.mark.parametrize("release", ["V9R9", "", 75, None])
+def test_an_unknown_release_is_refused_by_name(release):
+    """The same ValueError on both builds (the compiled one checks a ``str`` annotation)."""
+    with pytest.raises(ValueError, match=f"unknown IBM i release {release!r}"):
+        Environment(release=release)
+
+
 def test_release_defaults():
     """IBM i 7.5 (the default): TLS 1.3 and 1.2 on, 1.1 and 1.0 off, ECDHE/AEAD suites only."""
     rc, env = gsk_environment_open()
