@@ -204,7 +204,7 @@ def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
 
 def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Any) -> int:
     """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...).
-    ``timeToWait`` is a ``Timeout``: a ``timeval``, seconds, or None (wait for ever)."""
+    ``timeToWait`` is a ``timeval``, seconds, or None (wait for ever)."""
     try:
         engine.wait(engine.get_port(IOCompletionPort), completionStatus, timeToWait)
         return 1

@@ -6,7 +6,7 @@ arguments is the C ``memset(&io, 0, sizeof io)``: every field zero or None.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Union
+from typing import Any
 
 __all__ = ["Qso_OverlappedIO_t", "timeval"]
 
@@ -28,9 +28,6 @@ class timeval:  # noqa: N801 - the C name
 
     def __repr__(self) -> str:
         return f"timeval(tv_sec={self.tv_sec!r}, tv_usec={self.tv_usec!r})"
-
-
-Timeout = Union[timeval, int, float, None]
 
 
 @dataclasses.dataclass(eq=False, repr=False, kw_only=True, slots=True)
@@ -57,7 +54,7 @@ class Qso_OverlappedIO_t:  # noqa: N801 - the C name
     operationCompleted: Any = 0
     secureDataTransferSize: Any = 0
     bytesAvailable: Any = 0
-    operationWaitTime: Any = None   # a Timeout: timeval, seconds, or None
+    operationWaitTime: Any = None   # a timeval, seconds, or None
     postedDescriptor: Any = 0
     operationId: Any = 0
     reserved2: Any = 0
@@ -97,8 +94,9 @@ _TIME_T_MAX = 2**63 - 1  # tv_sec is a time_t: larger values are no time C could
 
 
 def to_seconds(value: object) -> float | None:
-    """A timeout as seconds (None = no limit); ValueError when it is not a valid ``Timeout``
-    (whatever the caller stored: so typed ``object``, which the compiled build does not check)."""
+    """A timeout (a ``timeval``, seconds, or None) as seconds (None = no limit); ValueError
+    when it is none of those (whatever the caller stored: so typed ``object``, which the
+    compiled build does not check)."""
     if value is None:
         return None
     if isinstance(value, timeval):

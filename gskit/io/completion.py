@@ -1562,7 +1562,7 @@ def current_engine() -> Engine | None:
 
 def wait(port: Port, io: object, timeout: object) -> None:
     """Block for one completion of ``port`` and copy it into ``io``: what the caller gave,
-    checked here (EFAULT: not a ``Qso_OverlappedIO_t``; EINVAL: not a ``Timeout``)."""
+    checked here (EFAULT: not a ``Qso_OverlappedIO_t``; EINVAL: not a ``timeval``, seconds or None)."""
     if not isinstance(io, Qso_OverlappedIO_t):
         raise QsoError(_errno.EFAULT)
     try:
