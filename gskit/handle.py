@@ -43,19 +43,20 @@ def buffer_text(value: object, size: object) -> str:
     """C's (buffer, bufSize) as Python text: size 0/None = up to the first NUL; otherwise
     the first ``size`` characters of a str, or bytes of a bytes-like value (UTF-8)."""
     if isinstance(value, str):
-        return value[:_cut_at(value.find("\0"), size, len(value))]
+        return value[:_end(value, size)]
     if isinstance(value, (bytes, bytearray, memoryview)):
         whole = bytes(value)
-        return whole[:_cut_at(whole.find(b"\0"), size, len(whole))].decode("utf-8", "surrogateescape")
+        return whole[:_end(whole, size)].decode("utf-8", "surrogateescape")
     raise _fail(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer must be str or bytes")
 
 
-def _cut_at(first_nul: int, size: object, length: int) -> int:
-    """Where C's (buffer, bufSize) ends: the first NUL (or the end) for size 0/None."""
+def _end(whole: str | bytes, size: object) -> int:
+    """Where C's (buffer, bufSize) ends: at ``size``, or for 0/None at the first NUL (or the end)."""
     if size is None or size == 0:
-        return length if first_nul < 0 else first_nul
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > length:
-        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {length}")
+        nul = whole.find("\0") if isinstance(whole, str) else whole.find(b"\0")
+        return len(whole) if nul < 0 else nul
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0 or size > len(whole):
+        raise _fail(rc.GSK_ATTRIBUTE_INVALID_LENGTH, f"bufSize {size!r} does not fit a buffer of {len(whole)}")
     return size
 
 
