@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The compiled modules (setup.py): rebuilt in place whenever a module of gskit changes,
 # since the compiled code relies on the types of the modules it calls.
 NATIVE := gskit/.native-built
-SOURCES := $(shell find gskit -name '*.py')
+SOURCES := $(shell find gskit -name '*.py' -o -name '*.c')
 PURE := build/pure
 
 .PHONY: demo test native bench clean

@@ -42,7 +42,7 @@ a handshake only when auditing is on).
 """
 import os
 
-from setuptools import setup
+from setuptools import Extension, setup
 
 NATIVE_MODULES = [
     "gskit/io/completion.py",
@@ -62,6 +62,9 @@ NATIVE_MODULES = [
     "gskit/attributes/table.py",
 ]
 
+# OpenSSL's per-connection calls, keeping the interpreter lock for short ones (gskit/engine/ssl_calls.py).
+SSL_CALLS = Extension("gskit.engine._sslcalls", ["gskit/engine/_sslcalls.c"])
+
 ext_modules = []
 if os.environ.get("GSKIT_PURE_PYTHON") != "1":
     from mypyc.build import mypycify
@@ -70,5 +73,6 @@ if os.environ.get("GSKIT_PURE_PYTHON") != "1":
     # the compiled code is then the same in an isolated build and in a development tree.
     options = ["--no-site-packages", "--ignore-missing-imports", "--no-warn-unused-ignores"]
     ext_modules = mypycify(options + NATIVE_MODULES, opt_level="3", group_name="gskit._native")
+    ext_modules.append(SSL_CALLS)
 
 setup(ext_modules=ext_modules)

@@ -30,7 +30,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not shared:
         return                                 # the pure-Python build: nothing can be stale
     built = shared[0].stat().st_mtime
-    newer = [str(p.relative_to(package.parent)) for p in package.rglob("*.py") if p.stat().st_mtime > built]
+    sources = [p for pattern in ("*.py", "*.c") for p in package.rglob(pattern)]
+    newer = [str(p.relative_to(package.parent)) for p in sources if p.stat().st_mtime > built]
     if newer:
         pytest.exit(f"{newer[0]} is newer than gskit's compiled modules: run `make native` "
                     "(or delete gskit's *.so files to test the pure-Python build)", returncode=4)

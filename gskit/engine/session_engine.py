@@ -35,10 +35,11 @@ the descriptor itself and ``data_to_send`` is always empty.  Measured, this is w
 brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump cost about
 a fifth of it).  The asynchronous calls use it too, on the descriptor held non-blocking.
 
-The calls that run on every record go straight to OpenSSL through cffi (``SSL_read``,
-``SSL_write``, ``SSL_do_handshake``, ``BIO_read``/``BIO_write``); pyOpenSSL is used to
-build connections and to turn a real failure into its exception, so WANT_READ never
-costs an exception.
+The calls that run on every record go straight to OpenSSL: ``SSL_read``, ``SSL_write``,
+``SSL_do_handshake``, ``SSL_get_error`` and ``SSL_pending`` through ``ssl_calls`` (which
+keeps the interpreter lock for the short ones), ``BIO_read``/``BIO_write`` through cffi;
+pyOpenSSL is used to build connections and to turn a real failure into its exception
+(``_raise``), so WANT_READ never costs an exception.
 """
 from __future__ import annotations
 
@@ -57,18 +58,21 @@ from gskit.attributes.protocols import Protocol
 from gskit.engine import client_hello
 from gskit.engine.config import TLSConfig
 from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
+from gskit.engine.ssl_calls import (
+    handle,
+    last_errno,
+    ssl_do_handshake,
+    ssl_get_error,
+    ssl_pending,
+    ssl_read,
+    ssl_write,
+)
 from gskit.errors import GSKError
 
 OUTGOING_CHUNK: Final = 262144
 _WANT_WRITE: Final = _lib.SSL_ERROR_WANT_WRITE
 _WANT_IO: Final = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
 _ZERO_RETURN: Final = _lib.SSL_ERROR_ZERO_RETURN
-# The calls made on every record, bound once (compiled code then looks nothing up).
-_SSL_read: Final = _lib.SSL_read
-_SSL_write: Final = _lib.SSL_write
-_SSL_get_error: Final = _lib.SSL_get_error
-_SSL_pending: Final = _lib.SSL_pending
-_from_buffer: Final = _ffi.from_buffer
 _allocate: Final = _ffi.new_allocator(should_clear_after_alloc=False)
 _scratch_space: Final = threading.local()
 
@@ -135,7 +139,8 @@ class TLSEngine:
     # State every engine starts with, defaulted here rather than set in __init__ (one
     # engine is made per handshake).
     _conn: SSL.Connection | None = None
-    _ssl: Any = None                    # _conn's SSL pointer (read on every record)
+    _ssl: Any = None                    # _conn's SSL pointer
+    _handle: Any = None                 # _conn as ssl_calls names it (read on every record)
     _in: Any = None                     # the memory BIOs (None while straight on the socket)
     _out: Any = None
     _broken: GSKError | None = None
@@ -175,6 +180,7 @@ class TLSEngine:
             if self._resume is not None:
                 conn.set_session(self._resume)
         self._conn, self._ssl = conn, conn._ssl  # noqa: SLF001
+        self._handle = handle(conn._ssl)  # noqa: SLF001
         if self._early_input:
             self.receive(bytes(self._early_input))
             self._early_input.clear()
@@ -257,17 +263,15 @@ class TLSEngine:
     def handshake(self) -> bool:
         """Advance the handshake: True when complete, False when it needs input."""
         self._check_broken()
-        conn = self._conn
-        if conn is None:
+        if self._conn is None:
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
-            conn = self._pick_context_from_client_hello()
-            if conn is None:
+            if self._pick_context_from_client_hello() is None:
                 return False
-        result = _lib.SSL_do_handshake(conn._ssl)  # noqa: SLF001
+        result = ssl_do_handshake(self._handle)
         self._check_server_name()
         if result != 1:
-            if self._wants_input(conn, result):
+            if self._wants_input(result):
                 if self._peer_eof:
                     raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed during the handshake"))
                 return False
@@ -276,22 +280,27 @@ class TLSEngine:
         self.handshake_done = True
         return True
 
-    def _wants_input(self, conn: SSL.Connection, result: int) -> bool:
+    def _wants_input(self, result: int) -> bool:
         """After an SSL call returned ``result`` <= 0: True for WANT_READ, else raise the failure.
 
-        The calls above go straight to OpenSSL (cffi releases the GIL) and pyOpenSSL is used
-        only to turn a real failure into its exception: WANT_READ is the common outcome of a
-        memory-BIO engine and must not cost an exception.
+        The calls above go straight to OpenSSL and pyOpenSSL is used only to turn a real
+        failure into its exception: WANT_READ is the common outcome of a memory-BIO engine
+        and must not cost an exception.
         """
-        error = _SSL_get_error(conn._ssl, result)  # noqa: SLF001
+        error = ssl_get_error(self._handle, result)
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return True
         try:
-            conn._raise_ssl_error(conn._ssl, result)  # noqa: SLF001
+            self._raise(result)
         except SSL.Error as exc:
             raise self._fail(self._translate(exc)) from None
         raise self._fail(Failure(rc.GSK_INTERNAL_ERROR, 0, f"OpenSSL returned {result} without an error"))
+
+    def _raise(self, result: int) -> None:
+        """pyOpenSSL's exception for the failure of the last ``ssl_calls`` call."""
+        _ffi.errno = last_errno()          # what pyOpenSSL reads for a system call's failure
+        self._conn._raise_ssl_error(self._ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
 
     def _check_server_name(self) -> None:
         """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
@@ -302,18 +311,17 @@ class TLSEngine:
     def read_into(self, buffer: memoryview) -> int | None:
         """Plaintext into ``buffer``: the count, 0 at the peer's close, None: needs input."""
         self._check_broken()
-        ssl = self._ssl
-        result = _SSL_read(ssl, _from_buffer("char[]", buffer, True), len(buffer))  # (True: writable)
+        result = ssl_read(self._handle, buffer)
         if result > 0:
             return result
-        error = _SSL_get_error(ssl, result)
+        error = ssl_get_error(self._handle, result)
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return 0 if self._peer_eof else None
         if error == _ZERO_RETURN:
             return 0
         try:
-            self._conn._raise_ssl_error(ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
+            self._raise(result)
         except SSL.SysCallError as exc:
             if exc.args and exc.args[0] == -1:          # EOF without close_notify: IBM's amtRead 0
                 return 0
@@ -331,16 +339,16 @@ class TLSEngine:
         (Without read-ahead, OpenSSL reads one record at a time: what it has not yet
         decrypted is still in the socket.)"""
         return (self._ssl is None or self._broken is not None or self._peer_eof
-                or _SSL_pending(self._ssl) > 0)
+                or ssl_pending(self._handle) > 0)
 
     def write(self, data: bytes | memoryview) -> int | None:
         """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
         socket straight out.  None: OpenSSL needs I/O first (retry with the same data)."""
         self._check_broken()
-        result = _SSL_write(self._ssl, _from_buffer(data), len(data))
+        result = ssl_write(self._handle, data)
         if result > 0:
             return result
-        self._wants_input(self._conn, result)  # type: ignore[arg-type]  # raises unless it wants I/O
+        self._wants_input(result)  # raises unless it wants I/O
         return None
 
     def close_notify(self) -> None:

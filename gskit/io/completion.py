@@ -79,6 +79,7 @@ from gskit.constants import (
     QSOPOSTIOCOMPLETION,
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, to_seconds, to_timer_seconds
+from gskit.engine.ssl_calls import readable_now
 
 # Final: compiled code keeps these as C constants rather than look each use up.
 EVENT_READ: Final = selectors.EVENT_READ
@@ -680,7 +681,7 @@ class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
     __slots__ = ("fd", "ident", "mark", "sock", "user", "lock", "lanes", "parked", "armed",
-                 "registered", "_probe")
+                 "registered")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
@@ -693,12 +694,10 @@ class _Channel:
         self.parked: set[Operation] = set()
         self.armed = 0
         self.registered = False
-        self._probe = select.poll()   # no descriptor of its own: poll(2) takes the list
-        self._probe.register(fd, select.POLLIN)
 
     def readable(self) -> bool:
         """Has the socket bytes (or an error, or the end) to read now?"""
-        return bool(self._probe.poll(0))
+        return readable_now(self.fd)
 
     def alive(self) -> bool:
         """Does the descriptor still name the socket this channel was made for?"""

@@ -1,0 +1,65 @@
+"""gskit.engine.ssl_calls: OpenSSL's per-connection calls, from C on the compiled build."""
+from __future__ import annotations
+
+import errno
+import socket
+
+import pytest
+
+from gskit.engine import session_engine, ssl_calls
+
+
+def test_the_compiled_build_calls_openssl_through_its_c_module() -> None:
+    """A compiled engine without the C module would hand the interpreter lock over on every
+    record (docs/performance.md): the build must have made both, or neither."""
+    compiled = not session_engine.__file__.endswith(".py")
+    assert ssl_calls.NATIVE == compiled
+    if compiled:
+        assert ssl_calls.ssl_read.__module__ == "gskit.engine._sslcalls"
+
+
+def test_readable_now_says_whether_a_read_would_find_something() -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        assert ssl_calls.readable_now(a.fileno()) is False
+        b.send(b"x")
+        assert ssl_calls.readable_now(a.fileno()) is True
+        assert a.recv(1) == b"x"
+        assert ssl_calls.readable_now(a.fileno()) is False
+        b.close()
+        assert ssl_calls.readable_now(a.fileno()) is True      # the end is readable too
+
+
+def test_a_failed_call_leaves_its_errno_for_the_failures_text() -> None:
+    """The errno of the call that failed is what pyOpenSSL's translation reads (the engine
+    hands it over: a reset is then GSK_ERROR_IO with ECONNRESET, not an orderly close)."""
+    from OpenSSL import SSL
+
+    a, b = socket.socketpair()
+    with a:
+        b.close()
+        conn = SSL.Connection(SSL.Context(SSL.TLS_METHOD), a)
+        conn.set_connect_state()
+        handle = ssl_calls.handle(conn._ssl)  # noqa: SLF001
+        result = ssl_calls.ssl_do_handshake(handle)     # the ClientHello meets a closed peer
+        assert result == -1
+        assert ssl_calls.ssl_get_error(handle, result) == SSL._lib.SSL_ERROR_SYSCALL  # noqa: SLF001
+        assert ssl_calls.last_errno() == errno.EPIPE
+
+
+@pytest.mark.skipif(not ssl_calls.NATIVE, reason="the C module's own argument checks")
+def test_the_c_module_answers_bad_arguments_with_exceptions() -> None:
+    from gskit.engine import _sslcalls
+
+    with pytest.raises(ValueError):
+        _sslcalls.ssl_read(0, bytearray(1))                # a null connection is never called
+    with pytest.raises(TypeError):
+        _sslcalls.ssl_read("connection", bytearray(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _sslcalls.ssl_write(1)  # type: ignore[call-arg]
+    with pytest.raises(OverflowError):
+        _sslcalls.readable_now(2**40)
+    with pytest.raises(OverflowError):
+        _sslcalls.ssl_get_error(1, 2**40)
+    with pytest.raises(BufferError):
+        _sslcalls.ssl_read(1, b"read-only")                # checked before OpenSSL is called
