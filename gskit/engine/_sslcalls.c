@@ -6,7 +6,7 @@
  * the kernel.  These wrappers call the same OpenSSL functions (their addresses come from
  * cryptography's cffi module: the OpenSSL pyOpenSSL uses) and keep the lock for reads and
  * writes of at most one TLS record, which return at once on the memory BIOs and the
- * non-blocking descriptors gskit runs them on.  Larger transfers release it, so that two
+ * non-blocking descriptors gskit runs them on, and for the close_notify alert.  Larger transfers release it, so that two
  * threads' encryption can run side by side, and so does the handshake, which may block and
  * does the public-key work.
  *
@@ -24,10 +24,12 @@
 typedef int (*transfer_fn)(void *ssl, void *buffer, int size);
 typedef int (*ssl_fn)(void *ssl);
 typedef int (*error_fn)(const void *ssl, int result);
+typedef void (*void_fn)(void);
 
 static transfer_fn ssl_read_fn, ssl_write_fn;
-static ssl_fn ssl_do_handshake_fn, ssl_pending_fn;
+static ssl_fn ssl_do_handshake_fn, ssl_pending_fn, ssl_shutdown_fn;
 static error_fn ssl_get_error_fn;
+static void_fn err_clear_error_fn;
 static _Thread_local int saved_errno;
 
 static int
@@ -68,12 +70,12 @@ as_int(PyObject *number, int *value)
 static PyObject *
 bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    void *address[5];
+    void *address[7];
     int i;
 
-    if (check_args("bind", nargs, 5) < 0)
+    if (check_args("bind", nargs, 7) < 0)
         return NULL;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < 7; i++)
         if (as_pointer(args[i], &address[i]) < 0)
             return NULL;
     ssl_read_fn = (transfer_fn)address[0];
@@ -81,6 +83,8 @@ bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     ssl_do_handshake_fn = (ssl_fn)address[2];
     ssl_get_error_fn = (error_fn)address[3];
     ssl_pending_fn = (ssl_fn)address[4];
+    ssl_shutdown_fn = (ssl_fn)address[5];
+    err_clear_error_fn = (void_fn)address[6];
     Py_RETURN_NONE;
 }
 
@@ -149,6 +153,23 @@ ssl_do_handshake(PyObject *module, PyObject *ssl_number)
     return PyLong_FromLong(result);
 }
 
+/* One close_notify alert, sent once and not waited for: a few dozen bytes, at the end of a
+ * handshake (the socket's buffer then empty) or on a descriptor gskit holds non-blocking.
+ * Its failure is nobody's concern: OpenSSL's error queue is cleared. */
+static PyObject *
+ssl_shutdown(PyObject *module, PyObject *ssl_number)
+{
+    void *ssl;
+    int result;
+
+    if (connection(ssl_number, &ssl) < 0)
+        return NULL;
+    result = ssl_shutdown_fn(ssl);
+    if (result < 0)
+        err_clear_error_fn();
+    return PyLong_FromLong(result);
+}
+
 static PyObject *
 ssl_get_error(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -196,7 +217,8 @@ readable_now(PyObject *module, PyObject *fd_number)
 
 static PyMethodDef methods[] = {
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
-     "bind(SSL_read, SSL_write, SSL_do_handshake, SSL_get_error, SSL_pending): their addresses."},
+     "bind(SSL_read, SSL_write, SSL_do_handshake, SSL_get_error, SSL_pending, SSL_shutdown,"
+     " ERR_clear_error): their addresses."},
     {"ssl_read", (PyCFunction)(void (*)(void))ssl_read, METH_FASTCALL,
      "ssl_read(ssl, buffer) -> SSL_read's result, into a writable buffer."},
     {"ssl_write", (PyCFunction)(void (*)(void))ssl_write, METH_FASTCALL,
@@ -206,6 +228,8 @@ static PyMethodDef methods[] = {
     {"ssl_get_error", (PyCFunction)(void (*)(void))ssl_get_error, METH_FASTCALL,
      "ssl_get_error(ssl, result) -> SSL_get_error's result."},
     {"ssl_pending", ssl_pending, METH_O, "ssl_pending(ssl) -> SSL_pending's result."},
+    {"ssl_shutdown", ssl_shutdown, METH_O,
+     "ssl_shutdown(ssl) -> SSL_shutdown's result; a failure's errors are cleared."},
     {"last_errno", last_errno, METH_NOARGS,
      "last_errno() -> errno after this thread's last read, write or handshake."},
     {"readable_now", readable_now, METH_O,

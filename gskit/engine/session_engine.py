@@ -36,8 +36,9 @@ brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump co
 a fifth of it).  The asynchronous calls use it too, on the descriptor held non-blocking.
 
 The calls that run on every record go straight to OpenSSL: ``SSL_read``, ``SSL_write``,
-``SSL_do_handshake``, ``SSL_get_error`` and ``SSL_pending`` through ``ssl_calls`` (which
-keeps the interpreter lock for the short ones), ``BIO_read``/``BIO_write`` through cffi;
+``SSL_do_handshake``, ``SSL_get_error``, ``SSL_pending`` and ``SSL_shutdown`` through
+``ssl_calls`` (which keeps the interpreter lock for the short ones), ``BIO_read`` and
+``BIO_write`` through cffi;
 pyOpenSSL is used to build connections and to turn a real failure into its exception
 (``_raise``), so WANT_READ never costs an exception.
 """
@@ -65,6 +66,7 @@ from gskit.engine.ssl_calls import (
     ssl_get_error,
     ssl_pending,
     ssl_read,
+    ssl_shutdown,
     ssl_write,
 )
 from gskit.errors import GSKError
@@ -353,13 +355,8 @@ class TLSEngine:
 
     def close_notify(self) -> None:
         """Queue a close_notify alert (once); never waits for the peer's."""
-        conn = self._conn
-        if conn is None or self._broken is not None:
-            return
-        try:
-            conn.shutdown()
-        except SSL.Error:
-            pass
+        if self._conn is not None and self._broken is None:
+            ssl_shutdown(self._handle)
 
     def renegotiate(self) -> None:
         """Start another handshake (TLS 1.2) or a key update (TLS 1.3)."""

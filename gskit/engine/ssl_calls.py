@@ -6,7 +6,9 @@ end of a connection in the same process), a call of a microsecond or two then co
 hand-offs, each a sleep and a wake-up in the kernel.  The C module
 ``gskit.engine._sslcalls`` calls the same OpenSSL functions (pyOpenSSL's, through their
 cffi addresses) and keeps the lock for reads and writes of at most one TLS record
-(``QUICK_LIMIT``) and for ``SSL_get_error``, ``SSL_pending`` and a zero-timeout poll;
+(``QUICK_LIMIT``), for ``SSL_get_error``, ``SSL_pending``, the close_notify alert
+(``SSL_shutdown``, its failure cleared: it is sent once and never waited for) and a
+zero-timeout poll;
 larger transfers release it, so that two threads' encryption can still run side by side,
 and so does the handshake.  Measured on the TLS echo (``bench/completion_port.py``, four
 workers): docs/performance.md.
@@ -29,7 +31,8 @@ from OpenSSL._util import lib as _lib
 
 QUICK_LIMIT: Final = 16384   # bytes; the C module's: larger transfers release the lock
 
-_BOUND: Final = ("SSL_read", "SSL_write", "SSL_do_handshake", "SSL_get_error", "SSL_pending")
+_BOUND: Final = ("SSL_read", "SSL_write", "SSL_do_handshake", "SSL_get_error", "SSL_pending",
+                  "SSL_shutdown", "ERR_clear_error")
 
 
 def _load() -> Any:
@@ -62,6 +65,13 @@ def _write(ssl: Any, data: Any) -> int:
     return _lib.SSL_write(ssl, _ffi.from_buffer(data), len(data))
 
 
+def _shutdown(ssl: Any) -> int:
+    result = _lib.SSL_shutdown(ssl)
+    if result < 0:
+        _lib.ERR_clear_error()
+    return result
+
+
 def _errno() -> int:
     return _ffi.errno
 
@@ -77,5 +87,6 @@ ssl_write: Final[Callable[[Any, Any], int]] = _native.ssl_write if NATIVE else _
 ssl_do_handshake: Final[Callable[[Any], int]] = _native.ssl_do_handshake if NATIVE else _lib.SSL_do_handshake
 ssl_get_error: Final[Callable[[Any, int], int]] = _native.ssl_get_error if NATIVE else _lib.SSL_get_error
 ssl_pending: Final[Callable[[Any], int]] = _native.ssl_pending if NATIVE else _lib.SSL_pending
+ssl_shutdown: Final[Callable[[Any], int]] = _native.ssl_shutdown if NATIVE else _shutdown
 last_errno: Final[Callable[[], int]] = _native.last_errno if NATIVE else _errno
 readable_now: Final[Callable[[int], bool]] = _native.readable_now if NATIVE else _readable

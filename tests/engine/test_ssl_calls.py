@@ -63,3 +63,17 @@ def test_the_c_module_answers_bad_arguments_with_exceptions() -> None:
         _sslcalls.ssl_get_error(1, 2**40)
     with pytest.raises(BufferError):
         _sslcalls.ssl_read(1, b"read-only")                # checked before OpenSSL is called
+
+
+def test_a_failed_close_notify_leaves_no_error_behind() -> None:
+    """The alert is a courtesy: its failure must not stay in OpenSSL's per-thread error
+    queue, where the next session's failure on this thread would be read as its own."""
+    from OpenSSL import SSL
+    from OpenSSL._util import lib
+
+    a, b = socket.socketpair()
+    with a, b:
+        conn = SSL.Connection(SSL.Context(SSL.TLS_METHOD), a)
+        conn.set_connect_state()
+        assert ssl_calls.ssl_shutdown(ssl_calls.handle(conn._ssl)) == -1  # noqa: SLF001  (in init)
+        assert lib.ERR_peek_error() == 0
