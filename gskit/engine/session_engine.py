@@ -38,9 +38,8 @@ a fifth of it).  The asynchronous calls use it too, on the descriptor held non-b
 The calls that run on every record go straight to OpenSSL: ``SSL_read``, ``SSL_write``,
 ``SSL_do_handshake``, ``SSL_get_error``, ``SSL_pending`` and ``SSL_shutdown`` through
 ``ssl_calls`` (which keeps the interpreter lock for the short ones), ``BIO_read`` and
-``BIO_write`` through cffi;
-pyOpenSSL is used to build connections and to turn a real failure into its exception
-(``_raise``), so WANT_READ never costs an exception.
+``BIO_write`` through cffi.  pyOpenSSL is used to build connections and to turn a real
+failure into its exception (``_raise``), so WANT_READ never costs an exception.
 """
 from __future__ import annotations
 
