@@ -18,9 +18,6 @@
 #include <limits.h>
 #include <poll.h>
 
-/* One TLS record's plaintext at most (SSL3_RT_MAX_PLAIN_LENGTH). */
-#define QUICK_LIMIT 16384
-
 typedef int (*transfer_fn)(void *ssl, void *buffer, int size);
 typedef int (*ssl_fn)(void *ssl);
 typedef int (*error_fn)(const void *ssl, int result);
@@ -30,6 +27,7 @@ static transfer_fn ssl_read_fn, ssl_write_fn;
 static ssl_fn ssl_do_handshake_fn, ssl_pending_fn, ssl_shutdown_fn;
 static error_fn ssl_get_error_fn;
 static void_fn err_clear_error_fn;
+static Py_ssize_t quick_limit;      /* bytes a transfer may move keeping the lock */
 static _Thread_local int saved_errno;
 
 static int
@@ -73,10 +71,13 @@ bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     void *address[7];
     int i;
 
-    if (check_args("bind", nargs, 7) < 0)
+    if (check_args("bind", nargs, 8) < 0)
+        return NULL;
+    quick_limit = PyLong_AsSsize_t(args[0]);
+    if (quick_limit == -1 && PyErr_Occurred())
         return NULL;
     for (i = 0; i < 7; i++)
-        if (as_pointer(args[i], &address[i]) < 0)
+        if (as_pointer(args[i + 1], &address[i]) < 0)
             return NULL;
     ssl_read_fn = (transfer_fn)address[0];
     ssl_write_fn = (transfer_fn)address[1];
@@ -112,7 +113,7 @@ transfer(const char *name, transfer_fn call, int flags, PyObject *const *args, P
         return NULL;
     size = view.len > INT_MAX ? INT_MAX : (int)view.len;
     errno = 0;
-    if (size <= QUICK_LIMIT) {
+    if (size <= quick_limit) {
         result = call(ssl, view.buf, size);
         saved_errno = errno;
     } else {
@@ -217,8 +218,9 @@ readable_now(PyObject *module, PyObject *fd_number)
 
 static PyMethodDef methods[] = {
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
-     "bind(SSL_read, SSL_write, SSL_do_handshake, SSL_get_error, SSL_pending, SSL_shutdown,"
-     " ERR_clear_error): their addresses."},
+     "bind(quick_limit, SSL_read, SSL_write, SSL_do_handshake, SSL_get_error, SSL_pending,"
+     " SSL_shutdown, ERR_clear_error): the largest transfer made keeping the lock, and the"
+     " functions' addresses."},
     {"ssl_read", (PyCFunction)(void (*)(void))ssl_read, METH_FASTCALL,
      "ssl_read(ssl, buffer) -> SSL_read's result, into a writable buffer."},
     {"ssl_write", (PyCFunction)(void (*)(void))ssl_write, METH_FASTCALL,

@@ -29,7 +29,7 @@ from typing import Any, Callable, Final
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
-QUICK_LIMIT: Final = 16384   # bytes; the C module's: larger transfers release the lock
+QUICK_LIMIT: Final = 16384   # bytes, one TLS record's plaintext: larger transfers release the lock
 
 _BOUND: Final = ("SSL_read", "SSL_write", "SSL_do_handshake", "SSL_get_error", "SSL_pending",
                   "SSL_shutdown", "ERR_clear_error")
@@ -44,7 +44,8 @@ def _load() -> Any:
     except ImportError:
         return None
     raw_ffi, raw_lib = _openssl.ffi, _openssl.lib   # (pyOpenSSL's lib is a copy: no addresses)
-    _sslcalls.bind(*(int(raw_ffi.cast("uintptr_t", raw_ffi.addressof(raw_lib, name))) for name in _BOUND))
+    addresses = [int(raw_ffi.cast("uintptr_t", raw_ffi.addressof(raw_lib, name))) for name in _BOUND]
+    _sslcalls.bind(QUICK_LIMIT, *addresses)
     return _sslcalls
 
 
