@@ -8,10 +8,9 @@ hand-offs, each a sleep and a wake-up in the kernel.  The C module
 cffi addresses) and keeps the lock for reads and writes of at most one TLS record
 (``QUICK_LIMIT``), for ``SSL_get_error``, ``SSL_pending``, the close_notify alert
 (``SSL_shutdown``, its failure cleared: it is sent once and never waited for) and a
-zero-timeout poll;
-larger transfers release it, so that two threads' encryption can still run side by side,
-and so does the handshake.  Measured on the TLS echo (``bench/completion_port.py``, four
-workers): docs/performance.md.
+zero-timeout poll.  Larger transfers release it, so that two threads' encryption can
+still run side by side, and so does the handshake.  Measured on the TLS echo
+(``bench/completion_port.py``, four workers): docs/performance.md, fifteenth run.
 
 The engine makes these calls on memory BIOs or on a descriptor gskit holds non-blocking
 (``gskit.io.blocking``), where they return at once; only ``ssl_do_handshake`` may block.
