@@ -6,9 +6,9 @@
  * the kernel.  These wrappers call the same OpenSSL functions (their addresses come from
  * cryptography's cffi module: the OpenSSL pyOpenSSL uses) and keep the lock for reads and
  * writes of at most one TLS record, which return at once on the memory BIOs and the
- * non-blocking descriptors gskit runs them on, and for the close_notify alert.  Larger transfers release it, so that two
- * threads' encryption can run side by side, and so does the handshake, which may block and
- * does the public-key work.
+ * non-blocking descriptors gskit runs them on, and for the close_notify alert.  Larger
+ * transfers release it, so that two threads' encryption can run side by side, and so does
+ * the handshake, which may block and does the public-key work.
  *
  * The errno of the last call is kept per thread (last_errno), for the failure's text.
  */
