@@ -1,15 +1,15 @@
 """OpenSSL's per-connection calls, keeping the interpreter lock for the short ones.
 
-cffi releases the interpreter lock around every OpenSSL call, and ``select.poll`` around
-every ``poll(2)``.  When another thread wants the lock (a completion-port worker, the other
-end of a connection in the same process), a call of a microsecond or two then costs two
-hand-offs, each a sleep and a wake-up in the kernel.  The C module
-``gskit.engine._sslcalls`` calls the same OpenSSL functions (pyOpenSSL's, through their
-cffi addresses) and keeps the lock for reads and writes of at most one TLS record
-(``QUICK_LIMIT``), for ``SSL_get_error``, ``SSL_pending``, the close_notify alert
-(``SSL_shutdown``, its failure cleared: it is sent once and never waited for) and a
-zero-timeout poll.  Larger transfers release it, so that two threads' encryption can
-still run side by side, and so does the handshake.  Measured on the TLS echo
+cffi releases the interpreter lock around every OpenSSL call.  When another thread wants
+the lock (a completion-port worker, the other end of a connection in the same process), a
+call of a microsecond or two then costs two hand-offs, each a sleep and a wake-up in the
+kernel.  The C module ``gskit.engine._sslcalls`` calls the same OpenSSL functions
+(pyOpenSSL's, through their cffi addresses) and keeps the lock for reads and writes of at
+most one TLS record (``QUICK_LIMIT``), for ``SSL_get_error``, ``SSL_pending`` and the
+close_notify alert (``SSL_shutdown``, its failure cleared: it is sent once and never
+waited for).  Larger transfers release it, so that two threads' encryption can still run
+side by side, and so does the handshake.  (The C module's zero-timeout poll is the
+completion engine's readiness probe: ``gskit.io.completion``.)  Measured on the TLS echo
 (``bench/completion_port.py``, four workers): docs/performance.md, fifteenth run.
 
 The engine makes these calls on memory BIOs or on a descriptor gskit holds non-blocking
@@ -22,7 +22,6 @@ error translation reads it as ``ffi.errno``).
 """
 from __future__ import annotations
 
-import select
 from typing import Any, Callable, Final
 
 from OpenSSL._util import ffi as _ffi
@@ -76,12 +75,6 @@ def _errno() -> int:
     return _ffi.errno
 
 
-def _readable(fd: int) -> bool:
-    probe = select.poll()
-    probe.register(fd, select.POLLIN)
-    return bool(probe.poll(0))
-
-
 ssl_read: Final[Callable[[Any, Any], int]] = _native.ssl_read if NATIVE else _read
 ssl_write: Final[Callable[[Any, Any], int]] = _native.ssl_write if NATIVE else _write
 ssl_do_handshake: Final[Callable[[Any], int]] = _native.ssl_do_handshake if NATIVE else _lib.SSL_do_handshake
@@ -89,4 +82,3 @@ ssl_get_error: Final[Callable[[Any, int], int]] = _native.ssl_get_error if NATIV
 ssl_pending: Final[Callable[[Any], int]] = _native.ssl_pending if NATIVE else _lib.SSL_pending
 ssl_shutdown: Final[Callable[[Any], int]] = _native.ssl_shutdown if NATIVE else _shutdown
 last_errno: Final[Callable[[], int]] = _native.last_errno if NATIVE else _errno
-readable_now: Final[Callable[[int], bool]] = _native.readable_now if NATIVE else _readable

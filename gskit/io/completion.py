@@ -79,7 +79,6 @@ from gskit.constants import (
     QSOPOSTIOCOMPLETION,
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, to_seconds, to_timer_seconds
-from gskit.engine.ssl_calls import readable_now
 
 # Final: compiled code keeps these as C constants rather than look each use up.
 EVENT_READ: Final = selectors.EVENT_READ
@@ -93,6 +92,27 @@ _STREAM_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
 _monotonic: Final = time.monotonic
 _EAGAIN: Final = _errno.EAGAIN          # (the errno module's names are not Final)
 _get_ident: Final = threading.get_ident
+
+
+def _poll_now(fd: int) -> bool:
+    probe = select.poll()
+    probe.register(fd, select.POLLIN)
+    return bool(probe.poll(0))
+
+
+def _probe() -> Callable[[int], bool]:
+    """``fd -> has it something to read now?``: a zero-timeout ``poll(2)`` from the C module
+    of ``gskit.engine.ssl_calls``, which keeps the interpreter lock (``select.poll`` hands it
+    to a waiting worker and back, at every receive started); ``select.poll`` on the
+    pure-Python build."""
+    try:
+        from gskit.engine import _sslcalls
+    except ImportError:
+        return _poll_now
+    return _sslcalls.readable_now
+
+
+readable_now: Final = _probe()
 
 
 class QsoError(Exception):

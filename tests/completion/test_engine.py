@@ -259,3 +259,15 @@ def test_an_operation_class_of_the_application_runs_on_the_engine(port: int, soc
     out = wait_one(port)
     assert (out.operationCompleted, out.descriptorHandle, out.returnValue) == (4242, "peek", 6)
     assert bytes(out.buffer[:6]) == b"peeked" and s.recv(8) == b"peeked"   # still there
+
+
+def test_readable_now_says_whether_a_read_would_find_something() -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        assert completion.readable_now(a.fileno()) is False
+        b.send(b"x")
+        assert completion.readable_now(a.fileno()) is True
+        assert a.recv(1) == b"x"
+        assert completion.readable_now(a.fileno()) is False
+        b.close()
+        assert completion.readable_now(a.fileno()) is True      # the end is readable too

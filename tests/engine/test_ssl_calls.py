@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import errno
 import socket
+import subprocess
+import sys
 
 import pytest
 
 from gskit.engine import session_engine, ssl_calls
+from gskit.io import completion
 
 
 def test_the_compiled_build_calls_openssl_through_its_c_module() -> None:
@@ -16,18 +19,13 @@ def test_the_compiled_build_calls_openssl_through_its_c_module() -> None:
     assert ssl_calls.NATIVE == compiled
     if compiled:
         assert ssl_calls.ssl_read.__module__ == "gskit.engine._sslcalls"
+        assert completion.readable_now.__module__ == "gskit.engine._sslcalls"   # the probe too
 
 
-def test_readable_now_says_whether_a_read_would_find_something() -> None:
-    a, b = socket.socketpair()
-    with a, b:
-        assert ssl_calls.readable_now(a.fileno()) is False
-        b.send(b"x")
-        assert ssl_calls.readable_now(a.fileno()) is True
-        assert a.recv(1) == b"x"
-        assert ssl_calls.readable_now(a.fileno()) is False
-        b.close()
-        assert ssl_calls.readable_now(a.fileno()) is True      # the end is readable too
+def test_the_plain_completion_port_api_does_not_load_openssl() -> None:
+    """Qso* without TLS needs no pyOpenSSL: the probe comes from the C module alone."""
+    code = "import sys, gskit.compat.qso; sys.exit('OpenSSL' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_a_failed_call_leaves_its_errno_for_the_failures_text() -> None:
