@@ -40,9 +40,10 @@ interleaved pairs).  ``io/transports.py`` stays Python:
 a thread waits; ``audit.py`` too (mypyc refuses its nested handler class, and it runs once
 a handshake only when auditing is on).
 
-One module is C: ``gskit/engine/_sslcalls.c``, OpenSSL's per-record calls keeping the
-interpreter lock (``gskit/engine/ssl_calls.py``, which falls back to cffi without it):
-+10 % on the TLS echo with four workers.
+One module is C: ``gskit/engine/_sslcalls.c``, OpenSSL's per-record calls and the
+completion engine's readiness probe keeping the interpreter lock
+(``gskit/engine/ssl_calls.py`` and ``gskit/io/completion.py``, which fall back to cffi and
+``select.poll`` without it): +10 % on the TLS echo with four workers.
 """
 import os
 
