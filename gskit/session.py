@@ -383,7 +383,7 @@ class Session(Handle):
             fd = self._values.values.get(c.GSK_FD, -1)
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
-            pump.transport.interrupt()
+            pump.interrupt()
             if self._error is None and pump.engine.handshake_done and not pump.transport.replaced():
                 try:
                     if not self._close_notify_sent:

@@ -38,7 +38,7 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
     op: SecureOperation | None = None
     try:
         op = make(session, the_port, io)
-        sd = op.pump.transport.sock  # the session's socket object: its identity is cached (no fstat)
+        sd = op.pump.sock  # the session's socket object: its identity is cached (no fstat)
         started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
         return rc_of(exc)
@@ -81,8 +81,7 @@ def _buffer(io: Qso_OverlappedIO_t, writable: bool) -> memoryview:
 
 def _ready(session: Session) -> None:
     """The checks of gsk_secure_soc_read/write (raises the state's rc), on a socket."""
-    pump = session._io_pump()  # noqa: SLF001
-    if not hasattr(pump.transport, "sock"):
+    if session._io_pump().sock is None:  # noqa: SLF001
         _need_socket(session)
 
 

@@ -57,6 +57,15 @@ class Pump:
         self.engine = engine
         self.transport = transport
         self.engine_lock = threading.Lock()
+        # Read on every asynchronous request: kept here, where compiled code reads them
+        # without a look-up by name (the transports are Python).
+        self.sock: Any = getattr(transport, "sock", None)   # None: an I/O callback transport
+        self.interrupted = False
+
+    def interrupt(self) -> None:
+        """Another thread is closing the session: wake whoever waits on the transport."""
+        self.interrupted = True
+        self.transport.interrupt()
 
     def release(self) -> None:
         raise NotImplementedError
@@ -344,7 +353,7 @@ class DirectPump(Pump):
     def _check_open(self) -> None:
         """Before an SSL call (caller holds the engine lock): once the session is closed the
         descriptor may be blocking again (``release``), so no call may start."""
-        if self.transport.interrupted:
+        if self.interrupted:
             raise _closed_by_another_thread()
 
     def read_step(self, buffer: memoryview) -> int:
