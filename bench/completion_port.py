@@ -61,7 +61,9 @@ def announce(ls: socket.socket) -> None:
 
 
 class PlainCalls:
-    """The Qso calls on the socket itself."""
+    """The Qso calls on the socket itself.  ``start_recv`` and ``start_send`` are the API's
+    own functions, called straight from ``Conn`` as an application calls them; the
+    constants say what they answer."""
 
     buffer_size = REQUEST * 4
 
@@ -70,19 +72,15 @@ class PlainCalls:
         from gskit.constants import QSOSTARTRECV, QSOSTARTSEND
 
         self.qso, self.recv_code, self.send_code = qso, QSOSTARTRECV, QSOSTARTSEND
+        self.start_recv, self.start_send = qso.QsoStartRecv, qso.QsoStartSend
+        self.recv_started = 1                   # start_recv: pending or posted
+        self.sent_now, self.sent_later = 0, 1   # start_send: done at once, or to be posted
 
     def open(self, conn: "Conn") -> object:
         return conn.sock
 
     def begin(self, conn: "Conn", port: int) -> bool:
         return conn.receive()
-
-    def start_recv(self, handle: object, port: int, io: object) -> bool:
-        return self.qso.QsoStartRecv(handle, port, io) == 1
-
-    def start_send(self, handle: object, port: int, io: object) -> int:
-        """0 sent at once, 1 asynchronous, -1 failed."""
-        return self.qso.QsoStartSend(handle, port, io)
 
     def received(self, out: object) -> int:
         return out.returnValue  # type: ignore[attr-defined]
@@ -104,6 +102,9 @@ class SecureCalls(PlainCalls):
         self.c, self.rc, self.gsk, self.agsk = c, rc, gsk, async_gsk
         self.recv_code, self.send_code = c.GSKSECURESOCSTARTRECV, c.GSKSECURESOCSTARTSEND
         self.init_code = c.GSKSECURESOCSTARTINIT
+        self.start_recv, self.start_send = async_gsk.gsk_secure_soc_startRecv, async_gsk.gsk_secure_soc_startSend
+        self.recv_started = rc.GSK_IBMI_ASYNCHRONOUS_RECV
+        self.sent_now, self.sent_later = rc.GSK_OK, rc.GSK_IBMI_ASYNCHRONOUS_SEND
         _, self.env = gsk.gsk_environment_open()
         gsk.gsk_attribute_set_enum(self.env, c.GSK_SESSION_TYPE, c.GSK_SERVER_SESSION)
         gsk.gsk_attribute_set_buffer(self.env, c.GSK_KEYRING_FILE, opts.keyring)
@@ -117,13 +118,6 @@ class SecureCalls(PlainCalls):
     def begin(self, conn: "Conn", port: int) -> bool:
         return self.agsk.gsk_secure_soc_startInit(conn.handle, port, conn.io) == \
             self.rc.GSK_IBMI_ASYNCHRONOUS_SOC_INIT
-
-    def start_recv(self, handle: object, port: int, io: object) -> bool:
-        return self.agsk.gsk_secure_soc_startRecv(handle, port, io) == self.rc.GSK_IBMI_ASYNCHRONOUS_RECV
-
-    def start_send(self, handle: object, port: int, io: object) -> int:
-        got = self.agsk.gsk_secure_soc_startSend(handle, port, io)
-        return {self.rc.GSK_OK: 0, self.rc.GSK_IBMI_ASYNCHRONOUS_SEND: 1}.get(got, -1)
 
     def received(self, out: object) -> int:
         return out.secureDataTransferSize if out.returnValue == self.rc.GSK_OK else -1  # type: ignore[attr-defined]
@@ -154,20 +148,20 @@ class Conn:
         the usual case), start the next receive."""
         if n <= 0:
             return self.close()
-        io = self.io
+        io, calls = self.io, self.calls
         io.bufferLength, io.postFlag = n, 0
-        sent = self.calls.start_send(self.handle, self.port, io)
-        if sent == 0:
+        sent = calls.start_send(self.handle, self.port, io)
+        if sent == calls.sent_now:
             self.receive()
-        elif sent < 0:
+        elif sent != calls.sent_later:
             self.close()
 
     def receive(self) -> bool:
         """Start a receive, always posted (postFlag 1): even data already there queues
         behind the other connections' completions, so no connection can hog a worker."""
-        io = self.io
+        io, calls = self.io, self.calls
         io.bufferLength, io.postFlag = len(io.buffer), 1
-        if not self.calls.start_recv(self.handle, self.port, io):
+        if calls.start_recv(self.handle, self.port, io) != calls.recv_started:
             self.close()
             return False
         return True
