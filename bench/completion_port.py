@@ -69,9 +69,9 @@ class PlainCalls:
 
     def __init__(self, opts: argparse.Namespace) -> None:
         from gskit.compat import qso
-        from gskit.constants import QSOSTARTRECV, QSOSTARTSEND
+        from gskit.constants import QSOSTARTRECV
 
-        self.qso, self.recv_code, self.send_code = qso, QSOSTARTRECV, QSOSTARTSEND
+        self.recv_code = QSOSTARTRECV
         self.start_recv, self.start_send = qso.QsoStartRecv, qso.QsoStartSend
         self.recv_started = 1                   # start_recv: pending or posted
         self.sent_now, self.sent_later = 0, 1   # start_send: done at once, or to be posted
@@ -100,8 +100,7 @@ class SecureCalls(PlainCalls):
         from gskit.compat import async_gsk, gsk
 
         self.c, self.rc, self.gsk, self.agsk = c, rc, gsk, async_gsk
-        self.recv_code, self.send_code = c.GSKSECURESOCSTARTRECV, c.GSKSECURESOCSTARTSEND
-        self.init_code = c.GSKSECURESOCSTARTINIT
+        self.recv_code = c.GSKSECURESOCSTARTRECV
         self.start_recv, self.start_send = async_gsk.gsk_secure_soc_startRecv, async_gsk.gsk_secure_soc_startSend
         self.recv_started = rc.GSK_IBMI_ASYNCHRONOUS_RECV
         self.sent_now, self.sent_later = rc.GSK_OK, rc.GSK_IBMI_ASYNCHRONOUS_SEND
