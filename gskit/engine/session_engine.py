@@ -140,7 +140,6 @@ class TLSEngine:
     # State every engine starts with, defaulted here rather than set in __init__ (one
     # engine is made per handshake).
     _conn: SSL.Connection | None = None
-    _ssl: Any = None                    # _conn's SSL pointer
     _handle: Any = None                 # _conn as ssl_calls names it (read on every record)
     _in: Any = None                     # the memory BIOs (None while straight on the socket)
     _out: Any = None
@@ -180,7 +179,7 @@ class TLSEngine:
                 self._name_the_server(conn, self.server_name)
             if self._resume is not None:
                 conn.set_session(self._resume)
-        self._conn, self._ssl = conn, conn._ssl  # noqa: SLF001
+        self._conn = conn
         self._handle = handle(conn._ssl)  # noqa: SLF001
         if self._early_input:
             self.receive(bytes(self._early_input))
@@ -301,7 +300,8 @@ class TLSEngine:
     def _raise(self, result: int) -> None:
         """pyOpenSSL's exception for the failure of the last ``ssl_calls`` call."""
         _ffi.errno = last_errno()          # what pyOpenSSL reads for a system call's failure
-        self._conn._raise_ssl_error(self._ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
+        conn = self._conn
+        conn._raise_ssl_error(conn._ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
 
     def _check_server_name(self) -> None:
         """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
@@ -339,7 +339,7 @@ class TLSEngine:
         OpenSSL holds plaintext, or the engine has failed or seen the end of the stream.
         (Without read-ahead, OpenSSL reads one record at a time: what it has not yet
         decrypted is still in the socket.)"""
-        return (self._ssl is None or self._broken is not None or self._peer_eof
+        return (self._conn is None or self._broken is not None or self._peer_eof
                 or ssl_pending(self._handle) > 0)
 
     def write(self, data: bytes | memoryview) -> int | None:
