@@ -21,6 +21,8 @@ import socket
 import statistics
 import threading
 import time
+from functools import partial
+from typing import Callable
 import common
 import handshake
 from OpenSSL import SSL
@@ -63,6 +65,16 @@ def _close_pyopenssl(conn: SSL.Connection) -> None:
         pass
 
 
+def _end(close: Callable[[], object], sock: socket.socket, marks: Marks, rows: list[Marks]) -> None:
+    """After the read or the write: the session's close, the socket's, the marks kept."""
+    marks.append(now())
+    close()
+    marks.append(now())
+    sock.close()
+    marks.append(now())
+    rows.append(marks)
+
+
 def server_loop(impl: common.Implementation, lsock: socket.socket, count: int, rows: list[Marks]) -> None:
     for _ in range(count):
         sock = common.accept(lsock)
@@ -70,17 +82,12 @@ def server_loop(impl: common.Implementation, lsock: socket.socket, count: int, r
         if isinstance(impl, common.Gskit):
             session = _gskit_session(impl.server_env, sock, marks)
             gsk.gsk_secure_soc_write(session, b"x")
-            marks.append(now())
-            gsk.gsk_secure_soc_close(session)
+            close: Callable[[], object] = partial(gsk.gsk_secure_soc_close, session)
         else:
             conn = _pyopenssl_connection(impl.server_ctx, sock, True, marks)  # type: ignore[attr-defined]
             conn.sendall(b"x")
-            marks.append(now())
-            _close_pyopenssl(conn)
-        marks.append(now())
-        sock.close()
-        marks.append(now())
-        rows.append(marks)
+            close = partial(_close_pyopenssl, conn)
+        _end(close, sock, marks, rows)
 
 
 def client_loop(impl: common.Implementation, port: int, count: int, rows: list[Marks]) -> None:
@@ -91,20 +98,15 @@ def client_loop(impl: common.Implementation, port: int, count: int, rows: list[M
         marks.append(now())
         if isinstance(impl, common.Gskit):
             session = _gskit_session(impl.client_env, sock, marks)
-            if gsk.gsk_secure_soc_read(session, buffer) != (0, 1):
-                raise RuntimeError("the server's byte did not arrive")
-            marks.append(now())
-            gsk.gsk_secure_soc_close(session)
+            arrived = gsk.gsk_secure_soc_read(session, buffer) == (0, 1)
+            close: Callable[[], object] = partial(gsk.gsk_secure_soc_close, session)
         else:
             conn = _pyopenssl_connection(impl.client_ctx, sock, False, marks)  # type: ignore[attr-defined]
-            if conn.recv_into(buffer) != 1:
-                raise RuntimeError("the server's byte did not arrive")
-            marks.append(now())
-            _close_pyopenssl(conn)
-        marks.append(now())
-        sock.close()
-        marks.append(now())
-        rows.append(marks)
+            arrived = conn.recv_into(buffer) == 1
+            close = partial(_close_pyopenssl, conn)
+        if not arrived:
+            raise RuntimeError("the server's byte did not arrive")
+        _end(close, sock, marks, rows)
 
 
 def _median_us(values: list[int]) -> float:
