@@ -56,11 +56,13 @@ def connect(impl: common.Implementation, port: int, count: int | None) -> str:
 
 
 def run(impl: common.Implementation, count: int, one_end: str | None = None,
-        peer: int | socket.socket | None = None) -> tuple[float, float, str]:
+        peer: int | socket.socket | None = None,
+        server_impl: common.Implementation | None = None) -> tuple[float, float, str]:
     """Handshakes per second over ``count`` connections, process CPU µs per handshake, and
-    the first one's description.  Both ends here (``one_end`` None), or one end with the
-    other in a child process: ``"client"`` against the server at port ``peer``,
-    ``"server"`` on the listening socket ``peer``."""
+    the first one's description.  Both ends here (``one_end`` None; the server end
+    ``server_impl`` if given, else ``impl`` too), or one end with the other in a child
+    process: ``"client"`` against the server at port ``peer``, ``"server"`` on the
+    listening socket ``peer``."""
     errors: list[BaseException] = []
     lsock = server = None
     cpu = common.cpu_time()
@@ -71,7 +73,7 @@ def run(impl: common.Implementation, count: int, one_end: str | None = None,
         description = connect(impl, peer, count)  # type: ignore[arg-type]
     else:
         lsock = common.listener()
-        server = threading.Thread(target=serve, args=(impl, lsock, count, errors), daemon=True)
+        server = threading.Thread(target=serve, args=(server_impl or impl, lsock, count, errors), daemon=True)
         server.start()
         description = connect(impl, lsock.getsockname()[1], count)
         server.join(30)

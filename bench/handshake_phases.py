@@ -23,6 +23,7 @@ import threading
 import time
 from functools import partial
 from typing import Callable
+
 import common
 import handshake
 from OpenSSL import SSL
@@ -149,18 +150,7 @@ def mix(rounds: int, count: int, version: str) -> None:
     pairings = [("pyopenssl", "pyopenssl"), ("gskit", "pyopenssl"), ("pyopenssl", "gskit"), ("gskit", "gskit")]
 
     def rate(server: str, client: str, n: int) -> float:
-        lsock = common.listener()
-        errors: list[BaseException] = []
-        thread = threading.Thread(target=handshake.serve, args=(impls[server], lsock, n, errors))
-        thread.start()
-        start = time.perf_counter()
-        handshake.connect(impls[client], lsock.getsockname()[1], n)
-        thread.join()
-        elapsed = time.perf_counter() - start
-        lsock.close()
-        if errors:
-            raise errors[0]
-        return n / elapsed
+        return handshake.run(impls[client], n, server_impl=impls[server])[0]
 
     for pairing in pairings:
         rate(*pairing, 100)
