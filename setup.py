@@ -67,7 +67,8 @@ NATIVE_MODULES = [
     "gskit/attributes/table.py",
 ]
 
-SSL_CALLS = Extension("gskit.engine._sslcalls", ["gskit/engine/_sslcalls.c"])
+C_MODULES = [Extension("gskit.engine._sslcalls", ["gskit/engine/_sslcalls.c"]),
+             Extension("gskit.io._mutex", ["gskit/io/_mutex.c"])]
 
 ext_modules = []
 if os.environ.get("GSKIT_PURE_PYTHON") != "1":
@@ -77,6 +78,6 @@ if os.environ.get("GSKIT_PURE_PYTHON") != "1":
     # the compiled code is then the same in an isolated build and in a development tree.
     options = ["--no-site-packages", "--ignore-missing-imports", "--no-warn-unused-ignores"]
     ext_modules = mypycify(options + NATIVE_MODULES, opt_level="3", group_name="gskit._native")
-    ext_modules.append(SSL_CALLS)
+    ext_modules += C_MODULES
 
 setup(ext_modules=ext_modules)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import socket
-import threading
 from collections import deque
 
 from OpenSSL import SSL
@@ -32,6 +31,7 @@ from gskit.errors import GSKError
 from gskit.handle import PER_CONNECTION, Handle
 from gskit.io import completion
 from gskit.io.blocking import BlockingPump, DirectPump, Pump
+from gskit.io.locks import Mutex
 from gskit.io.transports import CallbackTransport, SocketTransport
 
 _PROTOCOL_USED: Final = {
@@ -75,7 +75,7 @@ class Session(Handle):
         self.environment = environment
         self.pump = None
         self._audit_endpoints: dict[str, Any] | None = None   # noted by gskit.audit
-        self._send_lock = threading.Lock()            # one send's bytes go out together
+        self._send_lock = Mutex()            # one send's bytes go out together
         self._parked_sends: deque[Any] = deque()      # startSends waiting for a send's turn
 
     # -- attributes --------------------------------------------------------------------------

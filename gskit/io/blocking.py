@@ -13,7 +13,6 @@ The transports they run on are ``gskit.io.transports``.
 """
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Final
 
@@ -23,6 +22,7 @@ from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT
+from gskit.io.locks import Mutex
 from gskit.io.transports import SocketTransport, Transport, seconds_left
 
 RECV_SIZE: Final = 65536
@@ -56,7 +56,7 @@ class Pump:
     def __init__(self, engine: TLSEngine, transport: Any) -> None:
         self.engine = engine
         self.transport = transport
-        self.engine_lock = threading.Lock()
+        self.engine_lock = Mutex()
         # Read on every asynchronous request: kept here, where compiled code reads them
         # without a look-up by name (the transports are Python).
         self.sock: Any = getattr(transport, "sock", None)   # None: an I/O callback transport
@@ -105,7 +105,7 @@ class BlockingPump(Pump):
 
     def __init__(self, engine: TLSEngine, transport: Transport) -> None:
         super().__init__(engine, transport)
-        self.send_lock = threading.Lock()
+        self.send_lock = Mutex()
         self._unsent: bytes | memoryview = b""
         self._released = False
 

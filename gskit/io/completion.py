@@ -79,6 +79,7 @@ from gskit.constants import (
     QSOPOSTIOCOMPLETION,
 )
 from gskit.compat.structs import Qso_OverlappedIO_t, to_seconds, to_timer_seconds
+from gskit.io.locks import Mutex
 
 # Final: compiled code keeps these as C constants rather than look each use up.
 EVENT_READ: Final = selectors.EVENT_READ
@@ -326,7 +327,7 @@ class Port:
     def __init__(self, number: int, engine: Engine) -> None:
         self.number = number
         self.engine = engine
-        self.lock = threading.Lock()
+        self.lock = Mutex()
         self.destroyed = False
         self.leader_thread: int | None = None
         self._promoted: int | None = None  # a follower woken to lead, not leading yet
@@ -709,7 +710,7 @@ class _Channel:
         self.mark = current_identity(sock)  # told apart without fstat where there are cookies
         self.sock = sock
         self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
-        self.lock = threading.Lock()
+        self.lock = Mutex()
         self.lanes: tuple[deque[Operation], deque[Operation]] = (deque(), deque())
         self.parked: set[Operation] = set()
         self.armed = 0
@@ -784,7 +785,7 @@ class Engine:
     QUIET: ClassVar[float] = 0.05  # seconds the stand-in's looks back off to while the workers keep up
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = Mutex()
         self._stopped = False
         self._closed_by_leader = False  # stopped by the leader's own thread: it closes the poller
         self._channels: dict[int, _Channel] = {}
@@ -810,7 +811,7 @@ class Engine:
         self._last_poll = 0.0
         self._standby = threading.Lock()
         self._standby.acquire()
-        self._timer_lock = threading.Lock()
+        self._timer_lock = Mutex()
         self._timers: list[list[Any]] = []
         self._cancelled = 0  # entries of _timers whose callback is None
         self._seq = itertools.count()
@@ -1529,7 +1530,7 @@ def _poison(ch: _Channel) -> None:
 
 # --------------------------------------------------------------------------- registry
 
-_registry_lock = threading.Lock()
+_registry_lock = Mutex()
 _ports: dict[int, Port] = {}
 _port_numbers = itertools.count()
 _engine: Engine | None = None
