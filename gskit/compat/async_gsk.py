@@ -8,7 +8,7 @@ is an error and nothing is posted.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from gskit import constants as c
 from gskit import errors as rc
@@ -25,8 +25,8 @@ from gskit.session import Session
 __all__ = ["gsk_secure_soc_startInit", "gsk_secure_soc_startRecv", "gsk_secure_soc_startSend"]
 
 
-def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
-           make: Callable[[Session, completion.Port, Qso_OverlappedIO_t], SecureOperation]) -> int:
+def _start(session: Any, port: Any, io: Any, asynchronous_rc: int) -> int:
+    """The start call whose "posted" return is ``asynchronous_rc``."""
     if not isinstance(session, Session) or session.closed:
         return rc.GSK_INVALID_HANDLE
     if not isinstance(io, Qso_OverlappedIO_t):
@@ -37,7 +37,7 @@ def _start(session: Any, port: Any, io: Any, asynchronous_rc: int,
         return rc.GSK_IBMI_ERROR_INVALID_IOCOMPLETIONPORT
     op: SecureOperation | None = None
     try:
-        op = make(session, the_port, io)
+        op = _operation(session, io, asynchronous_rc)
         sd = op.pump.sock  # the session's socket object: its identity is cached (no fstat)
         started = the_port.engine.start(the_port, sd, io, op)
     except GSKError as exc:
@@ -62,7 +62,17 @@ def _need_socket(session: Session) -> None:
                               "asynchronous calls need GSK_FD, not GSK_IO_CALLBACK")
 
 
-def _make_init(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+def _operation(session: Session, io: Qso_OverlappedIO_t, asynchronous_rc: int) -> SecureOperation:
+    """The operation of the start call whose "posted" return is ``asynchronous_rc`` (called
+    directly, not passed as a function: compiled, that is a C call instead of a Python one)."""
+    if asynchronous_rc == rc.GSK_IBMI_ASYNCHRONOUS_RECV:
+        return _make_recv(session, io)
+    if asynchronous_rc == rc.GSK_IBMI_ASYNCHRONOUS_SEND:
+        return _make_send(session, io)
+    return _make_init(session, io)
+
+
+def _make_init(session: Session, io: Qso_OverlappedIO_t) -> SecureOperation:
     _need_socket(session)
     completion.check_request(io)  # refused before the handshake is set up: startInit may be retried
     session.prepare(asynchronous=True)
@@ -85,13 +95,13 @@ def _ready(session: Session) -> None:
         _need_socket(session)
 
 
-def _make_recv(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+def _make_recv(session: Session, io: Qso_OverlappedIO_t) -> SecureOperation:
     view = _buffer(io, writable=True)
     _ready(session)
     return StartRecv(session, view, bool(io.fillBuffer))
 
 
-def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) -> SecureOperation:
+def _make_send(session: Session, io: Qso_OverlappedIO_t) -> SecureOperation:
     view = _buffer(io, writable=False)
     _ready(session)
     if session.close_notify_sent:
@@ -101,14 +111,14 @@ def _make_send(session: Session, port: completion.Port, io: Qso_OverlappedIO_t) 
 
 def gsk_secure_soc_startInit(session: Any, port: Any, io: Any) -> int:
     """Start the handshake; the result (returnValue GSK_OK or the rc) is always posted."""
-    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SOC_INIT, _make_init)
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SOC_INIT)
 
 
 def gsk_secure_soc_startRecv(session: Any, port: Any, io: Any) -> int:
     """GSK_OK (received at once, not posted) or GSK_IBMI_ASYNCHRONOUS_RECV, or an error rc."""
-    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_RECV, _make_recv)
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_RECV)
 
 
 def gsk_secure_soc_startSend(session: Any, port: Any, io: Any) -> int:
     """GSK_OK (sent at once, not posted) or GSK_IBMI_ASYNCHRONOUS_SEND, or an error rc."""
-    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SEND, _make_send)
+    return _start(session, port, io, rc.GSK_IBMI_ASYNCHRONOUS_SEND)
