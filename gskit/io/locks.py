@@ -6,8 +6,9 @@ of ``gskit/io/_mutex.c``: the same POSIX semaphore as ``threading.Lock``'s, but 
 parses no arguments and reads no clock, and ``__exit__`` builds no tuple, which on a TLS echo
 request, whose dozen sections take a few hundred nanoseconds each, was a twentieth of the
 server's time (docs/performance.md, eighteenth completion-port run).  Without the C module
-(the pure-Python build) it is ``threading.Lock``.  Waits with a timeout (a port's sleeping
-workers, the polling stand-in) stay on ``threading.Lock``.
+(the pure-Python build), or where the system has no unnamed semaphores, it is
+``threading.Lock``.  Waits with a timeout (a port's sleeping workers, the polling
+stand-in) stay on ``threading.Lock``.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import threading
 
 try:
     from gskit.io._mutex import Mutex
-except ImportError:
+    Mutex()  # unnamed POSIX semaphores work here (macOS declares sem_init, which fails: ENOSYS)
+except (ImportError, OSError):
     Mutex = threading.Lock  # type: ignore[misc,assignment]
 
 __all__ = ["Mutex"]
