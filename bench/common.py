@@ -186,6 +186,14 @@ class Gskit:
         return self._open(self.client_env, sock)
 
 
+def shutdown_quietly(conn: SSL.Connection) -> None:
+    """Send close_notify; a peer already gone is no failure here."""
+    try:
+        conn.shutdown()
+    except SSL.Error:
+        pass
+
+
 class PyOpenSSLChannel:
     def __init__(self, conn: SSL.Connection, sock: socket.socket) -> None:
         self.conn, self.sock = conn, sock
@@ -200,10 +208,7 @@ class PyOpenSSLChannel:
         self.conn.sendall(data)
 
     def close(self) -> None:
-        try:
-            self.conn.shutdown()
-        except SSL.Error:
-            pass
+        shutdown_quietly(self.conn)
         self.sock.close()
 
     def describe(self) -> str:

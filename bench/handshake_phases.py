@@ -59,13 +59,6 @@ def _pyopenssl_connection(ctx: SSL.Context, sock: socket.socket, server: bool, m
     return conn
 
 
-def _close_pyopenssl(conn: SSL.Connection) -> None:
-    try:
-        conn.shutdown()
-    except SSL.Error:
-        pass
-
-
 def _end(close: Callable[[], object], sock: socket.socket, marks: Marks, rows: list[Marks]) -> None:
     """After the read or the write: the session's close, the socket's, the marks kept."""
     marks.append(now())
@@ -87,7 +80,7 @@ def server_loop(impl: common.Implementation, lsock: socket.socket, count: int, r
         else:
             conn = _pyopenssl_connection(impl.server_ctx, sock, True, marks)  # type: ignore[attr-defined]
             conn.sendall(b"x")
-            close = partial(_close_pyopenssl, conn)
+            close = partial(common.shutdown_quietly, conn)
         _end(close, sock, marks, rows)
 
 
@@ -104,7 +97,7 @@ def client_loop(impl: common.Implementation, port: int, count: int, rows: list[M
         else:
             conn = _pyopenssl_connection(impl.client_ctx, sock, False, marks)  # type: ignore[attr-defined]
             arrived = conn.recv_into(buffer) == 1
-            close = partial(_close_pyopenssl, conn)
+            close = partial(common.shutdown_quietly, conn)
         if not arrived:
             raise RuntimeError("the server's byte did not arrive")
         _end(close, sock, marks, rows)
