@@ -69,8 +69,9 @@ NATIVE_MODULES = [
     "gskit/attributes/table.py",
 ]
 
-C_MODULES = [Extension("gskit.engine._sslcalls", ["gskit/engine/_sslcalls.c"]),
-             Extension("gskit.io._mutex", ["gskit/io/_mutex.c"])]
+C_MODULES = [Extension("gskit.engine._sslcalls", ["gskit/engine/_sslcalls.c"],
+                       include_dirs=["gskit/io"], depends=["gskit/io/_mutex.h"]),
+             Extension("gskit.io._mutex", ["gskit/io/_mutex.c"], depends=["gskit/io/_mutex.h"])]
 
 ext_modules = []
 if os.environ.get("GSKIT_PURE_PYTHON") != "1":

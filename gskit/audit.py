@@ -82,10 +82,10 @@ def handshake(session: object, error: object | None, variable: str | None) -> No
 
 def build_record(session: Any, error: Any | None) -> dict[str, Any]:
     """The SK-S or SK-X record of ``session`` (see the module docstring for the fields)."""
-    engine = getattr(session, "engine", None)
-    conn = getattr(engine, "connection", None)
+    engine: Any = getattr(session, "engine", None)
+    made = engine is not None and engine.ssl is not None
     # the version is known once the hello messages are through, that is once a suite is chosen
-    negotiated = conn is not None and (error is None or conn.get_cipher_name() is not None)
+    negotiated = made and (error is None or engine.cipher_name() is not None)
     protocol = getattr(engine, "protocol", None) if negotiated else None
     record: dict[str, Any] = {
         "entry_type": SUCCESS if error is None else FAILURE,
@@ -96,8 +96,8 @@ def build_record(session: Any, error: Any | None) -> dict[str, Any]:
         "secure_version": protocol.label if protocol is not None else None,
     }
     if error is None:
-        record.update(cipher=session.cipher, signature_algorithm=_signature_algorithm(engine, conn),
-                      named_curve=_named_curve(conn))
+        record.update(cipher=session.cipher, signature_algorithm=_signature_algorithm(engine),
+                      named_curve=engine.group_name() if made else None)
     else:
         record.update(rc=getattr(error, "rc", None), rc_name=getattr(error, "name", None),
                       message_id=getattr(error, "message_id", None), secure_information=str(error))
@@ -201,24 +201,18 @@ def _addresses(session: Any) -> dict[str, Any]:
     return out
 
 
-def _signature_algorithm(engine: Any, conn: Any) -> str | None:
+def _signature_algorithm(engine: Any) -> str | None:
     """The signature algorithm of the server's certificate (the one the handshake checked).
 
     OpenSSL's handshake signature scheme (SSL_get_peer_signature_type_nid) is not exposed by
     pyOpenSSL; the server certificate's algorithm is the nearest obtainable property.
     """
-    server = getattr(getattr(engine, "config", None), "server", False)
-    cert = (conn.get_certificate(as_cryptography=True) if server
-            else conn.get_peer_certificate(as_cryptography=True))
+    if engine is None or engine.ssl is None:
+        return None
+    cert = engine.local_certificate() if engine.config.server else engine.peer_certificate()
     if cert is None:
         return None
     return signature_algorithm_name(cert)
-
-
-def _named_curve(conn: Any) -> str | None:
-    with contextlib.suppress(Exception):
-        return conn.get_group_name()
-    return None
 
 
 def _endpoint(record: dict[str, Any], side: str) -> str:

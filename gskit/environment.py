@@ -27,7 +27,6 @@ from gskit.attributes.values import AttributeValues
 from gskit.callbacks import notify
 from gskit.engine import config as config_module
 from gskit.engine.context import build_context
-from gskit.engine.session_engine import verify_callback
 from gskit.engine.states import ENVIRONMENT_TRANSITIONS, EnvState, Op, next_state
 from gskit.errors import GSKError
 from gskit.handle import Handle
@@ -179,7 +178,7 @@ class Environment(Handle):
         ctx = self._contexts.get(key)
         if ctx is None:
             try:
-                ctx = build_context(config, verify_callback, key[1])
+                ctx = build_context(config, key[1])
             except config_module.ConfigError as exc:
                 raise GSKError.for_rc(exc.rc, exc.detail) from None
             except SSL.Error as exc:

@@ -10,7 +10,6 @@ import io
 import socket
 from collections import deque
 
-from OpenSSL import SSL
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 from typing import Any, Callable, Final
@@ -398,23 +397,22 @@ class Session(Handle):
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]
 
     # -- results -----------------------------------------------------------------------------
-    def _handshake(self) -> tuple[TLSEngine, SSL.Connection]:
-        """The engine and connection of the handshake whose results are asked for;
-        GSK_INVALID_STATE when the init failed before a handshake began (no GSK_FD, ...)."""
+    def _handshake(self) -> TLSEngine:
+        """The engine of the handshake whose results are asked for; GSK_INVALID_STATE when
+        the init failed before a handshake began (no GSK_FD, ...)."""
         engine = self.engine
-        conn = engine.connection if engine is not None else None
-        if engine is None or conn is None:
+        if engine is None or engine.ssl is None:
             raise GSKError.for_rc(rc.GSK_INVALID_STATE, "no handshake began on this session: it has no results")
-        return engine, conn
+        return engine
 
     def _result(self, row: Attribute) -> Any:
-        return _RESULTS[row.id](self, self._handshake()[0])
+        return _RESULTS[row.id](self, self._handshake())
 
     def _validation_code(self) -> int:
-        engine, conn = self._handshake()
+        engine = self._handshake()
         if engine.x509_error():
             return verify_result(engine.x509_error())[1]
-        if engine.config.request_peer_cert and conn.get_peer_certificate() is None:
+        if engine.config.request_peer_cert and engine.peer_certificate() is None:
             return rc.GSK_ERROR_NO_CERTIFICATE
         return 0
 
@@ -424,9 +422,8 @@ class Session(Handle):
             raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
         with self._lock:
             self._advance(Op.GET_RESULT)
-            conn = self._handshake()[1]
-            cert = (conn.get_peer_certificate(as_cryptography=True) if cert_id == c.GSK_PARTNER_CERT_INFO
-                    else conn.get_certificate(as_cryptography=True))
+            engine = self._handshake()
+            cert = engine.peer_certificate() if cert_id == c.GSK_PARTNER_CERT_INFO else engine.local_certificate()
         return certificate_elements(cert) if cert is not None else []
 
     # -- Pythonic conveniences ---------------------------------------------------------------
@@ -451,10 +448,10 @@ class Session(Handle):
     def cipher(self) -> str | None:
         """The negotiated suite's IANA name."""
         engine = self.engine
-        if engine is None or engine.connection is None or not engine.handshake_done:
+        if engine is None or not engine.handshake_done:
             return None
         suite = _suite(engine)
-        return suite.iana_name if suite else engine.connection.get_cipher_name()
+        return suite.iana_name if suite else engine.cipher_name()
 
     def __repr__(self) -> str:
         return f"<gskit.Session {self._state.value} {self.protocol or ''} {self.cipher or ''}>".replace("  ", " ")
@@ -489,12 +486,12 @@ def _peer(transport: Any) -> object:
 
 
 def _suite(engine: TLSEngine) -> ciphers.CipherSuite | None:
-    return ciphers.suite_by_name(engine.connection.get_cipher_name() or "")  # type: ignore[union-attr]
+    return ciphers.suite_by_name(engine.cipher_name() or "")
 
 
 def _server_name(engine: TLSEngine) -> str:
     if engine.config.server:
-        return (engine.connection.get_servername() or b"").decode()  # type: ignore[union-attr]
+        return engine.received_server_name()
     return engine.server_name or ""
 
 
@@ -518,8 +515,7 @@ def _session_id(engine: TLSEngine) -> str:
     """The TLS session ID in hex, read from the session's DER (SSL_SESSION_get_id is not
     bound): SEQUENCE { version, ssl_version, cipher, session_id, ... } -- only that field
     is kept, the master secret that follows is dropped at once."""
-    conn = engine.connection
-    session = _lib.SSL_get_session(conn._ssl) if conn is not None else _ffi.NULL  # noqa: SLF001
+    session = _lib.SSL_get_session(engine.ssl) if engine.ssl is not None else _ffi.NULL
     if session == _ffi.NULL:
         return ""
     size = _lib.i2d_SSL_SESSION(session, _ffi.NULL)

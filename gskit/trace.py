@@ -193,14 +193,14 @@ def keylog_file() -> str | None:
     return _state.keylog_path or os.environ.get(ENV_KEYLOG) or None
 
 
-def keylog_callback() -> Callable[[Any, bytes], None] | None:
-    """A callback for pyOpenSSL ``Context.set_keylog_callback``, or None while the key log is off."""
+def keylog_callback() -> Callable[[bytes], None] | None:
+    """What writes one key log line, or None while the key log is off."""
     path = keylog_file()
     if path is None:
         return None
     _warn_keylog(path)
 
-    def write_line(conn: Any, line: bytes) -> None:
+    def write_line(line: bytes) -> None:
         try:
             with _keylog_lock:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -219,10 +219,20 @@ def keylog_callback() -> Callable[[Any, bytes], None] | None:
 
 
 def install_keylog(ctx: Any) -> None:
-    """Install the key log on a pyOpenSSL ``SSL.Context`` while it is on (the engine calls this)."""
-    callback = keylog_callback()
-    if callback is not None:
-        ctx.set_keylog_callback(callback)
+    """Install the key log on a pyOpenSSL ``SSL.Context`` while it is on (the engine calls
+    this).  OpenSSL's callback is registered directly: pyOpenSSL's wrapper looks up a
+    pyOpenSSL ``Connection``, which gskit's sessions do not have."""
+    write_line = keylog_callback()
+    if write_line is None:
+        return
+    from OpenSSL._util import ffi, lib
+
+    @ffi.callback("void (*)(const SSL *, const char *)")
+    def on_line(_ssl: Any, line: Any) -> None:
+        write_line(ffi.string(line))
+
+    ctx._gskit_keylog = on_line          # kept alive with the context  # noqa: SLF001
+    lib.SSL_CTX_set_keylog_callback(ctx._context, on_line)  # noqa: SLF001
 
 
 def _warn_once(key: object, message: str) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from OpenSSL._util import ffi, lib
 
 import gskit
 from gskit import audit
@@ -264,7 +265,9 @@ def test_no_secret_in_a_record(pki, tmp_path: Path, listener: socket.socket, run
     peer = run_peer(python_client("127.0.0.1", listener.getsockname()[1], pki.ca_pem))
     _, session = server_handshake(listener, keyring_file=str(keystore), keyring_password="hunter2-very-secret")
     peer.result()
-    master = session.engine.connection.master_key()  # type: ignore[union-attr]
+    tls_session = lib.SSL_get_session(session.engine.ssl)  # type: ignore[union-attr]
+    key = ffi.new("unsigned char[]", 64)
+    master = bytes(key[0:lib.SSL_SESSION_get_master_key(tls_session, key, 64)]) if tls_session != ffi.NULL else None
     text = (tmp_path / "audit.jsonl").read_text()
     [record] = [json.loads(line) for line in text.splitlines()]
     assert set(record) == SUCCESS_KEYS

@@ -13,6 +13,7 @@ from typing import Iterator
 
 import pytest
 from OpenSSL import SSL
+from OpenSSL._util import ffi, lib
 
 import gskit
 from gskit import trace
@@ -187,14 +188,14 @@ def test_keylog_never_writes_secrets_into_a_file_others_can_read(tmp_path: Path,
     try:
         callback = trace.keylog_callback()
         assert callback is not None
-        callback(None, b"CLIENT_RANDOM 00 11")
-        callback(None, b"CLIENT_RANDOM 22 33")
+        callback(b"CLIENT_RANDOM 00 11")
+        callback(b"CLIENT_RANDOM 22 33")
         assert path.read_bytes() == b""
         err = capsys.readouterr().err
         assert err.count(f"gskit: the TLS key log {path} is open to other users (mode 0644): "
                          "no secrets are written to it") == 1
         path.chmod(0o600)
-        callback(None, b"CLIENT_RANDOM 44 55")
+        callback(b"CLIENT_RANDOM 44 55")
         assert path.read_bytes() == b"CLIENT_RANDOM 44 55\n"
     finally:
         trace.enable_keylog(None)
@@ -221,7 +222,9 @@ def test_gskit_handshakes_reach_the_keylog_once_the_context_hook_is_in(tmp_path:
             sock.settimeout(None)
             with env.open_session(fd=sock, server_name="localhost") as session:
                 session.handshake()
-                client_random = session.engine.connection.client_random().hex()  # type: ignore[union-attr]
+                random = ffi.new("unsigned char[]", 32)
+                lib.SSL_get_client_random(session.engine.ssl, random, 32)  # type: ignore[union-attr]
+                client_random = bytes(random).hex()
     finally:
         trace.enable_keylog(None)
     lines = path.read_text().splitlines()

@@ -168,7 +168,7 @@ def _client(host: str, port: int, result: Result) -> None:
                               read_timeout_ms=DEADLINE * 1000) as session:
             session.handshake()
             result.protocol, result.cipher = session.protocol, session.cipher
-            peer = session.engine.connection.get_peer_certificate(as_cryptography=True)  # type: ignore[union-attr]
+            peer = session.engine.peer_certificate()  # type: ignore[union-attr]
             result.server_certificate = peer.subject.rfc4514_string() if peer is not None else None
             session.sendall(MESSAGE)
             echoed = b""

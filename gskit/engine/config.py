@@ -103,6 +103,12 @@ class TLSConfig:
         return self.validation_callback or (self.server and self.request_peer_cert and not self.verify_peer)
 
     @functools.cached_property
+    def has_callbacks(self) -> bool:
+        """Does OpenSSL call back into Python for this configuration's connections (which must
+        then be registered, ``ssl_calls.new_ssl``'s app data)?"""
+        return self.needs_verify_callback or (self.server and self.server_names_critical)
+
+    @functools.cached_property
     def openssl_names(self) -> dict[Protocol, frozenset[str]]:
         """Per protocol, the OpenSSL names of its suites (checked after every handshake)."""
         return {protocol: frozenset(s.openssl_name for s in suites if s.openssl_name) for protocol, suites in self.suites}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL, crypto
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
@@ -15,6 +16,9 @@ from OpenSSL._util import lib as _lib
 from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.engine.config import ConfigError, TLSConfig
+from gskit.engine.openssl_errors import verify_result
+from gskit.engine.session_engine import CallbackRecord, certificate_of, peer_chain
+from gskit.engine.ssl_calls import app_data_of, context_handle
 from gskit import errors as rc
 from gskit import trace
 
@@ -32,9 +36,6 @@ _NO_VERSION_OPTION = {
     Protocol.TLSV13: SSL.OP_NO_TLSv1_3,
 }
 
-VerifyCallback = Callable[[SSL.Connection, crypto.X509, int, int, int], bool]
-
-
 def legacy_suites(config: TLSConfig, only: Protocol | None = None) -> tuple[ciphers.CipherSuite, ...]:
     """The TLS <= 1.2 suites to hand OpenSSL, in order: one protocol's, or all in order."""
     seen: dict[int, ciphers.CipherSuite] = {}
@@ -45,10 +46,17 @@ def legacy_suites(config: TLSConfig, only: Protocol | None = None) -> tuple[ciph
     return tuple(seen.values())
 
 
-def build_context(config: TLSConfig, verify_callback: VerifyCallback,
-                  only_legacy: Protocol | None = None) -> SSL.Context:
+class Context(SSL.Context):
+    """A pyOpenSSL context that carries what ``ssl_calls.new_ssl`` takes for it (``handle``)."""
+
+    def __init__(self) -> None:
+        super().__init__(SSL.TLS_METHOD)
+        self.handle = context_handle(self)
+
+
+def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Context:
     """A context that offers exactly what ``config`` allows (raises ConfigError)."""
-    ctx = SSL.Context(SSL.TLS_METHOD)
+    ctx = Context()
     low, high = config.protocols[0], config.protocols[-1]
     ctx.set_min_proto_version(low)                 # a Protocol is its wire version, as OpenSSL's
     ctx.set_max_proto_version(high)
@@ -92,7 +100,9 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
         mode = SSL.VERIFY_PEER       # a PASSTHRU client verifies too, and reads the result after
         if config.server and config.require_peer_cert:
             mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
-    ctx.set_verify(mode, verify_callback if config.needs_verify_callback else None)
+    ctx.set_verify(mode)
+    if config.needs_verify_callback:
+        _lib.SSL_CTX_set_verify(ctx._context, mode, _verify_certificate)  # noqa: SLF001
 
     if config.server and config.server_names_critical:
         _lib.SSL_CTX_set_tlsext_servername_callback(ctx._context, _critical_server_name)  # noqa: SLF001
@@ -107,16 +117,63 @@ def build_context(config: TLSConfig, verify_callback: VerifyCallback,
     return ctx
 
 
+# OpenSSL's callbacks, registered directly (pyOpenSSL's wrappers look the connection up in
+# its own Connection objects, which gskit does not make).  Each finds the connection's
+# CallbackRecord with app_data_of.
+
+@_ffi.callback("int (*)(int, X509_STORE_CTX *)")
+def _verify_certificate(ok: int, store: Any) -> int:
+    """Each certificate of the peer's chain, when Python must see it
+    (``TLSConfig.needs_verify_callback``): notes the first failure, asks
+    GSK_CERT_VALIDATION_CALLBACK at the peer's own certificate, lets a PASSTHRU session go on."""
+    record = app_data_of(_lib.X509_STORE_CTX_get_ex_data(store, _lib.SSL_get_ex_data_X509_STORE_CTX_idx()))
+    if record is None:
+        return ok
+    try:
+        accept = _judge(record, ok, store)
+    except Exception:  # noqa: BLE001 - a defect here must fail the handshake, not crash OpenSSL
+        record.callback_rc = rc.GSK_INTERNAL_ERROR
+        return 0
+    if accept:
+        _lib.X509_STORE_CTX_set_error(store, _lib.X509_V_OK)
+        return 1
+    return 0
+
+
+def _judge(record: CallbackRecord, ok: int, store: Any) -> bool:
+    current = _lib.X509_STORE_CTX_get_current_cert(store)
+    if not ok and record.x509_error == 0:
+        record.x509_error = _lib.X509_STORE_CTX_get_error(store)
+        _lib.X509_up_ref(current)
+        record.subject = certificate_of(current).subject.rfc4514_string()
+    if _lib.X509_STORE_CTX_get_error_depth(store) == 0 and record.validation_callback is not None:
+        status = verify_result(record.x509_error)[0]
+        ssl = _lib.X509_STORE_CTX_get_ex_data(store, _lib.SSL_get_ex_data_X509_STORE_CTX_idx())
+        chain = peer_chain(ssl)
+        if not chain:
+            _lib.X509_up_ref(current)
+            chain = [certificate_of(current)]
+        ders = [cert.public_bytes(Encoding.DER) for cert in chain]
+        try:
+            answer = record.validation_callback(ders, status)
+        except Exception:  # noqa: BLE001 - a callback that raises rejects
+            answer = rc.GSK_ERROR_CERT_VALIDATION
+        record.callback_rc = answer
+        return answer == rc.GSK_OK
+    if not record.config.verify_peer:
+        return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
+    return bool(ok)
+
+
 @_ffi.callback("int (*)(SSL *, int *, void *)")
 def _critical_server_name(ssl: Any, alert: Any, _arg: Any) -> int:
     """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse other names with a fatal
-    unrecognized_name alert.  Registered directly, because pyOpenSSL's wrapper can only
-    refuse by raising (and prints a traceback)."""
-    conn = SSL.Connection._reverse_mapping.get(ssl)  # noqa: SLF001
-    record = conn.get_app_data() if conn is not None else None
-    if conn is None or record is None:
+    unrecognized_name alert."""
+    record = app_data_of(ssl)
+    if record is None:
         return _lib.SSL_TLSEXT_ERR_OK
-    requested = (conn.get_servername() or b"").decode("ascii", "replace").lower()
+    name = _lib.SSL_get_servername(ssl, _lib.TLSEXT_NAMETYPE_host_name)
+    requested = _ffi.string(name).decode("ascii", "replace").lower() if name != _ffi.NULL else ""
     if requested in record.config.server_names:
         return _lib.SSL_TLSEXT_ERR_OK
     record.unrecognized_name = requested or "(no SNI)"

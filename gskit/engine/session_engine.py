@@ -4,9 +4,10 @@ Theory of operation
 -------------------
 Every GSKit session, whatever drives it (the blocking calls, the completion-port engine,
 asyncio, or the application's GSK_IO_CALLBACK), runs on one ``TLSEngine``.  The engine
-wraps a pyOpenSSL ``Connection(ctx, None)``: OpenSSL reads ciphertext from an incoming
-memory BIO and writes ciphertext to an outgoing one, and never touches a socket.  An
-adapter's pump loop is always the same:
+owns one OpenSSL connection (an ``SSL`` object of a pyOpenSSL context, made by
+``ssl_calls.new_ssl``): OpenSSL reads ciphertext from an incoming memory BIO and writes
+ciphertext to an outgoing one, and never touches a socket.  An adapter's pump loop is
+always the same:
 
     1. call the engine (``handshake``, ``read_into`` or ``write``);
     2. send whatever ``data_to_send()`` returns (the handshake's flights, records, alerts);
@@ -35,20 +36,23 @@ the descriptor itself and ``data_to_send`` is always empty.  Measured, this is w
 brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump cost about
 a fifth of it).  The asynchronous calls use it too, on the descriptor held non-blocking.
 
-The calls that run on every record go straight to OpenSSL: ``SSL_read``, ``SSL_write``,
-``SSL_do_handshake``, ``SSL_get_error``, ``SSL_pending`` and ``SSL_shutdown`` through
-``ssl_calls`` (which keeps the interpreter lock for the short ones), ``BIO_read`` and
-``BIO_write`` through cffi.  pyOpenSSL is used to build connections and to turn a real
-failure into its exception (``_raise``), so WANT_READ never costs an exception.
+The connection is made and freed, and the calls that run on every record go to OpenSSL,
+through ``ssl_calls`` (which keeps the interpreter lock for the short ones): ``SSL_read``,
+``SSL_write``, ``SSL_do_handshake``, ``SSL_get_error``, ``SSL_pending``, ``SSL_shutdown``;
+``BIO_read`` and ``BIO_write`` through cffi.  A failure is read from OpenSSL's error queue
+and translated here (``_failure``, the cases pyOpenSSL's ``Connection`` distinguishes), so
+WANT_READ never costs an exception.  OpenSSL's callbacks (``gskit.engine.context``) find
+the connection's ``CallbackRecord`` with ``ssl_calls.app_data_of``.
 """
 from __future__ import annotations
 
+import errno as errno_module
 import ipaddress
 import socket
 import threading
 from typing import Any, Callable, Final
 
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography import x509
 from OpenSSL import SSL, crypto
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
@@ -59,11 +63,13 @@ from gskit.engine import client_hello
 from gskit.engine.config import TLSConfig
 from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
 from gskit.engine.ssl_calls import (
-    handle,
+    CLOSING,
     last_errno,
+    new_ssl,
     ssl_do_handshake,
     ssl_get_error,
     ssl_pending,
+    ssl_pointer,
     ssl_read,
     ssl_shutdown,
     ssl_write,
@@ -74,6 +80,12 @@ OUTGOING_CHUNK: Final = 262144
 _WANT_WRITE: Final = _lib.SSL_ERROR_WANT_WRITE
 _WANT_IO: Final = (_lib.SSL_ERROR_WANT_READ, _WANT_WRITE)
 _ZERO_RETURN: Final = _lib.SSL_ERROR_ZERO_RETURN
+_SYSCALL: Final = _lib.SSL_ERROR_SYSCALL
+_SSL_ERROR: Final = _lib.SSL_ERROR_SSL
+_NO_ERROR: Final = _lib.SSL_ERROR_NONE
+_UNEXPECTED_EOF: Final = _lib.SSL_R_UNEXPECTED_EOF_WHILE_READING
+# The peer's end of the stream: close_notify, or a FIN (OP_IGNORE_UNEXPECTED_EOF) -- IBM's amtRead 0.
+PEER_CLOSED: Final = Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
 _allocate: Final = _ffi.new_allocator(should_clear_after_alloc=False)
 _scratch_space: Final = threading.local()
 
@@ -92,7 +104,8 @@ _PROTOCOLS: Final = {p.label: p for p in Protocol}
 
 
 class CallbackRecord:
-    """What OpenSSL's callbacks see and note for one connection: the connection's app data.
+    """What OpenSSL's callbacks (``gskit.engine.context``) see and note for one connection:
+    its app data, registered only where the context has callbacks.
 
     It refers to neither the engine nor the connection, so that engine and connection
     form no reference cycle and are freed the moment the session lets them go.
@@ -110,27 +123,6 @@ class CallbackRecord:
         self.unrecognized_name: str | None = None   # a server name the critical list refused
 
 
-def verify_callback(conn: SSL.Connection, cert: crypto.X509, errnum: int, depth: int, ok: int) -> bool:
-    """The context-wide verify callback; per-connection state lives in the connection's record."""
-    record: CallbackRecord = conn.get_app_data()
-    if not ok and record.x509_error == 0:
-        record.x509_error = errnum
-        record.subject = cert.to_cryptography().subject.rfc4514_string()
-    if depth == 0 and record.validation_callback is not None:
-        status = verify_result(record.x509_error)[0]
-        chain = conn.get_peer_cert_chain(as_cryptography=True) or [cert.to_cryptography()]
-        ders = [c.public_bytes(Encoding.DER) for c in chain]
-        try:
-            answer = record.validation_callback(ders, status)
-        except Exception:  # noqa: BLE001 - a callback that raises rejects
-            answer = rc.GSK_ERROR_CERT_VALIDATION
-        record.callback_rc = answer
-        return answer == rc.GSK_OK
-    if not record.config.verify_peer:
-        return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
-    return bool(ok)
-
-
 _BEFORE_HANDSHAKE: Final = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
 
 
@@ -139,8 +131,9 @@ class TLSEngine:
 
     # State every engine starts with, defaulted here rather than set in __init__ (one
     # engine is made per handshake).
-    _conn: SSL.Connection | None = None
-    _handle: Any = None                 # _conn as ssl_calls names it (read on every record)
+    _handle: Any = None                 # the connection's ssl_calls handle (None until made)
+    _ssl: Any = None                    # its SSL * for cffi, made when first asked for
+    _context: SSL.Context | None = None
     _in: Any = None                     # the memory BIOs (None while straight on the socket)
     _out: Any = None
     _broken: GSKError | None = None
@@ -166,39 +159,39 @@ class TLSEngine:
             self._connect(choose_context(None))
 
     # -- setup -------------------------------------------------------------------------------
-    def _connect(self, ctx: SSL.Context) -> SSL.Connection:
-        conn = SSL.Connection(ctx, self._sock)      # a socket: SSL_set_fd; None: memory BIOs
+    def _connect(self, ctx: Any) -> None:
+        """The connection, on ``ctx`` (a ``gskit.engine.context.Context``)."""
+        config = self.config
+        handle = new_ssl(ctx.handle, self._sock.fileno() if self._sock is not None else -1, config.server,
+                         self.record if config.has_callbacks else None)
+        self._handle, self._context = handle, ctx
         if self._sock is None:
-            self._in, self._out = conn._into_ssl, conn._from_ssl  # noqa: SLF001
-        conn.set_app_data(self.record)
-        if self.config.server:
-            conn.set_accept_state()
-        else:
-            conn.set_connect_state()
+            self._in, self._out = _ffi.cast("BIO *", handle.rbio), _ffi.cast("BIO *", handle.wbio)
+        if not config.server:
             if self.server_name:
-                self._name_the_server(conn, self.server_name)
-            if self._resume is not None:
-                conn.set_session(self._resume)
-        self._conn = conn
-        self._handle = handle(conn._ssl)  # noqa: SLF001
+                self._name_the_server(self.ssl, self.server_name)
+            resume = self._resume
+            # A session resumes only on the context it was made on (OpenSSL requires it and does
+            # not check); another one (the session's own settings differ) gets a full handshake.
+            if resume is not None and resume._context is ctx:  # noqa: SLF001
+                _lib.SSL_set_session(self.ssl, resume._session)  # noqa: SLF001
         if self._early_input:
             self.receive(bytes(self._early_input))
             self._early_input.clear()
-        return conn
 
     @property
     def negotiating(self) -> bool:
         """Has the handshake begun on the wire (a client's hello sent, a server's received
         and read)?  Until then it can still be given up without the peer knowing."""
-        conn = self._conn
-        return conn is not None and conn.get_state_string() != _BEFORE_HANDSHAKE
+        return (self.ssl is not None
+                and _ffi.string(_lib.SSL_state_string_long(self.ssl)) != _BEFORE_HANDSHAKE)
 
     @property
     def on_socket(self) -> bool:
         """True while OpenSSL reads and writes the descriptor itself (no memory BIOs)."""
-        return self._conn is not None and self._out is None
+        return self._handle is not None and self._out is None
 
-    def _name_the_server(self, conn: SSL.Connection, name: str) -> None:
+    def _name_the_server(self, ssl: Any, name: str) -> None:
         """SNI for a host name (never for an IP literal), and the name to check if asked;
         GSK_INVALID_PARAMETER for a name that cannot be sent or checked (never fail open)."""
         try:
@@ -210,25 +203,28 @@ class TLSEngine:
         except UnicodeError:
             raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER, f"{name!r} is not a valid host name") from None
         if address is None:
-            conn.set_tlsext_host_name(encoded)
+            if b"\0" in encoded:
+                raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER, f"{name!r} cannot be sent as a server name")
+            _lib.SSL_set_tlsext_host_name(ssl, encoded)
         if not self.check_hostname:
             return
-        param = _lib.SSL_get0_param(conn._ssl)  # noqa: SLF001
+        param = _lib.SSL_get0_param(ssl)
         expect = _lib.X509_VERIFY_PARAM_set1_host if address is None else _lib.X509_VERIFY_PARAM_set1_ip
         if expect(param, encoded, len(encoded)) != 1:
             raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER,
                                   f"{name!r} cannot be checked against a certificate (not a host name or address)")
 
-    def _pick_context_from_client_hello(self) -> SSL.Connection | None:
-        """Server with per-version lists: the connection on the context the ClientHello
-        chooses, once it is in (None before)."""
+    def _pick_context_from_client_hello(self) -> bool:
+        """Server with per-version lists: the connection made on the context the ClientHello
+        chooses, once it is in (False before)."""
         try:
             version = client_hello.chosen_version(bytes(self._early_input), self.config.protocols)
         except client_hello.Incomplete:
-            return None
+            return False
         except ValueError:
             version = None                 # not TLS: let OpenSSL produce the right error
-        return self._connect(self._choose_context(version))
+        self._connect(self._choose_context(version))
+        return True
 
     # -- transport side ----------------------------------------------------------------------
     def receive(self, data: bytes | bytearray | memoryview) -> None:
@@ -238,7 +234,7 @@ class TLSEngine:
             if self._in is not None:
                 _lib.BIO_set_mem_eof_return(self._in, 0)
             return
-        if self._conn is None:
+        if self._handle is None:
             self._early_input += data
             return
         _lib.BIO_write(self._in, _ffi.from_buffer(data), len(data))   # a memory BIO takes it all
@@ -263,10 +259,10 @@ class TLSEngine:
     def handshake(self) -> bool:
         """Advance the handshake: True when complete, False when it needs input."""
         self._check_broken()
-        if self._conn is None:
+        if self._handle is None:
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
-            if self._pick_context_from_client_hello() is None:
+            if not self._pick_context_from_client_hello():
                 return False
         result = ssl_do_handshake(self._handle)
         self._check_server_name()
@@ -281,27 +277,41 @@ class TLSEngine:
         return True
 
     def _wants_input(self, result: int) -> bool:
-        """After an SSL call returned ``result`` <= 0: True for WANT_READ, else raise the failure.
-
-        The calls above go straight to OpenSSL and pyOpenSSL is used only to turn a real
-        failure into its exception: WANT_READ is the common outcome of a memory-BIO engine
-        and must not cost an exception.
-        """
+        """After an SSL call returned ``result`` <= 0: True for WANT_READ/WANT_WRITE, else
+        raise the failure."""
         error = ssl_get_error(self._handle, result)
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return True
-        try:
-            self._raise(result)
-        except SSL.Error as exc:
-            raise self._fail(self._translate(exc)) from None
-        raise self._fail(Failure(rc.GSK_INTERNAL_ERROR, 0, f"OpenSSL returned {result} without an error"))
+        raise self._fail(self._failure(result, error))
 
-    def _raise(self, result: int) -> None:
-        """pyOpenSSL's exception for the failure of the last ``ssl_calls`` call."""
-        _ffi.errno = last_errno()          # what pyOpenSSL reads for a system call's failure
-        conn = self._conn
-        conn._raise_ssl_error(conn._ssl, result)  # type: ignore[union-attr]  # noqa: SLF001
+    def _failure(self, result: int, error: int) -> Failure:
+        """The failure of the call that returned ``result`` (``error``: SSL_get_error's), with
+        OpenSSL's error queue drained: ``PEER_CLOSED`` for the end of the stream, a socket
+        error, a certificate's, or a TLS failure.  (The cases of pyOpenSSL's
+        ``Connection._raise_ssl_error``.)"""
+        if error == _ZERO_RETURN:
+            return PEER_CLOSED
+        if error == _NO_ERROR:
+            return Failure(rc.GSK_INTERNAL_ERROR, 0, f"OpenSSL returned {result} without an error")
+        if error == _SYSCALL:
+            code = last_errno()
+            if _lib.ERR_peek_error() == 0 or code != 0:
+                _lib.ERR_clear_error()
+                if result < 0 and code != 0:
+                    return socket_failure(OSError(code, errno_module.errorcode.get(code, "")))
+                return PEER_CLOSED
+        elif error == _SSL_ERROR and _lib.ERR_GET_REASON(_lib.ERR_peek_error()) == _UNEXPECTED_EOF:
+            _lib.ERR_clear_error()
+            return PEER_CLOSED
+        reasons = _drain_error_queue()
+        record = self.record
+        if record.callback_rc != rc.GSK_OK:
+            return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
+        if any("certificate verify failed" in r for r in reasons) and self.x509_error():
+            code, _ = verify_result(self.x509_error())
+            return Failure(code, 0, f"{verify_error_text(self.x509_error())}: {self.failed_subject()}")
+        return tls_failure(reasons)
 
     def _check_server_name(self) -> None:
         """GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST: refuse before our flight leaves."""
@@ -315,31 +325,38 @@ class TLSEngine:
         result = ssl_read(self._handle, buffer)
         if result > 0:
             return result
-        error = ssl_get_error(self._handle, result)
+        return self.read_outcome(result, ssl_get_error(self._handle, result))
+
+    def read_outcome(self, result: int, error: int) -> int | None:
+        """What a read that returned ``result`` <= 0 (``error``: SSL_get_error's) means: 0 at
+        the peer's close, None when it needs I/O; raises the failure otherwise."""
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return 0 if self._peer_eof else None
-        if error == _ZERO_RETURN:
+        if error == _NO_ERROR:
             return 0
-        try:
-            self._raise(result)
-        except SSL.SysCallError as exc:
-            if exc.args and exc.args[0] == -1:          # EOF without close_notify: IBM's amtRead 0
-                return 0
-            raise self._fail(self._translate(exc)) from None
-        except SSL.Error as exc:
-            failure = self._translate(exc)
-            if failure.rc == rc.GSK_ERROR_SOCKET_CLOSED:
-                return 0
-            raise self._fail(failure) from None
-        return 0
+        if error == CLOSING:
+            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
+        failure = self._failure(result, error)
+        if failure is PEER_CLOSED or (failure.rc == rc.GSK_ERROR_SOCKET_CLOSED and not failure.errno):
+            return 0
+        raise self._fail(failure)
+
+    @property
+    def handle(self) -> Any:
+        """The connection's ``ssl_calls`` handle (for ``ssl_calls.read_waiting``)."""
+        return self._handle
+
+    def check_usable(self) -> None:
+        """Raise the engine's failure, if it has failed."""
+        self._check_broken()
 
     def holds_input(self) -> bool:
         """Could ``read_into`` finish without new bytes from the transport?  True when
         OpenSSL holds plaintext, or the engine has failed or seen the end of the stream.
         (Without read-ahead, OpenSSL reads one record at a time: what it has not yet
         decrypted is still in the socket.)"""
-        return (self._conn is None or self._broken is not None or self._peer_eof
+        return (self._handle is None or self._broken is not None or self._peer_eof
                 or ssl_pending(self._handle) > 0)
 
     def write(self, data: bytes | memoryview) -> int | None:
@@ -354,50 +371,96 @@ class TLSEngine:
 
     def close_notify(self) -> None:
         """Queue a close_notify alert (once); never waits for the peer's."""
-        if self._conn is not None and self._broken is None:
+        if self._handle is not None and self._broken is None:
             ssl_shutdown(self._handle)
 
     def renegotiate(self) -> None:
-        """Start another handshake (TLS 1.2) or a key update (TLS 1.3)."""
+        """Start another handshake (TLS 1.2)."""
         self._check_broken()
-        try:
-            self._conn.renegotiate()  # type: ignore[union-attr]
-        except SSL.Error as exc:
-            raise self._fail(self._translate(exc)) from None
+        ssl = self.ssl
+        if not _lib.SSL_renegotiate_pending(ssl) and _lib.SSL_renegotiate(ssl) != 1:
+            raise self._fail(tls_failure(_drain_error_queue()))
         self.handshake_done = False
 
     # -- results -----------------------------------------------------------------------------
     @property
-    def connection(self) -> SSL.Connection | None:
-        return self._conn
+    def ssl(self) -> Any:
+        """The connection's ``SSL *`` (cffi), None before it is made: for what gskit does not
+        wrap (``SSL_get_client_random``, ...); valid while the engine lives."""
+        if self._ssl is None and self._handle is not None:
+            self._ssl = ssl_pointer(self._handle)
+        return self._ssl
+
+    @property
+    def context(self) -> SSL.Context | None:
+        """The pyOpenSSL context the connection was made on."""
+        return self._context
 
     @property
     def protocol(self) -> Protocol | None:
-        name = self._conn.get_protocol_version_name() if self._conn else None
-        return _PROTOCOLS.get(name or "")
+        if self.ssl is None:
+            return None
+        return _PROTOCOLS.get(_ffi.string(_lib.SSL_get_version(self.ssl)).decode("ascii"))
+
+    def cipher_name(self) -> str | None:
+        """OpenSSL's name of the suite in use, None before one is."""
+        cipher = _lib.SSL_get_current_cipher(self.ssl) if self.ssl is not None else _ffi.NULL
+        return _ffi.string(_lib.SSL_CIPHER_get_name(cipher)).decode("ascii") if cipher != _ffi.NULL else None
+
+    def received_server_name(self) -> str:
+        """The server name (SNI) the client sent, as a server sees it ("" if none)."""
+        name = _lib.SSL_get_servername(self.ssl, _lib.TLSEXT_NAMETYPE_host_name) if self.ssl is not None else _ffi.NULL
+        return _ffi.string(name).decode("ascii", "replace") if name != _ffi.NULL else ""
+
+    def peer_certificate(self) -> x509.Certificate | None:
+        """The certificate the peer presented, if any."""
+        cert = _lib.SSL_get_peer_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
+        return certificate_of(cert) if cert != _ffi.NULL else None
+
+    def local_certificate(self) -> x509.Certificate | None:
+        """The certificate this end presented (or would), if any."""
+        cert = _lib.SSL_get_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
+        if cert == _ffi.NULL:
+            return None
+        _lib.X509_up_ref(cert)
+        return certificate_of(cert)
+
+    def group_name(self) -> str | None:
+        """The key exchange group negotiated (``"x25519"``, ...), None before one is."""
+        # (SSL_get0_group_name must not be called before there is a session: pyOpenSSL's guard)
+        if self.ssl is None or _lib.SSL_get_session(self.ssl) == _ffi.NULL:
+            return None
+        name = _lib.SSL_get0_group_name(self.ssl)
+        return _ffi.string(name).decode("ascii") if name != _ffi.NULL else None
 
     def session(self) -> SSL.Session | None:
         """The session to resume later, if there is one."""
-        if self._conn is None or not self.handshake_done:
+        if self.ssl is None or not self.handshake_done:
             return None
-        return self._conn.get_session()
+        pointer = _lib.SSL_get1_session(self.ssl)
+        if pointer == _ffi.NULL:
+            return None
+        saved = SSL.Session.__new__(SSL.Session)   # as pyOpenSSL's Connection.get_session makes one
+        saved._session = _ffi.gc(pointer, _lib.SSL_SESSION_free)  # noqa: SLF001
+        saved._context = self._context  # type: ignore[assignment]  # noqa: SLF001 (set with _ssl)
+        return saved
 
     def x509_error(self) -> int:
         """The X509_V_ERR code of the peer's chain (0 = verified or not verified at all)."""
-        if self.record.x509_error or self._conn is None:
+        if self.record.x509_error or self.ssl is None:
             return self.record.x509_error
-        return int(_lib.SSL_get_verify_result(self._conn._ssl))  # noqa: SLF001
+        return int(_lib.SSL_get_verify_result(self.ssl))
 
     def failed_subject(self) -> str:
         """Subject of the certificate that failed validation ("" when none did)."""
         if self.record.subject or not self.x509_error():
             return self.record.subject
-        peer = self._conn.get_peer_certificate(as_cryptography=True) if self._conn else None
+        peer = self.peer_certificate()
         return peer.subject.rfc4514_string() if peer is not None else ""
 
     @property
     def resumed(self) -> bool:
-        return bool(self._conn is not None and _lib.SSL_session_reused(self._conn._ssl))  # noqa: SLF001
+        return bool(self.ssl is not None and _lib.SSL_session_reused(self.ssl))
 
     # -- errors ------------------------------------------------------------------------------
     def _check_broken(self) -> None:
@@ -408,31 +471,43 @@ class TLSEngine:
         self._broken = failure.error()
         return self._broken
 
-    def _translate(self, exc: Exception) -> Failure:
-        if isinstance(exc, SSL.ZeroReturnError):   # close_notify, or a FIN (OP_IGNORE_UNEXPECTED_EOF)
-            return Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
-        if isinstance(exc, SSL.SysCallError):
-            code, text = (exc.args + (0, ""))[:2]
-            if code == -1:
-                return Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed the connection")
-            return socket_failure(OSError(code, text))
-        reasons = [str(entry[2]) for entry in (exc.args[0] if exc.args and isinstance(exc.args[0], list) else [])]
-        record = self.record
-        if record.callback_rc != rc.GSK_OK:
-            return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
-        if any("certificate verify failed" in r for r in reasons) and self.x509_error():
-            code, _ = verify_result(self.x509_error())
-            return Failure(code, 0, f"{verify_error_text(self.x509_error())}: {self.failed_subject()}")
-        return tls_failure(reasons or [str(exc)])
-
     def _check_negotiated(self) -> None:
         """The suite must be one the configuration allows for the version negotiated."""
         protocol = self.protocol
-        name = self._conn.get_cipher_name()  # type: ignore[union-attr]
+        name = self.cipher_name()
         if protocol is None or name not in self.config.openssl_names.get(protocol, ()):
             self.close_notify()
             raise self._fail(Failure(rc.GSK_ERROR_NO_CIPHERS, 0,
                                      f"peer chose {name} for {protocol and protocol.label}, not allowed there"))
+
+
+def certificate_of(pointer: Any) -> x509.Certificate:
+    """An ``X509 *`` whose reference the caller hands over, as a cryptography certificate."""
+    return crypto.X509._from_raw_x509_ptr(pointer).to_cryptography()  # noqa: SLF001
+
+
+def peer_chain(ssl: Any) -> list[x509.Certificate]:
+    """The chain the peer sent (its certificate first), as cryptography certificates."""
+    stack = _lib.SSL_get_peer_cert_chain(ssl)
+    if stack == _ffi.NULL:
+        return []
+    chain = []
+    for index in range(_lib.sk_X509_num(stack)):
+        cert = _lib.sk_X509_value(stack, index)
+        _lib.X509_up_ref(cert)
+        chain.append(certificate_of(cert))
+    return chain
+
+
+def _drain_error_queue() -> list[str]:
+    """The reason strings of this thread's OpenSSL error queue, which is left empty."""
+    reasons: list[str] = []
+    while True:
+        code = _lib.ERR_get_error()
+        if code == 0:
+            return reasons
+        text = _lib.ERR_reason_error_string(code)
+        reasons.append(_ffi.string(text).decode("ascii", "replace") if text != _ffi.NULL else f"error {code:#x}")
 
 
 def verify_error_text(code: int) -> str:

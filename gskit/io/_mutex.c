@@ -13,13 +13,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <errno.h>
-#include <semaphore.h>
 
-typedef struct {
-    PyObject_HEAD
-    sem_t sem;
-    char locked;            /* changed only with the interpreter lock held */
-} Mutex;
+#include "_mutex.h"
+
+typedef gskit_Mutex Mutex;
 
 static PyObject *
 mutex_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)

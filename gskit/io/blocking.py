@@ -13,6 +13,7 @@ The transports they run on are ``gskit.io.transports``.
 """
 from __future__ import annotations
 
+import errno
 import time
 from typing import Any, Final
 
@@ -20,10 +21,11 @@ from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
+from gskit.engine.ssl_calls import REPLACED, read_waiting
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT
 from gskit.io.locks import Mutex
-from gskit.io.transports import SocketTransport, Transport, seconds_left
+from gskit.io.transports import SLICE_MS, SocketTransport, Transport, seconds_left
 
 RECV_SIZE: Final = 65536
 
@@ -320,6 +322,7 @@ class DirectPump(Pump):
         self._unfinished = self._abandoned = None
         self._done_for_others.clear()
         with self.engine_lock:  # a step already in OpenSSL ends (non-blocking) before the mode changes
+            self.engine.handle.closing = True   # and no read waiting in C starts another
             self.transport.release()
 
     def flush(self, block: bool = True) -> bool:
@@ -413,12 +416,35 @@ class DirectPump(Pump):
         self.transport.hold_nonblocking()
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
+        """A read that waits for its data: ``ssl_calls.read_waiting`` reads, waits in poll() and
+        reads again in one call, without the interpreter lock (the first read after a TLS 1.3
+        handshake processes the tickets, then waits for the data); long waits go in slices
+        that look whether the descriptor was closed under the session."""
         deadline = None if timeout is None else time.monotonic() + timeout  # one for the whole read
+        engine, transport = self.engine, self.transport
         while True:
-            count = self.read_step(buffer)
-            if count >= 0:
+            engine.check_usable()
+            milliseconds = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
+            sliced = milliseconds < 0 or milliseconds > SLICE_MS
+            try:
+                me = transport.start_waiting(False)
+                try:
+                    result, error = read_waiting(engine.handle, buffer, self.engine_lock, transport.fd,
+                                                 SLICE_MS if sliced else milliseconds, transport.cookie)
+                finally:
+                    transport.stop_waiting(me, False)
+            except InterruptedError:
+                raise _closed_by_another_thread() from None
+            if result > 0:
+                return result
+            if error == REPLACED or (sliced or transport.cookie is None) and transport.replaced():
+                raise _io_error(OSError(errno.EBADF, "the descriptor was closed under the session"))
+            with self.engine_lock:
+                count = engine.read_outcome(result, error)
+            if count is not None:
                 return count
-            self._wait(count, deadline, "read")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the read timed out")
 
     def write(self, data: bytes | memoryview) -> int:
         started = False

@@ -20,4 +20,6 @@ try:
 except (ImportError, OSError):
     Mutex = threading.Lock  # type: ignore[misc,assignment]
 
-__all__ = ["Mutex"]
+C_MUTEX = Mutex is not threading.Lock   # the C type (which gskit/engine/_sslcalls.c also takes)
+
+__all__ = ["C_MUTEX", "Mutex"]

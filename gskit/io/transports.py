@@ -24,7 +24,7 @@ from gskit.errors import GSKError
 from gskit.io.completion import SEND_FLAGS, SWEEP_INTERVAL, current_identity
 
 T = TypeVar("T")
-_SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
+SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
 _CALLBACK_RETRY = 0.001  # seconds before an I/O callback that would block is called again
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
@@ -78,6 +78,8 @@ class SocketTransport:
         self.fd = fd
         self.sock = sock
         self._identity = current_identity(sock)
+        # Linux's socket cookie (8 bytes), for what waits in C; None where there is none
+        self.cookie = self._identity if isinstance(self._identity, bytes) else None
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
         self._blocking_descriptor = os.get_blocking(fd)
@@ -94,16 +96,11 @@ class SocketTransport:
         would not notice the application closing the descriptor."""
         if timeout is not None or wait or self.blocking:
             self.wait(False, timeout)
-        me = threading.get_ident()
-        self._blocked.add(me)
+        me = self.start_waiting(False)
         try:
-            if self.interrupted:  # closed just before we were there to be woken
-                raise InterruptedError
             data = self.sock.recv(size)
         finally:
-            self._blocked.discard(me)
-        if self.interrupted:
-            raise InterruptedError
+            self.stop_waiting(me, False)
         return data
 
     def wait(self, writable: bool, timeout: float | None) -> None:
@@ -113,20 +110,34 @@ class SocketTransport:
         if poller is None:
             poller = select.poll()
             poller.register(self.fd, select.POLLOUT if writable else select.POLLIN)
-        me = threading.get_ident()
-        blocked = self._writing if writable else self._blocked
-        blocked.add(me)
         try:
-            if self.interrupted:  # closed just before we were there to be woken
-                raise InterruptedError
-            ready = self._poll(poller, timeout)
+            me = self.start_waiting(writable)
+            try:
+                ready = self._poll(poller, timeout)
+            finally:
+                self.stop_waiting(me, writable)
         finally:
-            blocked.discard(me)
             self._pollers[writable] = poller
-        if self.interrupted:
-            raise InterruptedError
         if not ready:
             raise TimeoutError
+
+    def start_waiting(self, writable: bool) -> int:
+        """Note this thread as about to wait on the descriptor to read (or write), so that a
+        close from another thread wakes it (``interrupt``); InterruptedError if that close
+        came first.  ``stop_waiting`` ends it."""
+        me = threading.get_ident()
+        waiting = self._writing if writable else self._blocked
+        waiting.add(me)
+        if self.interrupted:
+            waiting.discard(me)
+            raise InterruptedError
+        return me
+
+    def stop_waiting(self, me: int, writable: bool) -> None:
+        """The wait ``start_waiting`` noted is over; InterruptedError if a close came meanwhile."""
+        (self._writing if writable else self._blocked).discard(me)
+        if self.interrupted:
+            raise InterruptedError
 
     def _poll(self, poller: select.poll, timeout: float | None) -> list[tuple[int, int]]:
         """``poller.poll`` for ``timeout`` seconds (None: for ever).  A longer wait goes in
@@ -134,11 +145,11 @@ class SocketTransport:
         poll() does not wake when another thread closes it): OSError EBADF then."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            milliseconds = (_SLICE_MS + 1 if deadline is None
+            milliseconds = (SLICE_MS + 1 if deadline is None
                             else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            if milliseconds <= _SLICE_MS:
+            if milliseconds <= SLICE_MS:
                 return poller.poll(milliseconds)
-            ready = poller.poll(_SLICE_MS)
+            ready = poller.poll(SLICE_MS)
             # Each poll() looks the number up again: once the application has closed the
             # descriptor, the number may name another socket, whose data is not ours.
             if self.replaced():
@@ -173,11 +184,8 @@ class SocketTransport:
         """``call()``, which may block in the kernel (OpenSSL on a blocking descriptor): a
         close from another thread shuts the socket down to wake it, and it then ends with
         InterruptedError whatever it raised."""
-        me = threading.get_ident()
-        self._writing.add(me)
+        me = self.start_waiting(True)
         try:
-            if self.interrupted:
-                raise InterruptedError
             return call()
         except (GSKError, OSError):
             if self.interrupted:

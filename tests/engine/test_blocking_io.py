@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 from gskit import *  # noqa: F403
+from gskit.engine.ssl_calls import CLOSING, read_waiting
 from gskit.io import transports
 from gskit.io.blocking import BlockingPump, DirectPump
 from gskit.io.transports import SocketTransport
@@ -97,18 +98,47 @@ def server_and_peer(request, pki) -> Iterator[tuple[Any, ssl.SSLSocket, Pair]]:
         pair.close()
 
 
+_POLL_CALLS = {7, 271}      # poll, ppoll (x86-64 system call numbers)
+
+
+class _InPoll(threading.Event):
+    """Set once the thread that noted a wait is in poll(2) (Linux: /proc's view of the
+    thread), or, where that cannot be seen, a moment after it noted it."""
+
+    thread_id = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not super().wait(timeout):
+            return False
+        path = f"/proc/self/task/{self.thread_id}/syscall"
+        if not os.path.exists(path):
+            time.sleep(0.2)
+            return True
+        deadline = time.monotonic() + (timeout or DEADLINE)
+        while time.monotonic() < deadline:
+            with open(path) as f:
+                call = f.read().split()[0]          # a number, or "running"
+            if call.isdigit() and int(call) in _POLL_CALLS:
+                return True
+            time.sleep(0.001)
+        return False
+
+
 def entering_wait(monkeypatch: pytest.MonkeyPatch, writable: bool) -> threading.Event:
-    """An event set when a thread enters ``SocketTransport.wait`` for reading (or writing):
-    proof that it is inside a blocking call, where both pumps wait."""
-    entered = threading.Event()
-    wait = SocketTransport.wait
+    """An event whose ``wait`` ends once a thread is waiting on the descriptor to read (or
+    write) in poll(2), having noted it (``SocketTransport.start_waiting``, which both pumps
+    call so that a close from another thread can wake them)."""
+    entered = _InPoll()
+    start_waiting = SocketTransport.start_waiting
 
-    def noted(transport: SocketTransport, for_writing: bool, timeout: float | None) -> None:
+    def noted(transport: SocketTransport, for_writing: bool) -> int:
+        me = start_waiting(transport, for_writing)
         if for_writing == writable:
+            entered.thread_id = threading.get_native_id()
             entered.set()
-        wait(transport, for_writing, timeout)
+        return me
 
-    monkeypatch.setattr(SocketTransport, "wait", noted)
+    monkeypatch.setattr(SocketTransport, "start_waiting", noted)
     return entered
 
 
@@ -142,7 +172,7 @@ def test_closing_the_session_ends_a_write_blocked_on_a_peer_that_reads_nothing(s
     BIOs the writer waited in a plain send, holding the lock the close then waited for).
     The close's shutdown is what wakes it: its poll's slices are made longer than the test."""
     session, client, pair = server_and_peer
-    monkeypatch.setattr(transports, "_SLICE_MS", int(4 * DEADLINE * 1000))
+    monkeypatch.setattr(transports, "SLICE_MS", int(4 * DEADLINE * 1000))
     waiting = entering_wait(monkeypatch, writable=True)
     result: list[object] = []
     writer = threading.Thread(target=lambda: result.append(gsk_secure_soc_write(session, bytes(64 << 20))),
@@ -178,11 +208,29 @@ def test_a_read_whose_descriptor_number_now_names_another_socket_leaves_that_soc
 
 
 def test_a_close_racing_a_reader_just_woken_still_ends_the_read(server_and_peer, monkeypatch) -> None:
-    """The reader is preempted just after poll() said readable (held there until the close
-    returns) while another thread closes the session, which puts the descriptor back in
-    blocking mode: the reader must not then block in OpenSSL's recv for the rest of a record
-    that never comes."""
+    """The reader is preempted just after poll() said readable while another thread closes
+    the session, which puts the descriptor back in blocking mode: the reader must not then
+    block in OpenSSL's recv for the rest of a record that never comes.
+
+    On memory BIOs the reader is held inside ``SocketTransport.wait`` until the close returns.
+    ``DirectPump`` reads, waits and reads again in one C call (``ssl_calls.read_waiting``),
+    which cannot be paused: there the moment is made by hand, the call made on the closed
+    session's connection with a record's header readable, and it must end at once."""
     session, client, pair = server_and_peer
+    if isinstance(session.pump, DirectPump):
+        pump, handle, fd = session.pump, session.engine.handle, pair.server.fileno()
+        cookie = pump.transport.cookie
+        assert gsk_secure_soc_close(session) == GSK_OK
+        assert os.get_blocking(fd) and handle.closing      # blocking again, the connection closing
+        with socket.socket(fileno=os.dup(client.fileno())) as raw:
+            raw.sendall(b"\x17\x03\x03\x00\x40")         # a record's header; its body never comes
+            done: list[tuple[int, int]] = []
+            reader = threading.Thread(target=lambda: done.append(
+                read_waiting(handle, bytearray(100), pump.engine_lock, fd, int(DEADLINE * 1000), cookie)), daemon=True)
+            reader.start()
+            reader.join(DEADLINE)
+        assert done == [(0, CLOSING)]
+        return
     woken, closed = threading.Event(), threading.Event()
     wait = SocketTransport.wait
 
