@@ -63,7 +63,6 @@ from gskit.engine import client_hello
 from gskit.engine.config import TLSConfig
 from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
 from gskit.engine.ssl_calls import (
-    CLOSING,
     last_errno,
     new_ssl,
     ssl_do_handshake,
@@ -335,8 +334,6 @@ class TLSEngine:
             return 0 if self._peer_eof else None
         if error == _NO_ERROR:
             return 0
-        if error == CLOSING:
-            raise GSKError.for_rc(rc.GSK_IBMI_ERROR_CLOSED, "the session was closed by another thread")
         failure = self._failure(result, error)
         if failure is PEER_CLOSED or (failure.rc == rc.GSK_ERROR_SOCKET_CLOSED and not failure.errno):
             return 0

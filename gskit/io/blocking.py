@@ -13,7 +13,6 @@ The transports they run on are ``gskit.io.transports``.
 """
 from __future__ import annotations
 
-import errno
 import time
 from typing import Any, Final
 
@@ -21,11 +20,11 @@ from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
-from gskit.engine.ssl_calls import REPLACED, read_waiting
+from gskit.engine.ssl_calls import CLOSING, REPLACED, read_waiting
 from gskit.errors import GSKError
 from gskit.io.completion import DONTWAIT
 from gskit.io.locks import Mutex
-from gskit.io.transports import SLICE_MS, SocketTransport, Transport, seconds_left
+from gskit.io.transports import SocketTransport, Transport, descriptor_closed, next_wait, seconds_left
 
 RECV_SIZE: Final = 65536
 
@@ -424,21 +423,22 @@ class DirectPump(Pump):
         engine, transport = self.engine, self.transport
         while True:
             engine.check_usable()
-            milliseconds = -1 if deadline is None else max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
-            sliced = milliseconds < 0 or milliseconds > SLICE_MS
+            milliseconds, sliced = next_wait(deadline)
             try:
                 me = transport.start_waiting(False)
                 try:
                     result, error = read_waiting(engine.handle, buffer, self.engine_lock, transport.fd,
-                                                 SLICE_MS if sliced else milliseconds, transport.cookie)
+                                                 milliseconds, transport.cookie)
                 finally:
                     transport.stop_waiting(me, False)
             except InterruptedError:
                 raise _closed_by_another_thread() from None
             if result > 0:
                 return result
+            if error == CLOSING:
+                raise _closed_by_another_thread()
             if error == REPLACED or (sliced or transport.cookie is None) and transport.replaced():
-                raise _io_error(OSError(errno.EBADF, "the descriptor was closed under the session"))
+                raise _io_error(descriptor_closed())
             with self.engine_lock:
                 count = engine.read_outcome(result, error)
             if count is not None:

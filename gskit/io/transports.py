@@ -52,6 +52,22 @@ def seconds_left(deadline: float | None) -> float | None:
     return remaining
 
 
+def next_wait(deadline: float | None) -> tuple[int, bool]:
+    """The next wait on a descriptor until ``deadline`` (None: none): its milliseconds
+    (rounded up), and whether it is a slice of a longer wait, after which the waiter looks
+    whether the descriptor was closed under it."""
+    if deadline is not None:
+        milliseconds = max(0, int((deadline - time.monotonic()) * 1000 + 0.999))
+        if milliseconds <= SLICE_MS:
+            return milliseconds, False
+    return SLICE_MS, True
+
+
+def descriptor_closed() -> OSError:
+    """What a waiter raises once the application has closed the descriptor under it."""
+    return OSError(errno.EBADF, "the descriptor was closed under the session")
+
+
 class BorrowedSocket(_socket.socket):
     """A socket object on a descriptor the application owns: it never closes it, even
     when dropped by the garbage collector (the socket types would).  Built on the C type:
@@ -145,15 +161,14 @@ class SocketTransport:
         poll() does not wake when another thread closes it): OSError EBADF then."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            milliseconds = (SLICE_MS + 1 if deadline is None
-                            else max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
-            if milliseconds <= SLICE_MS:
+            milliseconds, sliced = next_wait(deadline)
+            if not sliced:
                 return poller.poll(milliseconds)
-            ready = poller.poll(SLICE_MS)
+            ready = poller.poll(milliseconds)
             # Each poll() looks the number up again: once the application has closed the
             # descriptor, the number may name another socket, whose data is not ours.
             if self.replaced():
-                raise OSError(errno.EBADF, "the descriptor was closed under the session")
+                raise descriptor_closed()
             if ready:
                 return ready
 
