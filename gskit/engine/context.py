@@ -17,7 +17,7 @@ from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.engine.config import ConfigError, TLSConfig
 from gskit.engine.openssl_errors import verify_result
-from gskit.engine.session_engine import CallbackRecord, certificate_of, peer_chain
+from gskit.engine.session_engine import CallbackRecord, borrowed_certificate, peer_chain, server_name_of
 from gskit.engine.ssl_calls import app_data_of, context_handle
 from gskit import errors as rc
 from gskit import trace
@@ -126,11 +126,12 @@ def _verify_certificate(ok: int, store: Any) -> int:
     """Each certificate of the peer's chain, when Python must see it
     (``TLSConfig.needs_verify_callback``): notes the first failure, asks
     GSK_CERT_VALIDATION_CALLBACK at the peer's own certificate, lets a PASSTHRU session go on."""
-    record = app_data_of(_lib.X509_STORE_CTX_get_ex_data(store, _lib.SSL_get_ex_data_X509_STORE_CTX_idx()))
+    ssl = _lib.X509_STORE_CTX_get_ex_data(store, _lib.SSL_get_ex_data_X509_STORE_CTX_idx())
+    record = app_data_of(ssl)
     if record is None:
         return ok
     try:
-        accept = _judge(record, ok, store)
+        accept = _judge(record, ok, store, ssl)
     except Exception:  # noqa: BLE001 - a defect here must fail the handshake, not crash OpenSSL
         record.callback_rc = rc.GSK_INTERNAL_ERROR
         return 0
@@ -140,19 +141,14 @@ def _verify_certificate(ok: int, store: Any) -> int:
     return 0
 
 
-def _judge(record: CallbackRecord, ok: int, store: Any) -> bool:
+def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
     current = _lib.X509_STORE_CTX_get_current_cert(store)
     if not ok and record.x509_error == 0:
         record.x509_error = _lib.X509_STORE_CTX_get_error(store)
-        _lib.X509_up_ref(current)
-        record.subject = certificate_of(current).subject.rfc4514_string()
+        record.subject = borrowed_certificate(current).subject.rfc4514_string()
     if _lib.X509_STORE_CTX_get_error_depth(store) == 0 and record.validation_callback is not None:
         status = verify_result(record.x509_error)[0]
-        ssl = _lib.X509_STORE_CTX_get_ex_data(store, _lib.SSL_get_ex_data_X509_STORE_CTX_idx())
-        chain = peer_chain(ssl)
-        if not chain:
-            _lib.X509_up_ref(current)
-            chain = [certificate_of(current)]
+        chain = peer_chain(ssl) or [borrowed_certificate(current)]
         ders = [cert.public_bytes(Encoding.DER) for cert in chain]
         try:
             answer = record.validation_callback(ders, status)
@@ -172,8 +168,7 @@ def _critical_server_name(ssl: Any, alert: Any, _arg: Any) -> int:
     record = app_data_of(ssl)
     if record is None:
         return _lib.SSL_TLSEXT_ERR_OK
-    name = _lib.SSL_get_servername(ssl, _lib.TLSEXT_NAMETYPE_host_name)
-    requested = _ffi.string(name).decode("ascii", "replace").lower() if name != _ffi.NULL else ""
+    requested = server_name_of(ssl).lower()
     if requested in record.config.server_names:
         return _lib.SSL_TLSEXT_ERR_OK
     record.unrecognized_name = requested or "(no SNI)"

@@ -406,8 +406,7 @@ class TLSEngine:
 
     def received_server_name(self) -> str:
         """The server name (SNI) the client sent, as a server sees it ("" if none)."""
-        name = _lib.SSL_get_servername(self.ssl, _lib.TLSEXT_NAMETYPE_host_name) if self.ssl is not None else _ffi.NULL
-        return _ffi.string(name).decode("ascii", "replace") if name != _ffi.NULL else ""
+        return server_name_of(self.ssl) if self.ssl is not None else ""
 
     def peer_certificate(self) -> x509.Certificate | None:
         """The certificate the peer presented, if any."""
@@ -417,10 +416,7 @@ class TLSEngine:
     def local_certificate(self) -> x509.Certificate | None:
         """The certificate this end presented (or would), if any."""
         cert = _lib.SSL_get_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
-        if cert == _ffi.NULL:
-            return None
-        _lib.X509_up_ref(cert)
-        return certificate_of(cert)
+        return borrowed_certificate(cert) if cert != _ffi.NULL else None
 
     def group_name(self) -> str | None:
         """The key exchange group negotiated (``"x25519"``, ...), None before one is."""
@@ -483,17 +479,24 @@ def certificate_of(pointer: Any) -> x509.Certificate:
     return crypto.X509._from_raw_x509_ptr(pointer).to_cryptography()  # noqa: SLF001
 
 
+def borrowed_certificate(pointer: Any) -> x509.Certificate:
+    """An ``X509 *`` OpenSSL lends (the caller owns no reference), as a cryptography certificate."""
+    _lib.X509_up_ref(pointer)
+    return certificate_of(pointer)
+
+
 def peer_chain(ssl: Any) -> list[x509.Certificate]:
     """The chain the peer sent (its certificate first), as cryptography certificates."""
     stack = _lib.SSL_get_peer_cert_chain(ssl)
     if stack == _ffi.NULL:
         return []
-    chain = []
-    for index in range(_lib.sk_X509_num(stack)):
-        cert = _lib.sk_X509_value(stack, index)
-        _lib.X509_up_ref(cert)
-        chain.append(certificate_of(cert))
-    return chain
+    return [borrowed_certificate(_lib.sk_X509_value(stack, index)) for index in range(_lib.sk_X509_num(stack))]
+
+
+def server_name_of(ssl: Any) -> str:
+    """The server name (SNI) a server's connection received ("" if none)."""
+    name = _lib.SSL_get_servername(ssl, _lib.TLSEXT_NAMETYPE_host_name)
+    return _ffi.string(name).decode("ascii", "replace") if name != _ffi.NULL else ""
 
 
 def _drain_error_queue() -> list[str]:
