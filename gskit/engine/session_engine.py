@@ -257,7 +257,7 @@ class TLSEngine:
     # -- TLS side ----------------------------------------------------------------------------
     def handshake(self) -> bool:
         """Advance the handshake: True when complete, False when it needs input."""
-        self._check_broken()
+        self.check_usable()
         if self._handle is None:
             if self._peer_eof:
                 raise self._fail(Failure(rc.GSK_ERROR_SOCKET_CLOSED, 0, "peer closed before the ClientHello"))
@@ -320,7 +320,7 @@ class TLSEngine:
 
     def read_into(self, buffer: memoryview) -> int | None:
         """Plaintext into ``buffer``: the count, 0 at the peer's close, None: needs input."""
-        self._check_broken()
+        self.check_usable()
         result = ssl_read(self._handle, buffer)
         if result > 0:
             return result
@@ -344,10 +344,6 @@ class TLSEngine:
         """The connection's ``ssl_calls`` handle (for ``ssl_calls.read_waiting``)."""
         return self._handle
 
-    def check_usable(self) -> None:
-        """Raise the engine's failure, if it has failed."""
-        self._check_broken()
-
     def holds_input(self) -> bool:
         """Could ``read_into`` finish without new bytes from the transport?  True when
         OpenSSL holds plaintext, or the engine has failed or seen the end of the stream.
@@ -359,7 +355,7 @@ class TLSEngine:
     def write(self, data: bytes | memoryview) -> int | None:
         """Encrypt all of ``data``: on memory BIOs into records the adapter then sends, on the
         socket straight out.  None: OpenSSL needs I/O first (retry with the same data)."""
-        self._check_broken()
+        self.check_usable()
         result = ssl_write(self._handle, data)
         if result > 0:
             return result
@@ -373,7 +369,7 @@ class TLSEngine:
 
     def renegotiate(self) -> None:
         """Start another handshake (TLS 1.2)."""
-        self._check_broken()
+        self.check_usable()
         ssl = self.ssl
         if not _lib.SSL_renegotiate_pending(ssl) and _lib.SSL_renegotiate(ssl) != 1:
             raise self._fail(tls_failure(_drain_error_queue()))
@@ -456,7 +452,8 @@ class TLSEngine:
         return bool(self.ssl is not None and _lib.SSL_session_reused(self.ssl))
 
     # -- errors ------------------------------------------------------------------------------
-    def _check_broken(self) -> None:
+    def check_usable(self) -> None:
+        """Raise the engine's failure, if it has failed."""
         if self._broken is not None:
             raise self._broken
 
