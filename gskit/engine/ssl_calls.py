@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import _socket
 import select
-import socket
 import time
 from typing import Any, Callable, Final
 
@@ -43,6 +42,7 @@ from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
 from gskit.io import locks
+from gskit.io.completion import current_identity
 
 QUICK_LIMIT: Final = 16384   # bytes, one TLS record's plaintext: larger transfers release the lock
 CLOSING: Final = -1          # read_waiting's error once the session is closing (handle.closing)
@@ -173,16 +173,14 @@ def _locked_read(handle: Any, buffer: Any, lock: Any) -> tuple[int, int]:
         return result, (ssl_get_error(handle, result) if result <= 0 else 0)
 
 
-def _cookie(fd: int) -> bytes | None:
-    """The SO_COOKIE of the socket descriptor ``fd`` names now (None: closed, or no socket)."""
+def _identity(fd: int) -> object:
+    """``completion.current_identity`` of the socket descriptor ``fd`` names now (None: closed)."""
     try:
         sock = _socket.socket(-1, -1, 0, fd)
     except OSError:
         return None
     try:
-        return sock.getsockopt(socket.SOL_SOCKET, getattr(socket, "SO_COOKIE", 57), 8)
-    except OSError:
-        return None
+        return current_identity(sock)
     finally:
         sock.detach()
 
@@ -199,7 +197,7 @@ def _read_waiting(handle: Any, buffer: Any, lock: Any, fd: int, timeout_ms: int,
         poller.register(fd, select.POLLOUT if error == _lib.SSL_ERROR_WANT_WRITE else select.POLLIN)
         if not poller.poll(wait) or cookie is None:
             break
-        if _cookie(fd) != cookie:
+        if _identity(fd) != cookie:
             return result, REPLACED
         result, error = _locked_read(handle, buffer, lock)
     return result, error
