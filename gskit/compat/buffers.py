@@ -16,8 +16,8 @@ _memoryview: Final = memoryview   # (compiled: a C static, not a look-up in buil
 def buffer_view(buffer: object, size: object, writable: bool) -> tuple[int, memoryview | None]:
     """``(GSK_OK, view)`` of the first ``size`` bytes of ``buffer`` (all of it for None), or
     the rc for a bad pointer (not a buffer, read-only where written, too short) or size."""
-    if type(buffer) is bytearray:          # the usual case: writable bytes already
-        view = _memoryview(buffer)
+    if type(buffer) is bytearray or (type(buffer) is bytes and not writable):  # the usual cases:
+        view = _memoryview(buffer)                                           # flat bytes already
     else:
         try:
             view = _memoryview(buffer).cast("B")  # type: ignore[arg-type]
