@@ -7,7 +7,7 @@ rc IBM i returns; the compat layer turns that back into the return code.
 """
 from __future__ import annotations
 
-import threading
+from _thread import RLock  # (threading.RLock is a Python function that returns this)
 from enum import Enum
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -81,7 +81,7 @@ class Handle:
     is_session: ClassVar[bool] = False
 
     def __init__(self, values: AttributeValues, state: Enum, release: str) -> None:
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._values = values
         self._state = state
         self.release = release          # the IBM i release whose defaults apply
