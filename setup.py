@@ -35,10 +35,12 @@ reads and writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py
 ``engine/session_engine.py`` +2 %; ``io/blocking.py``, the pumps, +7 %; the handles, the
 compat ``gsk_*`` calls, the state and attribute tables, with the operations typed: +3.5 %
 on the echo and 4.6 % less time a handshake, ``bench/handshake.py``, medians of
-interleaved pairs).  ``io/transports.py`` stays Python:
-``BorrowedSocket`` extends ``_socket.socket``, and tests replace its methods to see where
-a thread waits; ``audit.py`` too (mypyc refuses its nested handler class, and it runs once
-a handshake only when auditing is on).
+interleaved pairs); ``io/transports.py`` too, whose methods every session calls at its
+start, its first read and its close (+2 % handshakes with both ends in one process, with
+the three smaller changes of that run, docs/performance.md).  Two modules stay Python:
+``io/borrowed.py``, whose ``BorrowedSocket`` extends ``_socket.socket``, and ``audit.py``
+(mypyc refuses its nested handler class, and it runs once a handshake only when auditing
+is on).
 
 Two modules are C: ``gskit/engine/_sslcalls.c``, OpenSSL's per-record calls and the
 completion engine's readiness probe keeping the interpreter lock
@@ -63,6 +65,7 @@ NATIVE_MODULES = [
     "gskit/compat/buffers.py",
     "gskit/engine/session_engine.py",
     "gskit/io/blocking.py",
+    "gskit/io/transports.py",
     "gskit/handle.py",
     "gskit/session.py",
     "gskit/environment.py",

@@ -59,7 +59,7 @@ class Pump:
         self.transport = transport
         self.engine_lock = Mutex()
         # Read on every asynchronous request: kept here, where compiled code reads them
-        # without a look-up by name (the transports are Python).
+        # without a look-up by name (``transport`` is either kind, typed Any).
         self.sock: Any = getattr(transport, "sock", None)   # None: an I/O callback transport
         self.interrupted = False
 
@@ -101,8 +101,6 @@ class Pump:
 
 class BlockingPump(Pump):
     """Drives one engine on memory BIOs over one transport with blocking semantics."""
-
-    transport: Transport
 
     def __init__(self, engine: TLSEngine, transport: Transport) -> None:
         super().__init__(engine, transport)
@@ -239,7 +237,7 @@ class BlockingPump(Pump):
     def _pull(self) -> int:
         """Feed the engine what the socket holds without waiting: 0, or NEED_READ."""
         try:
-            data = self.transport.sock.recv(RECV_SIZE, DONTWAIT)  # type: ignore[attr-defined]
+            data = self.transport.sock.recv(RECV_SIZE, DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return NEED_READ
         with self.engine_lock:
@@ -308,8 +306,6 @@ class DirectPump(Pump):
     deadlines, and a close from another thread wakes the waiter.
     """
 
-    transport: SocketTransport
-
     def __init__(self, engine: TLSEngine, transport: SocketTransport) -> None:
         super().__init__(engine, transport)
         self._unfinished: memoryview | None = None
@@ -320,17 +316,19 @@ class DirectPump(Pump):
         """At the session's close: the socket and the application's buffers are its own again."""
         self._unfinished = self._abandoned = None
         self._done_for_others.clear()
+        transport: SocketTransport = self.transport
         with self.engine_lock:  # a step already in OpenSSL ends (non-blocking) before the mode changes
             self.engine.handle.closing = True   # and no read waiting in C starts another
-            self.transport.release()
+            transport.release()
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already
 
     def _wait(self, need: int, deadline: float | None, what: str) -> None:
         """Wait until the socket is readable (NEED_READ) or writable (NEED_WRITE), until ``deadline``."""
+        transport: SocketTransport = self.transport
         try:
-            self.transport.wait(need == NEED_WRITE, seconds_left(deadline))
+            transport.wait(need == NEED_WRITE, seconds_left(deadline))
         except TimeoutError:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, f"the {what} timed out") from None
         except InterruptedError:
@@ -402,17 +400,18 @@ class DirectPump(Pump):
     # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
+        transport: SocketTransport = self.transport
         if deadline is not None:
-            self.transport.hold_nonblocking()
+            transport.hold_nonblocking()
         while True:
             try:
-                need = self.transport.call_blocking(self.handshake_step)
+                need = transport.call_blocking(self.handshake_step)
             except InterruptedError:
                 raise _closed_by_another_thread() from None
             if not need:
                 break
             self._wait(need, deadline, "handshake")
-        self.transport.hold_nonblocking()
+        transport.hold_nonblocking()
 
     def read_into(self, buffer: memoryview, timeout: float | None) -> int:
         """A read that waits for its data: ``ssl_calls.read_waiting`` reads, waits in poll() and
@@ -420,7 +419,8 @@ class DirectPump(Pump):
         handshake processes the tickets, then waits for the data); long waits go in slices
         that look whether the descriptor was closed under the session."""
         deadline = None if timeout is None else time.monotonic() + timeout  # one for the whole read
-        engine, transport = self.engine, self.transport
+        engine = self.engine
+        transport: SocketTransport = self.transport
         while True:
             engine.check_usable()
             milliseconds, sliced = next_wait(deadline)

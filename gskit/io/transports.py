@@ -2,13 +2,12 @@
 application's GSK_IO_CALLBACK functions.
 
 Timeouts use ``poll()`` on the descriptor (never ``settimeout``, which would make the
-application's socket non-blocking behind its back).  This module stays Python while the
-pumps that drive it (``gskit.io.blocking``) are compiled: ``BorrowedSocket`` extends a C
-type, which compiled code cannot (``setup.py``).
+application's socket non-blocking behind its back).  Compiled, as the pumps that drive it
+(``gskit.io.blocking``); the socket object it makes, ``gskit.io.borrowed.BorrowedSocket``,
+stays Python (``setup.py``).
 """
 from __future__ import annotations
 
-import _socket
 import errno
 import os
 import select
@@ -21,6 +20,7 @@ from typing import Protocol as TypingProtocol
 from gskit import errors as rc
 from gskit.compat.errno_state import get_errno, set_errno
 from gskit.errors import GSKError
+from gskit.io.borrowed import BorrowedSocket
 from gskit.io.completion import SEND_FLAGS, SWEEP_INTERVAL, current_identity
 
 T = TypeVar("T")
@@ -66,15 +66,6 @@ def next_wait(deadline: float | None) -> tuple[int, bool]:
 def descriptor_closed() -> OSError:
     """What a waiter raises once the application has closed the descriptor under it."""
     return OSError(errno.EBADF, "the descriptor was closed under the session")
-
-
-class BorrowedSocket(_socket.socket):
-    """A socket object on a descriptor the application owns: it never closes it, even
-    when dropped by the garbage collector (the socket types would).  Built on the C type:
-    one is made per session, and ``socket.socket``'s Python layer adds nothing used here."""
-
-    def __del__(self) -> None:
-        self.detach()
 
 
 class SocketTransport:

@@ -21,7 +21,7 @@ from gskit import *  # noqa: F403
 from tests.completion.completion_helpers import until, wait_one
 from tests.conftest import DEADLINE
 from tests.deadlines import deadline  # noqa: F401 - autouse: a regression hangs, this fails it
-from tests.engine.test_blocking_io import entering_wait, server_and_peer  # noqa: F401 - the fixture
+from tests.engine.test_blocking_io import server_and_peer, waits_in_poll  # noqa: F401 - the fixture
 from tests.engine.test_python_sockets import client, tls_server
 
 
@@ -79,13 +79,12 @@ def test_a_non_blocking_call_does_not_wait_to_send_what_a_write_left(pki, listen
         assert peer.result() == expected[0]
 
 
-def _blocked_writer(session, monkeypatch, data: bytes) -> tuple[threading.Thread, list[tuple[int, int]]]:
+def _blocked_writer(session, data: bytes) -> tuple[threading.Thread, list[tuple[int, int]]]:
     """A thread in gsk_secure_soc_write(session, data), proven waiting for the socket."""
-    writer_waits = entering_wait(monkeypatch, writable=True)
     written: list[tuple[int, int]] = []
     writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, data)), daemon=True)
     writer.start()
-    assert writer_waits.wait(DEADLINE)
+    assert waits_in_poll(writer)
     return writer, written
 
 
@@ -103,11 +102,11 @@ BIG = bytes(range(256)) * 65536                            # 16 MiB: far more th
 
 
 def test_an_asynchronous_send_waits_for_no_writer_and_goes_out_after_its_buffer(
-        server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
+        server_and_peer, port) -> None:  # noqa: F811 - the fixture
     """A startSend while a synchronous write of 16 MiB waits for the peer: pending at once
     (it does not wait for the writer), and its bytes follow the write's whole buffer."""
     session, peer, pair = server_and_peer
-    writer, written = _blocked_writer(session, monkeypatch, BIG)
+    writer, written = _blocked_writer(session, BIG)
     io = Qso_OverlappedIO_t(descriptorHandle="tail", buffer=b"tail", bufferLength=4)
     assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
     assert io.postFlagResult == 0
@@ -120,11 +119,11 @@ def test_an_asynchronous_send_waits_for_no_writer_and_goes_out_after_its_buffer(
 
 
 def test_an_asynchronous_send_ended_while_it_waits_for_a_writer_leaves_nothing(
-        server_and_peer, port, monkeypatch) -> None:  # noqa: F811 - the fixture
+        server_and_peer, port) -> None:  # noqa: F811 - the fixture
     """Its operationWaitTime expires while the write is still sending: posted with EAGAIN,
     nothing of it is sent, and the session keeps no reference to it (nor to its buffer)."""
     session, peer, pair = server_and_peer
-    writer, written = _blocked_writer(session, monkeypatch, BIG)
+    writer, written = _blocked_writer(session, BIG)
     io = Qso_OverlappedIO_t(descriptorHandle="late", buffer=b"late", bufferLength=4, operationWaitTime=timeval(1, 0))
     assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
     done = wait_one(port)
