@@ -113,7 +113,7 @@ class Session(Handle):
         the engine on memory BIOs, no pump (the caller owns the transport)."""
         with self._lock:
             engine, transport = self._start_engine(direct=False)
-            transport.release()
+            transport.release(not transport.replaced())
             return engine
 
     def _start_engine(self, direct: bool) -> tuple[TLSEngine, Any]:
@@ -383,7 +383,8 @@ class Session(Handle):
             reactor.abort_operations(fd, 0, lambda op: getattr(op, "session", None) is self)
         if pump is not None:
             pump.interrupt()
-            if self._error is None and pump.engine.handshake_done and not pump.transport.replaced():
+            same_socket = not pump.transport.replaced()   # (else its number names another one now)
+            if self._error is None and pump.engine.handshake_done and same_socket:
                 try:
                     if not self._close_notify_sent:
                         with pump.engine_lock:
@@ -391,7 +392,7 @@ class Session(Handle):
                     pump.flush(block=False)
                 except (GSKError, OSError):
                     pass
-            pump.release()
+            pump.release(same_socket)
         keep = (self._cache_key is not None and self.engine is not None and self._error is None
                 and self._resumable)
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]

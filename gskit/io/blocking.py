@@ -68,7 +68,9 @@ class Pump:
         self.interrupted = True
         self.transport.interrupt()
 
-    def release(self) -> None:
+    def release(self, same_socket: bool) -> None:
+        """At the session's close; ``same_socket``: the descriptor still names the session's
+        socket (its mode is then restored)."""
         raise NotImplementedError
 
     def flush(self, block: bool = True) -> bool:
@@ -108,13 +110,13 @@ class BlockingPump(Pump):
         self._unsent: bytes | memoryview = b""
         self._released = False
 
-    def release(self) -> None:
+    def release(self, same_socket: bool) -> None:
         """At the session's close: the transport goes back to the application, and a writer
         still waiting to send what it left learns that it will never go."""
         with self.send_lock:
             self._released = True
             self._unsent = b""
-        self.transport.release()
+        self.transport.release(same_socket)
 
     # -- sending -----------------------------------------------------------------------------
     def flush(self, block: bool = True) -> bool:
@@ -312,14 +314,14 @@ class DirectPump(Pump):
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
         self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone
 
-    def release(self) -> None:
+    def release(self, same_socket: bool) -> None:
         """At the session's close: the socket and the application's buffers are its own again."""
         self._unfinished = self._abandoned = None
         self._done_for_others.clear()
         transport: SocketTransport = self.transport
         with self.engine_lock:  # a step already in OpenSSL ends (non-blocking) before the mode changes
             self.engine.handle.closing = True   # and no read waiting in C starts another
-            transport.release()
+            transport.release(same_socket)
 
     def flush(self, block: bool = True) -> bool:
         return True                         # OpenSSL wrote to the socket already

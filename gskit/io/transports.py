@@ -39,7 +39,7 @@ class Transport(TypingProtocol):
     def wait(self, writable: bool, timeout: float | None) -> None: ...
     def replaced(self) -> bool: ...
     def interrupt(self) -> None: ...
-    def release(self) -> None: ...
+    def release(self, same_socket: bool) -> None: ...
 
 
 def seconds_left(deadline: float | None) -> float | None:
@@ -211,8 +211,10 @@ class SocketTransport:
             except OSError:
                 pass
 
-    def release(self) -> None:
-        if not self.replaced():
+    def release(self, same_socket: bool) -> None:
+        """Give the descriptor back, in the mode the application gave it if ``same_socket``
+        (``replaced()`` was False: its number may name another socket now)."""
+        if same_socket:
             self.restore_blocking()
         self.sock.detach()
 
@@ -280,5 +282,5 @@ class CallbackTransport:
     def interrupt(self) -> None:
         self._interrupted = True
 
-    def release(self) -> None:
+    def release(self, same_socket: bool) -> None:
         pass
