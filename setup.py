@@ -36,8 +36,9 @@ reads and writes ``Qso_OverlappedIO_t`` as a C struct, +9 %; ``compat/buffers.py
 compat ``gsk_*`` calls, the state and attribute tables, with the operations typed: +3.5 %
 on the echo and 4.6 % less time a handshake, ``bench/handshake.py``, medians of
 interleaved pairs); ``io/transports.py`` too, whose methods every session calls at its
-start, its first read and its close (+2 % handshakes with both ends in one process, with
-the three smaller changes of that run, docs/performance.md).  Two modules stay Python:
+start, its first read and its close (alone no difference measured; +2 % handshakes with
+both ends in one process together with four smaller changes, docs/performance.md).  Two
+modules stay Python:
 ``io/borrowed.py``, whose ``BorrowedSocket`` extends ``_socket.socket``, and ``audit.py``
 (mypyc refuses its nested handler class, and it runs once a handshake only when auditing
 is on).
