@@ -14,7 +14,7 @@ The transports they run on are ``gskit.io.transports``.
 from __future__ import annotations
 
 import time
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from gskit import errors as rc
 from gskit.compat.errno_state import set_errno
@@ -54,12 +54,12 @@ class Pump:
     fourteenth run of the completion ports).
     """
 
-    def __init__(self, engine: TLSEngine, transport: Any) -> None:
+    def __init__(self, engine: TLSEngine, transport: Transport) -> None:
         self.engine = engine
-        self.transport = transport
+        self.transport = transport      # (one type for both pumps: mypyc refuses a narrower one below)
         self.engine_lock = Mutex()
         # Read on every asynchronous request: kept here, where compiled code reads them
-        # without a look-up by name (``transport`` is either kind, typed Any).
+        # without a look-up by name (``transport`` is either kind, typed by its protocol).
         self.sock: Any = getattr(transport, "sock", None)   # None: an I/O callback transport
         self.interrupted = False
 
@@ -239,7 +239,7 @@ class BlockingPump(Pump):
     def _pull(self) -> int:
         """Feed the engine what the socket holds without waiting: 0, or NEED_READ."""
         try:
-            data = self.transport.sock.recv(RECV_SIZE, DONTWAIT)
+            data = self.transport.sock.recv(RECV_SIZE, DONTWAIT)  # type: ignore[attr-defined]
         except (BlockingIOError, InterruptedError):
             return NEED_READ
         with self.engine_lock:
@@ -314,11 +314,15 @@ class DirectPump(Pump):
         self._done_for_others: dict[int, memoryview] = {}   # id -> a buffer finished for its owner
         self._abandoned: memoryview | None = None             # _unfinished, whose owner is gone
 
+    @property
+    def _socket_transport(self) -> SocketTransport:
+        return cast(SocketTransport, self.transport)     # the only kind it is made with
+
     def release(self, same_socket: bool) -> None:
         """At the session's close: the socket and the application's buffers are its own again."""
         self._unfinished = self._abandoned = None
         self._done_for_others.clear()
-        transport: SocketTransport = self.transport
+        transport = self._socket_transport
         with self.engine_lock:  # a step already in OpenSSL ends (non-blocking) before the mode changes
             self.engine.handle.closing = True   # and no read waiting in C starts another
             transport.release(same_socket)
@@ -328,7 +332,7 @@ class DirectPump(Pump):
 
     def _wait(self, need: int, deadline: float | None, what: str) -> None:
         """Wait until the socket is readable (NEED_READ) or writable (NEED_WRITE), until ``deadline``."""
-        transport: SocketTransport = self.transport
+        transport = self._socket_transport
         try:
             transport.wait(need == NEED_WRITE, seconds_left(deadline))
         except TimeoutError:
@@ -402,7 +406,7 @@ class DirectPump(Pump):
     # -- the blocking calls ------------------------------------------------------------------
     def handshake(self, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
-        transport: SocketTransport = self.transport
+        transport = self._socket_transport
         if deadline is not None:
             transport.hold_nonblocking()
         while True:
@@ -422,7 +426,7 @@ class DirectPump(Pump):
         that look whether the descriptor was closed under the session."""
         deadline = None if timeout is None else time.monotonic() + timeout  # one for the whole read
         engine = self.engine
-        transport: SocketTransport = self.transport
+        transport = self._socket_transport
         while True:
             engine.check_usable()
             milliseconds, sliced = next_wait(deadline)
