@@ -564,18 +564,9 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC
 PyInit__sslcalls(void)
 {
-    PyObject *module;
+    PyObject *module = PyModule_Create(&module_def);
 
-    if (PyType_Ready(&SSLHandleType) < 0)
-        return NULL;
-    module = PyModule_Create(&module_def);
-    if (module == NULL)
-        return NULL;
-    Py_INCREF(&SSLHandleType);
-    if (PyModule_AddObject(module, "SSLHandle", (PyObject *)&SSLHandleType) < 0) {
-        Py_DECREF(&SSLHandleType);
-        Py_DECREF(module);
-        return NULL;
-    }
+    if (module != NULL && PyModule_AddType(module, &SSLHandleType) < 0)   /* readies the type */
+        Py_CLEAR(module);
     return module;
 }

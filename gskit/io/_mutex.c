@@ -147,16 +147,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__mutex(void)
 {
-    if (PyType_Ready(&MutexType) < 0)
-        return NULL;
     PyObject *m = PyModule_Create(&module);
-    if (m == NULL)
-        return NULL;
-    Py_INCREF(&MutexType);
-    if (PyModule_AddObject(m, "Mutex", (PyObject *)&MutexType) < 0) {
-        Py_DECREF(&MutexType);
-        Py_DECREF(m);
-        return NULL;
-    }
+
+    if (m != NULL && PyModule_AddType(m, &MutexType) < 0)   /* readies the type */
+        Py_CLEAR(m);
     return m;
 }
