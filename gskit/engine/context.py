@@ -100,9 +100,8 @@ def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Con
         mode = SSL.VERIFY_PEER       # a PASSTHRU client verifies too, and reads the result after
         if config.server and config.require_peer_cert:
             mode |= SSL.VERIFY_FAIL_IF_NO_PEER_CERT
-    ctx.set_verify(mode)
-    if config.needs_verify_callback:
-        _lib.SSL_CTX_set_verify(ctx._context, mode, _verify_certificate)  # noqa: SLF001
+    callback = _verify_certificate if config.needs_verify_callback else _ffi.NULL
+    _lib.SSL_CTX_set_verify(ctx._context, mode, callback)  # noqa: SLF001
 
     if config.server and config.server_names_critical:
         _lib.SSL_CTX_set_tlsext_servername_callback(ctx._context, _critical_server_name)  # noqa: SLF001
