@@ -11,9 +11,9 @@
  *   no other thread in before its handshake starts;
  * - reads and writes of at most one TLS record keep the lock (they return at once on the
  *   memory BIOs and the non-blocking descriptors gskit runs them on), and so does the
- *   close_notify alert; larger transfers release it, so that two threads' encryption can
- *   run side by side, and so does the handshake, which may block and does the public-key
- *   work;
+ *   close_notify alert on memory BIOs; larger transfers release it, so that two threads'
+ *   encryption can run side by side, and so do the handshake, which may block and does the
+ *   public-key work, and the close_notify alert on a descriptor (see ssl_shutdown);
  * - read_waiting, a synchronous read: SSL_read, and if it must wait, poll(2) and SSL_read
  *   again, the whole without the interpreter lock and each SSL_read under the pump's
  *   engine lock (gskit/io/_mutex.h), so that the session's other thread may write while
@@ -348,18 +348,30 @@ ssl_do_handshake(PyObject *module, PyObject *handle)
 
 /* One close_notify alert, sent once and not waited for: a few dozen bytes, at the end of a
  * handshake (the socket's buffer then empty) or on a descriptor gskit holds non-blocking.
- * Its failure is nobody's concern: OpenSSL's error queue is cleared. */
+ * Its failure is nobody's concern: OpenSSL's error queue is cleared.  On a descriptor the
+ * interpreter lock is released: the write wakes the peer, which in the same process then
+ * wants the lock (to return the data it read just before); on memory BIOs it is kept. */
 static PyObject *
-ssl_shutdown(PyObject *module, PyObject *handle)
+ssl_shutdown(PyObject *module, PyObject *object)
 {
-    void *ssl;
+    SSLHandle *handle;
     int result;
+    void *ssl;
 
-    if (connection(handle, &ssl) < 0)
+    if (connection(object, &ssl) < 0)
         return NULL;
-    result = ssl_shutdown_fn(ssl);
-    if (result < 0)
-        err_clear_error_fn();
+    handle = (SSLHandle *)object;
+    if (handle->rbio == NULL) {
+        Py_BEGIN_ALLOW_THREADS
+        result = ssl_shutdown_fn(ssl);
+        if (result < 0)
+            err_clear_error_fn();
+        Py_END_ALLOW_THREADS
+    } else {
+        result = ssl_shutdown_fn(ssl);
+        if (result < 0)
+            err_clear_error_fn();
+    }
     return PyLong_FromLong(result);
 }
 

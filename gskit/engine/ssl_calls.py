@@ -12,9 +12,12 @@ kernel.  The C module ``gskit.engine._sslcalls`` calls the same OpenSSL function
   thread before its handshake: with both ends of a connection in one process, every such
   hand-off was a sleep and a wake-up of the other end (docs/performance.md, handshakes).
 * ``ssl_read`` and ``ssl_write`` keep the lock for at most one TLS record (``QUICK_LIMIT``),
-  and so do ``ssl_get_error``, ``ssl_pending`` and the close_notify alert (``ssl_shutdown``,
-  its failure cleared: it is sent once and never waited for).  Larger transfers release it,
-  so that two threads' encryption can still run side by side, and so does the handshake.
+  and so do ``ssl_get_error``, ``ssl_pending`` and, on memory BIOs, the close_notify alert
+  (``ssl_shutdown``, its failure cleared: it is sent once and never waited for).  Larger
+  transfers release it, so that two threads' encryption can still run side by side, and so
+  do the handshake and the close_notify alert written to a descriptor: that write wakes the
+  peer, which, in the same process, then wants the lock (handshakes with both ends in one
+  process: the client's read returned 9 µs sooner, docs/performance.md).
 * ``read_waiting`` is a synchronous read: ``SSL_read``, and while it must wait, ``poll`` and
   ``SSL_read`` again, all without the interpreter lock, each ``SSL_read`` under the pump's
   engine lock (taken in C: ``gskit/io/_mutex.h``).  The first read after a TLS 1.3
