@@ -6,9 +6,10 @@ returned after the rc, and are None (or 0) when the rc is not GSK_OK.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Final, TypeVar
 
 from gskit import errors as rc
+from gskit import handle as core
 from gskit.attributes.table import Kind
 from gskit.certinfo import gsk_cert_data_elem
 from gskit.compat.buffers import buffer_view
@@ -30,8 +31,13 @@ __all__ = [
 ]
 
 
+# What a core call may raise for bad input: each becomes a return code (``rc_of``).
+_FAILURES: Final = (GSKError, ValueError, TypeError, OverflowError, OSError)
+
+
 def rc_of(error: BaseException) -> int:
-    """The rc a failed call returns (GSK_ERROR_IO sets errno from the error)."""
+    """The rc a failed call returns (GSK_ERROR_IO sets errno from the error); an exception
+    other than GSKError is GSK_INTERNAL_ERROR."""
     if isinstance(error, GSKError):
         if error.rc == rc.GSK_ERROR_IO:
             set_errno(getattr(error, "errno", 0) or 0)
@@ -40,13 +46,14 @@ def rc_of(error: BaseException) -> int:
 
 
 def _call(work: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[int, T | None]:
-    """``(GSK_OK, work(*args, **kwargs))``, or the rc ``work`` failed with (and None)."""
+    """``(GSK_OK, work(*args, **kwargs))``, or the rc ``work`` failed with (and None).
+
+    The calls a connection makes (open, ``GSK_FD``, init, read, write, close) spell it out:
+    a bound method called through ``*args`` costs a handshake about a per cent."""
     try:
         return rc.GSK_OK, work(*args, **kwargs)
-    except GSKError as exc:
+    except _FAILURES as exc:
         return rc_of(exc), None
-    except (ValueError, TypeError, OverflowError, OSError):
-        return rc.GSK_INTERNAL_ERROR, None
 
 
 def _env(handle: object) -> Environment | None:
@@ -57,7 +64,7 @@ def _session(handle: object) -> Session | None:
     return handle if isinstance(handle, Session) and not handle.closed else None
 
 
-def _any(handle: object) -> Environment | Session | None:
+def _any(handle: object) -> core.Handle | None:
     return _env(handle) or _session(handle)
 
 
@@ -82,12 +89,21 @@ def gsk_secure_soc_open(env: Handle) -> tuple[int, Session | None]:
     handle = _env(env)
     if handle is None:
         return rc.GSK_INVALID_HANDLE, None
-    return _call(handle.open_session, auto_init=False)
+    try:
+        return rc.GSK_OK, handle.open_session(auto_init=False)
+    except _FAILURES as exc:
+        return rc_of(exc), None
 
 
 def gsk_secure_soc_init(session: Handle) -> int:
     handle = _session(session)
-    return _call(handle.handshake)[0] if handle else rc.GSK_INVALID_HANDLE
+    if handle is None:
+        return rc.GSK_INVALID_HANDLE
+    try:
+        handle.handshake()
+    except _FAILURES as exc:
+        return rc_of(exc)
+    return rc.GSK_OK
 
 
 def _transfer(session: Handle, buffer: Any, size: Any, writable: bool) -> tuple[int, int]:
@@ -98,9 +114,10 @@ def _transfer(session: Handle, buffer: Any, size: Any, writable: bool) -> tuple[
     code, view = buffer_view(buffer, size, writable)
     if view is None:
         return code, 0
-    move = handle._recv_view if writable else handle._send_view  # noqa: SLF001 - checked above
-    code, count = _call(move, view)
-    return code, (count or 0)
+    try:
+        return rc.GSK_OK, handle._recv_view(view) if writable else handle._send_view(view)  # noqa: SLF001
+    except _FAILURES as exc:
+        return rc_of(exc), 0
 
 
 def gsk_secure_soc_read(session: Handle, buffer: Any, size: Any = None) -> tuple[int, int]:
@@ -120,7 +137,13 @@ def gsk_secure_soc_misc(session: Handle, misc_id: Any) -> int:
 
 def gsk_secure_soc_close(session: Handle) -> int:
     handle = _session(session)
-    return _call(handle.close)[0] if handle else rc.GSK_INVALID_HANDLE
+    if handle is None:
+        return rc.GSK_INVALID_HANDLE
+    try:
+        handle.close()
+    except _FAILURES as exc:
+        return rc_of(exc)
+    return rc.GSK_OK
 
 
 # -- attributes ------------------------------------------------------------------------------
@@ -128,7 +151,11 @@ def _set(kind: Kind, handle: Handle, attr_id: Any, value: Any, size: Any = None)
     target = _any(handle)
     if target is None:
         return rc.GSK_INVALID_HANDLE
-    return _call(target.set_attribute, kind, attr_id, value, size)[0]
+    try:
+        target.set_attribute(kind, attr_id, value, size)
+    except _FAILURES as exc:
+        return rc_of(exc)
+    return rc.GSK_OK
 
 
 def _get(kind: Kind, handle: Handle, attr_id: Any) -> tuple[int, Any]:
