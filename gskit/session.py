@@ -149,7 +149,7 @@ class Session(Handle):
         direct = (direct and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
-                           sock=transport.sock if direct else None,
+                           fd=transport.fd if direct else -1,
                            server_name=server_name, check_hostname=check_hostname,
                            validation_callback=validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
                            session=resume)

@@ -18,6 +18,8 @@
  *   again, the whole without the interpreter lock and each SSL_read under the pump's
  *   engine lock (gskit/io/_mutex.h), so that the session's other thread may write while
  *   this one waits.
+ * - describe_socket and same_socket: a descriptor's family, type and SO_COOKIE, and whether
+ *   it still names the socket of a cookie, without a Python socket object.
  *
  * The errno of the last call is kept per thread (last_errno), for the failure's text.
  */
@@ -433,6 +435,58 @@ same_socket(int fd, const char *cookie)
 }
 
 static PyObject *
+same_socket_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int fd;
+
+    if (check_args("same_socket", nargs, 2) < 0 || as_int(args[0], &fd) < 0)
+        return NULL;
+    if (!PyBytes_Check(args[1]) || PyBytes_GET_SIZE(args[1]) != 8) {
+        PyErr_SetString(PyExc_TypeError, "same_socket() takes the socket's cookie as 8 bytes");
+        return NULL;
+    }
+    return PyBool_FromLong(same_socket(fd, PyBytes_AS_STRING(args[1])));
+}
+
+/* (family, type, cookie or None) of the socket descriptor fd: what a session checks and
+ * keeps of GSK_FD, without a socket object (a session OpenSSL runs on the descriptor never
+ * needs one). */
+static PyObject *
+describe_socket(PyObject *module, PyObject *fd_number)
+{
+    int fd, family, type;
+    socklen_t size;
+
+    if (as_int(fd_number, &fd) < 0)
+        return NULL;
+#ifdef SO_DOMAIN
+    size = sizeof(family);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &size) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+#else
+    {
+        struct sockaddr_storage address;
+        size = sizeof(address);
+        if (getsockname(fd, (struct sockaddr *)&address, &size) < 0)
+            return PyErr_SetFromErrno(PyExc_OSError);
+        family = address.ss_family;
+    }
+#endif
+    size = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+#ifdef SO_COOKIE
+    {
+        char cookie[8];
+        size = sizeof(cookie);
+        if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, cookie, &size) == 0 && size == sizeof(cookie))
+            return Py_BuildValue("(iiy#)", family, type, cookie, (Py_ssize_t)sizeof(cookie));
+    }
+#endif
+    return Py_BuildValue("(iiO)", family, type, Py_None);
+}
+
+static PyObject *
 read_waiting(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     SSLHandle *handle;
@@ -560,6 +614,11 @@ static PyMethodDef methods[] = {
      "ssl_shutdown(handle) -> SSL_shutdown's result; a failure's errors are cleared."},
     {"last_errno", last_errno, METH_NOARGS,
      "last_errno() -> errno after this thread's last read, write or handshake."},
+    {"describe_socket", describe_socket, METH_O,
+     "describe_socket(fd) -> (family, type, SO_COOKIE as 8 bytes or None) of a socket descriptor;"
+     " OSError when fd is not one."},
+    {"same_socket", (PyCFunction)(void (*)(void))same_socket_of, METH_FASTCALL,
+     "same_socket(fd, cookie) -> does fd still name the socket whose SO_COOKIE is cookie?"},
     {"readable_now", readable_now, METH_O,
      "readable_now(fd) -> has the descriptor something to read (or an error, or the end) now?"},
     {NULL, NULL, 0, NULL},

@@ -31,8 +31,8 @@ Details that shape the code:
   reading the ClientHello (``client_hello``), because OpenSSL has one list for all three.
 
 The direct mode.  A synchronous session on a blocking TCP socket (no per-version
-ClientHello choice) is created with ``sock``: OpenSSL then reads and writes
-the descriptor itself and ``data_to_send`` is always empty.  Measured, this is what
+ClientHello choice) is created with its descriptor (``fd``): OpenSSL then reads and writes
+it itself and ``data_to_send`` is always empty.  Measured, this is what
 brings the handshake rate to raw pyOpenSSL's (memory BIOs and the Python pump cost about
 a fifth of it).  The asynchronous calls use it too, on the descriptor held non-blocking.
 
@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import errno as errno_module
 import ipaddress
-import socket
 import threading
 from typing import Any, Callable, Final
 
@@ -141,7 +140,7 @@ class TLSEngine:
     wants_write = False                 # the last WANT_* was WANT_WRITE (direct mode)
 
     def __init__(self, config: TLSConfig, choose_context: ContextChooser, *,
-                 sock: socket.socket | None = None,
+                 fd: int = -1,
                  server_name: str | None = None,
                  check_hostname: bool = False,
                  validation_callback: ValidationCallback | None = None,
@@ -152,7 +151,7 @@ class TLSEngine:
         self.check_hostname = check_hostname
         self._choose_context = choose_context
         self._resume = session
-        self._sock = sock                   # given: OpenSSL runs on it directly
+        self._fd = fd                       # >= 0: OpenSSL runs on this descriptor directly
         self._early_input = bytearray()     # a server's bytes before the ClientHello is read
         if not (config.server and config.legacy_lists_differ):
             self._connect(choose_context(None))
@@ -161,10 +160,9 @@ class TLSEngine:
     def _connect(self, ctx: Any) -> None:
         """The connection, on ``ctx`` (a ``gskit.engine.context.Context``)."""
         config = self.config
-        handle = new_ssl(ctx.handle, self._sock.fileno() if self._sock is not None else -1, config.server,
-                         self.record if config.has_callbacks else None)
+        handle = new_ssl(ctx.handle, self._fd, config.server, self.record if config.has_callbacks else None)
         self._handle, self._context = handle, ctx
-        if self._sock is None:
+        if self._fd < 0:
             self._in, self._out = _ffi.cast("BIO *", handle.rbio), _ffi.cast("BIO *", handle.wbio)
         if not config.server:
             if self.server_name:

@@ -24,6 +24,10 @@ kernel.  The C module ``gskit.engine._sslcalls`` calls the same OpenSSL function
   handshake processes the server's tickets and then waits for the data: one call, and the
   interpreter lock changes hands once, when it returns.
 
+* ``describe_socket`` and ``same_socket`` read what names a session's socket (its family,
+  type and Linux ``SO_COOKIE``) straight from the descriptor, keeping the lock: a session
+  that OpenSSL runs on the descriptor then needs no socket object at all.
+
 The engine makes these calls on memory BIOs or on a descriptor gskit holds non-blocking
 (``gskit.io.blocking``), where they return at once; only ``ssl_do_handshake`` may block.
 (The C module's zero-timeout poll is the completion engine's readiness probe:
@@ -186,6 +190,29 @@ def _identity(fd: int) -> object:
         return current_identity(sock)
     finally:
         sock.detach()
+
+
+def _describe_socket(fd: int) -> tuple[int, int, bytes | None]:
+    sock = _socket.socket(-1, -1, 0, fd)
+    try:
+        identity = current_identity(sock)
+        return sock.family, sock.type, identity if isinstance(identity, bytes) else None
+    finally:
+        sock.detach()
+
+
+def _same_socket(fd: int, cookie: bytes) -> bool:
+    return _identity(fd) == cookie
+
+
+# describe_socket(fd) -> (family, type, cookie): what a session checks and keeps of GSK_FD,
+# without keeping a socket object: the socket's family and type, and its Linux SO_COOKIE (8
+# bytes; None where there is none); OSError when ``fd`` is no socket.  same_socket(fd,
+# cookie): does ``fd`` still name that socket (the application may have closed it, and its
+# number may name another one now)?
+describe_socket: Final[Callable[[int], tuple[int, int, bytes | None]]] = (
+    _native.describe_socket if NATIVE else _describe_socket)
+same_socket: Final[Callable[[int, bytes], bool]] = _native.same_socket if NATIVE else _same_socket
 
 
 def _read_waiting(handle: Any, buffer: Any, lock: Any, fd: int, timeout_ms: int,

@@ -32,6 +32,7 @@ RECV_SIZE: Final = 65536
 # count >= 0 means done, these mean "call again once the socket is readable / writable".
 NEED_READ: Final = -1
 NEED_WRITE: Final = -2
+_NOT_YET: Final = object()      # Pump.sock not asked for yet
 
 
 def _io_error(exc: OSError) -> GSKError:
@@ -58,10 +59,23 @@ class Pump:
         self.engine = engine
         self.transport = transport      # (one type for both pumps: mypyc refuses a narrower one below)
         self.engine_lock = Mutex()
-        # Read on every asynchronous request: kept here, where compiled code reads them
-        # without a look-up by name (``transport`` is either kind, typed by its protocol).
-        self.sock: Any = getattr(transport, "sock", None)   # None: an I/O callback transport
+        self._sock: Any = _NOT_YET
         self.interrupted = False
+
+    @property
+    def sock(self) -> Any:
+        """The transport's socket object (None: an I/O callback transport).  Read on every
+        asynchronous request, so kept here once asked for, where compiled code reads it
+        without a look-up by name; never asked for by a synchronous session on its socket,
+        whose transport then makes none.  GSK_ERROR_SOCKET_CLOSED (GSKError) when the
+        application has closed the descriptor before."""
+        sock = self._sock
+        if sock is _NOT_YET:
+            try:
+                sock = self._sock = getattr(self.transport, "sock", None)
+            except OSError as exc:
+                raise _io_error(exc) from None
+        return sock
 
     def interrupt(self) -> None:
         """Another thread is closing the session: wake whoever waits on the transport."""

@@ -3,8 +3,8 @@ application's GSK_IO_CALLBACK functions.
 
 Timeouts use ``poll()`` on the descriptor (never ``settimeout``, which would make the
 application's socket non-blocking behind its back).  Compiled, as the pumps that drive it
-(``gskit.io.blocking``); the socket object it makes, ``gskit.io.borrowed.BorrowedSocket``,
-stays Python (``setup.py``).
+(``gskit.io.blocking``); the socket object it makes when one is needed,
+``gskit.io.borrowed.BorrowedSocket``, stays Python (``setup.py``).
 """
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from typing import Protocol as TypingProtocol
 
 from gskit import errors as rc
 from gskit.compat.errno_state import get_errno, set_errno
+from gskit.engine import ssl_calls
 from gskit.errors import GSKError
 from gskit.io.borrowed import BorrowedSocket
-from gskit.io.completion import SEND_FLAGS, SWEEP_INTERVAL, current_identity
+from gskit.io.completion import SEND_FLAGS, SWEEP_INTERVAL, QsoError, socket_identity
 
 T = TypeVar("T")
 SLICE_MS = int(SWEEP_INTERVAL * 1000)  # a long wait looks at its descriptor this often
@@ -68,6 +69,14 @@ def descriptor_closed() -> OSError:
     return OSError(errno.EBADF, "the descriptor was closed under the session")
 
 
+def _fstat_identity(fd: int) -> object:
+    """``socket_identity`` of ``fd`` (where the system has no socket cookies); None once closed."""
+    try:
+        return socket_identity(fd)
+    except QsoError:
+        return None
+
+
 class SocketTransport:
     """A TCP socket named by descriptor (GSK_FD).  Never closes it; a mode it changes
     (``hold_nonblocking``) is restored by ``release``.  ``blocking`` None takes the
@@ -76,17 +85,18 @@ class SocketTransport:
 
     def __init__(self, fd: int, blocking: bool | None = None) -> None:
         try:
-            sock = BorrowedSocket(-1, -1, 0, fd)    # (protocol 0: not asked of the kernel)
+            family, kind, cookie = ssl_calls.describe_socket(fd)
         except OSError as exc:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, f"GSK_FD {fd}: {exc.strerror}") from None
-        if sock.family not in _TCP_FAMILIES or sock.type != socket.SOCK_STREAM:
-            sock.detach()
+        if family not in _TCP_FAMILIES or kind != socket.SOCK_STREAM:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NOT_TCP, f"GSK_FD {fd} is not a TCP socket")
         self.fd = fd
-        self.sock = sock
-        self._identity = current_identity(sock)
-        # Linux's socket cookie (8 bytes), for what waits in C; None where there is none
-        self.cookie = self._identity if isinstance(self._identity, bytes) else None
+        self._family, self._kind = family, kind
+        self._sock: BorrowedSocket | None = None          # made when first needed (``sock``)
+        # Linux's socket cookie (8 bytes): what names the socket, for the waits in C too;
+        # elsewhere the descriptor's (device, inode)
+        self.cookie = cookie
+        self._identity = None if cookie is not None else _fstat_identity(fd)
         # os.get_blocking/set_blocking keep the interpreter lock (fcntl.fcntl hands it over,
         # which costs a thread switch when another thread is runnable)
         self._blocking_descriptor = os.get_blocking(fd)
@@ -165,7 +175,21 @@ class SocketTransport:
 
     def replaced(self) -> bool:
         """Has the application closed the descriptor (its number may name another socket now)?"""
-        return current_identity(self.sock) != self._identity
+        if self.cookie is not None:
+            return not ssl_calls.same_socket(self.fd, self.cookie)
+        return _fstat_identity(self.fd) != self._identity
+
+    @property
+    def sock(self) -> BorrowedSocket:
+        """A socket object on the descriptor, made when first asked for: a session that
+        OpenSSL runs on the descriptor itself (``DirectPump``) never needs one.  OSError
+        EBADF once the application has closed the descriptor."""
+        sock = self._sock
+        if sock is None:
+            if self.replaced():
+                raise descriptor_closed()
+            sock = self._sock = BorrowedSocket(self._family, self._kind, 0, self.fd)  # (protocol: not asked)
+        return sock
 
     def hold_nonblocking(self) -> None:
         """Put a blocking descriptor in non-blocking mode until ``release``."""
@@ -216,7 +240,8 @@ class SocketTransport:
         (``replaced()`` was False: its number may name another socket now)."""
         if same_socket:
             self.restore_blocking()
-        self.sock.detach()
+        if self._sock is not None:
+            self._sock.detach()
 
 
 class CallbackTransport:

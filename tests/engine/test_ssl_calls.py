@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import subprocess
 import sys
@@ -203,3 +204,43 @@ def test_read_waiting_leaves_another_socket_and_a_closing_session_alone() -> Non
         client.closing = False
         assert ssl_calls.read_waiting(client, buffer, lock, a.fileno(), 0, None)[0] == 5
         assert bytes(buffer[:5]) == b"hello"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="socket cookies (SO_COOKIE) are Linux's")
+def test_describe_socket_reads_what_names_a_descriptor() -> None:
+    """Family, type and cookie, as the socket object reports them; OSError for a descriptor
+    that is no socket (ENOTSOCK) or none at all (EBADF)."""
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as tcp6, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as unix:
+        for sock in (tcp6, udp, unix):
+            assert ssl_calls.describe_socket(sock.fileno()) == (sock.family, sock.type, _cookie(sock))
+    read_end, write_end = os.pipe()
+    try:
+        with pytest.raises(OSError) as raised:
+            ssl_calls.describe_socket(read_end)
+        assert raised.value.errno == errno.ENOTSOCK
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    with pytest.raises(OSError) as raised:
+        ssl_calls.describe_socket(read_end)                  # closed now
+    assert raised.value.errno == errno.EBADF
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="socket cookies (SO_COOKIE) are Linux's")
+def test_same_socket_tells_a_reused_descriptor_number_from_the_socket_it_named() -> None:
+    first = socket.socket()
+    fd, cookie = first.fileno(), _cookie(first)
+    assert ssl_calls.same_socket(fd, cookie)
+    first.close()
+    assert not ssl_calls.same_socket(fd, cookie)             # closed
+    with socket.socket() as second:
+        assert second.fileno() == fd                          # the number names another socket
+        assert not ssl_calls.same_socket(fd, cookie)
+        assert ssl_calls.same_socket(fd, _cookie(second))
+    if ssl_calls.NATIVE:
+        from gskit.engine import _sslcalls
+
+        with pytest.raises(TypeError):
+            _sslcalls.same_socket(fd, b"short")               # a cookie is 8 bytes
