@@ -106,14 +106,11 @@ class Environment(Handle):
     GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST turns it on for a session.
     """
 
-    _transitions = ENVIRONMENT_TRANSITIONS
-    _closed_state = EnvState.CLOSED
-
     def __init__(self, *, release: object = config_module.DEFAULT_RELEASE, check_hostname: object = True,
                  registry_home: Any = None, **settings: Any) -> None:
         if not isinstance(release, str) or release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
-        super().__init__(AttributeValues(), EnvState.OPEN, release)
+        super().__init__(AttributeValues(), EnvState.OPEN, release, ENVIRONMENT_TRANSITIONS, EnvState.CLOSED)
         self.check_hostname = bool(check_hostname)   # (1 or 0 from a C habit too)
         self.registry_home = registry_home
         self.credentials: Credentials | None = None

@@ -22,7 +22,7 @@ from gskit.attributes.table import (
 from gskit.attributes.values import AttributeValues
 from gskit.callbacks import check_callback, conflicting_validation
 from gskit.engine import config as config_module
-from gskit.engine.states import Op, next_state
+from gskit.engine.states import Op, Transitions, next_state
 from gskit.errors import GSKError
 
 MAX_LABELS: Final = 4
@@ -76,15 +76,18 @@ class Handle:
     """Base of Environment and Session: a lock, a state, attribute values; a context
     manager that closes it (subclasses define ``close``)."""
 
-    _transitions: ClassVar[dict]
-    _closed_state: ClassVar[Enum]
     is_session: ClassVar[bool] = False
 
-    def __init__(self, values: AttributeValues, state: Enum, release: str) -> None:
+    def __init__(self, values: AttributeValues, state: Enum, release: str,
+                 transitions: Transitions, closed_state: Enum) -> None:
         self._lock = RLock()
         self._values = values
         self._state = state
         self.release = release          # the IBM i release whose defaults apply
+        # The kind's life cycle (gskit.engine.states), consulted on every call: kept in the
+        # instance, which compiled code reads without the class look-up by name.
+        self._transitions = transitions
+        self._closed_state = closed_state
 
     # -- state -------------------------------------------------------------------------------
     @property

@@ -52,8 +52,6 @@ Buffer = Any
 class Session(Handle):
     """A secure session; ``handshake()``, then ``recv``/``send`` like a socket."""
 
-    _transitions = SESSION_TRANSITIONS
-    _closed_state = SessionState.CLOSED
     is_session = True
 
     # Per-session state that starts the same in every session, defaulted here rather than
@@ -70,7 +68,8 @@ class Session(Handle):
     _socket: socket.socket | None = None  # keeps a Python socket given as fd alive
 
     def __init__(self, environment: Environment) -> None:
-        super().__init__(environment.values.copy(), SessionState.OPEN, environment.release)
+        super().__init__(environment.values.copy(), SessionState.OPEN, environment.release,
+                         SESSION_TRANSITIONS, SessionState.CLOSED)
         self.environment = environment
         self.pump = None
         self._audit_endpoints: dict[str, Any] | None = None   # noted by gskit.audit

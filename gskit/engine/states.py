@@ -8,7 +8,7 @@ these tables by ``python -m gskit.engine.states``.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Final
+from typing import Final, cast
 
 from gskit import errors as rc
 
@@ -47,8 +47,11 @@ class Op(_FastEnum):
 
 
 _SAME: Final = object()   # "stay in the current state"
+# state -> operation -> new state (or _SAME); typed as plain dicts so that compiled code
+# looks both levels up as dicts, not by calling a method by name
+Transitions = dict[Enum, dict[Op, object]]
 
-ENVIRONMENT_TRANSITIONS: Final[dict[EnvState, dict[Op, object]]] = {
+ENVIRONMENT_TRANSITIONS: Final[Transitions] = {
     EnvState.OPEN: {
         Op.SET_ATTRIBUTE: _SAME,
         Op.GET_ATTRIBUTE: _SAME,
@@ -63,7 +66,7 @@ ENVIRONMENT_TRANSITIONS: Final[dict[EnvState, dict[Op, object]]] = {
     },
 }
 
-SESSION_TRANSITIONS: Final[dict[SessionState, dict[Op, object]]] = {
+SESSION_TRANSITIONS: Final[Transitions] = {
     SessionState.OPEN: {
         Op.SET_ATTRIBUTE: _SAME,
         Op.GET_ATTRIBUTE: _SAME,
@@ -95,12 +98,12 @@ SESSION_TRANSITIONS: Final[dict[SessionState, dict[Op, object]]] = {
 }
 
 
-def unchanged_by(table: dict, op: Op) -> frozenset:
+def unchanged_by(table: Transitions, op: Op) -> frozenset:
     """The states in which ``op`` is allowed and leaves the state as it is."""
     return frozenset(state for state, row in table.items() if row.get(op) is _SAME)
 
 
-def next_state(table: dict, state: Enum, op: Op) -> tuple[int, Enum]:
+def next_state(table: Transitions, state: Enum, op: Op) -> tuple[int, Enum]:
     """(GSK_OK, new state) if ``op`` is allowed in ``state``, else (rc, state)."""
     row = table.get(state)
     if row is None:                           # CLOSED has no row
@@ -108,7 +111,7 @@ def next_state(table: dict, state: Enum, op: Op) -> tuple[int, Enum]:
     target = row.get(op)
     if target is None:
         return rc.GSK_INVALID_STATE, state
-    return rc.GSK_OK, (state if target is _SAME else target)
+    return rc.GSK_OK, (state if target is _SAME else cast(Enum, target))
 
 
 def render_markdown() -> str:
