@@ -147,10 +147,11 @@ class Session(Handle):
             resume = env.cached_session(self._cache_key)
         direct = (direct and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
+        callback = values.get(c.GSK_CERT_VALIDATION_CALLBACK)    # (validation_function is Python)
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
                            fd=transport.fd if direct else -1,
                            server_name=server_name, check_hostname=check_hostname,
-                           validation_callback=validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK)),
+                           validation_callback=validation_function(callback) if callback is not None else None,
                            session=resume)
         return engine, transport
 
