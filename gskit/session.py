@@ -479,8 +479,8 @@ class _SessionIO(io.RawIOBase):
 
 
 def _peer(transport: Any) -> object:
-    sock = getattr(transport, "sock", None)
     try:
+        sock = getattr(transport, "sock", None)     # (made now: OSError if closed meanwhile)
         return sock.getpeername() if sock is not None else getattr(transport, "fd", None)
     except OSError:
         return None
