@@ -158,19 +158,16 @@ def _role(session: Any, engine: Any) -> str | None:
     return role_of(values) if isinstance(values, AttributeValues) else None
 
 
-def _socket_of(session: Any) -> tuple[socket.socket | None, bool]:
-    """The session's socket and whether it is a temporary wrapper to detach."""
-    sock = getattr(getattr(getattr(session, "pump", None), "transport", None), "sock", None)
-    if isinstance(sock, socket.socket) and sock.fileno() >= 0:
-        return sock, False
+def _socket(session: Any) -> socket.socket | None:
+    """A temporary socket object on the session's GSK_FD (the caller detaches it), or None."""
     from gskit import constants as c
     fd = getattr(session, "values", {}).get(c.GSK_FD, -1)
     if not isinstance(fd, int) or fd < 0:
-        return None, False
+        return None
     try:
-        return socket.socket(fileno=fd), True
+        return socket.socket(fileno=fd)
     except OSError:
-        return None, False
+        return None
 
 
 def remember_endpoints(session: Any, variable: str | None) -> bool:
@@ -186,7 +183,7 @@ def remember_endpoints(session: Any, variable: str | None) -> bool:
 
 def _addresses(session: Any) -> dict[str, Any]:
     out: dict[str, Any] = dict(getattr(session, "_audit_endpoints", None) or _NO_ADDRESSES)
-    sock, temporary = _socket_of(session)
+    sock = _socket(session)
     if sock is None:
         return out
     try:
@@ -196,8 +193,7 @@ def _addresses(session: Any) -> dict[str, Any]:
                 address = call()
                 out[f"{side}_address"], out[f"{side}_port"] = address[0], address[1]
     finally:
-        if temporary:
-            sock.detach()
+        sock.detach()
     return out
 
 
