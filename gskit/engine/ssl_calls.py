@@ -16,14 +16,12 @@ kernel.  The C module ``gskit.engine._sslcalls`` calls the same OpenSSL function
   (``ssl_shutdown``, its failure cleared: it is sent once and never waited for).  Larger
   transfers release it, so that two threads' encryption can still run side by side, and so
   do the handshake and the close_notify alert written to a descriptor: that write wakes the
-  peer, which, in the same process, then wants the lock (handshakes with both ends in one
-  process: the client's read returned 9 µs sooner, docs/performance.md).
+  peer, which, in the same process, then wants the lock (as with cffi; docs/performance.md).
 * ``read_waiting`` is a synchronous read: ``SSL_read``, and while it must wait, ``poll`` and
   ``SSL_read`` again, all without the interpreter lock, each ``SSL_read`` under the pump's
   engine lock (taken in C: ``gskit/io/_mutex.h``).  The first read after a TLS 1.3
   handshake processes the server's tickets and then waits for the data: one call, and the
   interpreter lock changes hands once, when it returns.
-
 * ``describe_socket`` and ``same_socket`` read what names a session's socket (its family,
   type and Linux ``SO_COOKIE``) straight from the descriptor, keeping the lock: a session
   that OpenSSL runs on the descriptor then needs no socket object at all.
