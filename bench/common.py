@@ -269,7 +269,8 @@ class SslChannel:
         self.conn.close()
 
     def describe(self) -> str:
-        return f"{self.conn.cipher()[0]} {'RESUMED' if self.conn.session_reused else 'full'}"
+        cipher = self.conn.cipher()
+        return f"{cipher[0] if cipher else None} {'RESUMED' if self.conn.session_reused else 'full'}"
 
 
 class PythonSsl:
@@ -299,7 +300,7 @@ class Mixed:
     """gskit on one end and raw pyOpenSSL on the other: which end costs what."""
 
     def __init__(self, name: str, server: Implementation, client: Implementation) -> None:
-        self.name, self.server, self.client = name, server.server, client.client  # type: ignore[method-assign]
+        self.name, self.server, self.client = name, server.server, client.client
 
 
 def gskit_server(certs: Certs, version: str) -> Mixed:
