@@ -48,7 +48,9 @@ completion engine's readiness probe keeping the interpreter lock
 (``gskit/engine/ssl_calls.py`` and ``gskit/io/completion.py``, which fall back to cffi and
 ``select.poll`` without it): +10 % on the TLS echo with four workers; each session's SSL
 object made and freed keeping it, and a synchronous read's waits made without it
-(``read_waiting``): +15 % handshakes with both ends in one process; and
+(``read_waiting``): +15 % handshakes with both ends in one process; a descriptor's
+family, type and cookie read without a socket object (``describe_socket``, ``same_socket``:
+with the compat calls made directly and the state tables typed, +2 % to +6 %); and
 ``gskit/io/_mutex.c``, the lock of the engines' short sections (``gskit/io/locks.py``,
 ``threading.Lock`` without it): +5 %; its layout is ``gskit/io/_mutex.h``, which
 ``_sslcalls.c`` shares to take a pump's engine lock without the interpreter lock.
