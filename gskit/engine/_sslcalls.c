@@ -356,24 +356,19 @@ ssl_do_handshake(PyObject *module, PyObject *handle)
 static PyObject *
 ssl_shutdown(PyObject *module, PyObject *object)
 {
-    SSLHandle *handle;
+    PyThreadState *released = NULL;
     int result;
     void *ssl;
 
     if (connection(object, &ssl) < 0)
         return NULL;
-    handle = (SSLHandle *)object;
-    if (handle->rbio == NULL) {
-        Py_BEGIN_ALLOW_THREADS
-        result = ssl_shutdown_fn(ssl);
-        if (result < 0)
-            err_clear_error_fn();
-        Py_END_ALLOW_THREADS
-    } else {
-        result = ssl_shutdown_fn(ssl);
-        if (result < 0)
-            err_clear_error_fn();
-    }
+    if (((SSLHandle *)object)->rbio == NULL)
+        released = PyEval_SaveThread();
+    result = ssl_shutdown_fn(ssl);
+    if (result < 0)
+        err_clear_error_fn();
+    if (released != NULL)
+        PyEval_RestoreThread(released);
     return PyLong_FromLong(result);
 }
 
