@@ -178,18 +178,6 @@ def _locked_read(handle: Any, buffer: Any, lock: Any) -> tuple[int, int]:
         return result, (ssl_get_error(handle, result) if result <= 0 else 0)
 
 
-def _identity(fd: int) -> object:
-    """``completion.current_identity`` of the socket descriptor ``fd`` names now (None: closed)."""
-    try:
-        sock = _socket.socket(-1, -1, 0, fd)
-    except OSError:
-        return None
-    try:
-        return current_identity(sock)
-    finally:
-        sock.detach()
-
-
 def _describe_socket(fd: int) -> tuple[int, int, bytes | None]:
     sock = _socket.socket(-1, -1, 0, fd)
     try:
@@ -200,7 +188,10 @@ def _describe_socket(fd: int) -> tuple[int, int, bytes | None]:
 
 
 def _same_socket(fd: int, cookie: bytes) -> bool:
-    return _identity(fd) == cookie
+    try:
+        return _describe_socket(fd)[2] == cookie
+    except OSError:
+        return False                # closed, or no socket
 
 
 # describe_socket(fd) -> (family, type, cookie): what a session checks and keeps of GSK_FD,
@@ -225,7 +216,7 @@ def _read_waiting(handle: Any, buffer: Any, lock: Any, fd: int, timeout_ms: int,
         poller.register(fd, select.POLLOUT if error == _lib.SSL_ERROR_WANT_WRITE else select.POLLIN)
         if not poller.poll(wait) or cookie is None:
             break
-        if _identity(fd) != cookie:
+        if not _same_socket(fd, cookie):
             return result, REPLACED
         result, error = _locked_read(handle, buffer, lock)
     return result, error
