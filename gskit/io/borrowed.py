@@ -1,7 +1,8 @@
 """``BorrowedSocket``: a socket object on a descriptor the application owns.
 
 Python, not compiled (``setup.py``): a compiled class cannot extend a C type such as
-``_socket.socket``.  ``gskit.io.transports``, which is compiled, makes one per session.
+``_socket.socket``.  ``gskit.io.transports``, which is compiled, makes one when a session
+needs a socket object (memory BIOs, the asynchronous calls), never for one OpenSSL runs on.
 """
 from __future__ import annotations
 
