@@ -158,7 +158,7 @@ def _role(session: Any, engine: Any) -> str | None:
     return role_of(values) if isinstance(values, AttributeValues) else None
 
 
-def _socket(session: Any) -> socket.socket | None:
+def _temporary_socket(session: Any) -> socket.socket | None:
     """A temporary socket object on the session's GSK_FD (the caller detaches it), or None."""
     from gskit import constants as c
     fd = getattr(session, "values", {}).get(c.GSK_FD, -1)
@@ -183,7 +183,7 @@ def remember_endpoints(session: Any, variable: str | None) -> bool:
 
 def _addresses(session: Any) -> dict[str, Any]:
     out: dict[str, Any] = dict(getattr(session, "_audit_endpoints", None) or _NO_ADDRESSES)
-    sock = _socket(session)
+    sock = _temporary_socket(session)
     if sock is None:
         return out
     try:
