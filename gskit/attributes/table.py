@@ -301,7 +301,7 @@ def render_markdown() -> str:
     """The attribute table as Markdown (docs/attributes.md is generated from this)."""
     lines = [
         "# GSKit attributes", "",
-        "Generated from `gskit/attributes/table.py` by `python -m gskit.attributes.table`.",
+        "Generated from `gskit/attributes/table.py` by `python -m gskit.generated_docs`.",
         "IDs not listed (PKCS#11, CSP) return `GSK_ATTRIBUTE_INVALID_ID`, as on IBM i.",
         "*stored*: accepted and read back, no effect off IBM i.", "",
         "| ID | name | type | valid on | set | default | keyword | OpenSSL mapping |",
@@ -316,6 +316,3 @@ def render_markdown() -> str:
                      f"| {default} | {row.keyword or ''} | {row.openssl}{note} |")
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":  # pragma: no cover
-    print(render_markdown(), end="")

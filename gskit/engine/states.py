@@ -3,7 +3,7 @@
 Everything that decides whether a call is allowed in a state lives here (h11's rule 1).
 A missing (state, operation) pair is refused with ``GSK_INVALID_STATE``; a closed handle
 refuses everything with ``GSK_INVALID_HANDLE``.  ``docs/states.md`` is generated from
-these tables by ``python -m gskit.engine.states``.
+these tables (``python -m gskit.generated_docs``).
 """
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def next_state(table: Transitions, state: Enum, op: Op) -> tuple[int, Enum]:
 
 def render_markdown() -> str:
     """The state tables as Markdown, for docs/states.md."""
-    lines = ["# GSKit handle states", "", "Generated from `gskit/engine/states.py`. Any pair not",
+    lines = ["# GSKit handle states", "", "Generated from `gskit/engine/states.py` by `python -m gskit.generated_docs`. Any pair not",
              "listed returns `GSK_INVALID_STATE`; any call on a closed handle returns",
              "`GSK_INVALID_HANDLE`.", ""]
     for title, table in (("Environment", ENVIRONMENT_TRANSITIONS), ("Session", SESSION_TRANSITIONS)):
@@ -127,7 +127,3 @@ def render_markdown() -> str:
                 lines.append(f"| {state.value} | {op.value} | {shown} |")
         lines.append("")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(render_markdown())
