@@ -38,7 +38,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from gskit.aio import SecureStreamWriter
 
 REQUEST = 1024
 NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -57,6 +60,18 @@ def announce(ls: socket.socket) -> None:
     print(ls.getsockname()[1], flush=True)
 
 
+def stdin_closed(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+    """Done when the parent closes the server's stdin (its signal to stop)."""
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    loop.add_reader(sys.stdin.fileno(), finish)
+    return stop
+
+
 # --------------------------------------------------------------------------- servers
 
 
@@ -66,6 +81,8 @@ class PlainCalls:
     constants say what they answer."""
 
     buffer_size = REQUEST * 4
+    start_recv: Callable[[Any, Any, Any], int]   # (socket or session, port, Qso_OverlappedIO_t)
+    start_send: Callable[[Any, Any, Any], int]
 
     def __init__(self, opts: argparse.Namespace) -> None:
         from gskit.compat import qso
@@ -221,9 +238,7 @@ def serve_asyncio(ls: socket.socket, opts: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(Echo, sock=ls, backlog=4096, ssl=context)
         announce(ls)
-        stop = loop.create_future()
-        loop.add_reader(sys.stdin.fileno(), lambda: stop.done() or stop.set_result(None))
-        await stop
+        await stdin_closed(loop)
         server.close()
 
     asyncio.run(main())
@@ -232,7 +247,7 @@ def serve_asyncio(ls: socket.socket, opts: argparse.Namespace) -> None:
 def serve_streams(ls: socket.socket, opts: argparse.Namespace, gskit_aio: bool) -> None:
     """An asyncio streams echo (``reader.read``, ``writer.write``, ``drain``), TLS from
     Python's ``ssl`` or, with ``gskit_aio``, from ``gskit.aio`` (TLS only)."""
-    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter | SecureStreamWriter) -> None:
         try:
             while data := await reader.read(65536):
                 writer.write(data)
@@ -259,9 +274,7 @@ def serve_streams(ls: socket.socket, opts: argparse.Namespace, gskit_aio: bool) 
                 context.load_cert_chain(opts.keyring)
             server = await asyncio.start_server(echo, sock=ls, ssl=context, backlog=4096)
         announce(ls)
-        stop = loop.create_future()
-        loop.add_reader(sys.stdin.fileno(), lambda: stop.done() or stop.set_result(None))
-        await stop
+        await stdin_closed(loop)
         server.close()
 
     if gskit_aio and not opts.tls:
@@ -306,7 +319,7 @@ def serve_epoll(ls: socket.socket, opts: argparse.Namespace) -> None:
         conns.pop(fd).close()  # type: ignore[attr-defined]
         backlog.pop(fd, None)
 
-    def send(fd: int, conn: object, data: bytes) -> None:
+    def send(fd: int, conn: object, data: bytes | memoryview) -> None:
         try:
             sent = conn.send(data)  # type: ignore[attr-defined]
         except not_now:

@@ -93,7 +93,7 @@ def start_peer(one_end: str, certs: common.Certs, version: str) -> tuple[subproc
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         return process, int(process.stdout.readline())  # type: ignore[union-attr]
     lsock = common.listener()
-    process = subprocess.Popen(command + [str(lsock.getsockname()[1])], stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(command + [str(lsock.getsockname()[1])], stdin=subprocess.DEVNULL, text=True)
     return process, lsock
 
 
