@@ -24,6 +24,7 @@ FILES: dict[str, Callable[[], str]] = {"attributes.md": table.render_markdown, "
 
 
 def main(folder: Path = DOCS) -> None:
+    """Write every generated document into ``folder``."""
     for name, render in FILES.items():
         (folder / name).write_text(render())
 
