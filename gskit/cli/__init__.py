@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False   # typing costs milliseconds at start-up (gskit errors)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # subcommand -> (module, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
