@@ -34,7 +34,7 @@ from gskit import errors as rc
 
 from . import _der
 from .errors import KeystoreError, bad_password, open_error
-from .model import Entry, InvalidLabel, check_label, fully_parsed
+from .model import Entry, InvalidLabel, check_label, load_certificate
 
 MAGIC = b"\x37\x48"
 DEFAULT_SLOT = 5000
@@ -148,12 +148,12 @@ def _parse_record(record: bytes, secret: bytes | None) -> Entry | None:
     (body_tag, body, _), label = parts[1], parts[2][1].decode("ascii")
     flags = parts[3][1] if len(parts) > 3 else b""
     if body_tag == TAG_CERT:
-        cert = fully_parsed(x509.load_der_x509_certificate(_der.children(body)[0][2]))
+        cert = load_certificate(_der.children(body)[0][2])
         return Entry(label, cert, None, trusted=flags[1:2] == b"\x80")
     if body_tag != TAG_KEYPAIR:
         raise ValueError(f"unknown record type 0x{body_tag:02x}")
     items = _der.children(_der.decode(body)[1])  # SEQUENCE { Certificate, EncryptedPrivateKeyInfo }
-    cert = fully_parsed(x509.load_der_x509_certificate(items[0][2]))
+    cert = load_certificate(items[0][2])
     if secret is None:
         return Entry(label, cert, None, key_locked=True)
     try:

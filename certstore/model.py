@@ -49,20 +49,42 @@ def is_ca(cert: x509.Certificate) -> bool:
         return cert.subject == cert.issuer
 
 
+class UnreadableCertificate(ValueError):
+    """A certificate that decodes but cannot be used: an X.509 version or a key type that
+    cryptography does not read, or a part that does not parse."""
+
+
+def load_certificate(data: bytes, *, pem: bool = False) -> x509.Certificate:
+    """A certificate from DER (or PEM) bytes, ``fully_parsed``: UnreadableCertificate for
+    one that decodes but cannot be used, ValueError for anything else that does not parse."""
+    try:
+        cert = (x509.load_pem_x509_certificate if pem else x509.load_der_x509_certificate)(data)
+    except x509.InvalidVersion as exc:
+        raise unreadable_version(exc) from None
+    return fully_parsed(cert)
+
+
+def unreadable_version(exc: x509.InvalidVersion) -> UnreadableCertificate:
+    """The error for a certificate of an X.509 version cryptography refuses (v2)."""
+    return UnreadableCertificate(
+        f"a certificate is X.509 version {exc.parsed_version + 1}; gskit reads versions 1 and 3 only")
+
+
 def fully_parsed(cert: x509.Certificate) -> x509.Certificate:
     """``cert`` with everything certstore reads from it parsed now: its public key, subject,
     issuer, extensions, serial number and validity (cryptography parses them lazily).  A part
-    that does not parse, or a key type it does not know, is a ValueError here, which the
-    loaders report as a damaged file, instead of an error later in a listing or a handshake."""
+    that does not parse, or a key type it does not know, is an UnreadableCertificate here,
+    which the loaders report as an unusable file, instead of an error later in a listing or
+    a handshake."""
     try:
         cert.public_key()
     except UnsupportedAlgorithm:
-        raise ValueError("a certificate holds a public key of an unknown type") from None
+        raise UnreadableCertificate("a certificate holds a public key of an unknown type") from None
     try:
         cert.subject, cert.issuer, cert.extensions, cert.serial_number
         cert.not_valid_before_utc, cert.not_valid_after_utc
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        raise ValueError(f"a certificate cannot be parsed: {exc}") from None
+        raise UnreadableCertificate(f"a certificate cannot be parsed: {exc}") from None
     return cert
 
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from gskit import errors as rc
 
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name, fully_parsed, unique_label
+from .model import Entry, UnreadableCertificate, check_label, common_name, load_certificate, unique_label
 
 _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")  # matched against one line, whole
 _LABEL_KEYS = (b"friendlyname", b"label")
@@ -93,7 +93,9 @@ def parse(data: bytes, password: str | None, path: object = "the PEM file") -> l
         label = raw_label.decode("utf-8", "replace") if raw_label is not None else None
         if kind == b"CERTIFICATE":
             try:
-                certs.append((label, fully_parsed(x509.load_pem_x509_certificate(block))))
+                certs.append((label, load_certificate(block, pem=True)))
+            except UnreadableCertificate as exc:
+                raise open_error(path, str(exc)) from None
             except ValueError:
                 raise open_error(path, "a certificate block is damaged") from None
         elif kind in _KEY_TYPES:

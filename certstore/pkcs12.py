@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 
+from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -14,7 +15,7 @@ from gskit import errors as rc
 
 from . import _der
 from .errors import KeystoreError, bad_password, no_password, open_error
-from .model import Entry, check_label, common_name, fully_parsed, unique_label
+from .model import Entry, check_label, common_name, fully_parsed, unique_label, unreadable_version
 
 
 def looks_like_pkcs12(data: bytes) -> bool:
@@ -110,6 +111,8 @@ def _load(data: bytes, password: str | None, path: object) -> pkcs12.PKCS12KeyAn
     for secret in attempts:
         try:
             return pkcs12.load_pkcs12(data, secret)
+        except x509.InvalidVersion as exc:          # the password was right: the file is read
+            raise open_error(path, str(unreadable_version(exc))) from None
         except (ValueError, UnsupportedAlgorithm):
             continue
     raise bad_password(path) if password else no_password(path)

@@ -30,6 +30,7 @@ import threading
 from typing import Any, Iterator
 
 from gskit.certinfo import signature_algorithm_name
+from gskit.errors import GSKError
 
 logger = logging.getLogger("gskit.audit")
 logger.addHandler(logging.NullHandler())   # silent unless the application configures logging
@@ -205,7 +206,10 @@ def _signature_algorithm(engine: Any) -> str | None:
     """
     if engine is None or engine.ssl is None:
         return None
-    cert = engine.local_certificate() if engine.config.server else engine.peer_certificate()
+    try:
+        cert = engine.local_certificate() if engine.config.server else engine.peer_certificate()
+    except GSKError:
+        return None                   # a certificate that cannot be read (docs/behaviour.md)
     if cert is None:
         return None
     return signature_algorithm_name(cert)

@@ -413,12 +413,13 @@ class Session(Handle):
         engine = self._handshake()
         if engine.x509_error():
             return verify_result(engine.x509_error())[1]
-        if engine.config.request_peer_cert and engine.peer_certificate() is None:
+        if engine.config.request_peer_cert and not engine.has_peer_certificate():
             return rc.GSK_ERROR_NO_CERTIFICATE
         return 0
 
     def cert_info(self, cert_id: object) -> list[gsk_cert_data_elem]:
-        """``gsk_attribute_get_cert_info`` for GSK_PARTNER_CERT_INFO or GSK_LOCAL_CERT_INFO."""
+        """``gsk_attribute_get_cert_info`` for GSK_PARTNER_CERT_INFO or GSK_LOCAL_CERT_INFO
+        (GSKCertificateError GSK_ERROR_BAD_CERT for a certificate that cannot be read)."""
         if cert_id not in (c.GSK_PARTNER_CERT_INFO, c.GSK_LOCAL_CERT_INFO) or isinstance(cert_id, bool):
             raise GSKError.for_rc(rc.GSK_ATTRIBUTE_INVALID_ID, f"{cert_id!r} is not a GSK_CERT_ID")
         with self._lock:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -97,6 +98,69 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     return PKI(ca, d / "ca.pem", d / "server_rsa.pem", d / "server_ec.pem", d / "client.pem",
                d / "expired.pem", d / "not_yet_valid.pem", d / "self_signed.pem", d / "other_ca.pem",
                d / "other_server.pem")
+
+
+def _der_length(size: int) -> bytes:
+    if size < 0x80:
+        return bytes([size])
+    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    return bytes([tag]) + _der_length(len(body)) + body
+
+
+def x509_version_2(issuer: trustme.CA, name: str) -> tuple[bytes, bytes]:
+    """(key PEM, certificate DER) of a certificate of X.509 version 2 for ``name``, properly
+    signed by ``issuer``: OpenSSL accepts and verifies it, cryptography refuses to read it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    issuer_key = serialization.load_pem_private_key(issuer.private_key_pem.bytes(), None)
+    issuer_name = x509.load_pem_x509_certificate(issuer.cert_pem.bytes()).subject
+    now = datetime.datetime.now(datetime.timezone.utc)
+    version_3 = (x509.CertificateBuilder()   # no extensions: version 2 has none
+                 .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                 .issuer_name(issuer_name).public_key(key.public_key())
+                 .serial_number(x509.random_serial_number())
+                 .not_valid_before(now - datetime.timedelta(days=1))
+                 .not_valid_after(now + datetime.timedelta(days=30))
+                 .sign(issuer_key, hashes.SHA256()))  # type: ignore[arg-type]
+    tbs = bytearray(version_3.tbs_certificate_bytes)
+    at = tbs.index(b"\xa0\x03\x02\x01\x02")     # [0] EXPLICIT INTEGER 2: version 3
+    assert at <= 4, "the version is the TBSCertificate's first field"
+    tbs[at + 4] = 1                                 # INTEGER 1: version 2
+    der = version_3.public_bytes(serialization.Encoding.DER)
+    algorithm_at = der.index(bytes(version_3.tbs_certificate_bytes)) + len(tbs)
+    algorithm = der[algorithm_at:algorithm_at + 2 + der[algorithm_at + 1]]
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        signature = issuer_key.sign(bytes(tbs), ec.ECDSA(hashes.SHA256()))
+    else:
+        from cryptography.hazmat.primitives.asymmetric import padding
+        signature = issuer_key.sign(bytes(tbs), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
+    certificate = _tlv(0x30, bytes(tbs) + algorithm + _tlv(0x03, b"\0" + signature))
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()), certificate
+
+
+@dataclass(frozen=True)
+class Version2:
+    """Keyrings (key, certificate, CA) whose certificate is X.509 version 2."""
+
+    trusted: Path      # issued by the test CA (``pki.ca``)
+    untrusted: Path    # issued by another CA
+    der: bytes         # the trusted one's certificate
+
+
+@pytest.fixture(scope="session")
+def version_2(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Version2:
+    folder = tmp_path_factory.mktemp("version-2")
+    ders = []
+    for file_name, issuer in (("trusted.pem", pki.ca), ("untrusted.pem", trustme.CA())):
+        key, der = x509_version_2(issuer, "localhost")
+        pem = ssl.DER_cert_to_PEM_cert(der).encode()
+        (folder / file_name).write_bytes(key + pem + issuer.cert_pem.bytes())
+        ders.append(der)
+    return Version2(folder / "trusted.pem", folder / "untrusted.pem", ders[0])
 
 
 @pytest.fixture

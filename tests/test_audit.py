@@ -100,6 +100,18 @@ def test_success_record_of_a_client_against_openssl(openssl_server, pki) -> None
     assert record["time"].endswith("+00:00")
 
 
+def test_a_peer_certificate_that_cannot_be_read_leaves_only_its_algorithm_out(openssl_server, pki, version_2) -> None:
+    """X.509 version 2, which cryptography does not read: the handshake succeeds and is
+    audited; the record has no signature algorithm (docs/behaviour.md)."""
+    peer = openssl_server("-cert", str(version_2.trusted))
+    sock, records, error = client_handshake(peer.port, pki.ca_pem)
+    assert error is None
+    [record] = records
+    assert set(record) == SUCCESS_KEYS
+    assert (record["entry_type"], record["secure_version"]) == ("SK-S", "TLSv1.3")
+    assert record["signature_algorithm"] is None
+
+
 def test_success_record_of_a_server_against_python_ssl(listener: socket.socket, pki, run_peer) -> None:
     port = listener.getsockname()[1]
     peer = run_peer(python_client("127.0.0.1", port, pki.ca_pem))

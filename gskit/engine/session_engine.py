@@ -56,6 +56,7 @@ from OpenSSL import SSL, crypto
 from OpenSSL._util import ffi as _ffi
 from OpenSSL._util import lib as _lib
 
+from certstore.model import load_certificate
 from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
 from gskit.engine import client_hello
@@ -307,7 +308,8 @@ class TLSEngine:
             return Failure(record.callback_rc, 0, "rejected by GSK_CERT_VALIDATION_CALLBACK")
         if any("certificate verify failed" in r for r in reasons) and self.x509_error():
             code, _ = verify_result(self.x509_error())
-            return Failure(code, 0, f"{verify_error_text(self.x509_error())}: {self.failed_subject()}")
+            subject = self.failed_subject()
+            return Failure(code, 0, verify_error_text(self.x509_error()) + (f": {subject}" if subject else ""))
         return tls_failure(reasons)
 
     def _check_server_name(self) -> None:
@@ -403,9 +405,18 @@ class TLSEngine:
         return server_name_of(self.ssl) if self.ssl is not None else ""
 
     def peer_certificate(self) -> x509.Certificate | None:
-        """The certificate the peer presented, if any."""
+        """The certificate the peer presented, if any (GSKError as ``certificate_of`` says
+        for one that cannot be read)."""
         cert = _lib.SSL_get_peer_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
         return certificate_of(cert) if cert != _ffi.NULL else None
+
+    def has_peer_certificate(self) -> bool:
+        """Did the peer present a certificate?  (Reads none.)"""
+        cert = _lib.SSL_get_peer_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
+        if cert == _ffi.NULL:
+            return False
+        _lib.X509_free(cert)
+        return True
 
     def local_certificate(self) -> x509.Certificate | None:
         """The certificate this end presented (or would), if any."""
@@ -439,11 +450,12 @@ class TLSEngine:
         return int(_lib.SSL_get_verify_result(self.ssl))
 
     def failed_subject(self) -> str:
-        """Subject of the certificate that failed validation ("" when none did)."""
+        """Subject of the certificate that failed validation ("" when none did, or when it
+        cannot be read)."""
         if self.record.subject or not self.x509_error():
             return self.record.subject
-        peer = self.peer_certificate()
-        return peer.subject.rfc4514_string() if peer is not None else ""
+        cert = _lib.SSL_get_peer_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
+        return subject_of(cert) if cert != _ffi.NULL else ""
 
     @property
     def resumed(self) -> bool:
@@ -470,8 +482,13 @@ class TLSEngine:
 
 
 def certificate_of(pointer: Any) -> x509.Certificate:
-    """An ``X509 *`` whose reference the caller hands over, as a cryptography certificate."""
-    return crypto.X509._from_raw_x509_ptr(pointer).to_cryptography()  # noqa: SLF001
+    """An ``X509 *`` whose reference the caller hands over, as a cryptography certificate,
+    every part parsed; GSKError GSK_ERROR_BAD_CERT for one that OpenSSL accepts and
+    cryptography cannot read (X.509 version 2, a part that does not parse)."""
+    try:
+        return load_certificate(_der_of(crypto.X509._from_raw_x509_ptr(pointer)))  # noqa: SLF001
+    except ValueError as exc:
+        raise GSKError.for_rc(rc.GSK_ERROR_BAD_CERT, f"the certificate cannot be read: {exc}") from None
 
 
 def borrowed_certificate(pointer: Any) -> x509.Certificate:
@@ -480,12 +497,37 @@ def borrowed_certificate(pointer: Any) -> x509.Certificate:
     return certificate_of(pointer)
 
 
-def peer_chain(ssl: Any) -> list[x509.Certificate]:
-    """The chain the peer sent (its certificate first), as cryptography certificates."""
+def borrowed_der(pointer: Any) -> bytes:
+    """The DER of an ``X509 *`` OpenSSL lends, as OpenSSL has it (whatever cryptography reads)."""
+    _lib.X509_up_ref(pointer)
+    return _der_of(crypto.X509._from_raw_x509_ptr(pointer))  # noqa: SLF001
+
+
+def _der_of(cert: crypto.X509) -> bytes:
+    return crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
+
+
+def subject_of(pointer: Any) -> str:
+    """The subject (RFC 4514) of an ``X509 *`` whose reference the caller hands over; ""
+    when the certificate cannot be read."""
+    try:
+        return certificate_of(pointer).subject.rfc4514_string()
+    except GSKError:
+        return ""
+
+
+def borrowed_subject(pointer: Any) -> str:
+    """``subject_of`` an ``X509 *`` OpenSSL lends."""
+    _lib.X509_up_ref(pointer)
+    return subject_of(pointer)
+
+
+def peer_chain(ssl: Any) -> list[bytes]:
+    """The chain the peer sent (its certificate first), each certificate's DER."""
     stack = _lib.SSL_get_peer_cert_chain(ssl)
     if stack == _ffi.NULL:
         return []
-    return [borrowed_certificate(_lib.sk_X509_value(stack, index)) for index in range(_lib.sk_X509_num(stack))]
+    return [borrowed_der(_lib.sk_X509_value(stack, index)) for index in range(_lib.sk_X509_num(stack))]
 
 
 def server_name_of(ssl: Any) -> str:

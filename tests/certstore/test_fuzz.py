@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -66,9 +67,8 @@ def test_random_bytes(tmp_path, prefix, tail):
     _open_bytes(prefix + tail, "pw", tmp_path)
 
 
-@pytest.mark.parametrize("fmt,why", [("pem", "a certificate block is damaged"),
-                                     ("pkcs12", "a public key of an unknown type")])
-def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path, fmt, why):
+@pytest.mark.parametrize("fmt", ["pem", "pkcs12"])
+def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path, fmt):
     """cryptography parses a certificate's public key lazily: a key algorithm it does not
     know must make opening the file fail, not a later listing or handshake (found by
     test_mutations)."""
@@ -89,4 +89,28 @@ def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path,
     with pytest.raises(KeystoreError) as info:
         open_keystore(path, None)
     assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
-    assert why in str(info.value)
+    assert "a public key of an unknown type" in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["pem", "pkcs12", "kdb"])
+def test_a_certificate_of_x509_version_2_makes_the_file_unusable(dev, version_2, tmp_path, fmt):
+    """cryptography refuses to read X.509 version 2, which OpenSSL and IBM's tools accept:
+    opening must answer GSK_KEYRING_OPEN_ERROR naming the version, not raise cryptography's
+    InvalidVersion (found by test_mutations)."""
+    path = tmp_path / f"version-2.{fmt}"
+    password = None
+    if fmt == "pem":
+        path.write_bytes(version_2.trusted.read_bytes())
+    elif fmt == "pkcs12":
+        password = "pw"
+        subprocess.run(["openssl", "pkcs12", "-export", "-in", str(version_2.trusted), "-out", str(path),
+                        "-passout", "pass:pw"], check=True, capture_output=True)
+    else:  # the listing of a .kdb, which reads its records without the password
+        kdb = bytearray(encode_keystore([dev.entries[0]], "pw", "kdb"))
+        at = kdb.index(b"\xa0\x03\x02\x01\x02")  # the certificate's version: 3
+        kdb[at + 4] = 1
+        path.write_bytes(kdb)
+    with pytest.raises(KeystoreError) as info:
+        open_keystore(path, password, require_password=password is not None)
+    assert info.value.rc == rc.GSK_KEYRING_OPEN_ERROR
+    assert "a certificate is X.509 version 2; gskit reads versions 1 and 3 only" in str(info.value)
