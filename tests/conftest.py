@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from certstore import _der
+
 DEADLINE = 20.0   # seconds any single peer may take
 
 
@@ -100,17 +102,6 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
                d / "other_server.pem")
 
 
-def _der_length(size: int) -> bytes:
-    if size < 0x80:
-        return bytes([size])
-    body = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _der_length(len(body)) + body
-
-
 def x509_version_2(issuer: trustme.CA, name: str) -> tuple[bytes, bytes]:
     """(key PEM, certificate DER) of a certificate of X.509 version 2 for ``name``, properly
     signed by ``issuer``: OpenSSL accepts and verifies it, cryptography refuses to read it."""
@@ -129,15 +120,14 @@ def x509_version_2(issuer: trustme.CA, name: str) -> tuple[bytes, bytes]:
     at = tbs.index(b"\xa0\x03\x02\x01\x02")     # [0] EXPLICIT INTEGER 2: version 3
     assert at <= 4, "the version is the TBSCertificate's first field"
     tbs[at + 4] = 1                                 # INTEGER 1: version 2
-    der = version_3.public_bytes(serialization.Encoding.DER)
-    algorithm_at = der.index(bytes(version_3.tbs_certificate_bytes)) + len(tbs)
-    algorithm = der[algorithm_at:algorithm_at + 2 + der[algorithm_at + 1]]
+    # Certificate ::= SEQUENCE { TBSCertificate, AlgorithmIdentifier, BIT STRING }
+    algorithm = _der.children(_der.decode(version_3.public_bytes(serialization.Encoding.DER))[1])[1][2]
     if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
         signature = issuer_key.sign(bytes(tbs), ec.ECDSA(hashes.SHA256()))
     else:
         from cryptography.hazmat.primitives.asymmetric import padding
         signature = issuer_key.sign(bytes(tbs), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
-    certificate = _tlv(0x30, bytes(tbs) + algorithm + _tlv(0x03, b"\0" + signature))
+    certificate = _der.encode(_der.SEQUENCE, bytes(tbs) + algorithm + _der.encode(_der.BIT_STRING, b"\0" + signature))
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()), certificate
 
