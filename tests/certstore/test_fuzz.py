@@ -94,8 +94,8 @@ def test_a_certificate_with_an_unknown_key_type_is_a_damaged_file(dev, tmp_path,
 
 @pytest.mark.parametrize("fmt", ["pem", "pkcs12", "kdb"])
 def test_a_certificate_of_x509_version_2_makes_the_file_unusable(dev, version_2, tmp_path, fmt):
-    """cryptography refuses to read X.509 version 2, which OpenSSL and IBM's tools accept:
-    opening must answer GSK_KEYRING_OPEN_ERROR naming the version, not raise cryptography's
+    """cryptography refuses to read X.509 version 2, which OpenSSL accepts: opening must
+    answer GSK_KEYRING_OPEN_ERROR naming the version, not raise cryptography's
     InvalidVersion (found by test_mutations)."""
     path = tmp_path / f"version-2.{fmt}"
     password = None
