@@ -18,7 +18,7 @@ import pytest
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509.oid import NameOID
 
 from certstore import _der
@@ -125,7 +125,6 @@ def x509_version_2(issuer: trustme.CA, name: str) -> tuple[bytes, bytes]:
     if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
         signature = issuer_key.sign(bytes(tbs), ec.ECDSA(hashes.SHA256()))
     else:
-        from cryptography.hazmat.primitives.asymmetric import padding
         signature = issuer_key.sign(bytes(tbs), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg]
     certificate = _der.encode(_der.SEQUENCE, bytes(tbs) + algorithm + _der.encode(_der.BIT_STRING, b"\0" + signature))
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

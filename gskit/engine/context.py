@@ -16,7 +16,7 @@ from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.engine.config import ConfigError, TLSConfig
 from gskit.engine.openssl_errors import verify_result
-from gskit.engine.session_engine import CallbackRecord, borrowed_der, borrowed_subject, peer_chain, server_name_of
+from gskit.engine.session_engine import CallbackRecord, der_of, lent, peer_chain, server_name_of, subject_of
 from gskit.engine.ssl_calls import app_data_of, context_handle
 from gskit import errors as rc
 from gskit import trace
@@ -143,10 +143,10 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
     current = _lib.X509_STORE_CTX_get_current_cert(store)
     if not ok and record.x509_error == 0:
         record.x509_error = _lib.X509_STORE_CTX_get_error(store)
-        record.subject = borrowed_subject(current)
+        record.subject = subject_of(lent(current))
     if _lib.X509_STORE_CTX_get_error_depth(store) == 0 and record.validation_callback is not None:
         status = verify_result(record.x509_error)[0]
-        ders = peer_chain(ssl) or [borrowed_der(current)]
+        ders = peer_chain(ssl) or [der_of(lent(current))]
         try:
             answer = record.validation_callback(ders, status)
         except Exception:  # noqa: BLE001 - a callback that raises rejects

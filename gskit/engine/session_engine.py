@@ -421,7 +421,7 @@ class TLSEngine:
     def local_certificate(self) -> x509.Certificate | None:
         """The certificate this end presented (or would), if any."""
         cert = _lib.SSL_get_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
-        return borrowed_certificate(cert) if cert != _ffi.NULL else None
+        return certificate_of(lent(cert)) if cert != _ffi.NULL else None
 
     def group_name(self) -> str | None:
         """The key exchange group negotiated (``"x25519"``, ...), None before one is."""
@@ -486,25 +486,15 @@ def certificate_of(pointer: Any) -> x509.Certificate:
     every part parsed; GSKError GSK_ERROR_BAD_CERT for one that OpenSSL accepts and
     cryptography cannot read (X.509 version 2, a part that does not parse)."""
     try:
-        return load_certificate(_der_of(crypto.X509._from_raw_x509_ptr(pointer)))  # noqa: SLF001
+        return load_certificate(der_of(pointer))
     except ValueError as exc:
         raise GSKError.for_rc(rc.GSK_ERROR_BAD_CERT, f"the certificate cannot be read: {exc}") from None
 
 
-def borrowed_certificate(pointer: Any) -> x509.Certificate:
-    """An ``X509 *`` OpenSSL lends (the caller owns no reference), as a cryptography certificate."""
-    _lib.X509_up_ref(pointer)
-    return certificate_of(pointer)
-
-
-def borrowed_der(pointer: Any) -> bytes:
-    """The DER of an ``X509 *`` OpenSSL lends, as OpenSSL has it (whatever cryptography reads)."""
-    _lib.X509_up_ref(pointer)
-    return _der_of(crypto.X509._from_raw_x509_ptr(pointer))  # noqa: SLF001
-
-
-def _der_of(cert: crypto.X509) -> bytes:
-    return crypto.dump_certificate(crypto.FILETYPE_ASN1, cert)
+def der_of(pointer: Any) -> bytes:
+    """The DER of an ``X509 *`` whose reference the caller hands over, as OpenSSL has it
+    (whatever cryptography reads)."""
+    return crypto.dump_certificate(crypto.FILETYPE_ASN1, crypto.X509._from_raw_x509_ptr(pointer))  # noqa: SLF001
 
 
 def subject_of(pointer: Any) -> str:
@@ -516,10 +506,11 @@ def subject_of(pointer: Any) -> str:
         return ""
 
 
-def borrowed_subject(pointer: Any) -> str:
-    """``subject_of`` an ``X509 *`` OpenSSL lends."""
+def lent(pointer: Any) -> Any:
+    """An ``X509 *`` OpenSSL lends, with a reference of the caller's own to hand over to
+    ``certificate_of``, ``der_of`` or ``subject_of``."""
     _lib.X509_up_ref(pointer)
-    return subject_of(pointer)
+    return pointer
 
 
 def peer_chain(ssl: Any) -> list[bytes]:
@@ -527,7 +518,7 @@ def peer_chain(ssl: Any) -> list[bytes]:
     stack = _lib.SSL_get_peer_cert_chain(ssl)
     if stack == _ffi.NULL:
         return []
-    return [borrowed_der(_lib.sk_X509_value(stack, index)) for index in range(_lib.sk_X509_num(stack))]
+    return [der_of(lent(_lib.sk_X509_value(stack, index))) for index in range(_lib.sk_X509_num(stack))]
 
 
 def server_name_of(ssl: Any) -> str:
