@@ -27,8 +27,9 @@ Setting ``None`` removes a callback.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from gskit import constants as c
 from gskit import errors as rc
@@ -52,6 +53,37 @@ class iocallback:  # noqa: N801 - the C structure's name
     io_write: Callable[[int, bytes, int, str], int]
     io_getpeerid: Callable[[int, str], int] | None = None
     io_setsocketoptions: Callable[[int, int, Any], int] | None = None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+_running = threading.local()        # .owners: the sessions whose callbacks this thread is in
+
+
+def on_behalf_of(owner: object, callback: F) -> F:
+    """``callback`` marked, while it runs, as the session ``owner``'s (``running_for``).
+
+    A session's callbacks run inside its handshake, read or write, which hold its engine's
+    locks: closing the session from there would wait for them for ever."""
+    def call(*args: Any) -> Any:
+        owners = _owners()
+        owners.append(id(owner))
+        try:
+            return callback(*args)
+        finally:
+            owners.pop()
+    return call  # type: ignore[return-value]
+
+
+def running_for(owner: object) -> bool:
+    """Is this thread inside one of ``owner``'s callbacks?"""
+    return id(owner) in _owners()
+
+
+def _owners() -> list[int]:
+    owners: list[int] | None = getattr(_running, "owners", None)
+    if owners is None:
+        owners = _running.owners = []
+    return owners
 
 
 def notify(callback: object, handle: object) -> None:

@@ -6,6 +6,7 @@ run through the blocking adapter (``gskit.io.blocking``); the completion-port ca
 """
 from __future__ import annotations
 
+import functools
 import io
 import socket
 from collections import deque
@@ -21,7 +22,7 @@ from gskit._compiled import mypyc_attr
 from gskit.attributes import ciphers
 from gskit.attributes.table import Attribute, Kind
 from gskit.certinfo import certificate_elements, gsk_cert_data_elem
-from gskit.callbacks import notify, validation_function
+from gskit.callbacks import notify, on_behalf_of, running_for, validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
@@ -66,6 +67,7 @@ class Session(Handle):
     _cache_key: tuple | None = None
     _resumable = True                     # False after GSK_RESET_SESSION: close does not cache it
     _socket: socket.socket | None = None  # keeps a Python socket given as fd alive
+    _calls_back = False                   # its bytes go through GSK_IO_CALLBACK
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment.values.copy(), SessionState.OPEN, environment.release,
@@ -147,11 +149,14 @@ class Session(Handle):
             resume = env.cached_session(self._cache_key)
         direct = (direct and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
-        callback = values.get(c.GSK_CERT_VALIDATION_CALLBACK)    # (validation_function is Python)
+        validation = validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK))
+        client_cert_callback = values.get(c.GSK_CLIENT_CERT_CALLBACK) if config.client_cert_callback else None
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
                            fd=transport.fd if direct else -1,
                            server_name=server_name, check_hostname=check_hostname,
-                           validation_callback=validation_function(callback) if callback is not None else None,
+                           validation_callback=on_behalf_of(self, validation) if validation is not None else None,
+                           client_cert_callback=(on_behalf_of(self, functools.partial(client_cert_callback, self))
+                                                 if client_cert_callback is not None else None),
                            session=resume)
         return engine, transport
 
@@ -159,7 +164,9 @@ class Session(Handle):
         fd = int(self._values.get(c.GSK_FD, -1))
         callbacks = self._values.get(c.GSK_IO_CALLBACK)
         if callbacks is not None:
-            return CallbackTransport(callbacks, fd, str(self._values.get(c.GSK_USER_DATA) or ""))
+            self._calls_back = True
+            return CallbackTransport(on_behalf_of(self, callbacks.io_read), on_behalf_of(self, callbacks.io_write),
+                                     fd, str(self._values.get(c.GSK_USER_DATA) or ""))
         if fd < 0:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, "GSK_FD was not set")
         return SocketTransport(fd, blocking=True if self._socket_timeout() else None)
@@ -228,13 +235,19 @@ class Session(Handle):
         if self._socket is not None and self._socket.fileno() < 0:
             # Closed by the application: its number may name another socket by now.
             raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")
-        if self._state in _IO_KEEPS_STATE:       # nothing to change: no lock needed
-            return self.pump  # type: ignore[return-value]  # (set in every state that allows I/O)
+        pump = self.pump
+        if self._calls_back and running_for(self):
+            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session's I/O callback cannot read or write the session")
+        if self._state in _IO_KEEPS_STATE and pump is not None:     # nothing to change: no lock needed
+            return pump
         with self._lock:
             if self._state is SessionState.ERROR and self._error is not None:
                 raise self._error
             self._advance(Op.IO)
-            return self.pump  # type: ignore[return-value]
+            if self.pump is None:       # READY, its engine driven by gskit.aio's streams
+                raise GSKError.for_rc(rc.GSK_INVALID_STATE,
+                                      "this session's data goes through its asyncio streams (gskit.aio)")
+            return self.pump
 
     def _run(self, call: Any, *args: Any) -> Any:
         try:
@@ -372,6 +385,9 @@ class Session(Handle):
         Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.  Closing
         a closed session does nothing (the compat call answers GSK_INVALID_HANDLE before this).
         """
+        if running_for(self):
+            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session cannot be closed from inside its own "
+                                  "callback; return an error from the callback, and close it after")
         with self._lock:
             if self.closed:
                 return
@@ -393,6 +409,8 @@ class Session(Handle):
                 except (GSKError, OSError):
                     pass
             pump.release(same_socket)
+        if self.engine is not None:
+            self.engine.record.client_cert_callback = None     # it refers to this session: no cycle left
         keep = (self._cache_key is not None and self.engine is not None and self._error is None
                 and self._resumable)
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]

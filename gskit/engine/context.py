@@ -102,6 +102,8 @@ def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Con
     callback = _verify_certificate if config.needs_verify_callback else _ffi.NULL
     _lib.SSL_CTX_set_verify(ctx._context, mode, callback)  # noqa: SLF001
 
+    if config.client_cert_callback:
+        _lib.SSL_CTX_set_cert_cb(ctx._context, _certificate_requested, _ffi.NULL)  # noqa: SLF001
     if config.server and config.server_names_critical:
         _lib.SSL_CTX_set_tlsext_servername_callback(ctx._context, _critical_server_name)  # noqa: SLF001
     if config.server:
@@ -156,6 +158,19 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
     if not record.config.verify_peer:
         return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
     return bool(ok)
+
+
+@_ffi.callback("int (*)(SSL *, void *)")
+def _certificate_requested(ssl: Any, _arg: Any) -> int:
+    """GSK_CLIENT_CERT_CALLBACK: the server asked this client for a certificate (OpenSSL
+    calls a client's certificate callback then only).  Its answer is informational."""
+    record = app_data_of(ssl)
+    if record is not None and record.client_cert_callback is not None:
+        try:
+            record.client_cert_callback()
+        except Exception:  # noqa: BLE001 - the application's error; the handshake goes on
+            pass
+    return 1
 
 
 @_ffi.callback("int (*)(SSL *, int *, void *)")

@@ -107,15 +107,18 @@ class CallbackRecord:
     its app data, registered only where the context has callbacks.
 
     It refers to neither the engine nor the connection, so that engine and connection
-    form no reference cycle and are freed the moment the session lets them go.
+    form no reference cycle and are freed the moment the session lets them go (a
+    GSK_CLIENT_CERT_CALLBACK, bound to its session, is let go at the session's close).
     """
 
-    __slots__ = ("config", "validation_callback", "x509_error", "subject", "callback_rc",
-                 "unrecognized_name")
+    __slots__ = ("config", "validation_callback", "client_cert_callback", "x509_error", "subject",
+                 "callback_rc", "unrecognized_name")
 
-    def __init__(self, config: TLSConfig, validation_callback: ValidationCallback | None) -> None:
+    def __init__(self, config: TLSConfig, validation_callback: ValidationCallback | None,
+                 client_cert_callback: Callable[[], object] | None = None) -> None:
         self.config = config
         self.validation_callback = validation_callback
+        self.client_cert_callback = client_cert_callback    # GSK_CLIENT_CERT_CALLBACK, bound
         self.x509_error = 0                 # the first failure the verify callback saw
         self.subject = ""
         self.callback_rc = rc.GSK_OK        # GSK_CERT_VALIDATION_CALLBACK's answer
@@ -145,9 +148,10 @@ class TLSEngine:
                  server_name: str | None = None,
                  check_hostname: bool = False,
                  validation_callback: ValidationCallback | None = None,
+                 client_cert_callback: Callable[[], object] | None = None,
                  session: SSL.Session | None = None) -> None:
         self.config = config
-        self.record = CallbackRecord(config, validation_callback)
+        self.record = CallbackRecord(config, validation_callback, client_cert_callback)
         self.server_name = server_name
         self.check_hostname = check_hostname
         self._choose_context = choose_context
@@ -454,8 +458,8 @@ class TLSEngine:
         cannot be read)."""
         if self.record.subject or not self.x509_error():
             return self.record.subject
-        cert = _lib.SSL_get_peer_certificate(self.ssl) if self.ssl is not None else _ffi.NULL
-        return subject_of(cert) if cert != _ffi.NULL else ""
+        chain = peer_chain(self.ssl) if self.ssl is not None and self._context is not None else []
+        return failing_subject(chain, self._context) if chain else ""   # type: ignore[arg-type]
 
     @property
     def resumed(self) -> bool:
@@ -519,6 +523,21 @@ def peer_chain(ssl: Any) -> list[bytes]:
     if stack == _ffi.NULL:
         return []
     return [der_of(lent(_lib.sk_X509_value(stack, index))) for index in range(_lib.sk_X509_num(stack))]
+
+
+def failing_subject(chain: list[bytes], context: SSL.Context) -> str:
+    """The subject of the certificate of ``chain`` (DER, the peer's own first) that fails
+    validation.  OpenSSL keeps no note of it when it verified alone, so the chain is verified
+    again against the context's trust (a failed handshake's path only): the certificate it
+    names, else the peer's own (the check that failed was its host name's)."""
+    certificates = [crypto.load_certificate(crypto.FILETYPE_ASN1, der) for der in chain]
+    failing, store = certificates[0], context.get_cert_store()
+    assert store is not None            # a context always has its store
+    try:
+        crypto.X509StoreContext(store, failing, certificates[1:]).verify_certificate()
+    except crypto.X509StoreContextError as exc:
+        failing = exc.certificate
+    return subject_of(lent(failing._x509))  # noqa: SLF001
 
 
 def server_name_of(ssl: Any) -> str:

@@ -87,7 +87,7 @@ class Pump:
         socket (its mode is then restored)."""
         raise NotImplementedError
 
-    def flush(self, block: bool = True) -> bool:
+    def flush(self, block: bool = True, deadline: float | None = None) -> bool:
         raise NotImplementedError
 
     def handshake(self, timeout: float | None) -> None:
@@ -133,12 +133,13 @@ class BlockingPump(Pump):
         self.transport.release(same_socket)
 
     # -- sending -----------------------------------------------------------------------------
-    def flush(self, block: bool = True) -> bool:
+    def flush(self, block: bool = True, deadline: float | None = None) -> bool:
         """Send what the engine produced, after what earlier flushes left; False if a
         non-blocking flush could not send it all (the rest goes first next time).
 
         A blocking flush waits for the socket without the send lock, its rest left in
         ``_unsent`` for whoever sends next: a non-blocking step never waits for a writer.
+        It waits until ``deadline`` at the latest (TimeoutError).
         """
         while True:
             with self.send_lock:
@@ -165,7 +166,9 @@ class BlockingPump(Pump):
                 if not block:
                     return False
             try:
-                self.transport.wait(True, None)
+                self.transport.wait(True, seconds_left(deadline))
+            except TimeoutError:
+                raise
             except InterruptedError:
                 raise _closed_by_another_thread() from None
             except OSError as exc:
@@ -208,10 +211,10 @@ class BlockingPump(Pump):
             except GSKError:
                 self._send_alert()
                 raise
-            self.flush()
-            if done:
-                return
             try:
+                self.flush(deadline=deadline)
+                if done:
+                    return
                 self._receive(deadline, wait=True)
             except TimeoutError:
                 raise GSKError.for_rc(rc.GSK_IBMI_ERROR_TIMED_OUT, "the handshake timed out") from None
@@ -341,7 +344,7 @@ class DirectPump(Pump):
             self.engine.handle.closing = True   # and no read waiting in C starts another
             transport.release(same_socket)
 
-    def flush(self, block: bool = True) -> bool:
+    def flush(self, block: bool = True, deadline: float | None = None) -> bool:
         return True                         # OpenSSL wrote to the socket already
 
     def _wait(self, need: int, deadline: float | None, what: str) -> None:

@@ -249,9 +249,10 @@ class CallbackTransport:
 
     blocking = True
 
-    def __init__(self, callbacks: object, fd: int, user_data: str) -> None:
-        self._read = callbacks.io_read          # type: ignore[attr-defined]
-        self._write = callbacks.io_write        # type: ignore[attr-defined]
+    def __init__(self, io_read: Callable[..., Any], io_write: Callable[..., Any], fd: int,
+                 user_data: str) -> None:
+        self._read = io_read
+        self._write = io_write
         self.fd = fd
         self.user_data = user_data
         self._interrupted = False

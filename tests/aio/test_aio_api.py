@@ -57,6 +57,39 @@ def test_async_session_handshake_read_write(pki: Pki) -> None:
     run(main())
 
 
+def test_the_blocking_calls_on_a_stream_session_are_refused(pki: Pki) -> None:
+    """The session of an asyncio connection moves its data through the streams: the blocking
+    and completion-port calls on it answer GSK_INVALID_STATE (before: a TypeError of the
+    compiled code out of the Pythonic calls and of startRecv/startSend, and 3 from misc)."""
+    async def main() -> None:
+        async with gskit_server(pki, echo) as port:
+            reader, writer = await aio.open_connection("127.0.0.1", port, keyring_file=pki.ca_pem,
+                                                       server_hostname="localhost")
+            session = writer.session
+            calls = {"recv": lambda: session.recv(10), "sendall": lambda: session.sendall(b"x"),
+                     "misc": lambda: session.misc(c.GSK_CLOSE_NOTIFY)}
+            for name, call in calls.items():
+                with pytest.raises(gskit.GSKStateError) as info:
+                    call()
+                assert info.value.rc == rc.GSK_INVALID_STATE, name
+            io_port = gskit.QsoCreateIOCompletionPort()
+            io = gskit.Qso_OverlappedIO_t(buffer=bytearray(8), bufferLength=8)
+            try:
+                answers = [gsk.gsk_secure_soc_read(session, bytearray(8))[0],
+                           gsk.gsk_secure_soc_misc(session, c.GSK_CLOSE_NOTIFY),
+                           gskit.gsk_secure_soc_startRecv(session, io_port, io),
+                           gskit.gsk_secure_soc_startSend(session, io_port, io)]
+            finally:
+                gskit.QsoDestroyIOCompletionPort(io_port)
+            assert answers == [rc.GSK_INVALID_STATE] * 4
+            writer.write(b"still")                      # the streams go on
+            assert await reader.readexactly(5) == b"still"
+            writer.close()
+            await writer.wait_closed()
+
+    run(main())
+
+
 def test_read_timeout_is_6011_and_the_session_goes_on(pki: Pki) -> None:
     async def late(reader: asyncio.StreamReader, writer: aio.SecureStreamWriter) -> None:
         await reader.read(10)

@@ -9,12 +9,13 @@ import threading
 import time
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gskit import *  # noqa: F403
 from gskit.engine.states import SessionState
 from tests.conftest import DEADLINE, connect
-from tests.engine.test_return_codes import Pair, client_env, server_env
+from tests.engine.test_return_codes import Pair, client_against, client_env, server_env, ssl_server
 
 
 def python_client(port: int, pki, *, version: ssl.TLSVersion, ciphers: str | None = None) -> tuple[str, str]:
@@ -485,3 +486,35 @@ def test_get_and_set_by_id_refuse_what_is_no_attribute_id(attr_id):
             with pytest.raises(GSKError) as caught:
                 call()
             assert caught.value.rc == GSK_ATTRIBUTE_INVALID_ID
+
+
+def _subject(pem_file) -> str:
+    return x509.load_pem_x509_certificate(pem_file.read_bytes()).subject.rfc4514_string()
+
+
+@pytest.mark.parametrize("auth", [GSK_SERVER_AUTH_FULL, GSK_SERVER_AUTH_PASSTHRU])
+@pytest.mark.parametrize("case", ["untrusted root", "expired", "unreadable"])
+def test_the_failed_subject_names_the_certificate_that_failed(pki, version_2, tmp_path, auth, case):
+    """GSK_VALIDATIONFAIL_SUBJECT after a failed validation, the same whether the handshake
+    stopped there (FULL; before: "") or went on (PASSTHRU): the root no one trusts (its
+    chain's CA, not the server's own certificate), the expired certificate, or "" for one
+    that cannot be read (X.509 version 2, sent without its issuer)."""
+    if case == "untrusted root":
+        keyring, subject, validation = pki.other_server, _subject(pki.other_ca_pem), 575009
+    elif case == "expired":
+        keyring, subject, validation = pki.expired, _subject(pki.expired), 575018
+    else:
+        text = version_2.untrusted.read_bytes()
+        end = b"-----END CERTIFICATE-----\n"
+        keyring = tmp_path / "leaf-only.pem"
+        keyring.write_bytes(text[:text.index(end) + len(end)])
+        subject, validation = "", 575009
+    seen = []
+
+    def inspect(session):
+        seen.append(gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE))
+        seen.append(gsk_attribute_get_buffer(session, GSK_VALIDATIONFAIL_SUBJECT))
+
+    code = client_against(pki, ssl_server(keyring), GSK_SERVER_AUTH_TYPE=auth, inspect=inspect)
+    assert (code == GSK_OK) == (auth == GSK_SERVER_AUTH_PASSTHRU)
+    assert seen == [(GSK_OK, validation), (GSK_OK, subject)]

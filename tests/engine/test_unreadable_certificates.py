@@ -6,7 +6,6 @@ reads the certificate itself, GSK_PARTNER_CERT_INFO, answers GSK_ERROR_BAD_CERT
 from __future__ import annotations
 
 import pytest
-from cryptography import x509
 
 from gskit import *  # noqa: F403
 from tests.conftest import connect
@@ -47,21 +46,6 @@ def test_the_validation_callback_gets_a_version_2_certificate_as_sent(pki, versi
 
 def test_an_untrusted_version_2_peer_fails_as_any_untrusted_one(pki, version_2):
     assert client_against(pki, ssl_server(version_2.untrusted)) == GSK_IBMI_ERROR_NOT_TRUSTED_ROOT
-
-
-@pytest.mark.parametrize("readable", [True, False])
-def test_passthru_reads_the_failed_subject_where_it_can(pki, version_2, readable):
-    keyring = pki.other_server if readable else version_2.untrusted
-    subject = x509.load_pem_x509_certificate(keyring.read_bytes()).subject.rfc4514_string() if readable else ""
-    seen = []
-
-    def inspect(session):
-        seen.append(gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE))
-        seen.append(gsk_attribute_get_buffer(session, GSK_VALIDATIONFAIL_SUBJECT))
-
-    code = client_against(pki, ssl_server(keyring), GSK_SERVER_AUTH_TYPE=GSK_SERVER_AUTH_PASSTHRU, inspect=inspect)
-    assert code == GSK_OK
-    assert seen == [(GSK_OK, 575009), (GSK_OK, subject)]       # GSKVAL_ERROR_ROOT_NOT_TRUSTED
 
 
 def test_the_pythonic_api_raises_a_certificate_error_naming_the_version(pki, version_2, listener, run_peer):
