@@ -21,7 +21,12 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def loads(text: str) -> dict[str, Any]:
-    return _reader.loads(text)
+    """The document; TOMLDecodeError for text that is not TOML, arrays nested too deep included
+    (the reader recurses: thousands of '[' exhaust Python's stack)."""
+    try:
+        return _reader.loads(text)
+    except RecursionError:
+        raise TOMLDecodeError("arrays or tables are nested too deep") from None
 
 
 def is_text(s: str) -> bool:

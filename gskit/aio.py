@@ -415,8 +415,10 @@ class AsyncSession:
 
         GSK_IBMI_READ_TIMEOUT (ms) applies: 6011, and the session stays usable.
         """
-        if not isinstance(size, int) or size < 1:
-            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(f"read() takes a size in bytes, not {type(size).__name__}")
+        if size < 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size} is less than 1")
         if not self._handshake_over():
             await self.handshake()
         timeout = self._protocol.read_timeout

@@ -106,7 +106,7 @@ def parse_number(token: str) -> list[int]:
     else:
         return []
     if len(digits.lstrip("0")) > (10 if base == 10 else 8):
-        raise QueryError(f"{token!r} is too large to be a GSKit return code (a 32-bit int).")
+        raise QueryError(f"{token!r} is out of range for a GSKit return code (a 32-bit int).")
     value = sign * int(digits, base)
     if not -(2**31) <= value <= 2**32 - 1:
         raise QueryError(f"{token!r} is out of range for a GSKit return code (a 32-bit int).")

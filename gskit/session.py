@@ -42,6 +42,7 @@ _SEC_TYPE: Final = {"TLSV10": "TLSV1", "TLSV11": "TLSV11", "TLSV12": "TLSV12", "
 # Errors after which the session can go on (the caller may simply retry).
 _RECOVERABLE: Final = frozenset({rc.GSK_IBMI_ERROR_TIMED_OUT, rc.GSK_WOULD_BLOCK})
 _IO_KEEPS_STATE: Final = unchanged_by(SESSION_TRANSITIONS, Op.IO)
+_MOST_READ: Final = 1 << 20     # bytes one read can return (OpenSSL: a record's, 16 KiB): recv's buffer at most
 _MISC_IDS: Final = frozenset({c.GSK_RESET_CIPHER, c.GSK_RESET_SESSION, c.GSK_CLOSE_NOTIFY,
                               c.GSK_RESET_CIPHER_WITHNEWSESSION})
 # Any object with the buffer protocol (bytes, bytearray, memoryview, array, mmap, ...): not
@@ -262,9 +263,11 @@ class Session(Handle):
 
     def recv(self, size: object = 65536) -> bytes:
         """Up to ``size`` bytes of plaintext; ``b""`` once the peer has closed."""
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size!r} is less than 1")
-        buffer = bytearray(size)
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(f"recv() takes a size in bytes, not {type(size).__name__}")
+        if size < 1:
+            raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, f"buffer size {size} is less than 1")
+        buffer = bytearray(min(size, _MOST_READ))
         del buffer[self.recv_into(buffer):]
         return bytes(buffer)
 
@@ -274,6 +277,8 @@ class Session(Handle):
         if view.readonly:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_INVALID_POINTER, "the buffer is read-only")
         if nbytes:
+            if nbytes < 0 or nbytes > len(view):      # as socket.recv_into
+                raise ValueError(f"nbytes {nbytes} is negative or more than the buffer's {len(view)}")
             view = view[:nbytes]
         if len(view) < 1:
             raise GSKError.for_rc(rc.GSK_INVALID_BUFFER_SIZE, "buffer size is less than 1")

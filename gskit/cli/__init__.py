@@ -5,7 +5,9 @@ The dispatcher imports only the module of the subcommand asked for, so that
 """
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 
 TYPE_CHECKING = False   # typing costs milliseconds at start-up (gskit errors)
@@ -39,6 +41,28 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    try:
+        code = _dispatch(args)
+        sys.stdout.flush()          # a full disk shows here, not in the interpreter's exit
+        return code
+    except KeyboardInterrupt:
+        print("gskit: interrupted.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
+            raise
+        _silence_stdout()
+        if isinstance(exc, BrokenPipeError):
+            return 0                # the reader has all it wanted (| head)
+        print(f"gskit: could not write the output ({exc.strerror}).", file=sys.stderr)
+        return 2
+
+
+# What a write to standard output fails with (a subcommand names every file it writes).
+_OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+def _dispatch(args: list[str]) -> int:
     if not args:  # bad usage: the usage is the error message, on stderr (cli.md)
         _print_help(sys.stderr)
         return 2
@@ -50,14 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     if entry is None:
         print(f"gskit: unknown command {name!r}; try one of: {', '.join(COMMANDS)}.", file=sys.stderr)
         return 2
-    module = importlib.import_module(entry[0])
+    return int(importlib.import_module(entry[0]).main(rest))
+
+
+def _silence_stdout() -> None:
+    """Standard output failed: send the rest, and the interpreter's flush at exit, to /dev/null."""
     try:
-        return int(module.main(rest))
-    except KeyboardInterrupt:
-        print("gskit: interrupted.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):   # (no descriptor: a test's captured output)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

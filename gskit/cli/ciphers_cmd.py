@@ -98,6 +98,8 @@ def _parse_specs(args) -> tuple[dict[Protocol, list[CipherSuite]], list[CipherSu
         described.append(f"application {args.application}")
         if app_protocols and not args.protocols:
             args.protocols = ",".join(app_protocols)
+        if app_suites is None and not args.release:
+            args.release = DEFAULT_RELEASE      # it sets no list: the system value's applies
     if shared is None and args.release:
         shared = list(IBMI_DEFAULTS[args.release])
         source = "GSK_V3_CIPHER_SPECS" if args.release == "V6R1" else "QSSLCSL *OPSYS"
@@ -110,7 +112,7 @@ def _lists_left_to_the_system(args: argparse.Namespace) -> bool:
     from)?  Then the lists are the default release's, as a GSKit program's would be."""
     if args.release or args.application or any(getattr(args, dest) is not None for dest in SPEC_OPTIONS):
         return False
-    return bool(args.protocols or args.cert_key_types or args.policy
+    return bool(args.protocols or args.cert_key_types or args.policy is not None
                 or any(getattr(args, name) is not None for name in SWITCHES))
 
 
@@ -270,6 +272,8 @@ def _expand_openssl(text: str) -> tuple[list[CipherSuite], list[str]]:
     tokens = [t for t in text.replace(",", ":").split(":") if t.strip()]
     tls13 = [t for t in tokens if (s := suite_by_name(t)) is not None and s.tls13]
     rest = ":".join(t for t in tokens if t not in tls13)
+    if not rest.isascii():          # (OpenSSL's names are ASCII; a lone surrogate cannot be encoded)
+        raise UsageError(f"OpenSSL matches no cipher with {rest!r}: its cipher names are ASCII")
     ctx = SSL.Context(SSL.TLS_METHOD)
     ctx.set_tls13_ciphersuites(b"")
     names: list[str] = []
@@ -363,7 +367,7 @@ def main(argv: list[str]) -> int:
         keys = _key_types(args.cert_key_types) if args.cert_key_types else None
         from gskit.policy import PolicyError, check_configuration, load_policy
         try:
-            policy = load_policy(args.policy) if args.policy else None
+            policy = load_policy(args.policy) if args.policy is not None else None
         except PolicyError as exc:
             raise UsageError(str(exc)) from None
     except UsageError as exc:

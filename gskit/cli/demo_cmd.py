@@ -190,10 +190,12 @@ def run(host: str) -> Result:
 
     check_host(host)  # before anything is created
     home = Registry(None).home
-    created = not (home / "registry.toml").exists()
     try:
+        created = not (home / "registry.toml").exists()
         certstore.ensure_dev_store()
-    except (OSError, certstore.KeystoreError) as exc:
+    except OSError as exc:
+        raise DemoError(f"could not create the development store in {home} ({exc.strerror or exc})") from None
+    except certstore.KeystoreError as exc:
         raise DemoError(f"could not create the development store in {home}: {exc}") from None
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:

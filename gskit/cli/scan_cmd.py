@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
         return EXIT_USAGE
     from gskit.policy import PolicyError, check_scan, load_policy
     try:
-        policy = load_policy(args.policy) if args.policy else None
+        policy = load_policy(args.policy) if args.policy is not None else None
     except PolicyError as exc:
         print(f"gskit scan: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE

@@ -336,12 +336,12 @@ class TLSEngine:
         if error in _WANT_IO:
             self.wants_write = error == _WANT_WRITE
             return 0 if self._peer_eof else None
-        if error == _NO_ERROR:
-            return 0
-        failure = self._failure(result, error)
-        if failure is PEER_CLOSED or (failure.rc == rc.GSK_ERROR_SOCKET_CLOSED and not failure.errno):
-            return 0
-        raise self._fail(failure)
+        if error != _NO_ERROR:
+            failure = self._failure(result, error)
+            if failure is not PEER_CLOSED and (failure.rc != rc.GSK_ERROR_SOCKET_CLOSED or failure.errno):
+                raise self._fail(failure)
+        self._peer_eof = True       # the end of the stream: every later read answers 0 at once
+        return 0
 
     @property
     def handle(self) -> Any:

@@ -1,17 +1,14 @@
 """A cipher policy: what a configuration or a live server must (not) allow, loaded from TOML."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
+from certstore import _toml
+from certstore.errors import KeystoreError
+from certstore.files import read_bytes
 from gskit.attributes.ciphers import CipherSuite, suite_by_name
 from gskit.attributes.protocols import Protocol
 
@@ -73,12 +70,16 @@ def _describe(value: Any) -> str:
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a non-empty string, got {_describe(value)}")
-    return value
+    return _optional_text(value)
 
 
 def _optional_text(value: Any) -> str:
+    """A string printed as it is (a policy's name and description): one line of printable
+    text, so that a file cannot send a terminal its control sequences."""
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {_describe(value)}")
+    if not value.isprintable():
+        raise ValueError(f"expected one line of printable text, got {_describe(value)}")
     return value
 
 
@@ -119,7 +120,7 @@ def _suite_list(value: Any) -> tuple[CipherSuite, ...]:
         suite = suite_by_name(name)
         (suites.append(suite) if suite else unknown.append(name))
     if unknown:
-        raise ValueError(f"unknown cipher suite(s): {', '.join(unknown)}")
+        raise ValueError(f"unknown cipher suite(s): {', '.join(map(repr, unknown))}")
     return tuple(dict.fromkeys(suites))
 
 
@@ -132,7 +133,7 @@ def _key_types(value: Any) -> frozenset[str]:
     names = [v.strip().upper() for v in _strings(value, "key types", '["ECDSA", "RSA"]')]
     unknown = [n for n in names if n not in KEY_TYPES]
     if unknown:
-        raise ValueError(f"unknown key type(s) {', '.join(unknown)}; use RSA, ECDSA, DSA, Ed25519 "
+        raise ValueError(f"unknown key type(s) {', '.join(map(repr, unknown))}; use RSA, ECDSA, DSA, Ed25519 "
                          "or Ed448")
     return frozenset(KEY_TYPES[n] for n in names)
 
@@ -196,13 +197,17 @@ def shipped_policies() -> list[str]:
 
 def load_policy(name_or_path: str | Path) -> Policy:
     """A shipped policy by name (``mozilla-intermediate``) or a TOML file by path."""
+    if not str(name_or_path):
+        raise PolicyError("give a policy name or a .toml file")
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or _exists(path):
         origin = f"policy file {str(path)!r}"
         try:
-            raw = path.read_bytes()
-        except (OSError, ValueError) as exc:   # ValueError: a NUL byte in the path
-            raise PolicyError(f"cannot read {origin}: {getattr(exc, 'strerror', None) or exc}") from None
+            raw = read_bytes(path, "policy file")     # a regular file of a sane size, or one sentence
+        except KeystoreError as exc:
+            raise PolicyError(str(exc).rstrip(".")) from None
+        except ValueError as exc:                     # a NUL byte in the path
+            raise PolicyError(f"cannot read {origin}: {exc}") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -218,7 +223,16 @@ def load_policy(name_or_path: str | Path) -> Policy:
         default = str(name_or_path)
         origin = f"policy {default!r}"
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
         raise PolicyError(f"{origin} is not valid TOML: {exc}") from None
     return parse_policy(data, default, origin=origin)
+
+
+def _exists(path: Path) -> bool:
+    """Does ``path`` name something?  True when the system cannot even say (a name too
+    long, a NUL byte): reading it then says why."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return True

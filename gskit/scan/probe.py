@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from OpenSSL import SSL
 
+from certstore.errors import KeystoreError
+from certstore.files import read_bytes
 from gskit.attributes.protocols import Protocol
 from gskit.scan import _ossl
 
@@ -82,15 +84,10 @@ def ascii_host(name: str, what: str = "host name") -> str:
 
 def check_ca_file(path: str) -> None:
     """ValueError, one sentence, unless ``path`` is a PEM file OpenSSL loads CA certificates from."""
-    if not os.path.exists(path):
-        raise ValueError(f"the CA file {path!r} does not exist")
-    if os.path.isdir(path):
-        raise ValueError(f"the CA file {path!r} is a directory, not a PEM file")
     try:
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"cannot read the CA file {path!r}: {exc.strerror or exc}") from None
+        read_bytes(path, "CA file")        # there, a regular file (a FIFO would block), readable
+    except KeystoreError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
     try:
         SSL.Context(SSL.TLS_METHOD).load_verify_locations(path)
     except SSL.Error:

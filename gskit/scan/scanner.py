@@ -45,13 +45,18 @@ def _is_ip(host: str) -> bool:
         return False
 
 
+def address(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets (``[::1]:443``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _check_reachable(host: str, port: int, timeout: float) -> None:
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except socket.timeout:
-        raise TargetUnreachable(f"{host}:{port} did not accept a connection within {timeout:g} s.") from None
+        raise TargetUnreachable(f"{address(host, port)} did not accept a connection within {timeout:g} s.") from None
     except OSError as exc:
-        raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc.strerror or exc}.") from None
+        raise TargetUnreachable(f"cannot connect to {address(host, port)}: {exc.strerror or exc}.") from None
 
 
 def check_timeout(timeout: float) -> None:
@@ -87,9 +92,11 @@ def _why_nothing(host: str, port: int, results: list[ProtocolResult]) -> None:
     """No protocol worked: raise if that is because the target is not a TLS server."""
     errors = [r.error or "" for r in results if r.local_support]
     if errors and all(e.startswith(Failure.NOT_TLS.value) for e in errors):
-        raise NotTLS(f"{host}:{port} does not speak TLS ({errors[0].split(': ', 1)[-1]}).")
-    if errors and all(e.startswith((Failure.TIMEOUT.value, Failure.CLOSED.value)) for e in errors):
-        raise NotTLS(f"{host}:{port} accepted TCP connections but never completed a TLS "
+        raise NotTLS(f"{address(host, port)} does not speak TLS ({errors[0].split(': ', 1)[-1]}).")
+    # (it accepted a connection before the probes: one refused or reset since is the same)
+    ended = (Failure.TIMEOUT.value, Failure.CLOSED.value, Failure.UNREACHABLE.value)
+    if errors and all(e.startswith(ended) for e in errors):
+        raise NotTLS(f"{address(host, port)} accepted TCP connections but never completed a TLS "
                      f"handshake ({errors[0]}).")
 
 
@@ -141,7 +148,7 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
     if isinstance(found, list):
         results = found
         _why_nothing(host, port, results)
-        return ScanResult(f"{host}:{port}", tuple(results), None, (), (), None, None, (), NOTES,
+        return ScanResult(address(host, port), tuple(results), None, (), (), None, None, (), NOTES,
                           time.monotonic() - started,
                           certificate_error="the server accepted none of the versions scanned")
     results, supported, (cert_attempt, bare_attempt, probes, skipped), resumption = found
@@ -160,7 +167,7 @@ def scan(host: str, port: int, *, sni: str | None = None, protocols: Iterable[Pr
         notes.append(f"certificate handshake failed: {cert_attempt.detail}")
         certificate_error = f"the handshake failed before the server sent a certificate: {cert_attempt.detail}"
     return ScanResult(
-        target=f"{host}:{port}", protocols=tuple(results), certificate=certificate,
+        target=address(host, port), protocols=tuple(results), certificate=certificate,
         groups=tuple(p.group for p in probes if p.accepted),
         groups_not_probed=skipped + tuple(p.group for p in probes if p.accepted is None),
         honours_client_order=(not all(orders)) if orders else None, sni=sni_check,

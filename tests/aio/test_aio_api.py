@@ -49,6 +49,8 @@ def test_async_session_handshake_read_write(pki: Pki) -> None:
                     assert await secure.read(100) == b"c"
                     with pytest.raises(GSKError) as size:
                         await secure.read(0)
+                    with pytest.raises(TypeError):          # (before: GSKError 501)
+                        await secure.read("2")
                     with pytest.raises(GSKError) as empty:
                         await secure.write(b"")
                 assert secure.session.closed

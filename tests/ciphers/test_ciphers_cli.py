@@ -111,6 +111,8 @@ def test_every_default_list_through_the_cli(release):
     (["--release", "7.3", "--policy", "nope"], "no policy named 'nope'"),
     (["--release", "7.3", "--protocols", "TLSv9"], "unknown protocol version 'TLSv9'"),
     (["--from-openssl", "NOSUCHCIPHER"], "OpenSSL matches no cipher with 'NOSUCHCIPHER'"),
+    (["--from-openssl", "AES128-SHA:\udcff"],             # (the byte 0xFF; before: a traceback)
+     "OpenSSL matches no cipher with 'AES128-SHA:\\udcff': its cipher names are ASCII"),
     (["--release", "7.4", "--cert-key-types", "RSA,X25519"], "unknown certificate key type(s) X25519"),
     (["--from-openssl", "AES128-SHA", "--policy", "/nonexistent.toml"],
      "--from-openssl converts an OpenSSL cipher string and takes only --json, not --policy"),
@@ -159,3 +161,8 @@ def test_application_without_suites_keeps_the_release_lists():
     release = lists()
     assert release["TLSv1.3"] and release["TLSv1.2"]
     assert lists("--application", "NO_SUITES") == release
+    # without --release, the default release's (before: "give GSKit settings ..., --application")
+    alone = run("--application", "NO_SUITES", "--json")
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads(alone.stdout)["settings"] == [
+        "application NO_SUITES", "IBM i 7.5 default cipher list (QSSLCSL *OPSYS)"]

@@ -119,7 +119,7 @@ def test_forbidden_suites_any_naming(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[suites]\nallowed = ['NOPE']\n", "[suites] allowed: unknown cipher suite(s): NOPE"),
+    ("[suites]\nallowed = ['NOPE']\n", "[suites] allowed: unknown cipher suite(s): 'NOPE'"),
     ("[protocols]\nallowed = ['TLSv9']\n", "unknown protocol version 'TLSv9'"),
     ("[suite]\n", "unknown table [suite]"),
     ("[certificate]\nmin_rsa = 1\n", "unknown key 'min_rsa' in [certificate]"),

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 TIMEOUT = 60
 
 
@@ -47,3 +49,27 @@ def test_a_name_the_terminal_cannot_show_is_escaped_not_a_crash(tmp_path):
     shown = subprocess.run([*certstore, "app", "list"], env=env, capture_output=True, timeout=60)
     assert shown.returncode == 0 and b"Traceback" not in shown.stderr
     assert b"web \\U0001f512" in shown.stdout
+
+
+COMMANDS_WITH_OUTPUT = [["--help"], ["errors", "406"], ["ciphers", "--release", "7.4"]]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("command", COMMANDS_WITH_OUTPUT, ids=lambda c: c[0])
+def test_a_full_disk_for_the_output_is_one_sentence(command):
+    """Standard output on /dev/full: one sentence, exit 2 (before: a traceback)."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "gskit", *command], stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=TIMEOUT)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["gskit: could not write the output (No space left on device)."]
+
+
+@pytest.mark.parametrize("command", COMMANDS_WITH_OUTPUT, ids=lambda c: c[0])
+def test_a_reader_that_stops_early_ends_the_command_quietly(command):
+    """`gskit ... | head -0`: the reader has what it wanted; exit 0, nothing on stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "gskit", *command], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()                  # (before the command writes: its first write fails)
+    stderr = process.communicate(timeout=TIMEOUT)[1]
+    assert (process.returncode, stderr) == (0, b"")

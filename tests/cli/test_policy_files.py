@@ -3,6 +3,7 @@ one is one sentence naming the file, the field and what was expected, from both 
 that read policy files (``gskit ciphers --policy``, ``gskit scan --policy``)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -30,7 +31,7 @@ BAD = [
      "expected a list of group names, such as [\"X25519\", \"prime256v1\"], got the string 'X25519'"),
     ('[certificate]\nkey_types = "ECDSA"', "[certificate] key_types:",
      "expected a list of key types, such as [\"ECDSA\", \"RSA\"], got the string 'ECDSA'"),
-    ('[certificate]\nkey_types = ["RSA", "ECDH"]', "[certificate] key_types:", "unknown key type(s) ECDH"),
+    ('[certificate]\nkey_types = ["RSA", "ECDH"]', "[certificate] key_types:", "unknown key type(s) 'ECDH'"),
     ('[certificate]\nsignature_algorithms = "sha256WithRSAEncryption"', "[certificate] signature_algorithms:",
      "got the string 'sha256WithRSAEncryption'"),
     ("[certificate]\nmin_rsa_bits = 2048.9", "[certificate] min_rsa_bits:",
@@ -44,6 +45,9 @@ BAD = [
     ("[certificate]\nmax_lifespan_days = 0", "[certificate] max_lifespan_days:", "expected a positive whole number"),
     ("[certificate]\nmax_lifespan_days = 2030-01-01", "[certificate] max_lifespan_days:", "got the date/time 2030-01-01"),
     ("[policy]\nname = 3", "[policy] name:", "expected a non-empty string, got the integer 3"),
+    ('[policy]\nname = "\\u001b[2Jx"', "[policy] name:",
+     "expected one line of printable text, got the string '\\x1b[2Jx'"),
+    ('[suites]\nallowed = ["\\u001b[31mRED"]', "[suites] allowed:", "unknown cipher suite(s): '\\x1b[31mRED'"),
     ("[policy]\ndescription = ['a']", "[policy] description:", "expected a string, got a list"),
     ("policy = 3", "policy must be a table ([policy])", "not the integer 3"),
     ('name = "x"', "unknown top-level key 'name'", "known tables: policy, protocols"),
@@ -120,3 +124,31 @@ def test_both_commands_refuse_a_bad_file_with_one_sentence(tmp_path, command, co
     assert out.stdout == "" and "Traceback" not in out.stderr
     [line] = out.stderr.splitlines()
     assert line.startswith(f"gskit {command[0]}: policy file {str(path)!r}") and expected in line, line
+
+
+def _fifo(folder):
+    path = folder / "fifo.toml"
+    os.mkfifo(path)
+    return path
+
+
+# (how the policy argument is made, what the one sentence says)
+UNREADABLE = [
+    (lambda folder: str(write(folder, "x = " + "[" * 5000 + "1" + "]" * 5000)),
+     "is not valid TOML: arrays or tables are nested too deep"),
+    (lambda folder: str(_fifo(folder)), "is not a regular file"),          # (before: waited for ever)
+    (lambda folder: "/dev/zero", "the policy file /dev/zero is not a regular file"),  # (before: read without end)
+    (lambda folder: "p" * 300 + ".toml", "cannot be read (File name too long)"),
+    (lambda folder: "", "give a policy name or a .toml file"),             # (before: no policy at all)
+]
+
+
+@pytest.mark.parametrize("command", [["ciphers", "--release", "7.4"], ["scan", "127.0.0.1:9"]],
+                         ids=["ciphers", "scan"])
+@pytest.mark.parametrize("make, expected", UNREADABLE, ids=["deep", "fifo", "dev-zero", "long-name", "empty"])
+def test_a_policy_that_cannot_be_read_is_one_sentence(tmp_path, command, make, expected):
+    out = gskit(*command, "--policy", make(tmp_path))
+    assert out.returncode == 2, out.stderr
+    assert out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith(f"gskit {command[0]}: ") and expected in line, line

@@ -1,6 +1,7 @@
 """gsk_secure_soc_startInit / startRecv / startSend: every return path, on real TLS peers."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -231,6 +232,31 @@ def test_start_recv_completes_at_once_from_what_openssl_holds(pki, port):
     tls.sendall(b"next")
     done = wait(port)
     assert (done.returnValue, done.secureDataTransferSize, bytes(done.buffer[:4])) == (GSK_OK, 4, b"next")
+
+
+def test_start_recv_after_the_peers_close_notify_completes_at_once(pki, port):
+    """The peer sends its data and close_notify, and keeps the connection open (waiting for
+    ours): every startRecv after the end answers GSK_OK with 0 bytes at once, as
+    gsk_secure_soc_read does (before: the third one waited for the peer's FIN)."""
+    session, tls, pair = secure_server(pki, port)
+    tls.sendall(b"hello")
+    def close_notify_then_wait_for_ours() -> None:
+        with contextlib.suppress(ssl.SSLError, OSError):
+            tls.unwrap()
+
+    closer = threading.Thread(target=close_notify_then_wait_for_ours, daemon=True)
+    closer.start()
+    received = []
+    for _ in range(3):
+        buffer = bytearray(16)
+        io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=16)
+        if gsk_secure_soc_startRecv(session, port, io) == GSK_IBMI_ASYNCHRONOUS_RECV:
+            io = wait(port, timeout=5)
+        received.append((io.returnValue, bytes(buffer[:io.secureDataTransferSize])))
+    assert received == [(GSK_OK, b"hello"), (GSK_OK, b""), (GSK_OK, b"")]
+    assert closer.is_alive()                 # the peer's connection was still open all along
+    gsk_secure_soc_close(session)
+    closer.join(DEADLINE)
 
 
 def test_start_recv_on_a_failed_session_fails_at_once_again(pki, port):

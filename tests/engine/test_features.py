@@ -341,6 +341,37 @@ def test_pythonic_api_takes_any_buffer_and_flags_given_as_numbers(pki, listener,
     assert peer.result() == b"ping!"
 
 
+def test_pythonic_reads_check_their_arguments_as_the_socket_module_does(pki, listener, run_peer):
+    """A size of the wrong type is a TypeError (before: GSKError 501 "'10' is less than 1"),
+    an nbytes past the buffer or negative a ValueError (before: silently a shorter read),
+    and a huge size reads what there is (before: OverflowError, MemoryError)."""
+    def serve() -> None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(pki.server_ec))
+        conn, _ = listener.accept()
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.sendall(b"hello")
+            tls.recv(1)
+
+    peer = run_peer(serve)
+    with Environment(keyring_file=str(pki.ca_pem)) as env:
+        sock = connect(listener.getsockname()[1])
+        with sock, env.open_session(fd=sock, server_name="localhost") as session:
+            session.handshake()
+            for size in ("10", None, 1.5, True):
+                with pytest.raises(TypeError):
+                    session.recv(size)
+            with pytest.raises(GSKError) as zero:
+                session.recv(0)
+            assert zero.value.rc == GSK_INVALID_BUFFER_SIZE
+            for nbytes in (-3, 100):
+                with pytest.raises(ValueError):
+                    session.recv_into(bytearray(4), nbytes)
+            assert session.recv(2**63) == b"hello"
+            session.sendall(b"x")
+    peer.result()
+
+
 def test_an_application_may_subclass_the_environment(pki):
     """As on the pure-Python build, a subclass overrides methods and keeps its own attributes."""
     class CountingEnvironment(Environment):

@@ -5,6 +5,7 @@ import contextlib
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -132,6 +133,13 @@ def raw_server(reply: bytes | None):
     return _serving(handle)
 
 
+def reset_server():
+    """Reset every connection (RST: SO_LINGER 0) as soon as it is accepted."""
+    def handle(conn, stop, count):
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return _serving(handle)
+
+
 def trickle_server():
     """Start a TLS record header, then send one byte every 0.1 s, forever."""
     def handle(conn, stop, count):
@@ -216,5 +224,5 @@ def silent_listener():
 @pytest.fixture
 def misbehaving():
     """The misbehaving-server factories, each a context manager yielding its port."""
-    return {"raw": raw_server, "trickle": trickle_server, "limited_proxy": limited_proxy,
+    return {"raw": raw_server, "reset": reset_server, "trickle": trickle_server, "limited_proxy": limited_proxy,
             "first_record_proxy": first_record_proxy}

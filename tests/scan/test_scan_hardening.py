@@ -3,6 +3,7 @@ bad input and internationalised names: each against a real peer."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -139,9 +140,10 @@ LONG = "a" * 70
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--ca-file", "/nonexistent.pem"], "the CA file '/nonexistent.pem' does not exist"),
+    (["--ca-file", "/nonexistent.pem"], "the CA file /nonexistent.pem does not exist"),
     (["--ca-file", "GARBAGE"], "holds no PEM certificate OpenSSL can load"),
-    (["--ca-file", "/tmp"], "the CA file '/tmp' is a directory"),
+    (["--ca-file", "/tmp"], "the CA file /tmp is a directory"),
+    (["--ca-file", "FIFO"], "is not a regular file"),           # (before: waited for a writer for ever)
     (["--sni", "a..b"], "'a..b' is not a valid server name: it has an empty label"),
     (["--sni", f"{LONG}.example"], "a label is longer than 63 characters"),
     (["--timeout", "nan"], "--timeout must be > 0 and at most 3600 seconds"),
@@ -152,7 +154,9 @@ def test_bad_input_against_a_live_server_exit_2(s_server, tmp_path, args, messag
     port = s_server()
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("this is not PEM\n")
-    args = [str(garbage) if a == "GARBAGE" else a for a in args]
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    args = [{"GARBAGE": str(garbage), "FIFO": str(fifo)}.get(a, a) for a in args]
     out = run(f"127.0.0.1:{port}", *args, timeout=30)
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and one_sentence(out.stderr), out.stderr

@@ -68,6 +68,11 @@ def test_unreachable_port():
             scan("127.0.0.1", port, timeout=2)
 
 
+def test_an_ipv6_target_is_named_in_brackets():
+    with pytest.raises(TargetUnreachable, match=r"cannot connect to \[::1\]:1: "):   # (before: ::1:1)
+        scan("::1", 1, timeout=2)
+
+
 def test_not_tls_server(misbehaving):
     with misbehaving["raw"](b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as port:
         with pytest.raises(NotTLS, match="does not speak TLS"):
@@ -81,6 +86,14 @@ def test_silent_server_times_out_quickly(misbehaving):
             scan("127.0.0.1", port, timeout=0.3, protocols=[Protocol.TLSV12, Protocol.TLSV13])
         assert time.monotonic() - started < 10
     assert threading.active_count() < 5
+
+
+def test_a_server_that_resets_every_connection_never_completed_a_handshake(misbehaving):
+    """Reachable (the first connection is accepted), then every probe reset: the same answer
+    as a server that closes them (before: a report of nothing accepted, exit 1, not 3)."""
+    with misbehaving["reset"]() as port:
+        with pytest.raises(NotTLS, match="never completed a TLS handshake"):
+            scan("127.0.0.1", port, timeout=2, protocols=[Protocol.TLSV12, Protocol.TLSV13])
 
 
 def test_trickling_server_is_bounded_by_the_deadline(misbehaving):
