@@ -460,12 +460,21 @@ def _opener(environment: Environment, settings: dict[str, Any]) -> SessionOpener
     return lambda fd: environment.open_session(fd=fd, **settings)
 
 
-def _initialized(environment: Environment) -> Environment:
-    """Initialize now, so a bad configuration raises here and not per connection."""
+def _initialized(environment: Environment, server: bool | None = None,
+                 settings: dict[str, Any] | None = None) -> Environment:
+    """Initialize now, so a bad configuration raises here and not per connection; a client
+    environment where a server's is needed (``server``; None: either), or the reverse,
+    unless ``settings`` give the sessions their own session type, is GSK_INVALID_PARAMETER."""
     if not isinstance(environment, Environment):
         raise TypeError(f"environment must be a gskit.Environment, not {type(environment).__name__}")
     if environment.tls_config is None:
         environment.init()
+    config = environment.tls_config
+    if server is not None and config is not None and config.server != server \
+            and "session_type" not in (settings or {}):
+        wanted, given = ("server", "client") if server else ("client", "server")
+        raise GSKError.for_rc(rc.GSK_INVALID_PARAMETER,
+                              f"this needs a {wanted} environment (session_type), not a {given} one")
     return environment
 
 
@@ -501,7 +510,7 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
         environment = Environment(check_hostname=check_hostname, **settings)
         settings = {}
     try:
-        _initialized(environment)  # type: ignore[arg-type]
+        _initialized(environment, False, settings)  # type: ignore[arg-type]
         name = server_hostname if server_hostname is not None else host
         if name is not None and not isinstance(name, str):
             raise TypeError(f"the host name must be a str, not {type(name).__name__}")
@@ -533,7 +542,7 @@ async def start_server(client_connected_cb: ClientConnected, host: str | None = 
     audit records them).  ``kwargs`` go to ``loop.create_server`` (``backlog``, ``sock``...).
     """
     loop = asyncio.get_running_loop()
-    opener = _opener(_initialized(environment), dict(session_settings or {}))
+    opener = _opener(_initialized(environment, True, session_settings), dict(session_settings or {}))
     tasks: set[asyncio.Task[None]] = set()
 
     def connected(protocol: _SecureProtocol) -> None:

@@ -452,16 +452,30 @@ class Session(Handle):
         return certificate_elements(cert) if cert is not None else []
 
     # -- Pythonic conveniences ---------------------------------------------------------------
-    def makefile(self, mode: str = "rb", buffering: int | None = -1) -> io.BufferedIOBase:
-        """A buffered binary file on the session ("rb", "wb" or "rwb"), like socket.makefile."""
+    def makefile(self, mode: str = "rb", buffering: int | None = None, *, encoding: str | None = None,
+                 errors: str | None = None, newline: str | None = None) -> Any:
+        """A file on the session, as ``socket.makefile``: binary ("rb", "wb", "rwb";
+        ``buffering=0``: unbuffered) or text ("r", "w", "rw")."""
+        if not set(mode) <= {"r", "w", "b"}:
+            raise ValueError(f"invalid mode {mode!r} (only r, w, b allowed)")
+        writing = "w" in mode
+        reading = "r" in mode or not writing
         raw = _SessionIO(self)
-        size = io.DEFAULT_BUFFER_SIZE if buffering in (-1, None) else buffering
-        reading, writing = "r" in mode, "w" in mode
+        size = io.DEFAULT_BUFFER_SIZE if buffering is None or buffering < 0 else buffering
+        if size == 0:
+            if "b" not in mode:
+                raise ValueError("unbuffered streams must be binary")
+            return raw
+        buffered: io.BufferedIOBase
         if reading and writing:
-            return io.BufferedRWPair(raw, raw, size)
-        if writing:
-            return io.BufferedWriter(raw, size)
-        return io.BufferedReader(raw, size)
+            buffered = io.BufferedRWPair(raw, raw, size)
+        elif writing:
+            buffered = io.BufferedWriter(raw, size)
+        else:
+            buffered = io.BufferedReader(raw, size)
+        if "b" in mode:
+            return buffered
+        return io.TextIOWrapper(buffered, encoding, errors, newline)   # type: ignore[arg-type]
 
     @property
     def protocol(self) -> str | None:

@@ -289,6 +289,24 @@ def test_a_failing_client_connected_cb_is_reported_and_its_connection_aborted(pk
         ("Unhandled exception in client_connected_cb", failure)]
 
 
+def test_an_environment_of_the_wrong_role_is_refused_at_once(pki: Pki) -> None:
+    """start_server with a client environment, open_connection with a server one: GSKError
+    GSK_INVALID_PARAMETER before anything listens or connects (before: accepted, and every
+    client then saw 406 ECONNRESET)."""
+    async def main() -> list[int]:
+        codes = []
+        with gskit.Environment(keyring_file=pki.ca_pem) as client_env, \
+                gskit.Environment(session_type="server", keyring_file=pki.server_pem) as server_env:
+            for call in (lambda: aio.start_server(echo, "127.0.0.1", 0, environment=client_env),
+                         lambda: aio.open_connection("127.0.0.1", 1, environment=server_env)):
+                with pytest.raises(GSKError) as caught:
+                    await call()
+                codes.append(caught.value.rc)
+        return codes
+
+    assert run(main()) == [rc.GSK_INVALID_PARAMETER] * 2
+
+
 def test_arguments_of_the_wrong_type_are_type_errors() -> None:
     """As asyncio's own calls: a wrong environment, socket or host name is a TypeError that
     says what was expected, before anything is opened."""

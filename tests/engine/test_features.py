@@ -368,7 +368,11 @@ def test_pythonic_reads_check_their_arguments_as_the_socket_module_does(pki, lis
                 with pytest.raises(ValueError):
                     session.recv_into(bytearray(4), nbytes)
             assert session.recv(2**63) == b"hello"
-            session.sendall(b"x")
+            for mode, buffering in (("zz", None), ("r", 0), ("rbx", None)):
+                with pytest.raises(ValueError):
+                    session.makefile(mode, buffering)
+            with session.makefile("w", encoding="utf-8") as text:      # (before: binary, whatever the mode)
+                text.write("x")
     peer.result()
 
 
