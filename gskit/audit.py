@@ -31,6 +31,7 @@ from typing import Any, Iterator
 
 from gskit.certinfo import signature_algorithm_name
 from gskit.errors import GSKError
+from gskit.trace import open_to_append
 
 logger = logging.getLogger("gskit.audit")
 logger.addHandler(logging.NullHandler())   # silent unless the application configures logging
@@ -119,7 +120,7 @@ def summary(record: dict[str, Any]) -> str:
 def append(path: str, record: dict[str, Any]) -> None:
     """Append ``record`` to ``path`` as one JSON line, in a single write (whole lines only)."""
     line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = open_to_append(path)
     try:
         os.write(fd, line)
     finally:

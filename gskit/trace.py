@@ -189,6 +189,13 @@ def enable_keylog(path: str | os.PathLike[str] | None) -> None:
         _warn_keylog(_state.keylog_path)
 
 
+def open_to_append(path: str) -> int:
+    """``path`` opened to append to, made private (0600) if new, never waiting: a FIFO that
+    no one reads is ENXIO at once (a plain open would wait for a reader for ever), a full
+    one EAGAIN (a handshake must not wait for a log's reader)."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
+
+
 def keylog_file() -> str | None:
     return _state.keylog_path or os.environ.get(ENV_KEYLOG) or None
 
@@ -203,7 +210,7 @@ def keylog_callback() -> Callable[[bytes], None] | None:
     def write_line(line: bytes) -> None:
         try:
             with _keylog_lock:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = open_to_append(path)
                 try:
                     mode = os.fstat(fd).st_mode
                     if mode & 0o077:  # a file made by someone else, or by hand: not for secrets
@@ -212,8 +219,8 @@ def keylog_callback() -> Callable[[bytes], None] | None:
                         os.write(fd, bytes(line) + b"\n")
                 finally:
                     os.close(fd)
-        except OSError:
-            logger.debug("could not write the TLS key log %s", path, exc_info=True)
+        except OSError as exc:
+            _warn_once(("write", path), f"gskit: could not write the TLS key log {path} ({exc.strerror or exc}).")
 
     return write_line
 

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -301,6 +302,23 @@ def test_never_raises_into_the_handshake_path(tmp_path: Path) -> None:
         audit.handshake(fake, gskit.GSKError.for_rc(406, "detail"), None)
     assert records[0]["rc"] == 406 and records[0]["local_address"] is None
     assert json.loads((tmp_path / "x.jsonl").read_text())["rc_name"] == "GSK_ERROR_IO"
+
+
+def test_a_fifo_no_one_reads_is_not_waited_for(tmp_path: Path) -> None:
+    """GSKIT_AUDIT_FILE naming a FIFO without a reader: the record goes to the logger, the
+    handshake does not wait (before: `gskit demo` hung at its first handshake)."""
+    path = tmp_path / "audit.fifo"
+    os.mkfifo(path)
+    audit.configure(path)
+    try:
+        with audit.capture() as records:
+            writer = threading.Thread(target=audit.handshake, args=(None, gskit.GSKError.for_rc(406, "x"), None))
+            writer.start()
+            writer.join(10)
+        assert not writer.is_alive()
+        assert [r["rc"] for r in records] == [406]
+    finally:
+        audit.configure(None)
 
 
 WRITER = textwrap.dedent("""

@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -197,6 +198,24 @@ def test_keylog_never_writes_secrets_into_a_file_others_can_read(tmp_path: Path,
         path.chmod(0o600)
         callback(b"CLIENT_RANDOM 44 55")
         assert path.read_bytes() == b"CLIENT_RANDOM 44 55\n"
+    finally:
+        trace.enable_keylog(None)
+
+
+def test_keylog_to_a_fifo_no_one_reads_warns_and_never_waits(tmp_path: Path, capsys) -> None:
+    """Before, the first handshake waited for a reader for ever (`gskit demo` hung)."""
+    path = tmp_path / "keys.fifo"
+    os.mkfifo(path)
+    trace.enable_keylog(path)
+    try:
+        callback = trace.keylog_callback()
+        assert callback is not None
+        writer = threading.Thread(target=lambda: (callback(b"CLIENT_RANDOM 00 11"), callback(b"CLIENT_RANDOM 22 33")))
+        writer.start()
+        writer.join(10)
+        assert not writer.is_alive()
+        assert capsys.readouterr().err.count(
+            f"gskit: could not write the TLS key log {path} (No such device or address).") == 1
     finally:
         trace.enable_keylog(None)
 

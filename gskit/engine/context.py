@@ -88,7 +88,7 @@ def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Con
     if _lib.SSL_CTX_set1_curves_list(ctx._context, GROUPS) != 1:  # noqa: SLF001
         raise ConfigError(rc.GSK_INTERNAL_ERROR, "OpenSSL refused the ECDHE groups")
     if config.signature_algorithms:
-        sigalgs = config.signature_algorithms.replace(",", ":").encode()
+        sigalgs = config.signature_algorithms.replace(",", ":").encode("ascii", "replace")  # (names are ASCII)
         if _lib.SSL_CTX_set1_sigalgs_list(ctx._context, sigalgs) != 1:  # noqa: SLF001
             raise ConfigError(rc.GSK_INVALID_PARAMETER,
                               f"unknown signature algorithm in {config.signature_algorithms!r}")
