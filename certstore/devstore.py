@@ -159,8 +159,10 @@ def create_system_store(registry: Registry, data: RegistryData, entries: list[En
         them = "it" if len(found) == 1 else "them"
         raise _left_unchanged(registry, found, f"a new store would replace {them}")
     password = secrets.token_urlsafe(32)
-    stash.write(registry.home / SYSTEM_STASH_FILE, password)
-    save_keystore(registry.home / SYSTEM_STORE_FILE, entries, password, "kdb")
+    save_keystore(
+        registry.home / SYSTEM_STORE_FILE, entries, password, "kdb",
+        stash_file=registry.home / SYSTEM_STASH_FILE,
+    )
     data.system_store, data.system_stash = SYSTEM_STORE_FILE, SYSTEM_STASH_FILE
 
 

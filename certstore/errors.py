@@ -23,6 +23,17 @@ class KeystoreError(Exception):
         return self.message
 
 
+class Refused(KeystoreError):
+    """A request refused before anything changed, for which GSKit has no return code of its
+    own (an application ID already registered, a keystore too large to be read back).
+
+    Its rc is GSK_INVALID_PARAMETER for a program that needs one; the CLI shows only the
+    sentence (bad input, exit 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(rc.GSK_INVALID_PARAMETER, message)
+
+
 QUOTED_MAX = 40  # characters of a typed value (an application ID, a label) quoted in a message
 
 

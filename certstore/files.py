@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -70,39 +72,109 @@ def read_bytes(
         raise KeystoreError(
             rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} cannot be read ({exc.strerror})."
         ) from None
+    except ValueError:  # a NUL byte, or a lone surrogate the file system cannot take
+        raise KeystoreError(
+            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} name {str(path)!r} cannot name a file."
+        ) from None
     if len(data) > MAX_FILE:
         raise KeystoreError(
-            rc.GSK_KEYRING_OPEN_ERROR, f"the {what} {path} is too large to be a keystore."
+            rc.GSK_KEYRING_OPEN_ERROR,
+            f"the {what} {path} is larger than {size_text(MAX_FILE)}, the most gskit reads.",
         )
     return data
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> Path:
+def size_text(size: int) -> str:
+    """``64 MiB`` for a whole number of MiB, else ``1,234 bytes``."""
+    return f"{size >> 20} MiB" if size and size % (1 << 20) == 0 else f"{size:,} bytes"
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Path:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half.
 
     A failure is an OSError naming ``path``, never the hidden temporary file beside it."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
+    return atomic_write_all([(path, data)], mode)[0]
+
+
+def atomic_write_all(
+    files: Sequence[tuple[str | os.PathLike, bytes]], mode: int = 0o600
+) -> list[Path]:
+    """Replace every file of ``files`` with its data, or none of them (a store and its stash).
+
+    Every temporary file is written and fsynced before the first is renamed, so a full disk
+    changes nothing.  A rename that fails puts back the files renamed before it: a new file
+    is removed, a replaced one restored from a hard link made to it first (where the file
+    system has hard links).  A failure is an OSError naming the user's file, never a hidden
+    temporary file."""
+    targets = [Path(path) for path, _ in files]
+    staged: list[str] = []
+    renamed: list[tuple[Path, bool, str | None]] = []  # (file, it existed, link to the old one)
+    current = targets[0] if targets else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise _naming(exc, path) from None
+        for current, (_, data) in zip(targets, files):
+            staged.append(_temporary(current, data, mode))
+        for i, (current, tmp) in enumerate(zip(targets, staged)):
+            existed = os.path.lexists(current)
+            old = _link_aside(current) if existed and i < len(targets) - 1 else None
+            try:
+                os.replace(tmp, current)
+            except BaseException:
+                _remove(old)
+                raise
+            renamed.append((current, existed, old))
+    except BaseException as exc:
+        for path, existed, old in reversed(renamed):
+            with contextlib.suppress(OSError):
+                if old is not None:
+                    os.replace(old, path)
+                elif not existed:
+                    os.unlink(path)
+        for tmp in staged[len(renamed):]:
+            _remove(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, current) from None
+        raise
+    for _, _, old in renamed:
+        _remove(old)
+    for directory in dict.fromkeys(_folder(path) for path in targets):
+        _fsync_dir(directory)
+    return targets
+
+
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+def _temporary(path: Path, data: bytes, mode: int) -> str:
+    """A hidden file beside ``path`` holding ``data``, fsynced, with ``mode``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_folder(path))
     try:
-        if hasattr(os, "fchmod"):  # not on Windows
-            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # not on Windows
+                os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _naming(exc, path) from None
+    except BaseException:
+        _remove(tmp)
         raise
-    _fsync_dir(directory)
-    return path
+    return tmp
+
+
+def _link_aside(path: Path) -> str | None:
+    """A hidden hard link to the file at ``path`` (to put it back), or None if none can be made."""
+    aside = str(_folder(path) / f".{path.name}.{secrets.token_hex(8)}.old")
+    try:
+        os.link(path, aside, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return None
+    return aside
+
+
+def _remove(path: str | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _naming(exc: OSError, path: Path) -> OSError:

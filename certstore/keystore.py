@@ -9,8 +9,8 @@ from collections.abc import Callable
 from gskit import errors as rc
 
 from . import kdb, pem, pkcs12, stash
-from .errors import KeystoreError, no_password, open_error
-from .files import atomic_write, read_bytes
+from .errors import KeystoreError, Refused, no_password, open_error
+from .files import MAX_FILE, atomic_write_all, read_bytes, size_text
 from .model import Entry, Keystore
 
 FORMATS = ("kdb", "pkcs12", "pem")
@@ -78,7 +78,8 @@ def open_keystore(
 
 
 def encode_keystore(entries: list[Entry], password: str | None, fmt: str) -> bytes:
-    """The bytes of a keystore of format ``fmt`` holding ``entries``."""
+    """The bytes of a keystore of format ``fmt`` holding ``entries``; refused when gskit
+    could not read them back (more than :data:`~certstore.files.MAX_FILE`)."""
     locked = next((e.label for e in entries if e.key_locked), None)
     if locked is not None:
         raise KeystoreError(
@@ -91,12 +92,28 @@ def encode_keystore(entries: list[Entry], password: str | None, fmt: str) -> byt
             rc.GSK_KEYRING_OPEN_ERROR,
             f"{fmt!r} is not a keystore format; use one of {', '.join(FORMATS)}.",
         )
-    return builder(list(entries), password)
+    data = builder(list(entries), password)
+    if len(data) > MAX_FILE:
+        raise Refused(
+            f"a {fmt} keystore of {len(entries):,} entries would be {len(data):,} bytes, more "
+            f"than the {size_text(MAX_FILE)} gskit reads, so nothing was written."
+        )
+    return data
 
 
 def save_keystore(
-    path: str | os.PathLike, entries: list[Entry], password: str | None, fmt: str | None = None
+    path: str | os.PathLike,
+    entries: list[Entry],
+    password: str | None,
+    fmt: str | None = None,
+    *,
+    stash_file: str | os.PathLike | None = None,
 ) -> Path:
-    """Write ``entries`` to ``path`` atomically (mode 0600); the format defaults from the name."""
-    data = encode_keystore(entries, password, fmt or format_for_path(path))
-    return atomic_write(Path(path), data, mode=0o600)
+    """Write ``entries`` to ``path`` atomically (mode 0600); the format defaults from the name.
+
+    With ``stash_file``, a version-1 stash of ``password`` is written there too: both files
+    or neither (see :func:`~certstore.files.atomic_write_all`)."""
+    files = [(path, encode_keystore(entries, password, fmt or format_for_path(path)))]
+    if stash_file is not None:
+        files.append((stash_file, stash.encode_v1(password or "")))
+    return atomic_write_all(files, mode=0o600)[0]

@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
 
 from . import _toml
-from .errors import KeystoreError, quoted
+from .errors import KeystoreError, Refused, quoted
 from .files import atomic_write, read_bytes
 from .model import check_label
 
@@ -33,6 +34,7 @@ CLIENT_AUTH = ("none", "optional", "required")
 MAX_CERTIFICATES = 4
 _APP_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}")
 _SUITE = re.compile(r"TLS_[A-Z0-9_]+")
+_NOT_ONE_LINE = ("Cc", "Zl", "Zp")  # control characters (ESC, BEL, new line...), line breaks
 _LIST_FIELDS = ("certificate_labels", "ca_trust_list", "protocols", "cipher_suites", "sni_names")
 HEADER = """\
 # gskit certificate registry: the stand-in for IBM i's Digital Certificate Manager (DCM).
@@ -158,6 +160,32 @@ def _validate(app: ApplicationDefinition) -> None:
         value = getattr(app, name)
         if not all(_toml.is_text(v) for v in ((value,) if isinstance(value, str) else value or ())):
             raise _invalid(app.application_id, f"the {name} is not valid Unicode text")
+    if any(unicodedata.category(c) in _NOT_ONE_LINE for c in app.description):
+        raise _invalid(
+            app.application_id,
+            "the description must be one line of text, without control characters",
+        )
+    for name in app.sni_names or ():
+        if not is_host_name(name):
+            raise _invalid(app.application_id, f"the server name {quoted(name)} is not a host name")
+    for name in ("protocols", "cipher_suites", "sni_names"):
+        if getattr(app, name) == ():
+            raise _invalid(
+                app.application_id,
+                f"an empty {name} list would allow nothing; leave the setting out for the "
+                "system default",
+            )
+
+
+def is_host_name(name: str) -> bool:
+    """A DNS host name, in ASCII or Unicode letters, optionally ``*.`` first: labels of
+    letters, digits, '-' and '_' separated by dots (no blank, no control character)."""
+    labels = name.removeprefix("*.").split(".")
+    return len(name) <= 253 and all(
+        0 < len(label) <= 63
+        and all(c in "-_" or unicodedata.category(c)[0] in "LMN" for c in label)
+        for label in labels
+    )
 
 
 def normalise_protocols(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -200,7 +228,11 @@ class Registry:
 
     def read(self) -> RegistryData:
         """The registry (empty when the file does not exist yet)."""
-        if not self.path.exists():
+        try:
+            present = self.path.exists()
+        except (OSError, ValueError):   # a GSKIT_HOME too long, say: reading it says why
+            present = True
+        if not present:
             return RegistryData()
         raw = read_bytes(self.path, what="registry file")
         try:
@@ -268,14 +300,19 @@ class Registry:
             )
         return app
 
+    def require_unregistered(self, app_id: str, data: RegistryData | None = None) -> None:
+        """:class:`Refused` when ``app_id`` is registered (in ``data``, or read now), even
+        as an invalid entry."""
+        data = data if data is not None else self.read()
+        if app_id in data.applications or app_id in data.broken:
+            raise Refused(f"application ID {quoted(app_id)} is already registered.")
+
     def register(self, app: ApplicationDefinition, *, replace_existing: bool = False) -> None:
+        """Add ``app``; :class:`Refused` if its ID is taken, unless ``replace_existing``."""
+
         def change(data: RegistryData) -> None:
-            taken = app.application_id in data.applications or app.application_id in data.broken
-            if taken and not replace_existing:
-                raise KeystoreError(
-                    rc.GSK_IBMI_ERROR_NOT_REGISTERED,
-                    f"application ID {quoted(app.application_id)} is already registered.",
-                )
+            if not replace_existing:
+                self.require_unregistered(app.application_id, data)
             data.applications[app.application_id] = app
             data.broken.pop(app.application_id, None)
 

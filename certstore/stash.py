@@ -86,5 +86,6 @@ def read(path: str | os.PathLike) -> str:
 
 
 def write(path: str | os.PathLike, password: str) -> Path:
-    """Write a version-1 stash for ``password`` (mode 0600, atomically)."""
+    """Write a version-1 stash for ``password`` (mode 0600, atomically).  A new store and
+    its stash are written together by :func:`~certstore.keystore.save_keystore`."""
     return atomic_write(Path(path), encode_v1(password), mode=0o600)

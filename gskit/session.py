@@ -475,7 +475,7 @@ class Session(Handle):
             buffered = io.BufferedReader(raw, size)
         if "b" in mode:
             return buffered
-        return io.TextIOWrapper(buffered, encoding, errors, newline)   # type: ignore[arg-type]
+        return io.TextIOWrapper(buffered, encoding, errors, newline)
 
     @property
     def protocol(self) -> str | None:

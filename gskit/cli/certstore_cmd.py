@@ -14,7 +14,7 @@ from typing import Any
 from collections.abc import Callable, Iterator, Sequence
 
 from certstore import devstore, stash
-from certstore.errors import KeystoreError, quoted
+from certstore.errors import KeystoreError, Refused, quoted
 from certstore.files import read_bytes
 from certstore.keystore import (FORMATS, format_for_path, open_keystore, password_for,
                                 save_keystore)
@@ -45,6 +45,39 @@ def _writing(what: object) -> Iterator[None]:
     except OSError as exc:
         name = exc.filename if exc.filename is not None else what
         raise UsageError(f"could not write {name} ({exc.strerror or exc}).") from None
+
+
+def _printable(text: object) -> str:
+    """``text`` with every character a terminal could act on (ESC, BEL, a new line...)
+    escaped as Python writes it (``\\x1b``): what gskit prints from files, arguments and the
+    registry.  (``gskit errors`` shows such input with ``repr``; there is no shared helper.)"""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _say(text: object) -> None:
+    """One line of text output on stdout (JSON output is printed as it is: it is escaped)."""
+    print(_printable(text))
+
+
+def _note(message: str) -> None:
+    """A note on stderr: something the user should know, the command goes on."""
+    print(f"{PROG}: note: {_printable(message)}", file=sys.stderr)
+
+
+def _nonempty(flag: str) -> Callable[[str], str]:
+    """An argparse type for ``flag``: the value as typed, but an empty one is bad usage (it is
+    not "not given").  UsageError passes through argparse, which catches only its own errors,
+    ValueError and TypeError, so this is one sentence like every other failure."""
+
+    def check(value: str) -> str:
+        if not value:
+            raise UsageError(f"{flag} is empty; give a value or leave the option out.")
+        return value
+
+    return check
 
 
 # ---------------------------------------------------------------- passwords
@@ -132,7 +165,7 @@ def _open(
     except KeystoreError as exc:
         if require_password or explicit or exc.rc != rc.GSK_ERROR_BAD_KEYFILE_PASSWORD:
             raise
-        print(f"{PROG}: note: {exc}", file=sys.stderr)  # a sibling stash that does not open it
+        _note(str(exc))  # a sibling stash that does not open it
         return open_keystore(path, require_password=False)
 
 
@@ -179,13 +212,10 @@ def cmd_create(args: argparse.Namespace) -> int:
             "a .kdb store needs a password: use --password-file, --password-env "
             "or a terminal prompt."
         )
-    if args.stash:
-        stash.encode_v1(password or "")  # a password no stash can hold: refused before any write
-    with _writing(args.store):
-        save_keystore(args.store, [], password, fmt)
-        if args.stash:
-            stash.write(_stash_beside(args.store), password or "")
-    print(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
+    stash_file = _stash_beside(args.store) if args.stash else None
+    with _writing(args.store):  # the store and its stash: both or neither
+        save_keystore(args.store, [], password, fmt, stash_file=stash_file)
+    _say(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
     return 0
 
 
@@ -200,9 +230,9 @@ def _create_system(args: argparse.Namespace) -> int:
             devstore.create_system_store(registry, data, [])
         registry.write(data)
     if adopted:
-        print(f"registered the *SYSTEM store already in {registry.home} (the registry had lost it)")
+        _say(f"registered the *SYSTEM store already in {registry.home} (the registry had lost it)")
     else:
-        print(f"created the *SYSTEM store in {registry.home}")
+        _say(f"created the *SYSTEM store in {registry.home}")
     return 0
 
 
@@ -222,18 +252,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     if not store.verified:
-        print(
-            f"{PROG}: note: no password was given, so {args.store} was not verified "
-            "and keys are not shown.",
-            file=sys.stderr,
-        )
+        _note(f"no password was given, so {args.store} was not verified and keys are not shown.")
     if not store.entries:
-        print(f"{args.store}: no entries")
+        _say(f"{args.store}: no entries")
         return 0
-    print(f"{'LABEL':<28} {'KIND':<4} {'KEY TYPE':<16} {'EXPIRES':<10} SUBJECT")
+    _say(f"{'LABEL':<28} {'KIND':<4} {'KEY TYPE':<16} {'EXPIRES':<10} SUBJECT")
     for e in store.entries:
         info = entry_info(e)
-        print(
+        _say(
             f"{e.label:<28} {entry_kind(e):<4} {info['key_type']:<16} "
             f"{info['not_after'][:10]:<10} {info['subject']}"
         )
@@ -276,7 +302,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     source = _open(args, args.file, "in_")
     incoming = _relabel(source.entries, args.label, args.trusted)
     _merge_into(args, store, incoming, "use --replace or --label")
-    print(
+    _say(
         f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
         + ", ".join(repr(e.label) for e in incoming)
     )
@@ -296,15 +322,12 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
         )
     if fmt == "kdb" and not password:
         raise UsageError("a .kdb needs a password: give --out-password-file or --out-password-env.")
-    for path in (Path(out), *([_stash_beside(out)] if args.stash and fmt == "kdb" else [])):
+    stash_file = _stash_beside(out) if args.stash and fmt == "kdb" else None
+    for path in (Path(out), *([stash_file] if stash_file else [])):
         if path.exists() and not args.force:
             raise UsageError(f"{path} already exists; use --force to replace it.")
-    if args.stash and fmt == "kdb":
-        stash.encode_v1(password or "")  # a password no stash can hold: refused before any write
-    with _writing(out):
-        save_keystore(out, entries, password, fmt)
-        if args.stash and fmt == "kdb":
-            stash.write(_stash_beside(out), password or "")
+    with _writing(out):  # the store and its stash: both or neither
+        save_keystore(out, entries, password, fmt, stash_file=stash_file)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -319,14 +342,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not chosen:
         raise NotFound(f"{args.store} has no entries to export.")
     _write_out(args, chosen, args.out)
-    print(f"exported {len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} to {args.out}")
+    _say(f"exported {len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} to {args.out}")
     return 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     source = _open(args, args.source, "in_")
     _write_out(args, list(source.entries), args.out)
-    print(f"converted {args.source} ({source.format}) to {args.out}")
+    _say(f"converted {args.source} ({source.format}) to {args.out}")
     return 0
 
 
@@ -335,7 +358,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     store.get(args.label)
     kept = [e for e in store.entries if e.label != args.label]
     _save(args, args.store, kept, _store_password(args, args.store), store.format)
-    print(f"removed {args.label!r} from {args.store}")
+    _say(f"removed {args.label!r} from {args.store}")
     return 0
 
 
@@ -347,12 +370,21 @@ def cmd_stash(args: argparse.Namespace) -> int:
             "give the store's password with --password-file, --password-env or a terminal prompt."
         )
     open_keystore(args.store, password)  # the password must open the store before it is stashed
+    try:
+        open_keystore(args.store)
+    except KeystoreError:
+        pass  # it needs the password: what a stash file is for
+    else:
+        raise UsageError(
+            f"{args.store} opens without a password, so a stash file would protect nothing; "
+            "stash the password of a .kdb, or of a .p12 or PEM file that has one."
+        )
     out = Path(args.out) if args.out else _stash_beside(args.store)
     if out.exists() and not args.force and not stash.is_stash(out):
         raise UsageError(f"{out} already exists and is not a stash file; use --force to replace it.")
     with _writing(out):
         stash.write(out, password)
-    print(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
+    _say(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
     return 0
 
 
@@ -362,21 +394,21 @@ def cmd_dev_ca(args: argparse.Namespace) -> int:
     if args.system:
         with _writing(_registry(args).home):
             home = devstore.ensure_dev_store(args.home)
-        print(f"*SYSTEM store and demo application IDs ready in {home}")
+        _say(f"*SYSTEM store and demo application IDs ready in {home}")
     dev = devstore.make_dev_certificates()
     if args.out:
         with _writing(args.out):
             written = devstore.write_dev_files(dev, args.out)
         for path in written:
-            print(f"wrote {path}")
+            _say(f"wrote {path}")
     if args.store:
         _merge_into(args, _open(args, args.store), list(dev.entries), "use --replace")
-        print(f"imported the development CA and certificates into {args.store}")
+        _say(f"imported the development CA and certificates into {args.store}")
     return 0
 
 
 def cmd_home(args: argparse.Namespace) -> int:
-    print(_registry(args).home)
+    _say(_registry(args).home)
     return 0
 
 
@@ -442,11 +474,10 @@ def _check_store(
     except KeystoreError as exc:
         if exc.rc != rc.GSK_NO_KEYFILE_PASSWORD:
             raise
-        print(
-            f"{PROG}: note: {shown} needs a password and no stash file is registered for it, "
+        _note(
+            f"{shown} needs a password and no stash file is registered for it, "
             "so gsk_environment_init will fail with GSK_NO_KEYFILE_PASSWORD (201): "
-            "register it with --stash-file.",
-            file=sys.stderr,
+            "register it with --stash-file."
         )
         try:
             store = open_keystore(path, require_password=False)  # a .kdb's labels are in clear
@@ -454,7 +485,7 @@ def _check_store(
             store = None
     if store is None:
         if labels:
-            print(f"{PROG}: note: the labels were not checked.", file=sys.stderr)
+            _note("the labels were not checked.")
         return
     missing = [label for label in labels if store.find(label) is None]
     if missing:
@@ -478,11 +509,13 @@ def cmd_app_register(args: argparse.Namespace) -> int:
     except InvalidDefinition as exc:
         raise UsageError(str(exc)) from None
     _check_suites(app.cipher_suites)
-    _check_store(args, app, _labels_given(args), store)
     registry = _registry(args)
+    if not args.replace:  # before the store's notes (checked again under the lock)
+        registry.require_unregistered(app.application_id)
+    _check_store(args, app, _labels_given(args), store)
     with _writing(registry.path):
         registry.register(app, replace_existing=args.replace)
-    print(f"registered {app.application_id} ({app.type})")
+    _say(f"registered {app.application_id} ({app.type})")
     return 0
 
 
@@ -505,7 +538,7 @@ def cmd_app_assign(args: argparse.Namespace) -> int:
             app = registry.modify(args.application_id, **changes)
     except InvalidDefinition as exc:  # the definition changed meanwhile
         raise UsageError(str(exc)) from None
-    print(
+    _say(
         f"updated {app.application_id}: "
         f"certificates {', '.join(app.certificate_labels) or '(none)'}"
     )
@@ -516,7 +549,7 @@ def cmd_app_remove(args: argparse.Namespace) -> int:
     registry = _registry(args)
     with _writing(registry.path):
         registry.remove(args.application_id)
-    print(f"removed {args.application_id}")
+    _say(f"removed {args.application_id}")
     return 0
 
 
@@ -531,7 +564,7 @@ def cmd_app_show(args: argparse.Namespace) -> int:
                 if isinstance(value, list)
                 else ("(default)" if value is None else value)
             )
-            print(f"{key:<20} {shown}")
+            _say(f"{key:<20} {shown}")
     return 0
 
 
@@ -548,10 +581,10 @@ def cmd_app_list(args: argparse.Namespace) -> int:
         return missing
     if not apps:
         if not data.broken:
-            print("no application IDs are registered")
+            _say("no application IDs are registered")
         return missing
     for app in apps.values():
-        print(
+        _say(
             f"{app.application_id:<32} {app.type:<6} "
             f"{', '.join(app.certificate_labels) or '-':<40} {app.description}"
         )
@@ -574,17 +607,20 @@ def _password_options(
     flag = f"--{prefix.replace('_', '-')}"
     p.add_argument(
         f"{flag}password-file",
+        type=_nonempty(f"{flag}password-file"),
         metavar="PATH",
         help=f"read the password of {what} from the first line of PATH",
     )
     p.add_argument(
         f"{flag}password-env",
+        type=_nonempty(f"{flag}password-env"),
         metavar="NAME",
         help=f"read the password of {what} from environment variable NAME",
     )
     if stash_opt:
         p.add_argument(
             f"{flag}stash-file",
+            type=_nonempty(f"{flag}stash-file"),
             metavar="PATH",
             help=f"the stash file of {what} (default: its .sth sibling)",
         )
@@ -628,7 +664,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(the stand-in for IBM i's Digital Certificate Manager).",
     )
     parser.add_argument(
-        "--home", help="registry folder (default: $GSKIT_HOME or the per-user data folder)"
+        "--home",
+        type=_nonempty("--home"),
+        help="registry folder (default: $GSKIT_HOME or the per-user data folder)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -685,9 +723,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", required=True, type=_label)
     _password_options(p)
 
-    p = add("stash", cmd_stash, "write a .sth stash file for a .kdb store")
+    p = add("stash", cmd_stash, "write a .sth stash file for a store that a password protects")
     p.add_argument("store")
-    p.add_argument("--out", help="the stash file (default: the store's name with .sth)")
+    p.add_argument(
+        "--out",
+        type=_nonempty("--out"),
+        help="the stash file (default: the store's name with .sth)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing file that is not a stash")
     _password_options(p, stash_opt=False)
 
@@ -696,8 +738,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_dev_ca,
         "make a development CA with RSA and ECDSA server and client certificates",
     )
-    p.add_argument("--out", help="write PEM files into this folder")
-    p.add_argument("--store", help="import them into this keystore (or *SYSTEM)")
+    p.add_argument("--out", type=_nonempty("--out"), help="write PEM files into this folder")
+    p.add_argument(
+        "--store", type=_nonempty("--store"), help="import them into this keystore (or *SYSTEM)"
+    )
     p.add_argument(
         "--system",
         action="store_true",
@@ -714,8 +758,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("register", cmd_app_register, "register an application ID", app_sub)
     p.add_argument("application_id")
     p.add_argument("--type", choices=("server", "client"), required=True)
-    p.add_argument("--store", help="keystore path (default *SYSTEM)")
-    p.add_argument("--stash-file", help="stash file of a keystore other than *SYSTEM")
+    p.add_argument("--store", type=_nonempty("--store"), help="keystore path (default *SYSTEM)")
+    p.add_argument(
+        "--stash-file",
+        type=_nonempty("--stash-file"),
+        help="stash file of a keystore other than *SYSTEM",
+    )
     p.add_argument("--replace", action="store_true")
     _app_options(p)
     p = add("assign", cmd_app_assign, "assign certificates, a CA trust list or settings", app_sub)
@@ -732,7 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    print(f"{PROG}: {_printable(message)}", file=sys.stderr)
     return code
 
 
@@ -743,9 +791,11 @@ def main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    except UsageError as exc:  # from _nonempty
+        return _fail(str(exc), 2)
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except (UsageError, Refused) as exc:
         return _fail(str(exc), 2)
     except NotFound as exc:
         return _fail(str(exc), 1)
@@ -754,5 +804,7 @@ def main(argv: list[str]) -> int:
         return _fail(f"{exc.name} ({exc.rc}): {exc}", code)
     except EOFError:  # end of input at a password prompt; Ctrl-C is the dispatcher's (130)
         return _fail("cancelled: the input ended at the password prompt.", 2)
-    except OSError as exc:  # every write is named by _writing: what is left is reading
-        return _fail(f"could not read {exc.filename or 'a file'} ({exc.strerror or exc}).", 2)
+    except OSError as exc:  # every write is named by _writing: what is left is reading...
+        if exc.filename is None:  # ...or writing the output, which the dispatcher reports
+            raise
+        return _fail(f"could not read {exc.filename} ({exc.strerror or exc}).", 2)

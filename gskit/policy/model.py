@@ -6,9 +6,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from certstore import _toml
-from certstore.errors import KeystoreError
-from certstore.files import read_bytes
 from gskit.attributes.ciphers import CipherSuite, suite_by_name
 from gskit.attributes.protocols import Protocol
 
@@ -197,6 +194,12 @@ def shipped_policies() -> list[str]:
 
 def load_policy(name_or_path: str | Path) -> Policy:
     """A shipped policy by name (``mozilla-intermediate``) or a TOML file by path."""
+    # certstore's readers, imported here: its package loads cryptography, which the policy
+    # model itself never needs (gskit.policy imports no TLS library)
+    from certstore import _toml
+    from certstore.errors import KeystoreError
+    from certstore.files import read_bytes
+
     if not str(name_or_path):
         raise PolicyError("give a policy name or a .toml file")
     path = Path(name_or_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import subprocess
@@ -496,3 +498,216 @@ def test_a_stash_file_already_there_is_never_overwritten(tmp_path):
     fails(2, "convert", "b.p12", "a.kdb", "--stash", "--in-password-env", "PW", "--out-password-env", "PW",
           cwd=tmp_path, says="a.sth already exists")
     assert (tmp_path / "a.sth").read_bytes() == b"another store's stash" and not (tmp_path / "a.kdb").exists()
+
+
+# ---------------------------------------------------------------- found by fuzzing
+
+
+@pytest.mark.parametrize("output", ["a closed pipe", "a full disk"])
+def test_a_failure_to_write_the_output_is_not_called_a_read(monkeypatch, capsys, output):
+    """An OSError without a file name is standard output failing: certstore passes it on to
+    the dispatcher (exit 0 for a closed pipe, one sentence for a full disk), never 'could not
+    read a file'."""
+    from gskit.cli import certstore_cmd
+
+    if output == "a full disk":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("needs /dev/full")
+        stream = open("/dev/full", "w", buffering=1)
+    else:
+        reader, writer = os.pipe()
+        os.close(reader)
+        stream = open(writer, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stream)
+    try:
+        with pytest.raises(OSError) as info:
+            certstore_cmd.main(["home"])
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()
+    assert info.value.filename is None
+    assert info.value.errno == (errno.ENOSPC if output == "a full disk" else errno.EPIPE)
+    assert capsys.readouterr().err == ""
+
+
+def test_listing_into_a_closed_pipe_or_onto_a_full_disk(tmp_path):
+    ok("create", "a.p12", cwd=tmp_path)
+    command = [sys.executable, "-m", "gskit", "certstore", "list", "a.p12", "--json"]
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:  # `gskit certstore list a.p12 --json | true`
+        proc = subprocess.run(command, cwd=tmp_path, stdout=writer, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    finally:
+        os.close(writer)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(command, cwd=tmp_path, stdout=full, stderr=subprocess.PIPE,
+                                  text=True, timeout=60)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+        assert "(No space left on device)." in proc.stderr and "read" not in proc.stderr
+
+
+def test_a_store_too_large_to_read_back_is_not_written(tmp_path, self_signed):
+    """14,000 certificates make a .kdb bigger than gskit reads (64 MiB): refused before
+    anything is written, so the store stays usable."""
+    pem = self_signed("one").certificate.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "many.pem").write_bytes(b"".join(b"label: c%d\n" % i + pem for i in range(13500)))
+    ok("create", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+    before = (tmp_path / "a.kdb").read_bytes()
+    stderr = fails(2, "import", "a.kdb", "many.pem", "--password-env", "PW", cwd=tmp_path)
+    assert stderr == (
+        "gskit certstore: a kdb keystore of 13,500 entries would be 67,500,088 bytes, more "
+        "than the 64 MiB gskit reads, so nothing was written.\n"
+    )
+    assert (tmp_path / "a.kdb").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.kdb", "many.pem"]
+    assert "no entries" in ok("list", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+
+
+@pytest.mark.parametrize("args, what", [
+    (("list", "big.kdb", "--password-env", "PW"), "keystore big.kdb"),
+    (("list", "a.kdb", "--password-file", "big.kdb"), "password file big.kdb"),
+])
+def test_a_file_too_large_to_read_says_what_it_is_and_the_limit(tmp_path, args, what):
+    ok("create", "a.kdb", "--password-env", "PW", cwd=tmp_path)
+    with open(tmp_path / "big.kdb", "wb") as f:
+        f.truncate(64 * 1024 * 1024 + 1)  # sparse: nothing is really written
+    stderr = fails(2, *args, cwd=tmp_path)
+    assert stderr == (
+        f"gskit certstore: GSK_KEYRING_OPEN_ERROR (202): the {what} is larger than 64 MiB, "
+        "the most gskit reads.\n"
+    )
+
+
+def test_registering_an_id_twice_is_bad_input_and_says_only_that(tmp_path, home):
+    """Exit 2 (an existing output), not 1 (not found); no 6002, and no note about the store
+    that is not going to be registered."""
+    ok("create", "g.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    register = ("app", "register", "A1", "--type", "server", "--store", "g.kdb")
+    run(*register, cwd=tmp_path)  # the store has no registered stash: a note, exit 0
+    before = (home / "registry.toml").read_bytes()
+    stderr = fails(2, *register, cwd=tmp_path)
+    assert stderr == "gskit certstore: application ID 'A1' is already registered.\n"
+    assert (home / "registry.toml").read_bytes() == before
+    ok(*register, "--stash-file", "g.sth", "--replace", cwd=tmp_path)
+
+
+def test_a_stash_that_cannot_be_written_leaves_no_half_written_output(tmp_path, dev):
+    """Store and stash are written both or neither: here the .sth is a folder (as a full disk
+    would make it fail), and the .kdb is neither left behind nor replaced."""
+    save_keystore(tmp_path / "g.kdb", [dev.entries[0]], PASSWORD)
+    (tmp_path / "x.sth").mkdir()
+    export = ("export", "g.kdb", "x.kdb", "--password-env", "PW", "--out-password-env", "PW",
+              "--stash", "--force")
+    stderr = fails(2, *export, cwd=tmp_path)
+    assert stderr == "gskit certstore: could not write x.sth (Is a directory).\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.kdb", "x.sth"]
+    (tmp_path / "x.kdb").write_bytes(b"the old x.kdb")
+    fails(2, *export, cwd=tmp_path, says="could not write x.sth")
+    assert (tmp_path / "x.kdb").read_bytes() == b"the old x.kdb"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.kdb", "x.kdb", "x.sth"]
+    (tmp_path / "x.sth").rmdir()
+    ok(*export, cwd=tmp_path)
+    assert open_keystore(tmp_path / "x.kdb", stash_file=tmp_path / "x.sth").labels() == [
+        "gskit-dev-ca"
+    ]
+
+
+@pytest.mark.parametrize("args, flag", [
+    (("list", "g.kdb", "--password-env", ""), "--password-env"),
+    (("list", "g.kdb", "--password-file", ""), "--password-file"),
+    (("list", "g.kdb", "--stash-file", ""), "--stash-file"),
+    (("import", "g.kdb", "g.kdb", "--in-password-env", ""), "--in-password-env"),
+    (("app", "register", "X", "--type", "client", "--store", ""), "--store"),
+    (("app", "register", "X", "--type", "client", "--store", "g.kdb", "--stash-file", ""),
+     "--stash-file"),
+    (("--home", "", "home"), "--home"),
+])
+def test_an_empty_option_value_is_bad_usage_not_a_missing_option(tmp_path, args, flag):
+    """`--password-env ''` used to fall back to the sibling stash; an empty --store meant
+    *SYSTEM."""
+    ok("create", "g.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    stderr = fails(2, *args, cwd=tmp_path)
+    assert stderr == f"gskit certstore: {flag} is empty; give a value or leave the option out.\n"
+
+
+@pytest.mark.parametrize("option, value, field", [
+    ("--protocols", "", "protocols"),
+    ("--ciphers", "", "cipher_suites"),
+    ("--sni", "", "sni_names"),
+    ("--sni", " , ", "sni_names"),
+])
+def test_an_empty_list_of_protocols_suites_or_names_is_refused(
+    tmp_path, home, option, value, field
+):
+    """An empty list would let the application negotiate nothing; leaving the option out
+    means the system default."""
+    ok("create", "open.p12", cwd=tmp_path)
+    ok("app", "register", "APP", "--type", "client", "--store", "open.p12", cwd=tmp_path)
+    before = (home / "registry.toml").read_bytes()
+    says = (f"gskit certstore: application definition {{}} is not valid: an empty {field} list "
+            "would allow nothing; leave the setting out for the system default.\n")
+    stderr = fails(2, "app", "register", "NEW", "--type", "client", "--store", "open.p12",
+                   option, value, cwd=tmp_path)
+    assert stderr == says.format("'NEW'")
+    assert fails(2, "app", "assign", "APP", option, value, cwd=tmp_path) == says.format("'APP'")
+    assert (home / "registry.toml").read_bytes() == before
+
+
+def test_control_characters_from_files_and_arguments_are_printed_escaped(tmp_path, self_signed):
+    """A label, a file name or a registry path that holds ESC or BEL is shown escaped
+    (``\\x1b``), never sent raw to the terminal; JSON escapes them already."""
+    pem = self_signed("one").certificate.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "evil.pem").write_bytes(b"label: \x1b[31mEVIL\x07\n" + pem)
+    text = ok("list", "evil.pem", cwd=tmp_path)
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b[31mEVIL\\x07 " in text
+    listing = json.loads(ok("list", "evil.pem", "--json", cwd=tmp_path))
+    assert listing["entries"][0]["label"] == "\x1b[31mEVIL\x07"
+    stderr = fails(1, "list", "\x1b]0;pwn\x07.kdb", cwd=tmp_path)
+    assert stderr == "gskit certstore: \\x1b]0;pwn\\x07.kdb does not exist.\n"
+    ok("create", "\x1b[31m.p12", cwd=tmp_path)
+    ok("app", "register", "E", "--type", "client", "--store", "\x1b[31m.p12", cwd=tmp_path)
+    shown = ok("app", "show", "E", cwd=tmp_path)
+    assert "\x1b" not in shown and f"{tmp_path}/\\x1b[31m.p12" in shown
+
+
+@pytest.mark.parametrize("option, value, says", [
+    ("--sni", "\x1b[31mred", "the server name '\\x1b[31mred' is not a host name."),
+    ("--sni", "acme.test,a b.test", "the server name 'a b.test' is not a host name."),
+    ("--description", "\x1b]0;pwn\x07",
+     "the description must be one line of text, without control characters."),
+    ("--description", "two\nlines",
+     "the description must be one line of text, without control characters."),
+])
+def test_server_names_and_descriptions_hold_no_control_characters(
+    tmp_path, home, option, value, says
+):
+    ok("create", "open.p12", cwd=tmp_path)
+    stderr = fails(2, "app", "register", "A11", "--type", "server", "--store", "open.p12",
+                   option, value, cwd=tmp_path)
+    assert stderr == f"gskit certstore: application definition 'A11' is not valid: {says}\n"
+    assert not (home / "registry.toml").exists()
+    ok("app", "register", "A11", "--type", "server", "--store", "open.p12",
+       "--sni", "*.acme.test,bücher.test", "--description", "Acme 🔒 web", cwd=tmp_path)
+
+
+def test_stash_needs_a_store_that_a_password_protects(tmp_path, dev):
+    """A stash holds the password a store needs: a .kdb, or a .p12 or PEM file with a
+    password.  A store that opens without one has nothing to stash (any password 'opens'
+    it), so nothing is written."""
+    ok("create", "n.p12", cwd=tmp_path)
+    ok("dev-ca", "--out", "dev", cwd=tmp_path)
+    for store in ("n.p12", "dev/ca.pem"):
+        stderr = fails(2, "stash", store, "--password-env", "PW", cwd=tmp_path)
+        assert stderr == (
+            f"gskit certstore: {store} opens without a password, so a stash file would protect "
+            "nothing; stash the password of a .kdb, or of a .p12 or PEM file that has one.\n"
+        )
+    assert not (tmp_path / "n.sth").exists() and not (tmp_path / "dev" / "ca.sth").exists()
+    ok("create", "locked.p12", "--password-env", "PW", cwd=tmp_path)
+    save_keystore(tmp_path / "key.pem", [dev.entries[1]], PASSWORD)
+    for store in ("locked.p12", "key.pem"):
+        ok("stash", store, "--password-env", "PW", cwd=tmp_path)
+        ok("list", store, cwd=tmp_path)  # opened with the stash beside it, no password given

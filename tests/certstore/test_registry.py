@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from certstore import ApplicationDefinition, KeystoreError, Registry, registry_home
+from certstore.errors import Refused
 from gskit import errors as rc
 
 
@@ -99,11 +100,25 @@ def test_not_registered_duplicate_modify_remove():
         {"protocols": ("TLSv9",)},
         {"cipher_suites": ("RC4-MD5",)},
         {"client_auth": "sometimes"},
+        {"protocols": ()},
+        {"cipher_suites": ()},
+        {"sni_names": ()},
+        {"sni_names": ("\x1b[31mred",)},
+        {"sni_names": ("a b.test",)},
+        {"sni_names": ("acme.test.",)},
+        {"sni_names": ("x" * 64 + ".test",)},
     ],
 )
 def test_invalid_definitions(kw):
     with pytest.raises(KeystoreError):
         _app("X", **kw)
+
+
+@pytest.mark.parametrize("description", ["\x1b]0;pwn\x07", "two\nlines", "two\u2028lines"])
+def test_a_description_is_one_line_without_control_characters(description):
+    with pytest.raises(KeystoreError) as info:
+        ApplicationDefinition("X", description)
+    assert "the description must be one line of text, without control characters" in str(info.value)
 
 
 @pytest.mark.parametrize("app_id", ["", "has space", "a/b", "x" * 101])
@@ -185,10 +200,27 @@ def test_lock_is_exclusive_between_threads(home):
 
 def test_awkward_text_round_trips(home):
     reg = Registry()
-    app = ApplicationDefinition("ACME.WEB-1", 'Says "hi"\nand\\ ünïcode = [x]', "client")
+    app = ApplicationDefinition(
+        "ACME.WEB-1", 'Says "hi" and\\ ünïcode = [x]', "client", store='/srv/a\nb "q".kdb'
+    )
     reg.register(app)
     assert reg.application("ACME.WEB-1") == app
     assert '[applications."ACME.WEB-1"]' in (home / "registry.toml").read_text()
+
+
+def test_a_taken_application_id_is_refused_not_reported_as_not_registered():
+    reg = Registry()
+    reg.register(_app("A"))
+    with pytest.raises(Refused) as info:
+        reg.register(_app("A", type="client"))
+    assert info.value.rc == rc.GSK_INVALID_PARAMETER
+    assert str(info.value) == "application ID 'A' is already registered."
+    assert reg.application("A").type == "server"
+
+
+def test_server_names_are_host_names():
+    names = ("acme.test", "*.acme.test", "xn--ls8h.test", "bücher.test", "a_b-c.test", "x" * 63)
+    assert _app("S", sni_names=names).sni_names == names
 
 
 def test_protocol_spellings_are_normalised():
@@ -202,6 +234,8 @@ def test_protocol_spellings_are_normalised():
         ('certificate_labels = "x"', "must be a list of strings"),
         ("type = 5", "must be a string"),
         ('type = "object"', "type must be one of"),
+        ('description = "\\u001b]0;pwn\\u0007"', "the description must be one line of text"),
+        ("protocols = []", "an empty protocols list would allow nothing"),
     ],
 )
 def test_a_bad_hand_edit_spoils_only_its_own_entry(home, table, says):
@@ -236,22 +270,23 @@ def test_malformed_tables(home):
 
 def test_astral_and_control_characters_round_trip(home):
     """Characters above U+FFFF (written as themselves; JSON's surrogate-pair escapes are not
-    TOML) and control characters keep the registry readable, in a description and paths."""
+    TOML) keep the registry readable, in a description, paths and server names, and so do
+    control characters in a path (a description and a server name cannot hold them)."""
     reg = Registry()
     app = ApplicationDefinition(
         "WEB",
-        "web 🔒 \x00\x01\x1f\x7f\t\b\f\r\n \"q\" \\ \U0010fffd",
+        "web 🔒 \"q\" \\ \U0010fffd",
         "server",
-        store="/srv/🔒/web.kdb",
+        store="/srv/🔒/\x00\x01\x1f\x7f\t\b\f\r\n web.kdb",
         stash_file="~/𝄞 stash.sth",
-        sni_names=("xn--ls8h.test", "🔒.test"),
+        sni_names=("xn--ls8h.test", "bücher.test", "𐌰𐌱.test"),
     )
     reg.register(app)
     reg.register(_app("OTHER"))
     assert reg.application("WEB") == app
     assert sorted(reg.read().applications) == ["OTHER", "WEB"]
     text = (home / "registry.toml").read_text(encoding="utf-8")
-    assert _toml.loads(text)["applications"]["WEB"]["store"] == "/srv/🔒/web.kdb"
+    assert _toml.loads(text)["applications"]["WEB"]["store"] == app.store
     assert "\\ud83d" not in text.lower()
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -166,3 +167,12 @@ def test_application_without_suites_keeps_the_release_lists():
     assert alone.returncode == 0, alone.stderr
     assert json.loads(alone.stdout)["settings"] == [
         "application NO_SUITES", "IBM i 7.5 default cipher list (QSSLCSL *OPSYS)"]
+
+
+def test_a_gskit_home_that_cannot_be_a_folder_is_one_sentence():
+    """A GSKIT_HOME too long for the file system (before: a traceback from Path.exists)."""
+    out = subprocess.run([sys.executable, "-m", "gskit", "ciphers", "--application", "X"], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "GSKIT_HOME": "h" * 300})
+    assert (out.returncode, out.stdout) == (2, "")
+    [line] = out.stderr.splitlines()
+    assert line.startswith("gskit ciphers: the registry file hhh") and line.endswith("cannot be read (File name too long).")

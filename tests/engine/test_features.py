@@ -553,3 +553,16 @@ def test_the_failed_subject_names_the_certificate_that_failed(pki, version_2, tm
     code = client_against(pki, ssl_server(keyring), GSK_SERVER_AUTH_TYPE=auth, inspect=inspect)
     assert (code == GSK_OK) == (auth == GSK_SERVER_AUTH_PASSTHRU)
     assert seen == [(GSK_OK, validation), (GSK_OK, subject)]
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ({"keyring_file": "\ud800.pem"}, GSK_KEYRING_OPEN_ERROR),
+    ({"session_type": "server", "signature_algorithms": "\ud800"}, GSK_INVALID_PARAMETER),
+], ids=["keyring-file", "signature-algorithms"])
+def test_a_setting_with_a_lone_surrogate_is_a_gskit_error(pki, setting, expected):
+    """Text that cannot be encoded (what Python makes of bytes that are not UTF-8): the rc of
+    the setting (before: UnicodeEncodeError out of init)."""
+    settings = {"keyring_file": str(pki.server_ec), **setting}
+    with pytest.raises(GSKError) as info:
+        Environment(**settings).init()
+    assert info.value.rc == expected
