@@ -153,6 +153,8 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
             answer = record.validation_callback(ders, status)
         except Exception:  # noqa: BLE001 - a callback that raises rejects
             answer = rc.GSK_ERROR_CERT_VALIDATION
+        except BaseException as exc:  # Ctrl-C: rejects, and the handshake call raises it
+            record.interrupted, answer = exc, rc.GSK_ERROR_CERT_VALIDATION
         record.callback_rc = answer
         return answer == rc.GSK_OK
     if not record.config.verify_peer:
@@ -170,6 +172,9 @@ def _certificate_requested(ssl: Any, _arg: Any) -> int:
             record.client_cert_callback()
         except Exception:  # noqa: BLE001 - the application's error; the handshake goes on
             pass
+        except BaseException as exc:  # Ctrl-C: the handshake ends, and its call raises it
+            record.interrupted = exc
+            return 0
     return 1
 
 

@@ -112,7 +112,7 @@ class CallbackRecord:
     """
 
     __slots__ = ("config", "validation_callback", "client_cert_callback", "x509_error", "subject",
-                 "callback_rc", "unrecognized_name")
+                 "callback_rc", "unrecognized_name", "interrupted")
 
     def __init__(self, config: TLSConfig, validation_callback: ValidationCallback | None,
                  client_cert_callback: Callable[[], object] | None = None) -> None:
@@ -123,6 +123,7 @@ class CallbackRecord:
         self.subject = ""
         self.callback_rc = rc.GSK_OK        # GSK_CERT_VALIDATION_CALLBACK's answer
         self.unrecognized_name: str | None = None   # a server name the critical list refused
+        self.interrupted: BaseException | None = None  # Ctrl-C (or exit) in a callback: raised after
 
 
 _BEFORE_HANDSHAKE: Final = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
@@ -267,6 +268,12 @@ class TLSEngine:
             if not self._pick_context_from_client_hello():
                 return False
         result = ssl_do_handshake(self._handle)
+        interrupted = self.record.interrupted
+        if interrupted is not None:     # (an OpenSSL callback cannot raise it: cffi would drop it)
+            self.record.interrupted = None
+            _drain_error_queue()
+            self._fail(Failure(rc.GSK_ERROR_CERT_VALIDATION, 0, "a callback was interrupted"))
+            raise interrupted
         self._check_server_name()
         if result != 1:
             if self._wants_input(result):

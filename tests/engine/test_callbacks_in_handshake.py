@@ -34,12 +34,14 @@ def _pair_with(pki, server_type: int, version_switch: int, client_setup: Any,
     result: dict[str, int] = {}
     thread = threading.Thread(target=lambda: result.setdefault("server", gsk_secure_soc_init(server)))
     thread.start()
-    client_rc = gsk_secure_soc_init(client)
-    thread.join(DEADLINE)
-    gsk_secure_soc_close(server)
-    pair.close()
-    for env in (server_env, client_env):
-        gsk_environment_close(env)
+    try:
+        client_rc = gsk_secure_soc_init(client)
+    finally:
+        thread.join(DEADLINE)
+        gsk_secure_soc_close(server)
+        pair.close()
+        for env in (server_env, client_env):
+            gsk_environment_close(env)
     return client_rc, result["server"], client
 
 
@@ -160,3 +162,23 @@ def test_an_io_write_that_always_would_block_ends_at_the_handshake_timeout(pki) 
         thread.start()
         thread.join(DEADLINE)           # (before: still calling io_write when the test ended)
         assert result == [GSK_IBMI_ERROR_TIMED_OUT]
+
+
+@pytest.mark.parametrize("which", ["validation", "client certificate"])
+def test_ctrl_c_in_a_callback_reaches_the_program(pki, which: str) -> None:
+    """KeyboardInterrupt raised inside a callback that OpenSSL calls comes out of
+    gsk_secure_soc_init (before: cffi dropped it, and the handshake failed with 8 as if the
+    callback had rejected); the session is then closed as usual."""
+    holder: dict[str, Any] = {}
+
+    def interrupt(*args: Any) -> int:
+        raise KeyboardInterrupt
+
+    def setup(session: Any) -> None:
+        holder["session"] = session
+        callback_id = GSK_CERT_VALIDATION_CALLBACK if which == "validation" else GSK_CLIENT_CERT_CALLBACK
+        assert gsk_attribute_set_callback(session, callback_id, interrupt) == GSK_OK
+
+    with pytest.raises(KeyboardInterrupt):
+        _pair_with(pki, GSK_SERVER_SESSION_WITH_CL_AUTH, GSK_PROTOCOL_TLSV13, setup, pki.client)
+    assert gsk_secure_soc_close(holder["session"]) == GSK_OK
