@@ -61,7 +61,23 @@ def load_certificate(data: bytes, *, pem: bool = False) -> x509.Certificate:
         cert = (x509.load_pem_x509_certificate if pem else x509.load_der_x509_certificate)(data)
     except x509.InvalidVersion as exc:
         raise unreadable_version(exc) from None
+    except ValueError as exc:
+        raise ValueError(f"a certificate cannot be parsed: {parse_failure(exc)}") from None
     return fully_parsed(cert)
+
+
+_LOCATION = re.compile(r"location: \[([^\]]*)\]")
+
+
+def parse_failure(exc: Exception) -> str:
+    """cryptography's parse error in words: which field failed, not its parser's state
+    (``ParseError { kind: ..., location: ["issuer"] }``)."""
+    text = str(exc)
+    if "ParseError" not in text:
+        return text
+    match = _LOCATION.search(text)
+    fields = [f.strip().strip('"').split("::")[-1] for f in match.group(1).split(",")] if match else []
+    return f"its field {fields[-1]} does not decode" if fields and fields[-1] else "it does not decode"
 
 
 def unreadable_version(exc: x509.InvalidVersion) -> UnreadableCertificate:
@@ -84,7 +100,7 @@ def fully_parsed(cert: x509.Certificate) -> x509.Certificate:
         cert.subject, cert.issuer, cert.extensions, cert.serial_number
         cert.not_valid_before_utc, cert.not_valid_after_utc
     except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
-        raise UnreadableCertificate(f"a certificate cannot be parsed: {exc}") from None
+        raise UnreadableCertificate(f"a certificate cannot be parsed: {parse_failure(exc)}") from None
     return cert
 
 
