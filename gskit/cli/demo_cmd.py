@@ -72,6 +72,20 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _why_init_failed() -> str:
+    """What the compat call's rc does not say (which file, why), from the same init through
+    the Pythonic API: ": <detail>", or "" if that one succeeds."""
+    import certstore
+    import gskit
+
+    try:
+        with gskit.Environment(session_type="server", application_id=certstore.DEMO_SERVER) as env:
+            env.init()
+    except gskit.GSKError as exc:
+        return f": {exc.detail}" if exc.detail else ""
+    return ""
+
+
 class _Server:
     """The asynchronous GSKit echo server, on its own thread, for one client."""
 
@@ -106,7 +120,9 @@ class _Server:
             (g.gsk_attribute_set_buffer, g.GSK_OS400_APPLICATION_ID, certstore.DEMO_SERVER))
         for setter, attribute, value in settings:
             self._check(f"setting of attribute {attribute}", setter(env, attribute, value))
-        self._check("gsk_environment_init", g.gsk_environment_init(env))
+        rc = g.gsk_environment_init(env)
+        if rc != g.GSK_OK:
+            raise DemoError(f"the server's gsk_environment_init returned {rc} ({g.gsk_strerror(rc)}){_why_init_failed()}")
         return env
 
     def _handshake(self, port: int, session: Any) -> None:

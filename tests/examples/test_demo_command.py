@@ -79,6 +79,22 @@ def test_demo_says_one_sentence_when_the_store_cannot_be_created(tmp_path: Path)
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("damage, says", [
+    (lambda home: (home / "system.kdb").write_bytes(b"junk"),
+     "system.kdb is not a usable keystore: it is not a PKCS#12, PEM or CMS key database file."),
+    (lambda home: (home / "system.sth").unlink(), "system.sth does not exist."),
+], ids=["damaged-store", "missing-stash"])
+def test_demo_names_the_file_when_its_store_cannot_be_used(tmp_path: Path, damage, says: str) -> None:
+    """The compat call's 202 alone (before) named neither the file nor the reason."""
+    assert demo(tmp_path).returncode == 0
+    damage(tmp_path)
+    result = demo(tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("gskit demo: the server's gsk_environment_init returned 202 (The certificate store "
+                           "file could not be opened.): ") and line.endswith(says), line
+
+
 def test_demo_bad_usage_exits_2(tmp_path: Path) -> None:
     result = demo(tmp_path / "home", "--no-such-option")
     assert result.returncode == 2
