@@ -12,6 +12,7 @@ message ID.
 """
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Final
 
@@ -110,9 +111,11 @@ class Environment(Handle):
                  registry_home: Any = None, **settings: Any) -> None:
         if not isinstance(release, str) or release not in config_module.ciphers.IBMI_DEFAULTS:
             raise ValueError(f"unknown IBM i release {release!r}")
+        if registry_home is not None and not isinstance(registry_home, (str, os.PathLike)):
+            raise TypeError(f"registry_home must be a folder's path, not {type(registry_home).__name__}")
         super().__init__(AttributeValues(), EnvState.OPEN, release, ENVIRONMENT_TRANSITIONS, EnvState.CLOSED)
         self.check_hostname = bool(check_hostname)   # (1 or 0 from a C habit too)
-        self.registry_home = registry_home
+        self.registry_home = os.fspath(registry_home) if registry_home is not None else None
         self.credentials: Credentials | None = None
         self.tls_config: config_module.TLSConfig | None = None
         self._contexts: dict[tuple, SSL.Context] = {}

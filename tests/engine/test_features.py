@@ -566,3 +566,14 @@ def test_a_setting_with_a_lone_surrogate_is_a_gskit_error(pki, setting, expected
     with pytest.raises(GSKError) as info:
         Environment(**settings).init()
     assert info.value.rc == expected
+
+
+def test_registry_home_is_a_path_or_a_type_error(tmp_path):
+    """Checked as the environment is made (before: mypyc's TypeError at init), and a Path is
+    as good as a str."""
+    with pytest.raises(TypeError, match="registry_home must be a folder's path, not int"):
+        Environment(registry_home=5)
+    with Environment(registry_home=tmp_path, session_type="server", application_id="NOT_REGISTERED") as env:
+        with pytest.raises(GSKError) as info:
+            env.init()
+    assert info.value.rc == GSK_IBMI_ERROR_NOT_REGISTERED
