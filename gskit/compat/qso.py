@@ -135,6 +135,7 @@ class AcceptOp(Operation):
     code = QSOSTARTACCEPT
     lane = LANE_RECV
     carries_buffer = False
+    on_listener = True
 
     _accepted: int | None = None
 

@@ -150,7 +150,9 @@ class Operation:
     * ``carries_buffer`` False posts buffer None and bufferLength/postFlag/fillBuffer 0;
       ``always_post`` True posts even a result reached inside the start call whatever
       postFlag says; ``time_limit()`` says when a pending operation is aborted, and how;
-      ``uses_wait_time`` False ignores operationWaitTime (not checked either).
+      ``uses_wait_time`` False ignores operationWaitTime (not checked either);
+      ``on_listener`` True runs on a listening socket (an accept; anything else there is
+      ENOTCONN at once, as recv() and send() answer).
     """
 
     code: ClassVar[int] = 0
@@ -158,6 +160,7 @@ class Operation:
     carries_buffer: ClassVar[bool] = True
     always_post: ClassVar[bool] = False
     uses_wait_time: ClassVar[bool] = True
+    on_listener: ClassVar[bool] = False
 
     # Per-operation state, defaulted here rather than set in __init__: one or two
     # operations are made per request, and most of these never change.
@@ -701,14 +704,15 @@ def socket_identity(fd: int) -> tuple[int, int]:
 class _Channel:
     """Per-socket state: the lanes, parked delayed posts, poller arming."""
 
-    __slots__ = ("fd", "ident", "mark", "sock", "user", "lock", "lanes", "parked", "armed",
-                 "registered")
+    __slots__ = ("fd", "ident", "mark", "sock", "listening", "user", "lock", "lanes", "parked",
+                 "armed", "registered")
 
     def __init__(self, fd: int, ident: tuple[int, int], sock: socket.socket) -> None:
         self.fd = fd
         self.ident = ident
         self.mark = current_identity(sock)  # told apart without fstat where there are cookies
         self.sock = sock
+        self.listening = _SO_ACCEPTCONN is not None and bool(sock.getsockopt(socket.SOL_SOCKET, _SO_ACCEPTCONN))
         self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
         self.lock = Mutex()
         self.lanes: tuple[deque[Operation], deque[Operation]] = (deque(), deque())
@@ -741,6 +745,9 @@ class _Channel:
 
     def operations(self) -> Iterable[Operation]:
         return itertools.chain(self.lanes[0], self.lanes[1])
+
+
+_SO_ACCEPTCONN: Final = getattr(socket, "SO_ACCEPTCONN", None)
 
 
 def _weak(obj: Any) -> weakref.ref[Any] | None:
@@ -1168,6 +1175,16 @@ class Engine:
         if not self._closed_by_leader:
             self._close_descriptors()
 
+    def forsake(self) -> None:
+        """In a child of fork(): let go of everything without waiting for the parent's threads,
+        which do not exist here, nor taking a lock one of them may have held: the child's
+        copies of the descriptors are closed, the sockets left alone (they are the
+        application's, and the parent's operations on them go on in the parent)."""
+        for ch in self._channels.values():
+            ch.sock.detach()
+        self._channels.clear()
+        self._close_descriptors()
+
     def _close_descriptors(self) -> None:
         """The poller's and the wake-up descriptors (those made so far)."""
         self._poller.close()
@@ -1304,6 +1321,8 @@ class Engine:
             _poisoned.pop(fd, None)
         if port.destroyed:
             raise QsoError(_errno.EINVAL)
+        if ch.listening and not op.on_listener:    # (a poll would wait for a connection)
+            raise QsoError(_errno.ENOTCONN)
         op.sock, op._port, op._channel = ch.sock, port, ch
         with ch.lock:
             lane = ch.lanes[op.lane]
@@ -1573,6 +1592,23 @@ def destroy_port(number: Any) -> None:
         if not _ports and _engine is not None:
             _engine.stop()
             _engine = None
+
+
+def _forget_the_parents_ports() -> None:
+    """After fork(), in the child: ports are the process's (the reference), so the child
+    starts with none; the parent's port numbers are EINVAL here, and its operations, engine
+    and sockets are left to the parent."""
+    global _engine, _registry_lock
+    _registry_lock = Mutex()          # (a thread of the parent may have held it)
+    engine, _engine = _engine, None
+    _ports.clear()
+    _poisoned.clear()
+    if engine is not None:
+        engine.forsake()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_the_parents_ports)
 
 
 def current_engine() -> Engine | None:

@@ -195,3 +195,5 @@ class StartSend(SecureOperation):
         self.session.unpark_send(self)
         if self._started:
             self.pump.abandon(self._data)
+            if self.returnValue == rc.GSK_ERROR_IO:     # a cancel or a timer: it still goes out, whole
+                self.secureDataTransferSize = len(self._data)

@@ -126,6 +126,22 @@ def test_recv_after_reset_fails_at_start(port: int, sockets: Sockets) -> None:
     assert nothing_posted(port)
 
 
+@pytest.mark.parametrize("start", [QsoStartRecv, QsoStartSend])
+def test_a_receive_or_send_on_a_listening_socket_is_enotconn_and_accepts_go_on(
+        port: int, sockets: Sockets, start) -> None:
+    """As recv() and send() answer, at once (before: a receive waited for a connection, and
+    an accept started after it waited behind it)."""
+    ls = sockets.listener()
+    set_errno(0)
+    assert start(ls.fileno(), port, recv_io()) == -1 and get_errno() == errno.ENOTCONN
+    assert nothing_posted(port)
+    assert QsoStartAccept(ls.fileno(), port, Qso_OverlappedIO_t()) == 1
+    sockets.connect(ls)
+    done = wait_one(port)
+    assert done.operationCompleted == C.QSOSTARTACCEPT and done.returnValue > 0
+    os.close(done.returnValue)
+
+
 def test_send_at_once_returns_0(port: int, sockets: Sockets, family: int) -> None:
     s, c = sockets.pair(family)
     io = Qso_OverlappedIO_t(buffer=memoryview(b"xyz"), bufferLength=3)

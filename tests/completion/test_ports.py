@@ -468,3 +468,63 @@ def test_create_port_out_of_descriptors_is_emfile_and_leaks_none() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_child_of_fork_starts_without_its_parents_ports() -> None:
+    """Ports are the process's.  The parent forks while a thread of its leads the poll for a
+    pending receive: in the child the parent's port is EINVAL (before: its destroy waited for
+    ever for that thread, which does not exist there), a port of its own works (before: no
+    completion ever came), and the parent's socket is left alone (before: the child's destroy
+    shut it down, and the parent's receive got the end of file instead of its data)."""
+    script = textwrap.dedent("""
+        import errno, os, socket, threading, time
+        from gskit.compat.qso import (QsoCreateIOCompletionPort, QsoDestroyIOCompletionPort,
+                                      QsoStartRecv, QsoWaitForIOCompletion)
+        from gskit.compat.errno_state import get_errno
+        from gskit.compat.structs import Qso_OverlappedIO_t
+
+        def receive(port, sock, timeout):
+            buffer = bytearray(8)
+            io = Qso_OverlappedIO_t(buffer=buffer, bufferLength=8)
+            if QsoStartRecv(sock.fileno(), port, io) == 1:
+                io = Qso_OverlappedIO_t()
+                if QsoWaitForIOCompletion(port, io, timeout) != 1:
+                    return None
+            return bytes(buffer[:io.returnValue])
+
+        def tcp_pair():
+            with socket.create_server(("127.0.0.1", 0)) as listener:
+                one = socket.create_connection(listener.getsockname())
+                return one, listener.accept()[0]
+
+        port = QsoCreateIOCompletionPort()
+        mine, peer = tcp_pair()
+        parent = []
+        waiter = threading.Thread(target=lambda: parent.append(receive(port, mine, 20)))
+        waiter.start()
+        time.sleep(0.3)                               # its thread leads the poll
+        pid = os.fork()
+        if pid == 0:
+            checks = [QsoDestroyIOCompletionPort(port) == -1 and get_errno() == errno.EINVAL]
+            own = QsoCreateIOCompletionPort()
+            a, b = tcp_pair()
+            b.send(b"child")
+            checks.append(receive(own, a, 5) == b"child")
+            checks.append(QsoDestroyIOCompletionPort(own) == 0)
+            os._exit(0 if all(checks) else 10 + checks.index(False))
+        for _ in range(200):                          # (a child that hangs fails the test)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+            status = os.waitpid(pid, 0)[1]
+        peer.send(b"hello")
+        waiter.join(20)
+        QsoDestroyIOCompletionPort(port)
+        print(os.waitstatus_to_exitcode(status), parent)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90)
+    assert done.stdout == "0 [b'hello']\n", done.stderr

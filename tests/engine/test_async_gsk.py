@@ -442,6 +442,7 @@ def test_a_half_done_send_whose_timer_expires_still_goes_out_whole(pki, port):
     assert gsk_secure_soc_startSend(session, port, io) == GSK_IBMI_ASYNCHRONOUS_SEND
     done = wait(port)                                   # the peer reads nothing: the timer ends it
     assert (done.descriptorHandle, done.returnValue, done.errnoValue) == ("big", GSK_ERROR_IO, errno.EAGAIN)
+    assert done.secureDataTransferSize == len(big)      # all of it goes (before: 0, which invited a resend)
     written: list = []
     writer = threading.Thread(target=lambda: written.append(gsk_secure_soc_write(session, b"tail")))
     writer.start()
