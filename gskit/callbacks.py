@@ -56,34 +56,38 @@ class iocallback:  # noqa: N801 - the C structure's name
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-_running = threading.local()        # .owners: the sessions whose callbacks this thread is in
 
 
-def on_behalf_of(owner: object, callback: F) -> F:
-    """``callback`` marked, while it runs, as the session ``owner``'s (``running_for``).
+class CallbackGuard:
+    """Which threads are inside one of a session's callbacks, so that the session refuses
+    what would wait for ever there: its callbacks run inside its handshake, read or write,
+    which hold its engine's locks.  It refers to no session (a wrapped callback is kept
+    where OpenSSL's callbacks find it, and must not keep its session alive)."""
 
-    A session's callbacks run inside its handshake, read or write, which hold its engine's
-    locks: closing the session from there would wait for them for ever."""
-    def call(*args: Any) -> Any:
-        owners = _owners()
-        owners.append(id(owner))
-        try:
-            return callback(*args)
-        finally:
-            owners.pop()
-    return call  # type: ignore[return-value]
+    __slots__ = ("threads",)
 
+    def __init__(self) -> None:
+        self.threads: dict[int, int] = {}        # thread ident -> depth
 
-def running_for(owner: object) -> bool:
-    """Is this thread inside one of ``owner``'s callbacks?"""
-    return id(owner) in _owners()
+    def wrap(self, callback: F) -> F:
+        """``callback``, marked as this session's while it runs."""
+        threads = self.threads
 
+        def call(*args: Any) -> Any:
+            me = threading.get_ident()
+            threads[me] = threads.get(me, 0) + 1
+            try:
+                return callback(*args)
+            finally:
+                if threads[me] == 1:
+                    del threads[me]
+                else:
+                    threads[me] -= 1
+        return call  # type: ignore[return-value]
 
-def _owners() -> list[int]:
-    owners: list[int] | None = getattr(_running, "owners", None)
-    if owners is None:
-        owners = _running.owners = []
-    return owners
+    def here(self) -> bool:
+        """Is this thread inside one of the session's callbacks?"""
+        return bool(self.threads) and threading.get_ident() in self.threads
 
 
 def notify(callback: object, handle: object) -> None:

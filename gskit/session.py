@@ -22,7 +22,7 @@ from gskit._compiled import mypyc_attr
 from gskit.attributes import ciphers
 from gskit.attributes.table import Attribute, Kind
 from gskit.certinfo import certificate_elements, gsk_cert_data_elem
-from gskit.callbacks import notify, on_behalf_of, running_for, validation_function
+from gskit.callbacks import CallbackGuard, notify, validation_function
 from gskit.engine.openssl_errors import verify_result
 from gskit.engine.session_engine import TLSEngine
 from gskit.engine.states import SESSION_TRANSITIONS, Op, SessionState, next_state, unchanged_by
@@ -68,7 +68,7 @@ class Session(Handle):
     _cache_key: tuple | None = None
     _resumable = True                     # False after GSK_RESET_SESSION: close does not cache it
     _socket: socket.socket | None = None  # keeps a Python socket given as fd alive
-    _calls_back = False                   # its bytes go through GSK_IO_CALLBACK
+    _guard: CallbackGuard | None = None   # made when it has callbacks of the application's
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment.values.copy(), SessionState.OPEN, environment.release,
@@ -151,12 +151,12 @@ class Session(Handle):
         direct = (direct and isinstance(transport, SocketTransport) and transport.blocking
                   and not (config.server and config.legacy_lists_differ))
         validation = validation_function(values.get(c.GSK_CERT_VALIDATION_CALLBACK))
-        client_cert_callback = values.get(c.GSK_CLIENT_CERT_CALLBACK) if config.client_cert_callback else None
+        client_cert_callback = values.get(c.GSK_CLIENT_CERT_CALLBACK) if not config.server else None
         engine = TLSEngine(config, lambda version: env.context_for(config, version),
                            fd=transport.fd if direct else -1,
                            server_name=server_name, check_hostname=check_hostname,
-                           validation_callback=on_behalf_of(self, validation) if validation is not None else None,
-                           client_cert_callback=(on_behalf_of(self, functools.partial(client_cert_callback, self))
+                           validation_callback=self._guarded(validation) if validation is not None else None,
+                           client_cert_callback=(self._guarded(functools.partial(client_cert_callback, self))
                                                  if client_cert_callback is not None else None),
                            session=resume)
         return engine, transport
@@ -165,8 +165,7 @@ class Session(Handle):
         fd = int(self._values.get(c.GSK_FD, -1))
         callbacks = self._values.get(c.GSK_IO_CALLBACK)
         if callbacks is not None:
-            self._calls_back = True
-            return CallbackTransport(on_behalf_of(self, callbacks.io_read), on_behalf_of(self, callbacks.io_write),
+            return CallbackTransport(self._guarded(callbacks.io_read), self._guarded(callbacks.io_write),
                                      fd, str(self._values.get(c.GSK_USER_DATA) or ""))
         if fd < 0:
             raise GSKError.for_rc(rc.GSK_IBMI_ERROR_BAD_SOCKET_DESCRIPTOR, "GSK_FD was not set")
@@ -188,6 +187,10 @@ class Session(Handle):
             pump.handshake(self.handshake_timeout or self._socket_timeout())
         except GSKError as exc:
             self.handshake_failed(exc)
+            interrupted = pump.engine.record.interrupted   # Ctrl-C in a callback: the program's
+            if interrupted is not None:
+                pump.engine.record.interrupted = None
+                raise interrupted from None
             raise
         except Exception as exc:  # a defect must not leave the session handshaking for ever
             error = GSKError.for_rc(rc.GSK_INTERNAL_ERROR, f"the handshake failed: {exc!r}")
@@ -207,9 +210,23 @@ class Session(Handle):
         milliseconds = self._values.setting(c.GSK_IBMI_READ_TIMEOUT)
         return milliseconds / 1000 if milliseconds else self._socket_timeout()
 
+    def _guarded(self, callback: Any) -> Any:
+        """One of the application's callbacks, marked as this session's while it runs."""
+        if self._guard is None:
+            self._guard = CallbackGuard()
+        return self._guard.wrap(callback)
+
+    def _release_client_cert_callback(self) -> None:
+        """GSK_CLIENT_CERT_CALLBACK is bound to this session, and OpenSSL's callbacks find it
+        through a registry: let it go once the handshake is over, so that nothing keeps the
+        session alive."""
+        if self.engine is not None:
+            self.engine.record.client_cert_callback = None
+
     def handshake_succeeded(self) -> None:
         """The handshake is done.  (The TLS session is cached at close: TLS 1.3 tickets
         arrive after the handshake.)"""
+        self._release_client_cert_callback()
         if self._audited:
             audit.handshake(self, None, self.environment.audit_variable)
         with self._lock:
@@ -217,6 +234,7 @@ class Session(Handle):
                 self._advance(Op.HANDSHAKE_DONE)
 
     def handshake_failed(self, error: GSKError) -> None:
+        self._release_client_cert_callback()
         if self._audited:
             audit.handshake(self, error, self.environment.audit_variable)
         with self._lock:
@@ -237,8 +255,9 @@ class Session(Handle):
             # Closed by the application: its number may name another socket by now.
             raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")
         pump = self.pump
-        if self._calls_back and running_for(self):
-            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session's I/O callback cannot read or write the session")
+        guard = self._guard
+        if guard is not None and guard.here():
+            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session's own callback cannot read or write it")
         if self._state in _IO_KEEPS_STATE and pump is not None:     # nothing to change: no lock needed
             return pump
         with self._lock:
@@ -390,7 +409,8 @@ class Session(Handle):
         Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.  Closing
         a closed session does nothing (the compat call answers GSK_INVALID_HANDLE before this).
         """
-        if running_for(self):
+        guard = self._guard
+        if guard is not None and guard.here():
             raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session cannot be closed from inside its own "
                                   "callback; return an error from the callback, and close it after")
         with self._lock:
@@ -414,8 +434,7 @@ class Session(Handle):
                 except (GSKError, OSError):
                     pass
             pump.release(same_socket)
-        if self.engine is not None:
-            self.engine.record.client_cert_callback = None     # it refers to this session: no cycle left
+        self._release_client_cert_callback()
         keep = (self._cache_key is not None and self.engine is not None and self._error is None
                 and self._resumable)
         self.environment.session_closed(self._cache_key, self.engine.session() if keep else None)  # type: ignore[union-attr]
@@ -510,10 +529,10 @@ class _SessionIO(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        return self._session.recv_into(buffer)
+        return self._session.recv_into(buffer) if memoryview(buffer).nbytes else 0   # (as socket's)
 
     def write(self, data: Any) -> int:
-        return self._session.send(data)
+        return self._session.send(data) if memoryview(data).nbytes else 0
 
 
 def _peer(transport: Any) -> object:

@@ -312,7 +312,8 @@ def test_a_fifo_no_one_reads_is_not_waited_for(tmp_path: Path) -> None:
     audit.configure(path)
     try:
         with audit.capture() as records:
-            writer = threading.Thread(target=audit.handshake, args=(None, gskit.GSKError.for_rc(406, "x"), None))
+            writer = threading.Thread(target=audit.handshake, args=(None, gskit.GSKError.for_rc(406, "x"), None),
+                                      daemon=True)
             writer.start()
             writer.join(10)
         assert not writer.is_alive()

@@ -210,7 +210,8 @@ def test_keylog_to_a_fifo_no_one_reads_warns_and_never_waits(tmp_path: Path, cap
     try:
         callback = trace.keylog_callback()
         assert callback is not None
-        writer = threading.Thread(target=lambda: (callback(b"CLIENT_RANDOM 00 11"), callback(b"CLIENT_RANDOM 22 33")))
+        writer = threading.Thread(target=lambda: (callback(b"CLIENT_RANDOM 00 11"), callback(b"CLIENT_RANDOM 22 33")),
+                                  daemon=True)
         writer.start()
         writer.join(10)
         assert not writer.is_alive()

@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as exc:
         if exc.filename is not None or exc.errno not in _OUTPUT_ERRORS:
-            raise
+            # (a subcommand says what failed itself; this is what none of them foresaw)
+            where = f" ({exc.filename})" if exc.filename is not None else ""
+            print(f"gskit: {exc.strerror or exc}{where}.", file=sys.stderr)
+            return 2
         _silence_stdout()
         if isinstance(exc, BrokenPipeError):
             return 0                # the reader has all it wanted (| head)

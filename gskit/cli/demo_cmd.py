@@ -79,7 +79,8 @@ def _why_init_failed() -> str:
     import gskit
 
     try:
-        with gskit.Environment(session_type="server", application_id=certstore.DEMO_SERVER) as env:
+        with gskit.Environment(session_type=gskit.GSK_SERVER_SESSION_WITH_CL_AUTH,   # (as _open_environment)
+                               application_id=certstore.DEMO_SERVER) as env:
             env.init()
     except gskit.GSKError as exc:
         return f": {exc.detail}" if exc.detail else ""

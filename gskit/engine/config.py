@@ -92,7 +92,6 @@ class TLSConfig:
     server_names: tuple[str, ...] = ()     # GSK_SSL_EXTN_SERVERNAME_(CRITICAL_)LIST
     server_names_critical: bool = False
     validation_callback: bool = False      # GSK_CERT_VALIDATION_CALLBACK is set
-    client_cert_callback: bool = False     # a client with GSK_CLIENT_CERT_CALLBACK
     credentials: Credentials | None = field(default=None, compare=False)
     credentials_key: int = 0               # id() of the credentials: part of the cache key
 
@@ -107,8 +106,7 @@ class TLSConfig:
     def has_callbacks(self) -> bool:
         """Does OpenSSL call back into Python for this configuration's connections (which must
         then be registered, ``ssl_calls.new_ssl``'s app data)?"""
-        return (self.needs_verify_callback or self.client_cert_callback
-                or (self.server and self.server_names_critical))
+        return self.needs_verify_callback or (self.server and self.server_names_critical)
 
     @functools.cached_property
     def openssl_names(self) -> dict[Protocol, frozenset[str]]:
@@ -213,7 +211,6 @@ def resolve_tls_config(values: AttributeValues, *, release: str = DEFAULT_RELEAS
         server_names=_names(values),
         server_names_critical=bool(values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_LIST)),
         validation_callback=values.get(c.GSK_CERT_VALIDATION_CALLBACK) is not None,
-        client_cert_callback=not server and values.get(c.GSK_CLIENT_CERT_CALLBACK) is not None,
         credentials=credentials,
         credentials_key=id(credentials),
     )

@@ -6,6 +6,7 @@ TLS 1.0-1.2 lists differ, one per protocol version; see ``session_engine``).
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from OpenSSL import SSL, crypto
@@ -102,8 +103,6 @@ def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Con
     callback = _verify_certificate if config.needs_verify_callback else _ffi.NULL
     _lib.SSL_CTX_set_verify(ctx._context, mode, callback)  # noqa: SLF001
 
-    if config.client_cert_callback:
-        _lib.SSL_CTX_set_cert_cb(ctx._context, _certificate_requested, _ffi.NULL)  # noqa: SLF001
     if config.server and config.server_names_critical:
         _lib.SSL_CTX_set_tlsext_servername_callback(ctx._context, _critical_server_name)  # noqa: SLF001
     if config.server:
@@ -154,12 +153,20 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
         except Exception:  # noqa: BLE001 - a callback that raises rejects
             answer = rc.GSK_ERROR_CERT_VALIDATION
         except BaseException as exc:  # Ctrl-C: rejects, and the handshake call raises it
-            record.interrupted, answer = exc, rc.GSK_ERROR_CERT_VALIDATION
+            keep_for_the_program(record, exc)
+            answer = rc.GSK_ERROR_CERT_VALIDATION
         record.callback_rc = answer
         return answer == rc.GSK_OK
     if not record.config.verify_peer:
         return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
     return bool(ok)
+
+
+def call_when_a_certificate_is_requested(ssl: Any) -> None:
+    """Have OpenSSL call this client connection's GSK_CLIENT_CERT_CALLBACK (its app data's)
+    when the server asks for a certificate: set on the connection, not its context, which
+    connections without the callback share."""
+    _lib.SSL_set_cert_cb(ssl, _certificate_requested, _ffi.NULL)
 
 
 @_ffi.callback("int (*)(SSL *, void *)")
@@ -173,9 +180,18 @@ def _certificate_requested(ssl: Any, _arg: Any) -> int:
         except Exception:  # noqa: BLE001 - the application's error; the handshake goes on
             pass
         except BaseException as exc:  # Ctrl-C: the handshake ends, and its call raises it
-            record.interrupted = exc
+            keep_for_the_program(record, exc)
             return 0
     return 1
+
+
+def keep_for_the_program(record: CallbackRecord, exc: BaseException) -> None:
+    """Ctrl-C or exit() in a callback, which cffi would drop: kept for the synchronous
+    handshake call to raise again (``Session.handshake``), on the main thread.  Elsewhere (a
+    completion port's thread, perhaps the engine's own) it only rejects, as any exception
+    there does: raised, it would end that thread."""
+    if threading.current_thread() is threading.main_thread():
+        record.interrupted = exc
 
 
 @_ffi.callback("int (*)(SSL *, int *, void *)")

@@ -123,7 +123,7 @@ class CallbackRecord:
         self.subject = ""
         self.callback_rc = rc.GSK_OK        # GSK_CERT_VALIDATION_CALLBACK's answer
         self.unrecognized_name: str | None = None   # a server name the critical list refused
-        self.interrupted: BaseException | None = None  # Ctrl-C (or exit) in a callback: raised after
+        self.interrupted: BaseException | None = None  # Ctrl-C (or exit) in a callback (Session.handshake)
 
 
 _BEFORE_HANDSHAKE: Final = b"before SSL initialization"  # SSL_state_string_long of TLS_ST_BEFORE
@@ -165,9 +165,13 @@ class TLSEngine:
     # -- setup -------------------------------------------------------------------------------
     def _connect(self, ctx: Any) -> None:
         """The connection, on ``ctx`` (a ``gskit.engine.context.Context``)."""
-        config = self.config
-        handle = new_ssl(ctx.handle, self._fd, config.server, self.record if config.has_callbacks else None)
+        config, record = self.config, self.record
+        calls_back = config.has_callbacks or record.client_cert_callback is not None
+        handle = new_ssl(ctx.handle, self._fd, config.server, record if calls_back else None)
         self._handle, self._context = handle, ctx
+        if record.client_cert_callback is not None:
+            from gskit.engine.context import call_when_a_certificate_is_requested  # (it imports this module)
+            call_when_a_certificate_is_requested(self.ssl)
         if self._fd < 0:
             self._in, self._out = _ffi.cast("BIO *", handle.rbio), _ffi.cast("BIO *", handle.wbio)
         if not config.server:
@@ -268,12 +272,6 @@ class TLSEngine:
             if not self._pick_context_from_client_hello():
                 return False
         result = ssl_do_handshake(self._handle)
-        interrupted = self.record.interrupted
-        if interrupted is not None:     # (an OpenSSL callback cannot raise it: cffi would drop it)
-            self.record.interrupted = None
-            _drain_error_queue()
-            self._fail(Failure(rc.GSK_ERROR_CERT_VALIDATION, 0, "a callback was interrupted"))
-            raise interrupted
         self._check_server_name()
         if result != 1:
             if self._wants_input(result):
@@ -463,10 +461,12 @@ class TLSEngine:
     def failed_subject(self) -> str:
         """Subject of the certificate that failed validation ("" when none did, or when it
         cannot be read)."""
-        if self.record.subject or not self.x509_error():
-            return self.record.subject
+        record = self.record
+        if record.subject or not self.x509_error():
+            return record.subject
         chain = peer_chain(self.ssl) if self.ssl is not None and self._context is not None else []
-        return failing_subject(chain, self._context) if chain else ""   # type: ignore[arg-type]
+        record.subject = failing_subject(chain, self._context) if chain else ""  # type: ignore[arg-type]
+        return record.subject
 
     @property
     def resumed(self) -> bool:

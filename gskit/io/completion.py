@@ -712,7 +712,7 @@ class _Channel:
         self.ident = ident
         self.mark = current_identity(sock)  # told apart without fstat where there are cookies
         self.sock = sock
-        self.listening = _SO_ACCEPTCONN is not None and bool(sock.getsockopt(socket.SOL_SOCKET, _SO_ACCEPTCONN))
+        self.listening = _listening(sock)
         self.user: weakref.ref[Any] | None = None  # the socket object first passed as ``sd``
         self.lock = Mutex()
         self.lanes: tuple[deque[Operation], deque[Operation]] = (deque(), deque())
@@ -748,6 +748,14 @@ class _Channel:
 
 
 _SO_ACCEPTCONN: Final = getattr(socket, "SO_ACCEPTCONN", None)
+
+
+def _listening(sock: socket.socket) -> bool:
+    """Is ``sock`` a listening socket (False where that cannot be told)?"""
+    try:
+        return _SO_ACCEPTCONN is not None and bool(sock.getsockopt(socket.SOL_SOCKET, _SO_ACCEPTCONN))
+    except OSError:     # (closed meanwhile: the operation finds out)
+        return False
 
 
 def _weak(obj: Any) -> weakref.ref[Any] | None:
@@ -1598,17 +1606,18 @@ def _forget_the_parents_ports() -> None:
     """After fork(), in the child: ports are the process's (the reference), so the child
     starts with none; the parent's port numbers are EINVAL here, and its operations, engine
     and sockets are left to the parent."""
-    global _engine, _registry_lock
-    _registry_lock = Mutex()          # (a thread of the parent may have held it)
+    global _engine
     engine, _engine = _engine, None
     _ports.clear()
     _poisoned.clear()
     if engine is not None:
         engine.forsake()
+    _registry_lock.release()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_the_parents_ports)
+if hasattr(os, "register_at_fork"):   # (the lock across the fork: no port is half made or destroyed)
+    os.register_at_fork(before=_registry_lock.acquire, after_in_parent=_registry_lock.release,
+                        after_in_child=_forget_the_parents_ports)
 
 
 def current_engine() -> Engine | None:

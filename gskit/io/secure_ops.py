@@ -22,6 +22,7 @@ handshake timeout         GSK_IBMI_ERROR_TIMED_OUT                0
 """
 from __future__ import annotations
 
+from errno import EAGAIN, ECANCELED
 from typing import TYPE_CHECKING, Final
 
 from gskit import errors as rc
@@ -195,5 +196,5 @@ class StartSend(SecureOperation):
         self.session.unpark_send(self)
         if self._started:
             self.pump.abandon(self._data)
-            if self.returnValue == rc.GSK_ERROR_IO:     # a cancel or a timer: it still goes out, whole
+            if errno_value in (ECANCELED, EAGAIN):       # a cancel or a timer: it still goes out, whole
                 self.secureDataTransferSize = len(self._data)

@@ -209,8 +209,6 @@ def load_policy(name_or_path: str | Path) -> Policy:
             raw = read_bytes(path, "policy file")     # a regular file of a sane size, or one sentence
         except KeystoreError as exc:
             raise PolicyError(str(exc).rstrip(".")) from None
-        except ValueError as exc:                     # a NUL byte in the path
-            raise PolicyError(f"cannot read {origin}: {exc}") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

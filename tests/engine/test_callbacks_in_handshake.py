@@ -4,12 +4,18 @@ cannot close it (GSK_INVALID_STATE, where it used to wait for ever on the handsh
 lock); an io_write that would block for ever ends at GSK_HANDSHAKE_TIMEOUT."""
 from __future__ import annotations
 
+import contextlib
+import gc
+import socket
+import ssl
 import threading
+import time
 from typing import Any
 
 import pytest
 
 from gskit import *  # noqa: F403
+from gskit.session import Session
 from tests.conftest import DEADLINE
 from tests.engine.test_io_callbacks import callback_client, relay_write, would_block
 from tests.engine.test_return_codes import Pair, env_open
@@ -73,7 +79,7 @@ def test_client_cert_callback_is_not_called_when_the_server_does_not_ask(pki, ve
     calls: list[Any] = []
 
     def setup(session: Any) -> None:
-        gsk_attribute_set_callback(session, GSK_CLIENT_CERT_CALLBACK, calls.append)
+        assert gsk_attribute_set_callback(session, GSK_CLIENT_CERT_CALLBACK, calls.append) == GSK_OK
 
     assert _pair_with(pki, GSK_SERVER_SESSION, version, setup)[:2] == (GSK_OK, GSK_OK)
     assert calls == []
@@ -158,7 +164,7 @@ def test_an_io_write_that_always_would_block_ends_at_the_handshake_timeout(pki) 
     with callback_client(pki, io_write=io_write) as (client, _):
         assert gsk_attribute_set_numeric_value(client, GSK_HANDSHAKE_TIMEOUT, 1) == GSK_OK
         result: list[int] = []
-        thread = threading.Thread(target=lambda: result.append(gsk_secure_soc_init(client)))
+        thread = threading.Thread(target=lambda: result.append(gsk_secure_soc_init(client)), daemon=True)
         thread.start()
         thread.join(DEADLINE)           # (before: still calling io_write when the test ended)
         assert result == [GSK_IBMI_ERROR_TIMED_OUT]
@@ -182,3 +188,99 @@ def test_ctrl_c_in_a_callback_reaches_the_program(pki, which: str) -> None:
     with pytest.raises(KeyboardInterrupt):
         _pair_with(pki, GSK_SERVER_SESSION_WITH_CL_AUTH, GSK_PROTOCOL_TLSV13, setup, pki.client)
     assert gsk_secure_soc_close(holder["session"]) == GSK_OK
+
+
+def _live_sessions() -> int:
+    return sum(1 for obj in gc.get_objects() if type(obj) is Session)
+
+
+def test_closed_sessions_with_callbacks_are_freed(pki) -> None:
+    """The callbacks are kept where OpenSSL's callbacks find them (a registry): they must
+    not keep their session alive (before: every session with a validation callback stayed
+    for good, closed or not)."""
+    def setup(session: Any) -> None:
+        assert gsk_attribute_set_callback(session, GSK_CERT_VALIDATION_CALLBACK, lambda chain, status: GSK_OK) == GSK_OK
+        assert gsk_attribute_set_callback(session, GSK_CLIENT_CERT_CALLBACK, lambda handle: GSK_OK) == GSK_OK
+
+    gc.collect()
+    before = _live_sessions()
+    for _ in range(5):
+        client_rc, server_rc, client = _pair_with(pki, GSK_SERVER_SESSION_WITH_CL_AUTH, GSK_PROTOCOL_TLSV13,
+                                                  setup, pki.client)
+        assert (client_rc, server_rc) == (GSK_OK, GSK_OK)
+        assert gsk_secure_soc_close(client) == GSK_OK
+        del client
+    gc.collect()
+    assert _live_sessions() == before
+
+
+def test_exit_in_a_callback_on_a_completion_ports_thread_only_rejects(pki) -> None:
+    """SystemExit raised by the validation callback of a startInit that the completion
+    engine's own thread runs: the handshake is posted with 8, and that thread lives on
+    (before: the exception ended it)."""
+    port = QsoCreateIOCompletionPort()
+    pair = Pair()
+    peer = threading.Thread(target=_python_server, args=(pki, pair.server), daemon=True)
+    peer.start()
+    env = env_open(GSK_KEYRING_FILE=str(pki.ca_pem))
+    assert gsk_environment_init(env) == GSK_OK
+    rc, session = gsk_secure_soc_open(env)
+    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
+
+    def leave(chain: list[bytes], status: int) -> int:
+        raise SystemExit(3)
+
+    assert gsk_attribute_set_callback(session, GSK_CERT_VALIDATION_CALLBACK, leave) == GSK_OK
+    try:
+        assert gsk_secure_soc_startInit(session, port, Qso_OverlappedIO_t()) == GSK_IBMI_ASYNCHRONOUS_SOC_INIT
+        engine_threads = [t for t in threading.enumerate() if t.name == "gskit-completion"]
+        done = Qso_OverlappedIO_t()
+        assert QsoWaitForIOCompletion(port, done, DEADLINE) == 1
+        assert done.returnValue == GSK_ERROR_CERT_VALIDATION
+        assert engine_threads and all(t.is_alive() for t in engine_threads)
+    finally:
+        gsk_secure_soc_close(session)
+        QsoDestroyIOCompletionPort(port)
+        gsk_environment_close(env)
+        pair.close()
+        peer.join(DEADLINE)
+
+
+def _python_server(pki, sock: Any) -> None:
+    time.sleep(0.3)                     # (after startInit's first step: the port's thread goes on)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(pki.server_ec))
+    with contextlib.suppress(ssl.SSLError, OSError):
+        ctx.wrap_socket(sock, server_side=True).recv(1)
+
+
+def test_a_validation_callback_using_its_session_during_a_renegotiation_is_refused(pki, openssl_server) -> None:
+    """GSK_RESET_CIPHER on TLS 1.2 runs the handshake again, and the validation callback with
+    it: a write to its own session from there answers GSK_INVALID_STATE (before: it waited
+    for the engine's lock, which its own thread held, for ever)."""
+    server = openssl_server("-cert", str(pki.server_ec), "-tls1_2", "-client_renegotiation", "-naccept", "1")
+    answers: list[tuple[int, int]] = []
+    holder: dict[str, Any] = {}
+
+    def validate(chain: list[bytes], status: int) -> int:
+        if holder.get("renegotiating"):
+            answers.append(gsk_secure_soc_write(holder["session"], b"from the callback\n"))
+        return GSK_OK
+
+    env = env_open(GSK_KEYRING_FILE=str(pki.ca_pem))
+    assert gsk_environment_init(env) == GSK_OK
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        rc, session = gsk_secure_soc_open(env)
+        holder["session"] = session
+        gsk_attribute_set_numeric_value(session, GSK_FD, sock.fileno())
+        assert gsk_attribute_set_callback(session, GSK_CERT_VALIDATION_CALLBACK, validate) == GSK_OK
+        assert gsk_secure_soc_init(session) == GSK_OK
+        holder["renegotiating"] = True
+        result: list[int] = []
+        misc = threading.Thread(target=lambda: result.append(gsk_secure_soc_misc(session, GSK_RESET_CIPHER)),
+                                daemon=True)
+        misc.start()
+        misc.join(DEADLINE)
+        assert (result, answers) == ([GSK_OK], [(GSK_INVALID_STATE, 0)])
+        assert gsk_secure_soc_close(session) == GSK_OK
+    gsk_environment_close(env)
