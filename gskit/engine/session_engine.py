@@ -104,11 +104,12 @@ _PROTOCOLS: Final = {p.label: p for p in Protocol}
 
 class CallbackRecord:
     """What OpenSSL's callbacks (``gskit.engine.context``) see and note for one connection:
-    its app data, registered only where the context has callbacks.
+    its app data, registered only where the context has callbacks (or the connection a
+    GSK_CLIENT_CERT_CALLBACK).
 
     It refers to neither the engine nor the connection, so that engine and connection
     form no reference cycle and are freed the moment the session lets them go (a
-    GSK_CLIENT_CERT_CALLBACK, bound to its session, is let go at the session's close).
+    GSK_CLIENT_CERT_CALLBACK, bound to its session, is let go when the handshake ends).
     """
 
     __slots__ = ("config", "validation_callback", "client_cert_callback", "x509_error", "subject",
