@@ -49,7 +49,7 @@ from __future__ import annotations
 import errno as errno_module
 import ipaddress
 import threading
-from typing import Any, Callable, Final
+from typing import Any, Callable, Final, TypeVar
 
 from cryptography import x509
 from OpenSSL import SSL, crypto
@@ -98,6 +98,7 @@ def _scratch() -> object:
 
 ContextChooser = Callable[["Protocol | None"], SSL.Context]
 ValidationCallback = Callable[[list[bytes], int], int]
+T = TypeVar("T")
 
 _PROTOCOLS: Final = {p.label: p for p in Protocol}
 
@@ -465,7 +466,8 @@ class TLSEngine:
         record = self.record
         if record.subject or not self.x509_error():
             return record.subject
-        chain = peer_chain(self.ssl) if self.ssl is not None and self._context is not None else []
+        chain = (peer_chain(self.ssl, crypto.X509._from_raw_x509_ptr)  # noqa: SLF001
+                 if self.ssl is not None and self._context is not None else [])
         record.subject = failing_subject(chain, self._context) if chain else ""  # type: ignore[arg-type]
         return record.subject
 
@@ -525,20 +527,20 @@ def lent(pointer: Any) -> Any:
     return pointer
 
 
-def peer_chain(ssl: Any) -> list[bytes]:
-    """The chain the peer sent (its certificate first), each certificate's DER."""
+def peer_chain(ssl: Any, convert: Callable[[Any], T] = der_of) -> list[T]:  # type: ignore[assignment]
+    """The chain the peer sent (its certificate first), each certificate as ``convert``
+    makes it of an ``X509 *`` whose reference it is handed (default: its DER)."""
     stack = _lib.SSL_get_peer_cert_chain(ssl)
     if stack == _ffi.NULL:
         return []
-    return [der_of(lent(_lib.sk_X509_value(stack, index))) for index in range(_lib.sk_X509_num(stack))]
+    return [convert(lent(_lib.sk_X509_value(stack, index))) for index in range(_lib.sk_X509_num(stack))]
 
 
-def failing_subject(chain: list[bytes], context: SSL.Context) -> str:
-    """The subject of the certificate of ``chain`` (DER, the peer's own first) that fails
+def failing_subject(certificates: list[crypto.X509], context: SSL.Context) -> str:
+    """The subject of the certificate of the chain (the peer's own first) that fails
     validation.  OpenSSL keeps no note of it when it verified alone, so the chain is verified
     again against the context's trust (a failed handshake's path only): the certificate it
     names, else the peer's own (the check that failed was its host name's)."""
-    certificates = [crypto.load_certificate(crypto.FILETYPE_ASN1, der) for der in chain]
     failing, store = certificates[0], context.get_cert_store()
     assert store is not None            # a context always has its store
     try:
