@@ -216,6 +216,14 @@ class Session(Handle):
             self._guard = CallbackGuard()
         return self._guard.wrap(callback)
 
+    def _refuse_from_own_callback(self, doing: str) -> None:
+        """GSK_INVALID_STATE inside one of this session's callbacks, which run under the locks
+        that ``doing`` would wait for."""
+        guard = self._guard
+        if guard is not None and guard.here():
+            raise GSKError.for_rc(rc.GSK_INVALID_STATE, f"a session's own callback cannot {doing} it; "
+                                  "return an error from the callback, and do it after")
+
     def _release_client_cert_callback(self) -> None:
         """GSK_CLIENT_CERT_CALLBACK is bound to this session, and OpenSSL's callbacks find it
         through a registry: let it go once the handshake is over, so that nothing keeps the
@@ -255,9 +263,7 @@ class Session(Handle):
             # Closed by the application: its number may name another socket by now.
             raise GSKError.for_rc(rc.GSK_ERROR_SOCKET_CLOSED, "the socket given as GSK_FD was closed")
         pump = self.pump
-        guard = self._guard
-        if guard is not None and guard.here():
-            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session's own callback cannot read or write it")
+        self._refuse_from_own_callback("read or write")
         if self._state in _IO_KEEPS_STATE and pump is not None:     # nothing to change: no lock needed
             return pump
         with self._lock:
@@ -409,10 +415,7 @@ class Session(Handle):
         Asynchronous operations still pending are posted with GSK_IBMI_ERROR_CLOSED.  Closing
         a closed session does nothing (the compat call answers GSK_INVALID_HANDLE before this).
         """
-        guard = self._guard
-        if guard is not None and guard.here():
-            raise GSKError.for_rc(rc.GSK_INVALID_STATE, "a session cannot be closed from inside its own "
-                                  "callback; return an error from the callback, and close it after")
+        self._refuse_from_own_callback("close")
         with self._lock:
             if self.closed:
                 return
