@@ -26,6 +26,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 USAGE = "usage: gskit COMMAND [ARGS...]   (gskit COMMAND --help for details)"
 
 
+def printable(text: object) -> str:
+    """``text`` with every character a terminal could act on (ESC, BEL, a new line...)
+    escaped as Python writes it (``\\x1b``): what a subcommand prints that came from a file,
+    an argument, the registry or a server."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _print_help(file: TextIO) -> None:
     print(USAGE, file=file)
     print(file=file)

@@ -24,6 +24,7 @@ from certstore.registry import (SYSTEM, ApplicationDefinition, InvalidDefinition
 from certstore.report import application_info, entry_info, entry_kind
 from certstore.resolve import open_system_store
 from gskit import errors as rc
+from gskit.cli import printable
 
 PROG = "gskit certstore"
 NOT_FOUND_RCS = frozenset({rc.GSK_IBMI_ERROR_NOT_REGISTERED, rc.GSK_ERROR_BAD_KEYFILE_LABEL})
@@ -47,24 +48,14 @@ def _writing(what: object) -> Iterator[None]:
         raise UsageError(f"could not write {name} ({exc.strerror or exc}).") from None
 
 
-def _printable(text: object) -> str:
-    """``text`` with every character a terminal could act on (ESC, BEL, a new line...)
-    escaped as Python writes it (``\\x1b``): what gskit prints from files, arguments and the
-    registry.  (``gskit errors`` shows such input with ``repr``; there is no shared helper.)"""
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _say(text: object) -> None:
     """One line of text output on stdout (JSON output is printed as it is: it is escaped)."""
-    print(_printable(text))
+    print(printable(text))
 
 
 def _note(message: str) -> None:
     """A note on stderr: something the user should know, the command goes on."""
-    print(f"{PROG}: note: {_printable(message)}", file=sys.stderr)
+    print(f"{PROG}: note: {printable(message)}", file=sys.stderr)
 
 
 def _nonempty(flag: str) -> Callable[[str], str]:
@@ -780,7 +771,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: {_printable(message)}", file=sys.stderr)
+    print(f"{PROG}: {printable(message)}", file=sys.stderr)
     return code
 
 
