@@ -8,6 +8,7 @@ import math
 import sys
 
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
+from gskit.cli import printable
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130   # Ctrl-C, as shells report SIGINT
@@ -149,7 +150,7 @@ def render_text(result, policy_result) -> str:
         lines += [f"  {v}" for v in policy_result.violations]
         lines += [f"  not checked: {n}" for n in not_checked]
         lines += [f"  not probed: {n}" for n in getattr(policy_result, "not_probed", [])]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)   # (names come from the server)
 
 
 def main(argv: list[str]) -> int:

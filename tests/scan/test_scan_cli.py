@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import trustme
 
 
 INTERMEDIATE_12 = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
@@ -102,3 +103,17 @@ def test_target_syntax(text, expected):
     from gskit.cli.scan_cmd import parse_target
 
     assert parse_target(text) == expected
+
+
+def test_names_from_the_server_reach_the_terminal_escaped(s_server, certs, tmp_path):
+    """A certificate whose names hold terminal control sequences (ESC [ 2 J clears the
+    screen): the text report shows them escaped (before: sent to the terminal as they were)."""
+    ca = trustme.CA(organization_name="evil \x1b[2J CA")
+    path = tmp_path / "evil.pem"
+    ca.issue_cert("localhost", "127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(path))
+    certs["evil"] = path
+    port = s_server(cert="evil")
+    out = run(f"127.0.0.1:{port}", "--protocols", "TLSv1.3")
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout
+    assert "evil \\x1b[2J CA" in out.stdout
