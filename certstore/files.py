@@ -46,6 +46,15 @@ def _open_regular(path: str | os.PathLike, what: str) -> BinaryIO:
         raise
 
 
+def may_exist(path: str | os.PathLike) -> bool:
+    """Does ``path`` name something?  True also when the system cannot even say (a name too
+    long, a NUL byte): ``read_bytes`` then says why in one sentence."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return True
+
+
 def read_bytes(
     path: str | os.PathLike, what: str = "keystore", *, regular_only: bool = True
 ) -> bytes:

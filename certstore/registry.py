@@ -23,7 +23,7 @@ from gskit.attributes.protocols import Protocol
 
 from . import _toml
 from .errors import KeystoreError, Refused, quoted
-from .files import atomic_write, read_bytes
+from .files import atomic_write, may_exist, read_bytes
 from .model import check_label
 
 SYSTEM = "*SYSTEM"
@@ -228,11 +228,7 @@ class Registry:
 
     def read(self) -> RegistryData:
         """The registry (empty when the file does not exist yet)."""
-        try:
-            present = self.path.exists()
-        except (OSError, ValueError):   # a GSKIT_HOME too long, say: reading it says why
-            present = True
-        if not present:
+        if not may_exist(self.path):
             return RegistryData()
         raw = read_bytes(self.path, what="registry file")
         try:

@@ -198,12 +198,12 @@ def load_policy(name_or_path: str | Path) -> Policy:
     # model itself never needs (gskit.policy imports no TLS library)
     from certstore import _toml
     from certstore.errors import KeystoreError
-    from certstore.files import read_bytes
+    from certstore.files import may_exist, read_bytes
 
     if not str(name_or_path):
         raise PolicyError("give a policy name or a .toml file")
     path = Path(name_or_path)
-    if path.suffix == ".toml" or _exists(path):
+    if path.suffix == ".toml" or may_exist(path):
         origin = f"policy file {str(path)!r}"
         try:
             raw = read_bytes(path, "policy file")     # a regular file of a sane size, or one sentence
@@ -228,12 +228,3 @@ def load_policy(name_or_path: str | Path) -> Policy:
     except _toml.TOMLDecodeError as exc:
         raise PolicyError(f"{origin} is not valid TOML: {exc}") from None
     return parse_policy(data, default, origin=origin)
-
-
-def _exists(path: Path) -> bool:
-    """Does ``path`` name something?  True when the system cannot even say (a name too
-    long, a NUL byte): reading it then says why."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return True
