@@ -333,27 +333,33 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
 
 
-def paired_ratio(values: list[float], base: list[float]) -> float:
-    """Median of the per-round ratios: each round ran both side by side, so load drifting
-    between rounds cancels out."""
-    return statistics.median(v / b for v, b in zip(values, base))
+def paired_ratio(values: list[float], base: list[float]) -> str:
+    """The median of the per-round ratios, with their quartiles when there are enough rounds:
+    each round ran both side by side, so load drifting between rounds cancels out, and
+    the quartiles show how far one round's pairing may stray."""
+    ratios = [v / b for v, b in zip(values, base)]
+    median = f"{statistics.median(ratios):.2f}x"
+    if len(ratios) < 4:
+        return median
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{median} ({low:.2f}-{high:.2f})"
 
 
 def print_table(title: str, unit: str, rows: dict[str, dict[str, list[float]]]) -> None:
     """rows: configuration -> implementation -> per-round figures (in round order).
 
-    The ratio columns give the median of the per-round ratios to pyOpenSSL (n/a when it
-    did not run).
+    The ratio columns give the median of the per-round ratios to pyOpenSSL and, from four
+    rounds, their quartiles (n/a when pyOpenSSL did not run).
     """
     names = list(next(iter(rows.values())).keys())
-    print(f"\n{title} ({unit}; median (min-max) of the rounds; ratio: median of per-round ratios)")
+    print(f"\n{title} ({unit}; median (min-max) of the rounds; ratio: median (quartiles) of per-round ratios)")
     ratio_names = [f"{n}/pyopenssl" for n in names if n != "pyopenssl"]
     print("| configuration | " + " | ".join(names + ratio_names) + " |")
     print("|---" * (1 + len(names) + len(ratio_names)) + "|")
     for config, per_impl in rows.items():
         cells = [summary(per_impl[n]) for n in names]
         base = per_impl.get("pyopenssl")
-        ratios = [f"{paired_ratio(per_impl[n], base):.2f}x" if base else "n/a" for n in names if n != "pyopenssl"]
+        ratios = [paired_ratio(per_impl[n], base) if base else "n/a" for n in names if n != "pyopenssl"]
         print(f"| {config} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
 

@@ -5,11 +5,16 @@ byte, the client reads it, both close.  One client thread (the timed one) and on
 thread in one process, as in ../shared/reference/performance-baselines.md.  TLS 1.3 and
 1.2 x ECDSA P-256 and RSA-2048; the implementations alternate inside every round.
 
-    .venv/bin/python bench/handshake.py [--rounds 5] [--count 300] [--only gskit,pyopenssl]
+    .venv/bin/python bench/handshake.py [--rounds 15] [--count 200] [--only gskit,pyopenssl]
     .venv/bin/python bench/handshake.py --one-end client|server [--only gskit,pyopenssl]
 
 ``--one-end`` measures one end alone: the other end is raw pyOpenSSL in a child process,
 so the CPU figure is that end's own and no interpreter lock is shared.
+
+Many short rounds rather than a few long ones: on this two-vCPU machine one round's pairing
+may stray by a tenth either way (how the two threads meet on the interpreter lock), and
+the median of fifteen per-round ratios moves far less from run to run than that of five
+(docs/performance.md, "Fifteen short rounds").
 """
 from __future__ import annotations
 
@@ -110,8 +115,8 @@ def peer_main(role: str, folder: str, key_type: str, version: str, port: str | N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--only", default=",".join(common.IMPLEMENTATIONS))
     parser.add_argument("--one-end", choices=("client", "server"),
                         help="measure that end alone; raw pyOpenSSL is the other end, in a child process")
