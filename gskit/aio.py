@@ -24,7 +24,6 @@ read-back attributes (``session.cipher``, ``gsk_attribute_get_*``).  Failures ra
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import threading
 from collections import deque
@@ -502,8 +501,9 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
     Without ``environment``, ``settings`` make a new client environment, hostname checking
     on unless ``check_hostname=False``; it is freed with the connection.  With one,
     ``settings`` are session settings and the environment decides on hostname checking.
-    ``server_hostname`` (default: ``host`` when it is a name) is sent as SNI and is the
-    name checked; a peer named by address needs one, or hostname checking off.
+    ``server_hostname`` (default: ``host``) is the name checked, and sent as SNI when it
+    is a host name; an IP address is checked against the certificate's addresses, as
+    Python's ``ssl`` does.
     """
     owned = environment is None
     if owned:
@@ -514,7 +514,7 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
         name = server_hostname if server_hostname is not None else host
         if name is not None and not isinstance(name, str):
             raise TypeError(f"the host name must be a str, not {type(name).__name__}")
-        if name and not _is_address(name) and "server_name" not in settings:
+        if name and "server_name" not in settings:
             settings["server_name"] = name
         loop = asyncio.get_running_loop()
         opener = _opener(environment, settings)  # type: ignore[arg-type]
@@ -574,11 +574,3 @@ def _callback_failed(protocol: _SecureProtocol, exc: BaseException) -> None:
         "message": "Unhandled exception in client_connected_cb", "exception": exc,
         "transport": protocol.transport})
     protocol.abort()
-
-
-def _is_address(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True

@@ -128,24 +128,36 @@ def test_untrusted_server_certificate_is_6000(pki: Pki) -> None:
     assert run(main()).rc == rc.GSK_IBMI_ERROR_NOT_TRUSTED_ROOT
 
 
-def test_hostname_is_checked_by_default(pki: Pki) -> None:
+def test_hostname_is_checked_by_default_and_an_address_against_the_certificates_addresses(pki: Pki) -> None:
+    """As Python's ssl: ``host`` (or ``server_hostname``) is checked, an IP address against
+    the certificate's addresses, and only a host name goes out as SNI (RFC 6066)."""
+    sent_names: list[str | None] = []
+    context = pki.server_context()
+    context.sni_callback = lambda _sock, name, _ctx: sent_names.append(name)  # type: ignore[assignment, return-value]
+
+    async def connected(**kwargs: Any) -> None:
+        reader, writer = await aio.open_connection("127.0.0.1", port, keyring_file=pki.ca_pem, **kwargs)
+        writer.close()
+        await writer.wait_closed()
+
     async def main() -> tuple[GSKError, GSKError]:
-        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0, ssl=pki.server_context())
+        nonlocal port
+        server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0, ssl=context)
         port = server.sockets[0].getsockname()[1]
         async with server:
-            with pytest.raises(GSKError) as mismatch:
-                await aio.open_connection("127.0.0.1", port, server_hostname="wrong.example", keyring_file=pki.ca_pem)
-            with pytest.raises(GSKError) as unnamed:     # an address and no name: nothing to check
-                await aio.open_connection("127.0.0.1", port, keyring_file=pki.ca_pem)
-            reader, writer = await aio.open_connection("127.0.0.1", port, check_hostname=False,
-                                                       keyring_file=pki.ca_pem)
-            writer.close()
-            await writer.wait_closed()
-            return mismatch.value, unnamed.value
+            with pytest.raises(GSKError) as wrong_name:
+                await connected(server_hostname="wrong.example")
+            with pytest.raises(GSKError) as wrong_address:
+                await connected(server_hostname="127.0.0.2")
+            await connected()                               # 127.0.0.1 is in the certificate
+            await connected(server_hostname="localhost")
+            await connected(server_hostname="127.0.0.2", check_hostname=False)
+            return wrong_name.value, wrong_address.value
 
-    mismatch, unnamed = run(main())
-    assert mismatch.rc == rc.GSK_ERROR_CERT_VALIDATION
-    assert unnamed.rc == rc.GSK_INVALID_PARAMETER
+    port = 0
+    wrong_name, wrong_address = run(main())
+    assert wrong_name.rc == wrong_address.rc == rc.GSK_ERROR_CERT_VALIDATION
+    assert sent_names == ["wrong.example", None, None, "localhost", None]
 
 
 def test_connection_refused_is_406_econnrefused(pki: Pki) -> None:
