@@ -27,7 +27,7 @@ SPEC_OPTIONS: dict[str, tuple[str, CipherSpecFormat, Protocol | None]] = {
     "v2_specs": ("GSK_V2_CIPHER_SPECS", F.V2, P.SSLV2),
     "v3_specs": ("GSK_V3_CIPHER_SPECS", F.V3, None),
     "v3_specs_ex": ("GSK_V3_CIPHER_SPECS_EX", F.EX, None),
-    "v3_specs_expanded": ("4-character codes (z/OS GSK_V3_CIPHER_SPECS_EXPANDED)", F.V3_EXPANDED, None),
+    "v3_specs_expanded": ("z/OS GSK_V3_CIPHER_SPECS_EXPANDED", F.V3_EXPANDED, None),
     "system_value": ("QSSLCSL system value", F.SYSTEM_VALUE, None),
     "tlsv10_specs": ("GSK_TLSV10_CIPHER_SPECS", F.V3, P.TLSV10),
     "tlsv11_specs": ("GSK_TLSV11_CIPHER_SPECS", F.V3, P.TLSV11),

@@ -65,7 +65,8 @@ class Result:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gskit demo", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="gskit demo", description="A TLS echo over loopback through the GSKit API, and what was negotiated.")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--host", default="127.0.0.1",
                    help="loopback address to use: 127.0.0.1 (default), ::1 or localhost")
