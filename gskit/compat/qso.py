@@ -194,47 +194,46 @@ def QsoCreateIOCompletionPort() -> int:
     return _c_call(engine.create_port)
 
 
-def QsoDestroyIOCompletionPort(IOCompletionPort: Any) -> int:
+def QsoDestroyIOCompletionPort(port: Any) -> int:
     """0, or -1/EINVAL for a bad port; waiters wake with -1/EDESTROYED."""
     def body() -> int:
-        engine.destroy_port(IOCompletionPort)
+        engine.destroy_port(port)
         return 0
 
     return _c_call(body)
 
 
-def QsoWaitForIOCompletion(IOCompletionPort: Any, completionStatus: Any, timeToWait: Any) -> int:
-    """1 with the completion copied into ``completionStatus``, or -1 (ETIME, EDESTROYED, ...).
-    ``timeToWait`` is a ``timeval``, seconds, or None (wait for ever)."""
+def QsoWaitForIOCompletion(port: Any, io: Any, timeout: Any) -> int:
+    """1 with the completion copied into ``io``, or -1 (ETIME, EDESTROYED, ...).
+    ``timeout`` is a ``timeval``, seconds, or None (wait for ever)."""
     try:
-        engine.wait(engine.get_port(IOCompletionPort), completionStatus, timeToWait)
+        engine.wait(engine.get_port(port), io, timeout)
         return 1
     except QsoError as exc:
         set_errno(exc.errno)
         return -1
 
 
-def QsoStartRecv(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+def QsoStartRecv(sd: Any, port: Any, io: Any) -> int:
     """0 received at once (returnValue = bytes, not posted), 1 asynchronous, -1 with errno."""
-    return _start(socketDescriptor, IOCompletionPort, communicationsArea, RecvOp)
+    return _start(sd, port, io, RecvOp)
 
 
-def QsoStartSend(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+def QsoStartSend(sd: Any, port: Any, io: Any) -> int:
     """0 sent at once (returnValue = bytes, not posted), 1 asynchronous, -1 with errno."""
-    return _start(socketDescriptor, IOCompletionPort, communicationsArea, SendOp)
+    return _start(sd, port, io, SendOp)
 
 
-def QsoStartAccept(socketDescriptor: Any, IOCompletionPort: Any, communicationsArea: Any) -> int:
+def QsoStartAccept(sd: Any, port: Any, io: Any) -> int:
     """As QsoStartRecv; the result's returnValue is the accepted descriptor."""
-    return _start(socketDescriptor, IOCompletionPort, communicationsArea, AcceptOp)
+    return _start(sd, port, io, AcceptOp)
 
 
-def QsoPostIOCompletion(IOCompletionPort: Any, communicationsArea: Any) -> int:
+def QsoPostIOCompletion(port: Any, io: Any) -> int:
     """0 posted (or, with operationWaitTime, scheduled), -1 with errno."""
 
     def body() -> int:
-        port = engine.get_port(IOCompletionPort)
-        io = communicationsArea
+        target = engine.get_port(port)
         if not isinstance(io, Qso_OverlappedIO_t):
             raise QsoError(_errno.EFAULT)
         try:
@@ -243,7 +242,7 @@ def QsoPostIOCompletion(IOCompletionPort: Any, communicationsArea: Any) -> int:
             raise QsoError(_errno.EINVAL) from None
         posted = io.postedDescriptor
         posted_fd = engine.fileno_of(posted) if delay and posted else 0
-        port.engine.post(port, _posted(io), delay, posted_fd)
+        target.engine.post(target, _posted(io), delay, posted_fd)
         return 0
 
     return _c_call(body)
@@ -275,25 +274,25 @@ def _socket_call(sd: Any, body: Callable[[engine.Engine | None, int, tuple[int, 
     return run
 
 
-def QsoGenerateOperationId(socketDescriptor: Any) -> int:
+def QsoGenerateOperationId(sd: Any) -> int:
     """An operation id unique for that socket (≥ 1), or 0 with errno EBADF/ENOTSOCK."""
-    return _c_call(_socket_call(socketDescriptor, lambda e, fd, ident: next(_operation_ids)), 0)
+    return _c_call(_socket_call(sd, lambda e, fd, ident: next(_operation_ids)), 0)
 
 
-def QsoIsOperationPending(socketDescriptor: Any, operationId: Any) -> int:
+def QsoIsOperationPending(sd: Any, operation_id: Any) -> int:
     """1 when an operation with that id is pending on the socket, 0 when not, -1 with errno."""
     return _c_call(_socket_call(
-        socketDescriptor, lambda e, fd, ident: int(e is not None and e.is_pending(fd, ident, operationId)),
-        operationId,
+        sd, lambda e, fd, ident: int(e is not None and e.is_pending(fd, ident, operation_id)),
+        operation_id,
     ))
 
 
-def QsoCancelOperation(socketDescriptor: Any, operationId: Any) -> int:
+def QsoCancelOperation(sd: Any, operation_id: Any) -> int:
     """How many matching pending operations were cancelled (each posted with ECANCELED),
     0 when none matched, -1 with EAGAIN when one is uninterruptible (none cancelled)."""
     return _c_call(_socket_call(
-        socketDescriptor, lambda e, fd, ident: 0 if e is None else e.cancel(fd, ident, operationId),
-        operationId,
+        sd, lambda e, fd, ident: 0 if e is None else e.cancel(fd, ident, operation_id),
+        operation_id,
     ))
 
 

@@ -12,9 +12,12 @@ import pytest
 from gskit import constants as C
 from gskit.compat.errno_state import get_errno, set_errno
 from gskit.compat.qso import (
+    QsoCancelOperation,
     QsoCreateIOCompletionPort,
     QsoDestroyIOCompletionPort,
+    QsoGenerateOperationId,
     QsoIsOperationPending,
+    QsoPostIOCompletion,
     QsoStartAccept,
     QsoStartRecv,
     QsoStartSend,
@@ -391,3 +394,25 @@ def test_destroying_a_port_closes_a_connection_accepted_but_not_yet_taken(socket
         time.sleep(0.005)
     assert QsoDestroyIOCompletionPort(port) == 0
     assert c.recv(1) == b""                              # the server side was closed
+
+
+def test_every_call_takes_the_contracts_parameter_names(port: int, sockets: Sockets) -> None:
+    """compat-api.md names the parameters (port, io, timeout, sd, operation_id): a port
+    written with keywords works as one written positionally."""
+    server, client = sockets.pair()
+    client.sendall(b"hi")
+    received = Qso_OverlappedIO_t(buffer=bytearray(2), bufferLength=2, postFlag=1)
+    assert QsoStartRecv(sd=server, port=port, io=received) == 1
+    done = Qso_OverlappedIO_t()
+    assert QsoWaitForIOCompletion(port=port, io=done, timeout=timeval(int(DEADLINE), 0)) == 1
+    assert (done.returnValue, bytes(received.buffer)) == (2, b"hi")
+    sent = Qso_OverlappedIO_t(buffer=b"ok", bufferLength=2)
+    assert QsoStartSend(sd=server, port=port, io=sent) == 0 and client.recv(2) == b"ok"
+    operation = QsoGenerateOperationId(sd=server)
+    assert QsoIsOperationPending(sd=server, operation_id=operation) == 0
+    assert QsoCancelOperation(sd=server, operation_id=operation) == 0
+    assert QsoPostIOCompletion(port=port, io=Qso_OverlappedIO_t(descriptorHandle="posted")) == 0
+    assert QsoWaitForIOCompletion(port=port, io=done, timeout=timeval(int(DEADLINE), 0)) == 1
+    assert done.descriptorHandle == "posted"
+    other = QsoCreateIOCompletionPort()
+    assert QsoDestroyIOCompletionPort(port=other) == 0
