@@ -10,10 +10,6 @@ import importlib
 import os
 import sys
 
-TYPE_CHECKING = False   # typing costs milliseconds at start-up (gskit errors)
-if TYPE_CHECKING:
-    from typing import TextIO
-
 # subcommand -> (module, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "errors": ("gskit.cli.errors_cmd", "look up GSKit return codes, names and message IDs"),
@@ -36,12 +32,12 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _print_help(file: TextIO) -> None:
-    print(USAGE, file=file)
-    print(file=file)
-    print("commands:", file=file)
+def _print_help() -> None:
+    print(USAGE)
+    print()
+    print("commands:")
     for name, (_, summary) in COMMANDS.items():
-        print(f"  {name:<10} {summary}", file=file)
+        print(f"  {name:<10} {summary}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,11 +72,11 @@ _OUTPUT_ERRORS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT
 
 
 def _dispatch(args: list[str]) -> int:
-    if not args:  # bad usage: the usage is the error message, on stderr (cli.md)
-        _print_help(sys.stderr)
+    if not args:
+        print(f"gskit: name a command ({', '.join(COMMANDS)}); see gskit --help.", file=sys.stderr)
         return 2
     if args[0] in ("-h", "--help", "help"):
-        _print_help(sys.stdout)
+        _print_help()
         return 0
     name, rest = args[0], args[1:]
     entry = COMMANDS.get(name)

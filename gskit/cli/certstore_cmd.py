@@ -25,6 +25,7 @@ from certstore.report import application_info, entry_info, entry_kind
 from certstore.resolve import open_system_store
 from gskit import errors as rc
 from gskit.cli import printable
+from gskit.cli.usage import Parser
 
 PROG = "gskit certstore"
 NOT_FOUND_RCS = frozenset({rc.GSK_IBMI_ERROR_NOT_REGISTERED, rc.GSK_ERROR_BAD_KEYFILE_LABEL})
@@ -649,7 +650,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Manage keystores and the application-ID registry "
         "(the stand-in for IBM i's Digital Certificate Manager).",

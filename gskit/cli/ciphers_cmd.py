@@ -16,6 +16,7 @@ from gskit.attributes.ciphers import (IBMI_DEFAULT_PROTOCOLS, IBMI_DEFAULTS, Cip
                                       application_lists, parse_cipher_specs,
                                       security_level_0_reasons, suite_by_name)
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
+from gskit.cli.usage import Parser
 from gskit.engine.config import DEFAULT_RELEASE
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
@@ -47,7 +48,7 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="gskit ciphers", description="Explain a GSKit cipher configuration offline: the "
         "effective suites per protocol, in order, named three ways; the OpenSSL configuration; "
         "and what was asked for but cannot be had.")

@@ -16,6 +16,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from gskit.cli.usage import Parser
+
 DEADLINE = 15          # seconds any step may take
 MESSAGE = b"hello from the gskit demo"
 
@@ -65,7 +67,7 @@ class Result:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="gskit demo", description="A TLS echo over loopback through the GSKit API, and what was negotiated.")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--host", default="127.0.0.1",

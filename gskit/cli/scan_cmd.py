@@ -9,6 +9,7 @@ import sys
 
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
 from gskit.cli import printable
+from gskit.cli.usage import Parser
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130   # Ctrl-C, as shells report SIGINT
@@ -16,7 +17,7 @@ MAX_TIMEOUT = 3600.0     # = gskit.scan.scanner.MAX_TIMEOUT (not imported: no TL
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="gskit scan", description="Scan a TLS server: protocols, accepted suites in the "
         "server's full preference order, key-exchange groups, certificate chain, SNI, resumption.")
     p.add_argument("target", metavar="HOST:PORT", help="server to scan (port 443 if omitted; [::1]:443 for IPv6)")

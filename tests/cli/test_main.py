@@ -15,12 +15,26 @@ def gskit(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=TIMEOUT)
 
 
-def test_no_command_is_bad_usage_with_the_usage_on_stderr():
+def test_no_command_is_bad_usage_in_one_sentence() -> None:
     result = gskit()
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith("usage: gskit COMMAND")
-    assert "certstore" in result.stderr and "Traceback" not in result.stderr
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "gskit: name a command (errors, ciphers, scan, certstore, demo); see gskit --help.\n"
+
+
+@pytest.mark.parametrize("args", [
+    ("scan",), ("scan", "--bogus", "127.0.0.1:1"), ("scan", "127.0.0.1:1", "--timeout"),
+    ("ciphers", "--bogus"), ("ciphers", "--tlsv13", "maybe"), ("demo", "--host"), ("demo", "extra"),
+    ("certstore",), ("certstore", "list"), ("certstore", "frobnicate"), ("certstore", "app", "register", "X"),
+    ("certstore", "list", "a", "--bogus\x1b[31m"),
+])
+def test_bad_usage_of_every_subcommand_is_one_sentence_and_exit_2(args: tuple[str, ...]) -> None:
+    """cli.md: errors go to stderr as one clear sentence (argparse's usage block is --help's)."""
+    result = gskit(*args)
+    assert (result.returncode, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"gskit {args[0]}") and lines[0].endswith("--help.")
+    assert "usage:" not in lines[0] and "\x1b" not in result.stderr       # (an escape arrives escaped)
 
 
 def test_help_asked_for_goes_to_stdout_and_exits_0():
