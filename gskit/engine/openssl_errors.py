@@ -28,7 +28,7 @@ VERIFY_RESULTS: dict[int, tuple[int, int]] = {
     4: (rc.GSK_ERROR_BAD_CERT, 575012),                 # unable to decrypt cert signature
     5: (rc.GSK_IBMI_ERROR_CRL_INVALID, 575012),         # unable to decrypt CRL signature
     6: (rc.GSK_ERROR_BAD_CERT, 575002),                 # unable to decode issuer public key
-    7: (rc.GSK_ERROR_BAD_CERT_SIG, 575012),             # certificate signature failure
+    7: (rc.GSK_ERROR_BAD_CERT, 575012),                 # certificate signature failure
     8: (rc.GSK_IBMI_ERROR_CRL_INVALID, 575012),         # CRL signature failure
     9: (rc.GSK_ERROR_BAD_DATE, 575017),                 # certificate is not yet valid
     10: (rc.GSK_KEYFILE_CERT_EXPIRED, 575018),          # certificate has expired

@@ -118,8 +118,9 @@ def render_markdown() -> str:
     """The state tables as Markdown, for docs/states.md."""
     lines = ["# GSKit handle states", "", "Generated from `gskit/engine/states.py` by `python -m gskit.generated_docs`. Any pair not",
              "listed returns `GSK_INVALID_STATE`, except that a read, write, misc or asynchronous start on",
-             "a session in *error* returns the rc that put it there (docs/behaviour.md); any call on a",
-             "closed handle returns `GSK_INVALID_HANDLE`.", ""]
+             "a session in *error* returns the rc that put it there, and `gsk_secure_soc_open` on an",
+             "environment not initialized returns `GSK_IBMI_ERROR_NO_INITIALIZE` (docs/behaviour.md);",
+             "any call on a closed handle returns `GSK_INVALID_HANDLE`.", ""]
     for title, table in (("Environment", ENVIRONMENT_TRANSITIONS), ("Session", SESSION_TRANSITIONS)):
         lines += [f"## {title}", "", "| state | operation | next state |", "|---|---|---|"]
         for state, ops in table.items():

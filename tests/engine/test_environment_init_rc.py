@@ -219,7 +219,7 @@ def test_failed_init_can_be_retried_after_fixing_the_attribute(pki, tmp_path):
     env = env_open(GSK_SESSION_TYPE=GSK_SERVER_SESSION, GSK_KEYRING_FILE=str(keystore(pki, tmp_path)),
                    GSK_KEYRING_PW="wrong")
     assert gsk_environment_init(env) == GSK_ERROR_BAD_KEYFILE_PASSWORD
-    assert gsk_secure_soc_open(env) == (GSK_INVALID_STATE, None)
+    assert gsk_secure_soc_open(env) == (GSK_IBMI_ERROR_NO_INITIALIZE, None)
     assert gsk_attribute_set_buffer(env, GSK_KEYRING_PW, PASSWORD) == GSK_OK
     assert gsk_environment_init(env) == GSK_OK
     rc, session = gsk_secure_soc_open(env)

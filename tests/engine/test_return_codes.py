@@ -333,6 +333,21 @@ def self_signed(pki, tmp):
     return client_against(pki, ssl_server(pki.self_signed))
 
 
+def bad_signature(pki, tmp):
+    """The server's certificate with one bit of its CA's signature flipped."""
+    text = pki.server_ec.read_text()
+    start = text.index("-----BEGIN CERTIFICATE-----")        # the key before it, the leaf first
+    leaf = bytearray(ssl.PEM_cert_to_DER_cert(text[start:text.index("-----END CERTIFICATE-----", start) + 25]))
+    leaf[-5] ^= 0x01                                    # inside the ECDSA signature's integers
+    forged = tmp / "bad_signature.pem"
+    forged.write_text(text[:start] + ssl.DER_cert_to_PEM_cert(bytes(leaf)))
+    codes = []
+    code = client_against(pki, ssl_server(forged), inspect=lambda session: codes.append(
+        gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE)))
+    assert codes == [(GSK_OK, 575012)]                  # GSKVAL_ERR_SIGNATURE
+    return code
+
+
 def no_shared_cipher(pki, tmp):
     return client_against(pki, ssl_server(pki.server_rsa, maximum_version=ssl.TLSVersion.TLSv1_2,
                                           ciphers="AES256-SHA256"),
@@ -610,7 +625,7 @@ SITUATIONS = [
     ("session given as environment", session_handle_as_env, GSK_INVALID_HANDLE),
     ("environment init twice", environment_init_twice, GSK_INVALID_STATE),
     ("set after environment init", set_after_init, GSK_INVALID_STATE),
-    ("soc_open before environment init", soc_open_before_init, GSK_INVALID_STATE),
+    ("soc_open before environment init", soc_open_before_init, GSK_IBMI_ERROR_NO_INITIALIZE),
     ("soc_open on a closed environment", soc_open_after_env_close, GSK_INVALID_HANDLE),
     ("read before the handshake", read_before_handshake, GSK_INVALID_STATE),
     ("misc before the handshake", misc_before_handshake, GSK_INVALID_STATE),
@@ -644,6 +659,7 @@ SITUATIONS = [
     ("expired server certificate", expired_certificate, GSK_KEYFILE_CERT_EXPIRED),
     ("server certificate not yet valid", not_yet_valid, GSK_ERROR_BAD_DATE),
     ("self-signed server certificate", self_signed, GSK_ERROR_SELF_SIGNED),
+    ("server certificate's signature does not verify", bad_signature, GSK_ERROR_BAD_CERT),
     ("no shared cipher", no_shared_cipher, GSK_ERROR_NO_CIPHERS),
     ("no shared protocol", no_shared_protocol, GSK_ERROR_NO_CIPHERS),
     ("peer sends garbage", peer_sends_garbage, GSK_ERROR_BAD_MESSAGE),
