@@ -17,6 +17,7 @@ from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES
 from gskit.attributes.values import AttributeValues
+from gskit.engine.signatures import Signature, allowed_signatures
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -97,10 +98,17 @@ class TLSConfig:
 
     @property
     def needs_verify_callback(self) -> bool:
-        """Python must see each certificate: an application callback, or a PASSTHRU server
-        that asks for client certificates and must not fail on them.  Otherwise OpenSSL
+        """Python must see each certificate: an application callback, GSK_SSL_EXTN_SIGALG
+        (IBM i checks the certificates' signatures against it too), or a PASSTHRU server that
+        asks for client certificates and must not fail on them.  Otherwise OpenSSL
         verifies alone and the result is read with SSL_get_verify_result (faster)."""
-        return self.validation_callback or (self.server and self.request_peer_cert and not self.verify_peer)
+        return (self.validation_callback or bool(self.signature_algorithms)
+                or (self.server and self.request_peer_cert and not self.verify_peer))
+
+    @functools.cached_property
+    def certificate_signatures(self) -> frozenset[Signature]:
+        """What GSK_SSL_EXTN_SIGALG allows on a peer's certificates (empty: no such setting)."""
+        return allowed_signatures(self.signature_algorithms)
 
     @functools.cached_property
     def has_callbacks(self) -> bool:

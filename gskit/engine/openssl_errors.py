@@ -52,6 +52,7 @@ VERIFY_RESULTS: dict[int, tuple[int, int]] = {
     34: (rc.GSK_ERROR_CERT_VALIDATION, 575019),         # unhandled critical extension
     62: (rc.GSK_ERROR_CERT_VALIDATION, 575045),         # hostname mismatch
     64: (rc.GSK_ERROR_CERT_VALIDATION, 575045),         # IP address mismatch
+    76: (rc.GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE, 575011),  # signature algorithm not in GSK_SSL_EXTN_SIGALG
 }
 
 
