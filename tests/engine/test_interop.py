@@ -323,3 +323,72 @@ def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings):
     assert client_seen == [GSK_SID_IS_FIRST, GSK_SID_NOT_FIRST]
     assert peer.result() == [GSK_SID_IS_FIRST, GSK_SID_NOT_FIRST]
 
+
+
+def test_session_timeout_0_turns_resumption_off(pki, listener, run_peer):
+    """GSK_V3_SESSION_TIMEOUT 0 on the client's environment: no session is kept, every
+    connection is a full handshake (docs/behaviour.md)."""
+    def serve() -> list:
+        seen = []
+        with Environment(session_type="server", keyring_file=str(pki.server_ec), **TLS12) as env:
+            for _ in range(2):
+                conn, _ = listener.accept()
+                with conn, env.open_session(fd=conn) as session:
+                    session.handshake()
+                    session.sendall(b"x")
+                    seen.append(session.get(GSK_SID_FIRST))
+        return seen
+
+    peer = run_peer(serve)
+    client_seen = []
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False, session_timeout=0, **TLS12) as env:
+        for _ in range(2):
+            sock = connect(listener.getsockname()[1])
+            with sock, env.open_session(fd=sock) as session:
+                session.handshake()
+                assert session.recv(1) == b"x"
+                client_seen.append(session.get(GSK_SID_FIRST))
+    assert client_seen == [GSK_SID_IS_FIRST, GSK_SID_IS_FIRST]
+    assert peer.result() == [GSK_SID_IS_FIRST, GSK_SID_IS_FIRST]
+
+
+@pytest.mark.parametrize("auth, client_cert, expected_rc, expected_validation", [
+    (GSK_CLIENT_AUTH_FULL, "client", GSK_OK, 0),
+    (GSK_CLIENT_AUTH_FULL, None, GSK_OK, 403),                     # optional; the code says none came
+    (GSK_CLIENT_AUTH_FULL, "other_server", GSK_IBMI_ERROR_NOT_TRUSTED_ROOT, 575009),
+    (GSK_CLIENT_AUTH_PASSTHRU, "other_server", GSK_OK, 575009),    # recorded, not refused
+    (GSK_IBMI_CLIENT_AUTH_REQUIRED, None, GSK_ERROR_NO_CERTIFICATE, None),
+    (GSK_IBMI_CLIENT_AUTH_REQUIRED, "client", GSK_OK, 0),
+], ids=["full-trusted", "full-none", "full-untrusted", "passthru-untrusted", "required-none", "required-trusted"])
+def test_client_auth_type_on_a_server_that_asks_for_a_certificate(pki, listener, run_peer, auth, client_cert,
+                                                                  expected_rc, expected_validation):
+    """GSK_SERVER_SESSION_WITH_CL_AUTH with each GSK_CLIENT_AUTH_TYPE, against Python's ssl as
+    the client (with a trusted certificate, one from another CA, or none)."""
+    def client() -> None:
+        ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
+        if client_cert is not None:
+            ctx.load_cert_chain(str(getattr(pki, client_cert)))
+        with socket.create_connection(listener.getsockname()) as raw:
+            try:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.recv(1)
+            except (ssl.SSLError, OSError):
+                pass
+
+    peer = run_peer(client)
+    rc, env = gsk_environment_open()
+    gsk_attribute_set_enum(env, GSK_SESSION_TYPE, GSK_SERVER_SESSION_WITH_CL_AUTH)
+    assert gsk_attribute_set_enum(env, GSK_CLIENT_AUTH_TYPE, auth) == GSK_OK
+    gsk_attribute_set_buffer(env, GSK_KEYRING_FILE, str(pki.server_ec))
+    assert gsk_environment_init(env) == GSK_OK
+    conn, _ = listener.accept()
+    with conn:
+        rc, session = gsk_secure_soc_open(env)
+        gsk_attribute_set_numeric_value(session, GSK_FD, conn.fileno())
+        assert gsk_secure_soc_init(session) == expected_rc
+        if expected_validation is not None:
+            assert gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE) == (
+                GSK_OK, expected_validation)
+        gsk_secure_soc_close(session)
+    gsk_environment_close(env)
+    peer.result()

@@ -151,6 +151,18 @@ def set_after_init(pki, tmp):
     return gsk_attribute_set_numeric_value(env, GSK_HANDSHAKE_TIMEOUT, 5)
 
 
+def set_buffer_after_init(pki, tmp):
+    return gsk_attribute_set_buffer(client_env(pki), GSK_KEYRING_LABEL, "other")
+
+
+def set_enum_after_init(pki, tmp):
+    return gsk_attribute_set_enum(client_env(pki), GSK_PROTOCOL_TLSV13, GSK_FALSE)
+
+
+def set_callback_after_init(pki, tmp):
+    return gsk_attribute_set_callback(client_env(pki), GSK_CERT_VALIDATION_CALLBACK, lambda chain, status: GSK_OK)
+
+
 def soc_open_before_init(pki, tmp):
     rc, env = gsk_environment_open()
     return gsk_secure_soc_open(env)[0]
@@ -625,6 +637,13 @@ SITUATIONS = [
     ("session given as environment", session_handle_as_env, GSK_INVALID_HANDLE),
     ("environment init twice", environment_init_twice, GSK_INVALID_STATE),
     ("set after environment init", set_after_init, GSK_INVALID_STATE),
+    ("set_buffer after environment init", set_buffer_after_init, GSK_INVALID_STATE),
+    ("set_enum after environment init", set_enum_after_init, GSK_INVALID_STATE),
+    ("set_callback after environment init", set_callback_after_init, GSK_INVALID_STATE),
+    ("session set_buffer after soc_init", after_handshake(
+        lambda cs, ss, pair: gsk_attribute_set_buffer(cs, GSK_SSL_EXTN_SERVERNAME_REQUEST, "other")), GSK_INVALID_STATE),
+    ("session set_enum after soc_init", after_handshake(
+        lambda cs, ss, pair: gsk_attribute_set_enum(ss, GSK_CLIENT_AUTH_TYPE, GSK_CLIENT_AUTH_PASSTHRU)), GSK_INVALID_STATE),
     ("soc_open before environment init", soc_open_before_init, GSK_IBMI_ERROR_NO_INITIALIZE),
     ("soc_open on a closed environment", soc_open_after_env_close, GSK_INVALID_HANDLE),
     ("read before the handshake", read_before_handshake, GSK_INVALID_STATE),
