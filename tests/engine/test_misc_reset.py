@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 from typing import Any, Callable
 
 import pytest
 
 from gskit import *  # noqa: F403 - the compat layer, as a ported C program uses it
-from tests.conftest import OpenSSLServer, connect
-from tests.engine.test_return_codes import Pair, client_env
+from tests.conftest import DEADLINE, OpenSSLServer, connect
+from tests.engine.test_return_codes import Pair, client_env, server_env
 
 # version -> (s_server flag, client environment settings)
 VERSIONS = {"1.2": ("-tls1_2", {"GSK_PROTOCOL_TLSV13": GSK_FALSE}), "1.3": ("-tls1_3", {})}
@@ -172,3 +173,51 @@ def test_a_session_reset_callback_that_raises_does_not_fail_the_renegotiation(
     assert echo(session, b"after\n") == b"retfa\n"
     close(session, sock)
     assert gsk_environment_close(env) == GSK_OK
+
+
+@pytest.mark.parametrize("refuse", [False, True], ids=["allowed", "GSK_NO_RENEGOTIATION"])
+def test_a_renegotiation_the_server_refuses(pki: Any, refuse: bool) -> None:
+    """A gskit client's GSK_RESET_CIPHER against a TLS 1.2 gskit server: GSK_OK and data goes
+    on; with the server's GSK_NO_RENEGOTIATION (the reference: UNRESOLVED) the server answers
+    no_renegotiation, OpenSSL's client gives up the connection (443 from then on) with a
+    handshake_failure alert, which the server's read reports as 402."""
+    pair = Pair()
+    tls12 = {"GSK_PROTOCOL_TLSV13": GSK_FALSE}
+    server = server_env(pki, pki.server_ec, **tls12, **({"GSK_NO_RENEGOTIATION": GSK_TRUE} if refuse else {}))
+    client = client_env(pki, **tls12)
+    reads: list[tuple[int, bytes]] = []
+
+    def serve() -> None:
+        rc, session = gsk_secure_soc_open(server)
+        gsk_attribute_set_numeric_value(session, GSK_FD, pair.server.fileno())
+        assert gsk_secure_soc_init(session) == GSK_OK
+        while True:
+            buffer = bytearray(16)
+            rc, count = gsk_secure_soc_read(session, buffer)
+            reads.append((rc, bytes(buffer[:count])))
+            if rc != GSK_OK or count == 0:
+                break
+            gsk_secure_soc_write(session, bytes(buffer[:count]))
+        gsk_secure_soc_close(session)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    rc, session = gsk_secure_soc_open(client)
+    gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
+    assert gsk_secure_soc_init(session) == GSK_OK
+    buffer = bytearray(16)
+    assert gsk_secure_soc_write(session, b"one") == (GSK_OK, 3)
+    assert gsk_secure_soc_read(session, buffer) == (GSK_OK, 3)
+    if refuse:
+        assert gsk_secure_soc_misc(session, GSK_RESET_CIPHER) == GSK_ERROR_NO_RI_INDICATION
+        assert gsk_secure_soc_write(session, b"two") == (GSK_ERROR_NO_RI_INDICATION, 0)
+    else:
+        assert gsk_secure_soc_misc(session, GSK_RESET_CIPHER) == GSK_OK
+        assert gsk_secure_soc_write(session, b"two") == (GSK_OK, 3)
+        assert gsk_secure_soc_read(session, buffer) == (GSK_OK, 3) and buffer[:3] == b"two"
+    gsk_secure_soc_close(session)
+    pair.client.close()
+    thread.join(DEADLINE)
+    pair.server.close()
+    assert reads == ([(GSK_OK, b"one"), (GSK_ERROR_NO_CIPHERS, b"")] if refuse
+                     else [(GSK_OK, b"one"), (GSK_OK, b"two"), (GSK_OK, b"")])
