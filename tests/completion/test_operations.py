@@ -91,6 +91,21 @@ def test_fill_buffer_waits_for_a_full_buffer(port: int, sockets: Sockets) -> Non
     assert (out.returnValue, bytes(out.buffer), out.fillBuffer, out.bytesAvailable) == (6, b"abcdef", 1, 2)
 
 
+def test_a_partly_filled_buffer_cannot_be_taken_away_so_no_etrunc(port: int, sockets: Sockets) -> None:
+    """IBM's ETRUNC (the buffer faults after part of it was filled) cannot happen: the start
+    pins the buffer, so resizing it fails in the application and the receive completes."""
+    s, c = sockets.pair()
+    io = recv_io(6, fillBuffer=1)
+    assert QsoStartRecv(s, port, io) == 1
+    c.sendall(b"abc")
+    assert QsoWaitForIOCompletion(port, Qso_OverlappedIO_t(), 0.1) == -1
+    with pytest.raises(BufferError):
+        io.buffer.extend(b"more")
+    c.sendall(b"def")
+    out = wait_one(port)
+    assert (out.returnValue, out.errnoValue, bytes(out.buffer)) == (6, 0, b"abcdef")
+
+
 def test_fill_buffer_ends_at_eof_with_what_arrived(port: int, sockets: Sockets) -> None:
     s, c = sockets.pair()
     io = recv_io(6, fillBuffer=1)
