@@ -151,3 +151,25 @@ def test_a_handshake_retrying_a_callback_that_would_block_ends_when_the_session_
         assert gsk_secure_soc_close(client) == GSK_OK
         handshake.join(DEADLINE)
     assert outcome == [GSK_IBMI_ERROR_CLOSED]
+
+
+def test_a_record_altered_on_the_way_is_411_bad_mac(pki) -> None:
+    """One bit of what the server sends after the handshake flipped on the way: the record
+    does not authenticate, and the read fails with GSK_ERROR_BAD_MAC, as does the next."""
+    tamper = threading.Event()
+    relay: list[IoCallback] = []
+
+    def flipping_read(fd: int, buffer: Any, length: int, user_data: str) -> int:
+        count = relay[0](fd, buffer, length, user_data)
+        if tamper.is_set() and count > 0:
+            buffer[count - 1] ^= 0x01            # a record's last byte: its authentication tag
+            tamper.clear()
+        return count
+
+    with callback_client(pki, io_read=flipping_read,
+                         server_work=lambda server: gsk_secure_soc_write(server, b"payload")) as (client, pair):
+        relay.append(relay_read(pair.client))
+        assert gsk_secure_soc_init(client) == GSK_OK
+        tamper.set()
+        assert gsk_secure_soc_read(client, bytearray(16)) == (GSK_ERROR_BAD_MAC, 0)
+        assert gsk_secure_soc_read(client, bytearray(16)) == (GSK_ERROR_BAD_MAC, 0)
