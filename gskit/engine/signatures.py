@@ -46,7 +46,7 @@ _PKCS1 = {_O.RSA_WITH_SHA1: "RSA", _O.RSA_WITH_SHA224: "RSA", _O.RSA_WITH_SHA256
 def allowed_signatures(text: str) -> frozenset[Signature]:
     """The (key kind, hash) pairs a GSK_SSL_EXTN_SIGALG value allows (entries separated by
     commas or colons; OpenSSL has refused unknown names before this is asked)."""
-    allowed = set()
+    allowed: set[Signature] = set()
     for entry in text.replace(",", ":").split(":"):
         entry = entry.strip()
         if "+" in entry:
