@@ -59,6 +59,32 @@ def _note(message: str) -> None:
     print(f"{PROG}: note: {printable(message)}", file=sys.stderr)
 
 
+def _tell(args: argparse.Namespace, text: object) -> None:
+    """The one line a command prints to say what it did; nothing in --json mode, where the
+    object that :func:`_result` prints says it instead."""
+    if not args.json:
+        _say(text)
+
+
+def _result(args: argparse.Namespace, command: str, **fields: Any) -> None:
+    """With --json, one object on stdout: ``command`` first, then ``fields`` (no password or
+    key material ever goes in; JSON escapes control characters itself)."""
+    if args.json:
+        print(json.dumps({"command": command, **fields}, indent=2))
+
+
+def _abs(path: str | os.PathLike[str]) -> str:
+    """``path`` as an absolute path (for --json), without resolving links."""
+    return os.path.abspath(os.fspath(path))
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    """An entry as ``list --json`` shows it: its label, its kind (key, ca, cert), then
+    :func:`certstore.report.entry_info`.  Certificate facts only, never the key."""
+    info = entry_info(entry)
+    return {"label": info.pop("label"), "kind": entry_kind(entry), **info}
+
+
 def _nonempty(flag: str) -> Callable[[str], str]:
     """An argparse type for ``flag``: the value as typed, but an empty one is bad usage (it is
     not "not given").  UsageError passes through argparse, which catches only its own errors,
@@ -167,14 +193,17 @@ def _save(
     entries: list[Entry],
     password: str | None,
     fmt: str | None = None,
-) -> None:
-    """Encode everything first, then replace the file in one step (bad input never changes it)."""
+) -> Path:
+    """Encode everything first, then replace the file in one step (bad input never changes it).
+
+    Returns the file written (for ``*SYSTEM``, the system store's)."""
     target = Path(path)
     if is_system(path):
         store_path, stash_path = _registry(args).system_store()
         target, password = store_path, stash.read(stash_path) if stash_path else password
     with _writing(target):
         save_keystore(target, entries, password, fmt)
+    return target
 
 
 def _store_password(args: argparse.Namespace, path: str) -> str | None:
@@ -207,7 +236,10 @@ def cmd_create(args: argparse.Namespace) -> int:
     stash_file = _stash_beside(args.store) if args.stash else None
     with _writing(args.store):  # the store and its stash: both or neither
         save_keystore(args.store, [], password, fmt, stash_file=stash_file)
-    _say(f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
+    _tell(args, f"created {fmt} store {args.store}" + (" and its stash file" if args.stash else ""))
+    written = [_abs(args.store), *([_abs(stash_file)] if stash_file else [])]
+    _result(args, "create", written=written, store=written[0], format=fmt,
+            stash_file=written[1] if stash_file else None, system=False, created=True)
     return 0
 
 
@@ -222,9 +254,17 @@ def _create_system(args: argparse.Namespace) -> int:
             devstore.create_system_store(registry, data, [])
         registry.write(data)
     if adopted:
-        _say(f"registered the *SYSTEM store already in {registry.home} (the registry had lost it)")
+        _tell(
+            args,
+            f"registered the *SYSTEM store already in {registry.home} (the registry had lost it)",
+        )
     else:
-        _say(f"created the *SYSTEM store in {registry.home}")
+        _tell(args, f"created the *SYSTEM store in {registry.home}")
+    store_path, stash_path = registry.system_store(data)
+    store_file, stash_file = _abs(store_path), _abs(stash_path) if stash_path else None
+    written = [_abs(registry.path)] if adopted else [store_file, stash_file, _abs(registry.path)]
+    _result(args, "create", written=written, store=store_file, format="kdb",
+            stash_file=stash_file, system=True, created=not adopted)
     return 0
 
 
@@ -237,7 +277,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     "store": args.store,
                     "format": store.format,
                     "verified": store.verified,
-                    "entries": [entry_info(e) for e in store.entries],
+                    "entries": [_entry_json(e) for e in store.entries],
                 },
                 indent=2,
             )
@@ -277,31 +317,40 @@ def _relabel(entries: list[Entry], label: str | None, trusted: bool) -> list[Ent
     return entries
 
 
-def _merge_into(args: argparse.Namespace, store: Keystore, incoming: list[Entry], advice: str) -> None:
+def _merge_into(
+    args: argparse.Namespace, store: Keystore, incoming: list[Entry], advice: str
+) -> tuple[Path, list[str]]:
     """Write ``incoming`` into ``args.store``: a label already there is an error unless
-    ``--replace``, which puts the new entry in its place."""
+    ``--replace``, which puts the new entry in its place.  Returns the file written and the
+    labels replaced."""
     taken = {e.label for e in store.entries}
     clash = [e.label for e in incoming if e.label in taken]
     if clash and not args.replace:
         raise UsageError(f"{args.store} already has an entry labelled {clash[0]!r}; {advice}.")
     names = {e.label for e in incoming}
     merged = [e for e in store.entries if e.label not in names] + incoming
-    _save(args, args.store, merged, _store_password(args, args.store), store.format)
+    target = _save(args, args.store, merged, _store_password(args, args.store), store.format)
+    return target, clash
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     store = _open(args, args.store)
     source = _open(args, args.file, "in_")
     incoming = _relabel(source.entries, args.label, args.trusted)
-    _merge_into(args, store, incoming, "use --replace or --label")
-    _say(
+    target, replaced = _merge_into(args, store, incoming, "use --replace or --label")
+    _tell(
+        args,
         f"imported {len(incoming)} entr{'y' if len(incoming) == 1 else 'ies'} into {args.store}: "
-        + ", ".join(repr(e.label) for e in incoming)
+        + ", ".join(repr(e.label) for e in incoming),
     )
+    _result(args, "import", written=[_abs(target)], store=_abs(target), format=store.format,
+            system=is_system(args.store), source=_abs(args.file), source_format=source.format,
+            added=[_entry_json(e) for e in incoming], replaced=replaced)
     return 0
 
 
-def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None:
+def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> dict[str, Any]:
+    """Write ``entries`` to ``out``; returns what --json says about it."""
     fmt = args.format or format_for_path(out, default="pem")
     has_keys = any(e.private_key is not None for e in entries)
     password = _password_from(
@@ -320,6 +369,14 @@ def _write_out(args: argparse.Namespace, entries: list[Entry], out: str) -> None
             raise UsageError(f"{path} already exists; use --force to replace it.")
     with _writing(out):  # the store and its stash: both or neither
         save_keystore(out, entries, password, fmt, stash_file=stash_file)
+    written = [_abs(out), *([_abs(stash_file)] if stash_file else [])]
+    return {
+        "written": written,
+        "out": written[0],
+        "format": fmt,
+        "stash_file": written[1] if stash_file else None,
+        "password_protected": bool(password),
+    }
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -333,24 +390,36 @@ def cmd_export(args: argparse.Namespace) -> int:
         chosen = list(store.entries)
     if not chosen:
         raise NotFound(f"{args.store} has no entries to export.")
-    _write_out(args, chosen, args.out)
-    _say(f"exported {len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} to {args.out}")
+    out = _write_out(args, chosen, args.out)
+    _tell(args, f"exported {len(chosen)} entr{'y' if len(chosen) == 1 else 'ies'} to {args.out}")
+    store_file = (
+        _abs(_registry(args).system_store()[0]) if is_system(args.store) else _abs(args.store)
+    )
+    _result(args, "export", written=out.pop("written"), store=store_file,
+            system=is_system(args.store), **out, entries=[_entry_json(e) for e in chosen])
     return 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     source = _open(args, args.source, "in_")
-    _write_out(args, list(source.entries), args.out)
-    _say(f"converted {args.source} ({source.format}) to {args.out}")
+    out = _write_out(args, list(source.entries), args.out)
+    _tell(args, f"converted {args.source} ({source.format}) to {args.out}")
+    source_file = (
+        _abs(_registry(args).system_store()[0]) if is_system(args.source) else _abs(args.source)
+    )
+    _result(args, "convert", written=out.pop("written"), source=source_file,
+            source_format=source.format, **out, entries=[_entry_json(e) for e in source.entries])
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     store = _open(args, args.store)
-    store.get(args.label)
+    removed = store.get(args.label)
     kept = [e for e in store.entries if e.label != args.label]
-    _save(args, args.store, kept, _store_password(args, args.store), store.format)
-    _say(f"removed {args.label!r} from {args.store}")
+    target = _save(args, args.store, kept, _store_password(args, args.store), store.format)
+    _tell(args, f"removed {args.label!r} from {args.store}")
+    _result(args, "remove", written=[_abs(target)], store=_abs(target), format=store.format,
+            system=is_system(args.store), removed=[_entry_json(removed)])
     return 0
 
 
@@ -374,33 +443,84 @@ def cmd_stash(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _stash_beside(args.store)
     if out.exists() and not args.force and not stash.is_stash(out):
         raise UsageError(f"{out} already exists and is not a stash file; use --force to replace it.")
+    replaced = out.exists()
     with _writing(out):
         stash.write(out, password)
-    _say(f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)")
+    _tell(
+        args,
+        f"wrote {out} (version-1 stash: obfuscated, not encrypted; protect it like the password)",
+    )
+    _result(args, "stash", written=[_abs(out)], store=_abs(args.store), stash_file=_abs(out),
+            version=1, replaced=replaced)
     return 0
 
 
 def cmd_dev_ca(args: argparse.Namespace) -> int:
     if not (args.out or args.store or args.system):
         raise UsageError("say where the certificates go: --out DIR, --store STORE and/or --system.")
+    written: list[str] = []
+    system: dict[str, Any] | None = None
     if args.system:
-        with _writing(_registry(args).home):
+        registry = _registry(args)
+        before = _file_states(registry)
+        with _writing(registry.home):
             home = devstore.ensure_dev_store(args.home)
-        _say(f"*SYSTEM store and demo application IDs ready in {home}")
+        _tell(args, f"*SYSTEM store and demo application IDs ready in {home}")
+        written += [path for path, state in _file_states(registry).items() if state != before[path]]
+        store_path, stash_path = registry.system_store()
+        system = {
+            "home": _abs(registry.home),
+            "registry": _abs(registry.path),
+            "store": _abs(store_path),
+            "stash_file": _abs(stash_path) if stash_path else None,
+            "applications": [a.application_id for a in devstore.DEMO_APPLICATIONS],
+        }
     dev = devstore.make_dev_certificates()
+    files: list[dict[str, str]] = []
     if args.out:
         with _writing(args.out):
-            written = devstore.write_dev_files(dev, args.out)
-        for path in written:
-            _say(f"wrote {path}")
+            paths = devstore.write_dev_files(dev, args.out)
+        for path in paths:
+            _tell(args, f"wrote {path}")
+        files = [{"path": _abs(path), "label": label}
+                 for path, label in zip(paths, devstore.DEV_FILES.values())]
+        written += [f["path"] for f in files]
+    added: list[dict[str, Any]] = []
+    replaced: list[str] = []
+    store_file = None
     if args.store:
-        _merge_into(args, _open(args, args.store), list(dev.entries), "use --replace")
-        _say(f"imported the development CA and certificates into {args.store}")
+        store = _open(args, args.store)
+        target, replaced = _merge_into(args, store, list(dev.entries), "use --replace")
+        _tell(args, f"imported the development CA and certificates into {args.store}")
+        store_file = _abs(target)
+        written += [store_file] if store_file not in written else []
+        added = [_entry_json(e) for e in dev.entries]
+    _result(args, "dev-ca", written=written, system=system,
+            out=_abs(args.out) if args.out else None, files=files,
+            store=store_file, added=added, replaced=replaced)
     return 0
 
 
+def _file_states(registry: Registry) -> dict[str, tuple[int, int, int] | None]:
+    """(inode, size, mtime) of each file ``dev-ca --system`` may write, None when absent: a
+    file whose state changed was written (every write replaces the file by a rename)."""
+    states: dict[str, tuple[int, int, int] | None] = {}
+    names = (devstore.SYSTEM_STORE_FILE, devstore.SYSTEM_STASH_FILE, "dev-ca.pem")
+    for path in (*(registry.home / name for name in names), registry.path):
+        try:
+            st = path.stat()
+        except OSError:
+            states[_abs(path)] = None
+        else:
+            states[_abs(path)] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return states
+
+
 def cmd_home(args: argparse.Namespace) -> int:
-    _say(_registry(args).home)
+    registry = _registry(args)
+    _tell(args, registry.home)
+    _result(args, "home", home=_abs(registry.home), registry=_abs(registry.path),
+            exists=registry.path.exists())
     return 0
 
 
@@ -505,10 +625,31 @@ def cmd_app_register(args: argparse.Namespace) -> int:
     if not args.replace:  # before the store's notes (checked again under the lock)
         registry.require_unregistered(app.application_id)
     _check_store(args, app, _labels_given(args), store)
+    old = registry.read().applications.get(app.application_id) if args.replace else None
     with _writing(registry.path):
         registry.register(app, replace_existing=args.replace)
-    _say(f"registered {app.application_id} ({app.type})")
+    _tell(args, f"registered {app.application_id} ({app.type})")
+    _app_result(args, "app register", registry, app.application_id, old, app)
     return 0
+
+
+def _app_result(
+    args: argparse.Namespace,
+    command: str,
+    registry: Registry,
+    app_id: str,
+    old: ApplicationDefinition | None,
+    new: ApplicationDefinition | None,
+) -> None:
+    """--json for the app commands: the definition before and after (as ``app show --json``
+    shows it; null when there was or is none) and the names of the settings that changed."""
+    before = application_info(old) if old is not None else None
+    after = application_info(new) if new is not None else None
+    keys = [k for k in (after or before or {}) if k != "application_id"]
+    missing = object()
+    changed = [k for k in keys if (before or {}).get(k, missing) != (after or {}).get(k, missing)]
+    _result(args, command, written=[_abs(registry.path)], registry=_abs(registry.path),
+            application_id=app_id, before=before, after=after, changed=changed)
 
 
 def cmd_app_assign(args: argparse.Namespace) -> int:
@@ -530,18 +671,22 @@ def cmd_app_assign(args: argparse.Namespace) -> int:
             app = registry.modify(args.application_id, **changes)
     except InvalidDefinition as exc:  # the definition changed meanwhile
         raise UsageError(str(exc)) from None
-    _say(
+    _tell(
+        args,
         f"updated {app.application_id}: "
-        f"certificates {', '.join(app.certificate_labels) or '(none)'}"
+        f"certificates {', '.join(app.certificate_labels) or '(none)'}",
     )
+    _app_result(args, "app assign", registry, app.application_id, old, app)
     return 0
 
 
 def cmd_app_remove(args: argparse.Namespace) -> int:
     registry = _registry(args)
+    old = registry.read().applications.get(args.application_id)  # None: an invalid entry
     with _writing(registry.path):
         registry.remove(args.application_id)
-    _say(f"removed {args.application_id}")
+    _tell(args, f"removed {args.application_id}")
+    _app_result(args, "app remove", registry, args.application_id, old, None)
     return 0
 
 
@@ -664,10 +809,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def add(
-        name: str, func: Callable[[argparse.Namespace], int], help_text: str, parent: Any = sub
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        help_text: str,
+        parent: Any = sub,
+        json_help: str = "print one JSON object saying what was written (docs/certstore.md)",
     ) -> argparse.ArgumentParser:
+        """A subcommand; every one has --json (cli.md)."""
         p = parent.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
+        p.add_argument("--json", action="store_true", help=json_help)
         return p
 
     p = add("create", cmd_create, "create an empty keystore (.kdb, .p12) or the *SYSTEM store")
@@ -676,9 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stash", action="store_true", help="also write a .sth stash file")
     _password_options(p, stash_opt=False)
 
-    p = add("list", cmd_list, "list a keystore's labels, subjects, expiry and key types")
+    p = add("list", cmd_list, "list a keystore's labels, subjects, expiry and key types",
+            json_help="print the store and its entries as one JSON object")
     p.add_argument("store", help="a keystore file or *SYSTEM")
-    p.add_argument("--json", action="store_true")
     _password_options(p)
 
     p = add("import", cmd_import, "import certificates and keys from a PKCS#12, PEM or .kdb file")
@@ -742,7 +893,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true")
     _password_options(p)
 
-    add("home", cmd_home, "print the registry folder")
+    add("home", cmd_home, "print the registry folder",
+        json_help="print the registry folder and file as one JSON object")
 
     app = sub.add_parser("app", help="manage application IDs", description="manage application IDs")
     app_sub = app.add_subparsers(dest="app_command", metavar="ACTION")
@@ -763,11 +915,11 @@ def build_parser() -> argparse.ArgumentParser:
     _app_options(p)
     p = add("remove", cmd_app_remove, "remove an application ID", app_sub)
     p.add_argument("application_id")
-    p = add("show", cmd_app_show, "show one application definition", app_sub)
+    p = add("show", cmd_app_show, "show one application definition", app_sub,
+            json_help="print the definition as one JSON object")
     p.add_argument("application_id")
-    p.add_argument("--json", action="store_true")
-    p = add("list", cmd_app_list, "list the application IDs", app_sub)
-    p.add_argument("--json", action="store_true")
+    add("list", cmd_app_list, "list the application IDs", app_sub,
+        json_help="print a JSON array of the definitions")
     return parser
 
 

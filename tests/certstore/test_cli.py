@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import errno
 import json
@@ -711,3 +712,248 @@ def test_stash_needs_a_store_that_a_password_protects(tmp_path, dev):
     for store in ("locked.p12", "key.pem"):
         ok("stash", store, "--password-env", "PW", cwd=tmp_path)
         ok("list", store, cwd=tmp_path)  # opened with the stash beside it, no password given
+
+
+# ---------------------------------------------------------------- --json on every command
+# docs/certstore.md, "--json": one object on stdout saying what the command did.
+
+ENTRY_KEYS = {"label", "kind", "subject", "issuer", "serial", "not_before", "not_after",
+              "key_type", "has_private_key", "is_ca", "trusted", "sha256"}
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    """``gskit certstore ARGS --json`` in this process (the module's main()), in tmp_path:
+    returns (exit code, the parsed object or None when stdout is empty, stderr)."""
+    from gskit.cli import certstore_cmd
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PW", PASSWORD)
+
+    def call(*args: str, code: int = 0):
+        got = certstore_cmd.main([*args, "--json"])
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err and PASSWORD not in out + err
+        assert got == code, (out, err)
+        return json.loads(out) if out else None
+
+    return call
+
+
+def _is_file(path: str) -> bool:
+    return os.path.isabs(path) and Path(path).is_file()
+
+
+def _labels(cli, store: str, *options: str) -> list[str]:
+    return [e["label"] for e in cli("list", store, *options)["entries"]]
+
+
+def test_json_create_import_export_remove_convert_stash(tmp_path, cli):
+    made = cli("create", "a.kdb", "--password-env", "PW", "--stash")
+    assert made == {
+        "command": "create", "written": [str(tmp_path / "a.kdb"), str(tmp_path / "a.sth")],
+        "store": str(tmp_path / "a.kdb"), "format": "kdb", "stash_file": str(tmp_path / "a.sth"),
+        "system": False, "created": True,
+    }
+    assert all(_is_file(p) for p in made["written"])
+    p12 = cli("create", "open.p12")
+    assert (p12["format"], p12["stash_file"], p12["written"]) == (
+        "pkcs12", None, [str(tmp_path / "open.p12")])
+
+    dev = cli("dev-ca", "--out", "dev", "--store", "a.kdb")
+    assert dev["command"] == "dev-ca" and dev["system"] is None
+    assert dev["out"] == str(tmp_path / "dev") and dev["store"] == str(tmp_path / "a.kdb")
+    assert [(Path(f["path"]).name, f["label"]) for f in dev["files"]] == [
+        ("ca.pem", "gskit-dev-ca"), ("server-rsa.pem", "gskit-dev-server-rsa"),
+        ("server-ecdsa.pem", "gskit-dev-server-ecdsa"), ("client.pem", "gskit-dev-client")]
+    assert dev["written"] == [f["path"] for f in dev["files"]] + [dev["store"]]
+    assert all(_is_file(p) for p in dev["written"])
+    assert [e["label"] for e in dev["added"]] == _labels(cli, "a.kdb") and dev["replaced"] == []
+    assert [(e["kind"], e["key_type"]) for e in dev["added"]][:3] == [
+        ("ca", "RSA 2048"), ("key", "RSA 2048"), ("key", "EC secp256r1")]
+    assert all(set(e) == ENTRY_KEYS for e in dev["added"])
+    listed = cli("list", "a.kdb")["entries"]  # the same entry objects as list --json
+    assert dev["added"] == listed
+
+    exported = cli("export", "a.kdb", "srv.p12", "--label", "gskit-dev-server-rsa",
+                   "--out-password-env", "PW")
+    assert exported == {
+        "command": "export", "written": [str(tmp_path / "srv.p12")],
+        "store": str(tmp_path / "a.kdb"), "system": False, "out": str(tmp_path / "srv.p12"),
+        "format": "pkcs12", "stash_file": None, "password_protected": True,
+        "entries": exported["entries"],
+    }
+    assert [(e["label"], e["kind"]) for e in exported["entries"]] == [("gskit-dev-server-rsa", "key")]
+    assert _is_file(exported["out"])
+    assert open_keystore(exported["out"], PASSWORD).labels() == ["gskit-dev-server-rsa"]
+
+    imported = cli("import", "a.kdb", "srv.p12", "--in-password-env", "PW", "--label", "web")
+    assert {k: v for k, v in imported.items() if k != "added"} == {
+        "command": "import", "written": [str(tmp_path / "a.kdb")], "store": str(tmp_path / "a.kdb"),
+        "format": "kdb", "system": False, "source": str(tmp_path / "srv.p12"),
+        "source_format": "pkcs12", "replaced": [],
+    }
+    assert [(e["label"], e["kind"], e["key_type"]) for e in imported["added"]] == [
+        ("web", "key", "RSA 2048")]
+    assert imported["added"][0]["subject"] == exported["entries"][0]["subject"]
+    assert _labels(cli, "a.kdb")[-1] == "web"
+    again = cli("import", "a.kdb", "srv.p12", "--in-password-env", "PW", "--label", "web",
+                "--replace")
+    assert again["replaced"] == ["web"] and _labels(cli, "a.kdb").count("web") == 1
+
+    removed = cli("remove", "a.kdb", "--label", "web")
+    assert {k: v for k, v in removed.items() if k != "removed"} == {
+        "command": "remove", "written": [str(tmp_path / "a.kdb")], "store": str(tmp_path / "a.kdb"),
+        "format": "kdb", "system": False,
+    }
+    assert [(e["label"], e["kind"]) for e in removed["removed"]] == [("web", "key")]
+    assert "web" not in _labels(cli, "a.kdb")
+
+    (tmp_path / "pw.txt").write_text(PASSWORD + "\n")
+    (tmp_path / "sub").mkdir()
+    converted = cli("convert", "a.kdb", "sub/../b.kdb", "--out-password-file", "pw.txt", "--stash")
+    assert {k: v for k, v in converted.items() if k != "entries"} == {  # absolute, normalised
+        "command": "convert", "written": [str(tmp_path / "b.kdb"), str(tmp_path / "b.sth")],
+        "source": str(tmp_path / "a.kdb"), "source_format": "kdb", "out": str(tmp_path / "b.kdb"),
+        "format": "kdb", "stash_file": str(tmp_path / "b.sth"), "password_protected": True,
+    }
+    assert [e["label"] for e in converted["entries"]] == _labels(cli, converted["out"])
+    assert all(_is_file(p) for p in converted["written"])
+    clear = cli("convert", "a.kdb", "all.pem", "--no-key-password")
+    assert (clear["format"], clear["password_protected"], clear["stash_file"]) == ("pem", False, None)
+
+    stashed = cli("stash", "b.kdb", "--out", "again.sth", "--password-env", "PW")
+    assert stashed == {
+        "command": "stash", "written": [str(tmp_path / "again.sth")],
+        "store": str(tmp_path / "b.kdb"), "stash_file": str(tmp_path / "again.sth"),
+        "version": 1, "replaced": False,
+    }
+    assert (tmp_path / "again.sth").read_bytes() == (tmp_path / "b.sth").read_bytes()
+    assert cli("stash", "b.kdb", "--password-env", "PW")["replaced"] is True
+
+
+def test_json_system_store_dev_ca_and_home(tmp_path, home, cli, dev):
+    assert cli("home") == {"command": "home", "home": str(home),
+                           "registry": str(home / "registry.toml"), "exists": False}
+    made = cli("create", "*SYSTEM")
+    system = {"store": str(home / "system.kdb"), "stash_file": str(home / "system.sth")}
+    assert made == {"command": "create", "written": [*system.values(), str(home / "registry.toml")],
+                    "format": "kdb", "system": True, "created": True, **system}
+    assert all(_is_file(p) for p in made["written"])
+    assert cli("home")["exists"] is True
+    (home / "registry.toml").unlink()  # registered again, not created: only the registry written
+    adopted = cli("create", "*SYSTEM")
+    assert (adopted["created"], adopted["written"]) == (False, [str(home / "registry.toml")])
+
+    save_keystore(tmp_path / "s.p12", [dev.entries[2]], PASSWORD)
+    imported = cli("import", "*SYSTEM", "s.p12", "--in-password-env", "PW", "--label", "mine")
+    assert (imported["store"], imported["system"], imported["written"]) == (
+        system["store"], True, [system["store"]])
+    assert [e["label"] for e in imported["added"]] == _labels(cli, "*SYSTEM") == ["mine"]
+
+    ready = cli("dev-ca", "--system")
+    assert ready["system"] == {
+        "home": str(home), "registry": str(home / "registry.toml"), **system,
+        "applications": ["GSKIT_DEMO_SERVER", "GSKIT_DEMO_CLIENT"],
+    }
+    assert ready["written"] == [system["store"], str(home / "registry.toml")]
+    assert (ready["out"], ready["files"], ready["store"], ready["added"]) == (None, [], None, [])
+    assert cli("dev-ca", "--system")["written"] == []  # nothing left to do: nothing written
+    removed = cli("remove", "*SYSTEM", "--label", "mine")
+    assert removed["store"] == system["store"] and removed["removed"][0]["label"] == "mine"
+    exported = cli("export", "*SYSTEM", "ca.pem", "--label", "gskit-dev-ca")
+    assert (exported["store"], exported["system"], exported["out"]) == (
+        system["store"], True, str(tmp_path / "ca.pem"))
+
+
+def test_json_app_register_assign_remove(tmp_path, home, cli):
+    cli("dev-ca", "--system")
+    registry = str(home / "registry.toml")
+    made = cli("app", "register", "ACME", "--type", "server", "--label", "gskit-dev-server-rsa",
+               "--protocols", "tls1.3", "--description", "Acme web")
+    assert made["command"] == "app register" and made["application_id"] == "ACME"
+    assert (made["written"], made["registry"], made["before"]) == ([registry], registry, None)
+    assert made["after"] == cli("app", "show", "ACME")
+    assert made["after"]["protocols"] == ["TLSv1.3"] and made["after"]["store"] == "*SYSTEM"
+    assert made["changed"] == [k for k in made["after"] if k != "application_id"]
+
+    assigned = cli("app", "assign", "ACME", "--label", "gskit-dev-server-ecdsa",
+                   "--ca", "gskit-dev-ca", "--description", "Acme web")
+    assert assigned["changed"] == ["certificate_labels", "ca_trust_list"]  # not the description
+    assert assigned["before"] == made["after"] and assigned["after"] == cli("app", "show", "ACME")
+    assert assigned["after"]["certificate_labels"] == ["gskit-dev-server-ecdsa"]
+
+    cli("create", "k.p12")
+    replaced = cli("app", "register", "ACME", "--type", "client", "--store", "k.p12", "--replace")
+    assert replaced["before"] == assigned["after"]
+    assert replaced["after"]["store"] == str(tmp_path / "k.p12")
+    assert set(replaced["changed"]) == {"type", "store", "description", "certificate_labels",
+                                        "ca_trust_list", "protocols"}
+
+    removed = cli("app", "remove", "ACME")
+    assert (removed["command"], removed["before"], removed["after"]) == (
+        "app remove", replaced["after"], None)
+    assert "ACME" not in {a["application_id"] for a in cli("app", "list")}
+
+
+def test_json_keeps_control_characters_escaped(tmp_path, cli, capsys):
+    """A label cannot hold one (decision 4), a file name can: JSON escapes it itself."""
+    from gskit.cli import certstore_cmd
+
+    assert certstore_cmd.main(["create", "\x1b[31m\x07.p12", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "/\\u001b[31m\\u0007.p12" in out
+    assert json.loads(out)["store"] == str(tmp_path / "\x1b[31m\x07.p12")
+
+
+def test_every_subcommand_has_json():
+    """cli.md: every subcommand has a --json form of its output."""
+    from gskit.cli.certstore_cmd import build_parser
+
+    def leaves(parser):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield parser
+        for action in subs:
+            for child in action.choices.values():
+                yield from leaves(child)
+
+    found = {p.prog.removeprefix("gskit certstore "): p for p in leaves(build_parser())}
+    assert set(found) == {"create", "list", "import", "export", "convert", "remove", "stash",
+                          "dev-ca", "home", "app register", "app assign", "app remove",
+                          "app show", "app list"}
+    for name, parser in found.items():
+        assert "--json" in parser.format_help(), name
+
+
+def test_text_output_without_json_is_unchanged(tmp_path):
+    assert ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path) == (
+        "created kdb store a.kdb and its stash file\n")
+    assert ok("dev-ca", "--store", "a.kdb", cwd=tmp_path) == (
+        "imported the development CA and certificates into a.kdb\n")
+    assert ok("remove", "a.kdb", "--label", "gskit-dev-client", cwd=tmp_path) == (
+        "removed 'gskit-dev-client' from a.kdb\n")
+
+
+# (exit code, arguments, the sentence's end): each with and without --json
+JSON_ERRORS = [
+    (2, "create a.kdb --password-env PW", "a.kdb already exists; it was left unchanged."),
+    (1, "remove a.kdb --label absent", "there is no certificate labelled 'absent' in a.kdb."),
+    (1, "import a.kdb missing.p12", "missing.p12 does not exist."),
+    (1, "app remove NOPE", "application ID 'NOPE' is not registered."),
+    (2, "stash a.kdb --password-file wrong.txt", "does not open a.kdb."),
+]
+
+
+def test_an_error_in_json_mode_is_one_sentence_on_stderr_and_nothing_on_stdout(tmp_path):
+    ok("create", "a.kdb", "--password-env", "PW", "--stash", cwd=tmp_path)
+    (tmp_path / "wrong.txt").write_text("nope\n")
+    before = (tmp_path / "a.kdb").read_bytes()
+    for code, args, says in JSON_ERRORS:
+        plain = run(*args.split(), cwd=tmp_path)
+        proc = run(*args.split(), "--json", cwd=tmp_path)
+        assert (proc.returncode, proc.stdout) == (code, ""), (args, proc.stdout, proc.stderr)
+        assert proc.stderr == plain.stderr and plain.returncode == code
+        assert proc.stderr.startswith("gskit certstore: ") and proc.stderr.count("\n") == 1
+        assert proc.stderr.endswith(says + "\n"), proc.stderr
+    assert (tmp_path / "a.kdb").read_bytes() == before
