@@ -1,46 +1,57 @@
 """``gskit ciphers``: what a GSKit cipher configuration really allows, offline (cli.md).
 
 Settings come from options named after the GSKit attributes, an IBM i release's defaults, or
-an application definition of the registry; ``--from-openssl`` goes the other way.
+an application definition of the registry; ``--from-openssl`` goes the other way.  Which
+protocols are on and which list each of them uses is decided by the engine's own functions
+(``gskit.engine.config``), so what is printed is what a GSKit environment with the same
+attributes uses.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import dataclass
+from typing import Sequence
 
+from gskit import constants as c
+from gskit import errors as rc
 from gskit.attributes.cipher_policy import (EffectiveCiphers, ProtocolSuites, Reason, Unavailable,
                                             effective_suites)
 from gskit.attributes.ciphers import (IBMI_DEFAULT_PROTOCOLS, IBMI_DEFAULTS, CipherSpecError,
                                       CipherSpecFormat, CipherSuite, format_cipher_specs,
-                                      application_lists, parse_cipher_specs,
-                                      security_level_0_reasons, suite_by_name)
+                                      parse_cipher_specs, security_level_0_reasons, suite_by_name)
 from gskit.attributes.protocols import NEGOTIABLE, Protocol
+from gskit.attributes.table import PROTOCOL_SWITCHES
+from gskit.attributes.values import AttributeValues
 from gskit.cli.usage import Parser
+from gskit.engine import config as engine
 from gskit.engine.config import DEFAULT_RELEASE
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
 F = CipherSpecFormat
 P = Protocol
 
-# option dest -> (GSKit attribute, format, protocol or None for the shared list)
-SPEC_OPTIONS: dict[str, tuple[str, CipherSpecFormat, Protocol | None]] = {
-    "v2_specs": ("GSK_V2_CIPHER_SPECS", F.V2, P.SSLV2),
-    "v3_specs": ("GSK_V3_CIPHER_SPECS", F.V3, None),
-    "v3_specs_ex": ("GSK_V3_CIPHER_SPECS_EX", F.EX, None),
-    "v3_specs_expanded": ("z/OS GSK_V3_CIPHER_SPECS_EXPANDED", F.V3_EXPANDED, None),
+# option dest -> (GSKit attribute, format, the engine's list key: AttributeValues.cipher_lists);
+# the QSSLCSL system value is no attribute: it stands in for the release's default list.
+SPEC_OPTIONS: dict[str, tuple[str, CipherSpecFormat, str | None]] = {
+    "v2_specs": ("GSK_V2_CIPHER_SPECS", F.V2, "V2"),
+    "v3_specs": ("GSK_V3_CIPHER_SPECS", F.V3, "V3"),
+    "v3_specs_ex": ("GSK_V3_CIPHER_SPECS_EX", F.EX, "V3"),
+    "v3_specs_expanded": ("z/OS GSK_V3_CIPHER_SPECS_EXPANDED", F.V3_EXPANDED, "V3"),
     "system_value": ("QSSLCSL system value", F.SYSTEM_VALUE, None),
-    "tlsv10_specs": ("GSK_TLSV10_CIPHER_SPECS", F.V3, P.TLSV10),
-    "tlsv11_specs": ("GSK_TLSV11_CIPHER_SPECS", F.V3, P.TLSV11),
-    "tlsv12_specs": ("GSK_TLSV12_CIPHER_SPECS", F.V3, P.TLSV12),
-    "tlsv10_specs_ex": ("GSK_TLSV10_CIPHER_SPECS_EX", F.EX, P.TLSV10),
-    "tlsv11_specs_ex": ("GSK_TLSV11_CIPHER_SPECS_EX", F.EX, P.TLSV11),
-    "tlsv12_specs_ex": ("GSK_TLSV12_CIPHER_SPECS_EX", F.EX, P.TLSV12),
-    "tlsv13_specs_ex": ("GSK_TLSV13_CIPHER_SPECS_EX", F.TLS13_EX, P.TLSV13),
+    "tlsv10_specs": ("GSK_TLSV10_CIPHER_SPECS", F.V3, "TLSV10"),
+    "tlsv11_specs": ("GSK_TLSV11_CIPHER_SPECS", F.V3, "TLSV11"),
+    "tlsv12_specs": ("GSK_TLSV12_CIPHER_SPECS", F.V3, "TLSV12"),
+    "tlsv10_specs_ex": ("GSK_TLSV10_CIPHER_SPECS_EX", F.EX, "TLSV10"),
+    "tlsv11_specs_ex": ("GSK_TLSV11_CIPHER_SPECS_EX", F.EX, "TLSV11"),
+    "tlsv12_specs_ex": ("GSK_TLSV12_CIPHER_SPECS_EX", F.EX, "TLSV12"),
+    "tlsv13_specs_ex": ("GSK_TLSV13_CIPHER_SPECS_EX", F.TLS13_EX, "TLSV13"),
 }
 SWITCHES = {"sslv2": P.SSLV2, "sslv3": P.SSLV3, "tlsv10": P.TLSV10, "tlsv11": P.TLSV11,
             "tlsv12": P.TLSV12, "tlsv13": P.TLSV13}
-DEFAULT_PROTOCOLS = (P.TLSV12, P.TLSV13)
+# The GSK_PROTOCOL_TLSV1x attribute of each protocol the engine has a switch for.
+SWITCH_IDS = {Protocol[key]: attr_id for attr_id, key in PROTOCOL_SWITCHES.items()}
 
 
 class UsageError(Exception):
@@ -71,53 +82,72 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _parse_specs(args) -> tuple[dict[Protocol, list[CipherSuite]], list[CipherSuite] | None, list[str]]:
-    """Per-protocol lists, the shared list, and a description of where they came from."""
-    own: dict[Protocol, list[CipherSuite]] = {}
-    shared_sources = []
-    described = []
-    for dest, (attribute, fmt, protocol) in SPEC_OPTIONS.items():
+@dataclass
+class Settings:
+    """The attribute values a GSKit program would have set, and what the engine has no
+    attribute for: the QSSLCSL system value, the SSLv2/SSLv3 switches (never negotiated)."""
+
+    values: AttributeValues
+    release: str
+    system_value: tuple[CipherSuite, ...] | None
+    never_negotiated: set[Protocol]
+    described: list[str]
+
+
+def _settings(args) -> Settings:
+    """The options as the attribute values of a GSKit environment (as ``gsk_attribute_set_*``
+    would store them), then the application definition's where unset, as at init."""
+    if not _given_options(args):
+        raise UsageError("give GSKit settings (e.g. --tlsv12-specs-ex, --v3-specs, --tlsv13), "
+                         "--release, --application or --from-openssl")
+    values, described, system_value, shared = AttributeValues(), [], None, []
+    for dest, (attribute, fmt, key) in SPEC_OPTIONS.items():
         text = getattr(args, dest)
         if text is None:
             continue
         try:
-            suites = parse_cipher_specs(fmt, text)
+            suites = tuple(parse_cipher_specs(fmt, text))
         except CipherSpecError as exc:
             raise UsageError(f"{attribute} {text!r}: {exc.message}") from None
         described.append(f"{attribute}={text}")
-        if protocol is None:
-            shared_sources.append((attribute, suites))
+        if key in ("V3", None):
+            shared.append(attribute)
+        if key is None:
+            system_value = suites
         else:
-            own[protocol] = suites
-    if len(shared_sources) > 1:
-        raise UsageError("give only one of " + ", ".join(a for a, _ in shared_sources))
-    shared = shared_sources[0][1] if shared_sources else None
-    if shared is None and args.application:
-        app_suites, app_protocols = _application(args.application)
-        for protocol, listed in application_lists(app_suites or ()).items():   # as the runtime does
-            own.setdefault(protocol, list(listed))
+            values.cipher_lists[key] = suites
+    if len(shared) > 1:
+        raise UsageError("give only one of " + ", ".join(shared))
+    release = args.release or DEFAULT_RELEASE
+    on: set[Protocol] | None = None
+    if args.protocols:
+        try:
+            on = {Protocol.from_label(t) for t in args.protocols.split(",") if t.strip()}
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        for protocol, attr_id in SWITCH_IDS.items():
+            values.values[attr_id] = c.GSK_TRUE if protocol in on else c.GSK_FALSE
+    for name, protocol in SWITCHES.items():
+        value = getattr(args, name)
+        if value is not None and protocol in SWITCH_IDS:
+            values.values[SWITCH_IDS[protocol]] = c.GSK_TRUE if value else c.GSK_FALSE
+    if args.application:
+        app_protocols = _application(args.application, values)
         described.append(f"application {args.application}")
-        if app_protocols and not args.protocols:
-            args.protocols = ",".join(app_protocols)
-        if app_suites is None and not args.release:
-            args.release = DEFAULT_RELEASE      # it sets no list: the system value's applies
-    if shared is None and args.release:
-        shared = list(IBMI_DEFAULTS[args.release])
-        source = "GSK_V3_CIPHER_SPECS" if args.release == "V6R1" else "QSSLCSL *OPSYS"
-        described.append(f"IBM i {args.release} default cipher list ({source})")
-    return own, shared, described
+        if on is None and app_protocols:
+            on = {Protocol.from_label(p) for p in app_protocols}
+    # SSLv2 and SSLv3 have no switch in the engine (never negotiated): kept to be reported.
+    never = set(IBMI_DEFAULT_PROTOCOLS[release]) if on is None else on
+    for name, protocol in SWITCHES.items():
+        value = getattr(args, name)
+        if value is not None:
+            (never.add if value else never.discard)(protocol)
+    return Settings(values, release, system_value, {p for p in never if not p.negotiable}, described)
 
 
-def _lists_left_to_the_system(args: argparse.Namespace) -> bool:
-    """Were settings given, but no cipher list (nor a release or application to take one
-    from)?  Then the lists are the default release's, as a GSKit program's would be."""
-    if args.release or args.application or any(getattr(args, dest) is not None for dest in SPEC_OPTIONS):
-        return False
-    return bool(args.protocols or args.cert_key_types or args.policy is not None
-                or any(getattr(args, name) is not None for name in SWITCHES))
-
-
-def _application(app_id: str) -> tuple[list[CipherSuite] | None, tuple[str, ...] | None]:
+def _application(app_id: str, values: AttributeValues) -> tuple[str, ...] | None:
+    """Apply an application definition of the registry to ``values`` the way the engine does
+    at init (its protocols and lists where unset); its protocols."""
     try:
         from certstore import KeystoreError, Registry
     except ImportError:  # pragma: no cover - certstore ships with gskit
@@ -126,36 +156,88 @@ def _application(app_id: str) -> tuple[list[CipherSuite] | None, tuple[str, ...]
         app = Registry().application(app_id)
     except KeystoreError as exc:
         raise UsageError(str(exc).rstrip(".")) from None
-    suites = None
-    if app.cipher_suites:
-        looked_up = [(n, suite_by_name(n)) for n in app.cipher_suites]
-        unknown = [n for n, s in looked_up if s is None]
-        if unknown:
-            raise UsageError(f"application {app_id}: unknown suite(s) {', '.join(unknown)}")
-        suites = [s for _, s in looked_up if s is not None]
-    return suites, app.protocols
+    unknown = [n for n in app.cipher_suites or () if suite_by_name(n) is None]
+    if unknown:
+        raise UsageError(f"application {app_id}: unknown suite(s) {', '.join(unknown)}")
+    from gskit.environment import apply_application   # (loads OpenSSL: only for --application)
+    try:
+        apply_application(values, app)
+    except ValueError as exc:
+        raise UsageError(f"application {app_id}: {str(exc).rstrip('.')}") from None
+    return app.protocols
 
 
-def _switches(args, own, shared) -> set[Protocol]:
-    if args.protocols:
-        try:
-            on = {Protocol.from_label(t) for t in args.protocols.split(",") if t.strip()}
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    elif args.release:
-        on = set(IBMI_DEFAULT_PROTOCOLS[args.release])
-    else:  # secure default: TLS 1.2 and 1.3, where a list was given for them
-        listed = set(own)
-        if shared:
-            listed |= {p for s in shared for p in s.protocols}
-        on = {p for p in DEFAULT_PROTOCOLS if p in listed} or set(own)
-    for name, protocol in SWITCHES.items():
-        value = getattr(args, name)
-        if value is True:
-            on.add(protocol)
-        elif value is False:
-            on.discard(protocol)
-    return on
+def _list_protocol(key: str) -> Protocol:
+    return P.SSLV2 if key == "V2" else Protocol[key]
+
+
+@dataclass
+class Resolved:
+    effective: EffectiveCiphers
+    refused: engine.ConfigError | None     # gsk_environment_init would fail with it
+    described: list[str]
+
+
+def _resolve(settings: Settings, args, cert_key_types: list[str] | None) -> Resolved:
+    """The engine's switches and, per protocol, the engine's choice of list (its own, else the
+    V3 list up to TLS 1.2, else the release's default), explained by ``effective_suites``;
+    and whether the engine refuses the configuration."""
+    values, release = settings.values, settings.release
+    enabled = engine.enabled_protocols(values, release)
+    own = {_list_protocol(k): v for k, v in values.cipher_lists.items() if k != "V3"}
+    v3 = values.cipher_lists.get("V3")
+    lists: dict[Protocol, Sequence[CipherSuite]] = dict(own)
+    on_v3, on_default, default_lists = [], [], {}
+    for protocol in enabled:
+        suites, explicit = engine.protocol_suites(values, release, protocol)
+        if protocol in own:
+            continue
+        if explicit:
+            on_v3.append(protocol)
+        else:
+            on_default.append(protocol)
+            default_lists[protocol] = (suites if settings.system_value is None else
+                                       tuple(s for s in settings.system_value if protocol in s.protocols))
+    defaults = settings.system_value if settings.system_value is not None else IBMI_DEFAULTS[release]
+    default_asked = bool(args.release) or settings.system_value is not None or not (values.cipher_lists.keys() - {"V2"})
+    shared: Sequence[CipherSuite] | None
+    if v3 is not None:        # the shared list of TLS 1.0-1.2; TLS 1.3 keeps its default list
+        shared, users, asked = v3, on_v3, True
+        lists.update(default_lists)
+    else:
+        shared, users, asked = defaults, on_default, default_asked
+    if users or asked:        # report what it asks for, not what other lists replace
+        others = set(enabled) - set(users)
+        shared = [s for s in shared if s.protocols & set(users) or not s.protocols & others]
+    else:
+        shared = None
+    eff = effective_suites(set(enabled) | settings.never_negotiated, lists, shared=shared,
+                           cert_key_types=cert_key_types)
+    described = list(settings.described)
+    if settings.system_value is None and (on_default or (default_asked and v3 is None)):
+        source = "GSK_V3_CIPHER_SPECS" if release == "V6R1" else "QSSLCSL *OPSYS"
+        line = f"IBM i {release} default cipher list ({source})"
+        some = bool(on_default) and len(on_default) < len(enabled)
+        if some:
+            line += " for " + ", ".join(p.label for p in on_default)
+        if not args.release and not args.application:
+            line += f", as no list for {'it' if len(on_default) == 1 else 'them'} or --release was given" \
+                if some else ", as no list or --release was given"
+        described.append(line)
+    return Resolved(_tls13_at_default_level(eff), _refusal(settings, enabled, on_default), described)
+
+
+def _refusal(settings: Settings, enabled: tuple[Protocol, ...], on_default: list[Protocol]
+             ) -> engine.ConfigError | None:
+    """The engine's verdict (``resolve_suites``, as gsk_environment_init calls it).  With
+    --system-value (no attribute the engine has) only the lists set are checked."""
+    checked = enabled if settings.system_value is None else tuple(p for p in enabled if p not in on_default)
+    try:
+        engine.resolve_suites(settings.values, settings.release, checked)
+    except engine.ConfigError as exc:
+        if checked == enabled or exc.rc != rc.GSK_ERROR_NO_CIPHERS:
+            return exc
+    return None
 
 
 KEY_TYPES = {"RSA": "RSA", "ECDSA": "ECDSA", "EC": "ECDSA", "DSA": "DSA"}
@@ -231,6 +313,22 @@ def _effective_json(eff: EffectiveCiphers, described: list[str]) -> dict:
                          "protocol": u.protocol.label if u.protocol else None,
                          "reason": u.reason.name, "detail": str(u)} for u in eff.unavailable],
     }
+
+
+def _refused_name(exc: engine.ConfigError) -> str:
+    entry = rc.entry_for(exc.rc)
+    return entry.name if entry else str(exc.rc)
+
+
+def _refused_json(exc: engine.ConfigError | None) -> dict | None:
+    if exc is None:
+        return None
+    return {"call": "gsk_environment_init", "rc": exc.rc, "name": _refused_name(exc), "detail": exc.detail}
+
+
+def _refused_text(exc: engine.ConfigError) -> str:
+    return (f"GSKit refuses this configuration: gsk_environment_init returns {exc.rc} "
+            f"{_refused_name(exc)} ({exc.detail})")
 
 
 def _effective_text(eff: EffectiveCiphers, described: list[str]) -> list[str]:
@@ -355,16 +453,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.from_openssl is not None:
             return _from_openssl(args)
-        defaulted = _lists_left_to_the_system(args)
-        if defaulted:
-            args.release = DEFAULT_RELEASE     # as on IBM i: no list set, the system value's applies
-        own, shared, described = _parse_specs(args)
-        if defaulted:
-            described[-1] += ", as no list or --release was given"
-        if not own and shared is None:
-            raise UsageError("give GSKit settings (e.g. --tlsv12-specs-ex, --v3-specs, --tlsv13), "
-                             "--release, --application or --from-openssl")
-        on = _switches(args, own, shared)
+        settings = _settings(args)
         keys = _key_types(args.cert_key_types) if args.cert_key_types else None
         from gskit.policy import PolicyError, check_configuration, load_policy
         try:
@@ -374,19 +463,23 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"gskit ciphers: {str(exc).rstrip('.')}.", file=sys.stderr)
         return EXIT_USAGE
-    eff = _tls13_at_default_level(effective_suites(on, own, shared=shared, cert_key_types=keys))
+    resolved = _resolve(settings, args, keys)
+    eff = resolved.effective
     result = check_configuration(policy, eff) if policy else None
     if args.json:
-        data = _effective_json(eff, described)
+        data = _effective_json(eff, resolved.described)
+        data["refused"] = _refused_json(resolved.refused)
         if result is not None:
             data["policy"] = result.to_json()
         print(json.dumps(data, indent=2))
     else:
-        lines = _effective_text(eff, described)
+        lines = _effective_text(eff, resolved.described)
+        if resolved.refused is not None:
+            lines += ["", _refused_text(resolved.refused)]
         if result is not None:
             lines += ["", f"Policy {result.policy}: {'compliant' if result.compliant else 'NOT compliant'}"]
             lines += [f"  {v}" for v in result.violations]
         print("\n".join(lines))
-    if result is not None and not result.compliant:
+    if (result is not None and not result.compliant) or resolved.refused is not None:
         return EXIT_NO
     return EXIT_OK if eff.enabled else EXIT_NO

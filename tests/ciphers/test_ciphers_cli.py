@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from gskit.attributes.ciphers import IBMI_DEFAULT_SPECS, IBMI_DEFAULTS
+from gskit.attributes.protocols import Protocol
+from gskit.engine.config import DEFAULT_RELEASE, default_suites
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -44,12 +46,19 @@ def test_policy_exit_codes():
 
 
 def test_attribute_options_and_switches():
+    """TLS 1.3 has no list here but stays on, as in a GSKit program: its switch and its list
+    are the default release's (before: only the protocols with a list were on)."""
     out = run("--tlsv12-specs-ex", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_RSA_WITH_AES_128_CBC_SHA",
               "--tlsv10-specs", "2F", "--tlsv10", "--cert-key-types", "RSA", "--json")
     data = json.loads(out.stdout)
-    assert [p["protocol"] for p in data["protocols"]] == ["TLSv1.2", "TLSv1"]
+    assert [p["protocol"] for p in data["protocols"]] == ["TLSv1.3", "TLSv1.2", "TLSv1"]
+    assert [s["iana_name"] for s in data["protocols"][0]["suites"]] == [
+        s.iana_name for s in default_suites(DEFAULT_RELEASE, Protocol.TLSV13)]
+    assert data["settings"][-1] == (f"IBM i {DEFAULT_RELEASE} default cipher list (QSSLCSL *OPSYS) for TLSv1.3, "
+                                    "as no list for it or --release was given")
     assert data["openssl"]["cipher_list"] == "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:@SECLEVEL=0"
     assert data["openssl"]["lists_differ_by_protocol"] is True
+    assert data["refused"] is None and out.returncode == 0
 
 
 def test_switches_alone_explain_the_default_release_lists():
@@ -98,7 +107,10 @@ def test_every_default_list_through_the_cli(release):
     data = json.loads(run(option, text, "--protocols", "TLSv1,TLSv1.1,TLSv1.2,TLSv1.3", "--json").stdout)
     listed = {u["suite"] for u in data["unavailable"] if u["suite"]} | {
         s["iana_name"] for p in data["protocols"] for s in p["suites"]}
-    assert listed == {s.iana_name for s in IBMI_DEFAULTS[release]}
+    expected = {s.iana_name for s in IBMI_DEFAULTS[release]}
+    if option == "--v3-specs":   # the V3 list stops at TLS 1.2: TLS 1.3 has the default release's list
+        expected |= {s.iana_name for s in default_suites(DEFAULT_RELEASE, Protocol.TLSV13)}
+    assert listed == expected
 
 
 @pytest.mark.parametrize("args, message", [
