@@ -116,7 +116,8 @@ def _rows() -> Iterable[Attribute]:
             _SET, "", keyword="server_names_critical",
             openssl="servername callback: another name, or none, fails the handshake (GSK_ERROR_BAD_PEER)")
     yield A("GSK_SSL_EXTN_SIGALG", _B, _BOTH, _SET, "",
-            keyword="signature_algorithms", openssl="SSL_CTX_set1_sigalgs_list")
+            keyword="signature_algorithms",
+            openssl="SSL_CTX_set1_sigalgs_list; the peer's certificates checked against it too (405)")
     yield A("GSK_CONNECT_CIPHER_SPEC", _B, _SES, _RO,
             openssl="negotiated suite: 2-character code, or its IANA name when it has none")
     yield A("GSK_CONNECT_CIPHER_SPEC_EX", _B, _SES, _RO,
