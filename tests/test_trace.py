@@ -124,7 +124,7 @@ def test_errno_and_failing_return_codes_are_traced(traced: list[str]) -> None:
     gskit.QsoDestroyIOCompletionPort(port)
     assert gskit.gsk_secure_soc_close(None) == gskit.GSK_INVALID_HANDLE
     wait = next(line for line in traced if line.startswith("QsoWaitForIOCompletion("))
-    assert re.search(rf"timeToWait=0\) -> rc=-1 errno={errno.ETIME} \d+\.\d{{3}}ms$", wait)
+    assert re.search(rf"timeout=0\) -> rc=-1 errno={errno.ETIME} \d+\.\d{{3}}ms$", wait)
     assert re.fullmatch(rf"gsk_secure_soc_close\(session=None\) -> rc={gskit.GSK_INVALID_HANDLE} errno=\d+ "
                         r"\d+\.\d{3}ms", traced[-1])
 
