@@ -29,6 +29,7 @@ import threading
 from collections import deque
 from typing import Any, Awaitable, Callable
 
+from gskit import constants as c
 from gskit import errors as rc
 from gskit.engine.openssl_errors import socket_failure
 from gskit.engine.session_engine import TLSEngine
@@ -501,9 +502,9 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
     Without ``environment``, ``settings`` make a new client environment, hostname checking
     on unless ``check_hostname=False``; it is freed with the connection.  With one,
     ``settings`` are session settings and the environment decides on hostname checking.
-    ``server_hostname`` (default: ``host``) is the name checked, and sent as SNI when it
-    is a host name; an IP address is checked against the certificate's addresses, as
-    Python's ``ssl`` does.
+    ``server_hostname`` is the name checked, and sent as SNI when it is a host name; an IP
+    address is checked against the certificate's addresses, as Python's ``ssl`` does.
+    Without it, a ``server_name`` of the settings or the environment is used, else ``host``.
     """
     owned = environment is None
     if owned:
@@ -511,10 +512,12 @@ async def open_connection(host: str | None = None, port: int | None = None, *,
         settings = {}
     try:
         _initialized(environment, False, settings)  # type: ignore[arg-type]
-        name = server_hostname if server_hostname is not None else host
+        name: str | None = server_hostname
+        if name is None and not _names_the_server(environment, settings):  # type: ignore[arg-type]
+            name = host         # (a server name of the settings or the environment stays)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"the host name must be a str, not {type(name).__name__}")
-        if name and "server_name" not in settings:
+        if name:
             settings["server_name"] = name
         loop = asyncio.get_running_loop()
         opener = _opener(environment, settings)  # type: ignore[arg-type]
@@ -566,6 +569,13 @@ def _callback_done(task: asyncio.Task[None], protocol: _SecureProtocol, tasks: s
     exc = task.exception()
     if exc is not None:
         _callback_failed(protocol, exc)
+
+
+def _names_the_server(environment: Environment, settings: dict[str, Any]) -> bool:
+    """Do the session settings or the environment already say which server name to ask for?"""
+    return bool(settings.get("server_name") or settings.get("server_name_critical")
+                or environment.values.get(c.GSK_SSL_EXTN_SERVERNAME_REQUEST)
+                or environment.values.get(c.GSK_SSL_EXTN_SERVERNAME_CRITICAL_REQUEST))
 
 
 def _callback_failed(protocol: _SecureProtocol, exc: BaseException) -> None:

@@ -17,11 +17,11 @@ from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.attributes.table import CIPHER_SPEC_ATTRIBUTES, PROTOCOL_SWITCHES
 from gskit.attributes.values import AttributeValues
-from gskit.engine.signatures import Signature, allowed_signatures
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from certstore import Credentials
+    from gskit.engine.signatures import Signature
 
 DEFAULT_RELEASE = "7.5"
 _FORMATS = {
@@ -108,6 +108,7 @@ class TLSConfig:
     @functools.cached_property
     def certificate_signatures(self) -> frozenset[Signature]:
         """What GSK_SSL_EXTN_SIGALG allows on a peer's certificates (empty: no such setting)."""
+        from gskit.engine.signatures import allowed_signatures  # (cryptography: only when asked)
         return allowed_signatures(self.signature_algorithms)
 
     @functools.cached_property

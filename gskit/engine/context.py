@@ -16,7 +16,7 @@ from OpenSSL._util import lib as _lib
 from gskit.attributes import ciphers
 from gskit.attributes.protocols import Protocol
 from gskit.engine.config import ConfigError, TLSConfig
-from gskit.engine.openssl_errors import verify_result
+from gskit.engine.openssl_errors import SIGNATURE_NOT_ALLOWED, verify_result
 from gskit.engine.session_engine import CallbackRecord, der_of, lent, peer_chain, server_name_of, subject_of
 from gskit.engine.signatures import signature_allowed
 from gskit.engine.ssl_calls import app_data_of, context_handle
@@ -117,8 +117,6 @@ def build_context(config: TLSConfig, only_legacy: Protocol | None = None) -> Con
     return ctx
 
 
-X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM = 76    # (x509_vfy.h; not in cryptography's bindings)
-
 # OpenSSL's callbacks, registered directly (pyOpenSSL's wrappers look the connection up in
 # its own Connection objects, which gskit does not make).  Each finds the connection's
 # CallbackRecord with app_data_of.
@@ -147,7 +145,7 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
     current = _lib.X509_STORE_CTX_get_current_cert(store)
     signatures = record.config.certificate_signatures
     if ok and record.config.signature_algorithms and not signature_allowed(der_of(lent(current)), signatures):
-        _lib.X509_STORE_CTX_set_error(store, X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM)   # 405 (IBM i)
+        _lib.X509_STORE_CTX_set_error(store, SIGNATURE_NOT_ALLOWED)   # 405, as on IBM i
         ok = 0
     if not ok and record.x509_error == 0:
         record.x509_error = _lib.X509_STORE_CTX_get_error(store)

@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from gskit import errors as rc
 from gskit.errors import GSKError
 
+# X509_V_ERR_APPLICATION_VERIFICATION, the code OpenSSL leaves to applications: gskit sets it
+# for a certificate whose signature GSK_SSL_EXTN_SIGALG does not allow, and for nothing else.
+SIGNATURE_NOT_ALLOWED = 50
+
 # X509_V_ERR_* (x509_vfy.h) -> (GSKit rc, GSKVAL code)
 GSKVAL_FAILED = 575007
 VERIFY_RESULTS: dict[int, tuple[int, int]] = {
@@ -52,8 +56,10 @@ VERIFY_RESULTS: dict[int, tuple[int, int]] = {
     34: (rc.GSK_ERROR_CERT_VALIDATION, 575019),         # unhandled critical extension
     62: (rc.GSK_ERROR_CERT_VALIDATION, 575045),         # hostname mismatch
     64: (rc.GSK_ERROR_CERT_VALIDATION, 575045),         # IP address mismatch
-    76: (rc.GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE, 575011),  # signature algorithm not in GSK_SSL_EXTN_SIGALG
+    SIGNATURE_NOT_ALLOWED: (rc.GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE, 575011),  # GSKVAL_ERR_SIGALG_MISMATCH
 }
+# gskit's own reasons, where OpenSSL's text for the code would mislead.
+VERIFY_TEXTS: dict[int, str] = {SIGNATURE_NOT_ALLOWED: "signed with an algorithm GSK_SSL_EXTN_SIGALG does not allow"}
 
 
 def verify_result(x509_error: int) -> tuple[int, int]:

@@ -61,7 +61,7 @@ from gskit import errors as rc
 from gskit.attributes.protocols import Protocol
 from gskit.engine import client_hello
 from gskit.engine.config import TLSConfig
-from gskit.engine.openssl_errors import Failure, socket_failure, tls_failure, verify_result
+from gskit.engine.openssl_errors import VERIFY_TEXTS, Failure, socket_failure, tls_failure, verify_result
 from gskit.engine.ssl_calls import (
     last_errno,
     new_ssl,
@@ -568,5 +568,8 @@ def _drain_error_queue() -> list[str]:
 
 
 def verify_error_text(code: int) -> str:
-    """OpenSSL's text for an X509_V_ERR code."""
+    """OpenSSL's text for an X509_V_ERR code (gskit's own for the code gskit sets)."""
+    text = VERIFY_TEXTS.get(code)
+    if text is not None:
+        return text
     return _ffi.string(_lib.X509_verify_cert_error_string(code)).decode("ascii", "replace")

@@ -129,8 +129,9 @@ def test_untrusted_server_certificate_is_6000(pki: Pki) -> None:
 
 
 def test_hostname_is_checked_by_default_and_an_address_against_the_certificates_addresses(pki: Pki) -> None:
-    """As Python's ssl: ``host`` (or ``server_hostname``) is checked, an IP address against
-    the certificate's addresses, and only a host name goes out as SNI (RFC 6066)."""
+    """As Python's ssl: ``server_hostname`` (else a configured ``server_name``, else ``host``)
+    is checked, an IP address against the certificate's addresses, and only a host name goes
+    out as SNI (RFC 6066)."""
     sent_names: list[str | None] = []
     context = pki.server_context()
     context.sni_callback = lambda _sock, name, _ctx: sent_names.append(name)  # type: ignore[assignment, return-value]
@@ -151,13 +152,14 @@ def test_hostname_is_checked_by_default_and_an_address_against_the_certificates_
                 await connected(server_hostname="127.0.0.2")
             await connected()                               # 127.0.0.1 is in the certificate
             await connected(server_hostname="localhost")
+            await connected(server_name="localhost")        # the environment's name, not the host's
             await connected(server_hostname="127.0.0.2", check_hostname=False)
             return wrong_name.value, wrong_address.value
 
     port = 0
     wrong_name, wrong_address = run(main())
     assert wrong_name.rc == wrong_address.rc == rc.GSK_ERROR_CERT_VALIDATION
-    assert sent_names == ["wrong.example", None, None, "localhost", None]
+    assert sent_names == ["wrong.example", None, None, "localhost", "localhost", None]
 
 
 def test_connection_refused_is_406_econnrefused(pki: Pki) -> None:

@@ -167,7 +167,8 @@ def test_openssl_strings_keep_order_and_split_tls13():
 
 
 def test_module_imports_no_tls_library():
-    code = ("import sys, gskit.attributes.ciphers, gskit.attributes.cipher_policy, gskit.policy; "
+    code = ("import sys, gskit.attributes.ciphers, gskit.attributes.cipher_policy, gskit.policy, "
+            "gskit.engine.config, gskit.cli.ciphers_cmd; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('OpenSSL', 'cryptography', 'ssl')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr

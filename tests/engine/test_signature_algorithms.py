@@ -4,6 +4,7 @@ certificate is signed with (gskit-semantics.md, soc_init 7.1+; OpenSSL itself ap
 list to the handshake's signatures only).  Real handshakes against Python's ssl."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -71,6 +72,30 @@ def handshake(chain: tuple[Path, Path], sigalgs: str, *, passthru: bool = False,
 def test_a_certificate_signed_with_an_algorithm_the_list_does_not_allow_is_405(mixed_chain: Any) -> None:
     assert handshake(mixed_chain, "rsa_pss_rsae_sha256:RSA+SHA256")[:2] == (
         GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE, 575011)        # GSKVAL_ERR_SIGALG_MISMATCH
+
+
+def test_the_pythonic_error_says_why(mixed_chain: Any) -> None:
+    import gskit
+
+    ca_file, server_file = mixed_chain
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_file)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn, contextlib.suppress(ssl.SSLError, OSError):
+                context.wrap_socket(conn, server_side=True).recv(1)
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        with gskit.Environment(keyring_file=str(ca_file), signature_algorithms="RSA+SHA256:rsa_pss_rsae_sha256",
+                               check_hostname=False) as env, \
+                socket.create_connection(listener.getsockname()) as sock, env.open_session(fd=sock) as session:
+            with pytest.raises(gskit.GSKError) as info:
+                session.handshake()
+        server.join(DEADLINE)
+    assert info.value.rc == GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE
+    assert "signed with an algorithm GSK_SSL_EXTN_SIGALG does not allow" in str(info.value)
 
 
 def test_the_same_chain_passes_when_the_list_names_its_signature_in_either_spelling(mixed_chain: Any) -> None:

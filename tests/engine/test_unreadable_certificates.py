@@ -63,3 +63,14 @@ def test_the_pythonic_api_raises_a_certificate_error_naming_the_version(pki, ver
     peer.result()
     assert info.value.rc == GSK_ERROR_BAD_CERT
     assert "X.509 version 2" in str(info.value)
+
+
+def test_gsk_ssl_extn_sigalg_does_not_refuse_a_certificate_it_cannot_read(pki, version_2):
+    """The signature-algorithm list is checked on certificates gskit can read; one it cannot
+    read changes nothing, as everywhere else (with a list that allows the chain's
+    algorithms the result is the one without a list)."""
+    sigalgs = "ecdsa_secp256r1_sha256:ECDSA+SHA256:rsa_pss_rsae_sha256:RSA+SHA256"
+    codes = []
+    assert client_against(pki, ssl_server(version_2.trusted), GSK_SSL_EXTN_SIGALG=sigalgs, inspect=lambda s: codes.append(
+        gsk_attribute_get_numeric_value(s, GSK_CERTIFICATE_VALIDATION_CODE))) == GSK_OK
+    assert codes == [(GSK_OK, 0)]
