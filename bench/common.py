@@ -338,7 +338,7 @@ def paired_ratio(values: list[float], base: list[float]) -> str:
     each round ran both side by side, so load drifting between rounds cancels out, and
     the quartiles show how far one round's pairing may stray."""
     ratios = [v / b for v, b in zip(values, base)]
-    median = f"{statistics.median(ratios):.2f}x"
+    median = f"{statistics.median(ratios):.3f}x"
     if len(ratios) < 4:
         return median
     low, _, high = statistics.quantiles(ratios, n=4)
