@@ -17,7 +17,7 @@ import gskit
 from gskit import constants as c
 from gskit.attributes.ciphers import IBMI_DEFAULTS
 from gskit.engine import config
-from tests.engine.test_return_codes import client_against
+from tests.engine.test_return_codes import client_against, ssl_server
 
 ON, OFF = c.GSK_TRUE, c.GSK_FALSE
 GCM_ONLY_ON_TLS12 = "TLS_RSA_WITH_AES_128_GCM_SHA256"
@@ -157,22 +157,6 @@ def test_weak_tls13_suites_are_the_one_difference():
     gskit.gsk_environment_close(env)
 
 
-def recording_server(keyring, seen: dict, **options):
-    """Python's ssl as the server (as test_return_codes' ``ssl_server``), noting what it agreed on."""
-    def serve(sock):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(str(keyring))
-        for name, value in options.items():
-            setattr(ctx, name, value) if name != "ciphers" else ctx.set_ciphers(value)
-        try:
-            with ctx.wrap_socket(sock, server_side=True) as tls:
-                seen["version"], seen["suite"] = tls.version(), tls.cipher()[0]
-                tls.recv(1)
-        except (ssl.SSLError, OSError):
-            pass
-    return serve
-
-
 def test_v3_specs_2f_against_a_real_tls13_server(pki):
     """A gskit client with only GSK_V3_CIPHER_SPECS "2F" against a TLS 1.3 server on 127.0.0.1
     negotiates TLS 1.3 with a suite of the list the CLI prints for TLS 1.3 (the server's
@@ -183,18 +167,18 @@ def test_v3_specs_2f_against_a_real_tls13_server(pki):
     assert code == 0 and list(printed) == ["TLSv1.3", "TLSv1.2"]
 
     seen: dict = {}
-    assert client_against(pki, recording_server(pki.server_rsa, seen), GSK_V3_CIPHER_SPECS="2F") == gskit.GSK_OK
+    assert client_against(pki, ssl_server(pki.server_rsa, seen=seen), GSK_V3_CIPHER_SPECS="2F") == gskit.GSK_OK
     assert seen == {"version": "TLSv1.3", "suite": "TLS_AES_256_GCM_SHA384"}
     assert seen["suite"] in printed["TLSv1.3"]
 
     seen = {}
-    clients_order = recording_server(pki.server_rsa, seen, options=ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).options
+    clients_order = ssl_server(pki.server_rsa, seen=seen, options=ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).options
                                      & ~ssl.OP_CIPHER_SERVER_PREFERENCE, minimum_version=ssl.TLSVersion.TLSv1_3)
     assert client_against(pki, clients_order, GSK_V3_CIPHER_SPECS="2F") == gskit.GSK_OK
     assert seen == {"version": "TLSv1.3", "suite": printed["TLSv1.3"][0]}
 
     seen = {}
-    tls12 = recording_server(pki.server_rsa, seen, maximum_version=ssl.TLSVersion.TLSv1_2,
+    tls12 = ssl_server(pki.server_rsa, seen=seen, maximum_version=ssl.TLSVersion.TLSv1_2,
                              ciphers="AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256")
     assert client_against(pki, tls12, GSK_V3_CIPHER_SPECS="2F") == gskit.GSK_OK
     assert seen == {"version": "TLSv1.2", "suite": "AES128-SHA"}

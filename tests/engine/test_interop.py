@@ -220,18 +220,25 @@ def test_client_authentication_with_python_ssl(pki, listener, run_peer):
     assert subject["commonName"] == "gskit test client"
 
 
-def test_server_requires_client_certificate(pki, listener, run_peer):
-    """GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL: a client without a certificate fails with 403."""
+def python_ssl_client(listener, pki, cert=None):
+    """An ssl-module client for one connection, with ``pki``'s certificate ``cert`` or none,
+    that reads one byte; its handshake failing is for the gskit side to report."""
     def client() -> None:
         ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
+        if cert is not None:
+            ctx.load_cert_chain(str(getattr(pki, cert)))
         with socket.create_connection(listener.getsockname()) as raw:
             try:
                 with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
                     tls.recv(1)
             except (ssl.SSLError, OSError):
                 pass
+    return client
 
-    peer = run_peer(client)
+
+def test_server_requires_client_certificate(pki, listener, run_peer):
+    """GSK_SERVER_SESSION_WITH_CL_AUTH_CRITICAL: a client without a certificate fails with 403."""
+    peer = run_peer(python_ssl_client(listener, pki))
     with Environment(session_type="server_with_client_auth_critical", keyring_file=str(pki.server_ec)) as env:
         conn, _ = listener.accept()
         with conn, env.open_session(fd=conn) as session:
@@ -296,9 +303,15 @@ def test_sni_sent_and_received(pki, listener, run_peer):
     assert peer.result() == "localhost"
 
 
+@pytest.mark.parametrize("client_extra, second", [
+    ({}, GSK_SID_NOT_FIRST),
+    ({"session_timeout": 0}, GSK_SID_IS_FIRST),       # GSK_V3_SESSION_TIMEOUT 0: no session kept
+], ids=["cached", "session_timeout 0"])
 @pytest.mark.parametrize("settings", [TLS13, TLS12], ids=["tls1.3", "tls1.2"])
-def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings):
-    """The second connection of one environment resumes: GSK_SID_FIRST = GSK_SID_NOT_FIRST."""
+def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings, client_extra, second):
+    """The second connection of one environment resumes: GSK_SID_FIRST = GSK_SID_NOT_FIRST;
+    with GSK_V3_SESSION_TIMEOUT 0 on the client's environment every connection is a full
+    handshake (docs/behaviour.md)."""
     def serve() -> list:
         seen = []
         with Environment(session_type="server", keyring_file=str(pki.server_ec), **settings) as env:
@@ -312,7 +325,7 @@ def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings):
 
     peer = run_peer(serve)
     client_seen = []
-    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False, **settings) as env:
+    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False, **settings, **client_extra) as env:
         for _ in range(2):
             sock = connect(listener.getsockname()[1])
             with sock, env.open_session(fd=sock) as session:
@@ -320,36 +333,9 @@ def test_resumption_reads_back_sid_first(pki, listener, run_peer, settings):
                 session.sendall(b"again")
                 assert session.recv(10) == b"again"
                 client_seen.append(session.get(GSK_SID_FIRST))
-    assert client_seen == [GSK_SID_IS_FIRST, GSK_SID_NOT_FIRST]
-    assert peer.result() == [GSK_SID_IS_FIRST, GSK_SID_NOT_FIRST]
+    assert client_seen == [GSK_SID_IS_FIRST, second]
+    assert peer.result() == [GSK_SID_IS_FIRST, second]
 
-
-
-def test_session_timeout_0_turns_resumption_off(pki, listener, run_peer):
-    """GSK_V3_SESSION_TIMEOUT 0 on the client's environment: no session is kept, every
-    connection is a full handshake (docs/behaviour.md)."""
-    def serve() -> list:
-        seen = []
-        with Environment(session_type="server", keyring_file=str(pki.server_ec), **TLS12) as env:
-            for _ in range(2):
-                conn, _ = listener.accept()
-                with conn, env.open_session(fd=conn) as session:
-                    session.handshake()
-                    session.sendall(b"x")
-                    seen.append(session.get(GSK_SID_FIRST))
-        return seen
-
-    peer = run_peer(serve)
-    client_seen = []
-    with Environment(keyring_file=str(pki.ca_pem), check_hostname=False, session_timeout=0, **TLS12) as env:
-        for _ in range(2):
-            sock = connect(listener.getsockname()[1])
-            with sock, env.open_session(fd=sock) as session:
-                session.handshake()
-                assert session.recv(1) == b"x"
-                client_seen.append(session.get(GSK_SID_FIRST))
-    assert client_seen == [GSK_SID_IS_FIRST, GSK_SID_IS_FIRST]
-    assert peer.result() == [GSK_SID_IS_FIRST, GSK_SID_IS_FIRST]
 
 
 @pytest.mark.parametrize("auth, client_cert, expected_rc, expected_validation", [
@@ -364,18 +350,7 @@ def test_client_auth_type_on_a_server_that_asks_for_a_certificate(pki, listener,
                                                                   expected_rc, expected_validation):
     """GSK_SERVER_SESSION_WITH_CL_AUTH with each GSK_CLIENT_AUTH_TYPE, against Python's ssl as
     the client (with a trusted certificate, one from another CA, or none)."""
-    def client() -> None:
-        ctx = ssl.create_default_context(cafile=str(pki.ca_pem))
-        if client_cert is not None:
-            ctx.load_cert_chain(str(getattr(pki, client_cert)))
-        with socket.create_connection(listener.getsockname()) as raw:
-            try:
-                with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                pass
-
-    peer = run_peer(client)
+    peer = run_peer(python_ssl_client(listener, pki, client_cert))
     rc, env = gsk_environment_open()
     gsk_attribute_set_enum(env, GSK_SESSION_TYPE, GSK_SERVER_SESSION_WITH_CL_AUTH)
     assert gsk_attribute_set_enum(env, GSK_CLIENT_AUTH_TYPE, auth) == GSK_OK

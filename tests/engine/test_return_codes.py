@@ -108,7 +108,9 @@ def client_against(pki, server_fn, *, configure=None, inspect=None, **client_ext
     return code
 
 
-def ssl_server(keyring, **options):
+def ssl_server(keyring, *, seen=None, **options):
+    """Python's ssl as the server of one connection (``options``: context attributes, or
+    ``ciphers``); what it agreed on goes in the dict ``seen`` if given."""
     def serve(sock):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(keyring))
@@ -116,6 +118,8 @@ def ssl_server(keyring, **options):
             setattr(ctx, name, value) if name != "ciphers" else ctx.set_ciphers(value)
         try:
             with ctx.wrap_socket(sock, server_side=True) as tls:
+                if seen is not None:
+                    seen["version"], seen["suite"] = tls.version(), tls.cipher()[0]
                 tls.recv(1)
         except (ssl.SSLError, OSError):
             pass

@@ -5,11 +5,9 @@ list to the handshake's signatures only).  Real handshakes against Python's ssl.
 from __future__ import annotations
 
 import contextlib
-import socket
-import ssl
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import trustme
@@ -17,6 +15,7 @@ import trustme
 from gskit import *  # noqa: F403
 from gskit.engine.signatures import allowed_signatures, certificate_signature
 from tests.conftest import DEADLINE
+from tests.engine.test_return_codes import Pair, ssl_server
 
 
 @pytest.fixture(scope="module")
@@ -31,24 +30,26 @@ def mixed_chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder / "ca.pem", folder / "server.pem"
 
 
+@contextlib.contextmanager
+def serving(server_file: Path) -> Iterator[Pair]:
+    """A TCP pair whose server end is Python's ssl showing ``server_file``, for one handshake."""
+    pair = Pair()
+    server = threading.Thread(target=ssl_server(server_file), args=(pair.server,), daemon=True)
+    server.start()
+    try:
+        yield pair
+    finally:
+        pair.client.close()
+        server.join(DEADLINE)
+        pair.server.close()
+
+
 def handshake(chain: tuple[Path, Path], sigalgs: str, *, passthru: bool = False,
               callback: Callable[[list[bytes], int], int] | None = None) -> tuple[int, int, int]:
     """(soc_init's rc, GSK_CERTIFICATE_VALIDATION_CODE, the protocol) of a gskit client
     with ``sigalgs`` against a TLS 1.3 server showing ``chain``."""
     ca_file, server_file = chain
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(server_file)
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        def serve() -> None:
-            conn, _ = listener.accept()
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                conn.close()
-
-        server = threading.Thread(target=serve, daemon=True)
-        server.start()
+    with serving(server_file) as pair:
         rc, env = gsk_environment_open()
         assert gsk_attribute_set_buffer(env, GSK_KEYRING_FILE, str(ca_file)) == GSK_OK
         assert gsk_attribute_set_buffer(env, GSK_SSL_EXTN_SIGALG, sigalgs) == GSK_OK
@@ -56,16 +57,14 @@ def handshake(chain: tuple[Path, Path], sigalgs: str, *, passthru: bool = False,
             assert gsk_attribute_set_enum(env, GSK_SERVER_AUTH_TYPE, GSK_SERVER_AUTH_PASSTHRU) == GSK_OK
         assert gsk_environment_init(env) == GSK_OK
         rc, session = gsk_secure_soc_open(env)
-        with socket.create_connection(listener.getsockname()) as sock:
-            gsk_attribute_set_numeric_value(session, GSK_FD, sock.fileno())
-            if callback is not None:
-                assert gsk_attribute_set_callback(session, GSK_CERT_VALIDATION_CALLBACK, callback) == GSK_OK
-            code = gsk_secure_soc_init(session)
-            _, validation = gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE)
-            _, protocol = gsk_attribute_get_enum(session, GSK_PROTOCOL_USED)
-            gsk_secure_soc_close(session)
-        server.join(DEADLINE)
-        gsk_environment_close(env)
+        gsk_attribute_set_numeric_value(session, GSK_FD, pair.client.fileno())
+        if callback is not None:
+            assert gsk_attribute_set_callback(session, GSK_CERT_VALIDATION_CALLBACK, callback) == GSK_OK
+        code = gsk_secure_soc_init(session)
+        _, validation = gsk_attribute_get_numeric_value(session, GSK_CERTIFICATE_VALIDATION_CODE)
+        _, protocol = gsk_attribute_get_enum(session, GSK_PROTOCOL_USED)
+        gsk_secure_soc_close(session)
+    gsk_environment_close(env)
     return code, validation, protocol
 
 
@@ -78,22 +77,11 @@ def test_the_pythonic_error_says_why(mixed_chain: Any) -> None:
     import gskit
 
     ca_file, server_file = mixed_chain
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(server_file)
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        def serve() -> None:
-            conn, _ = listener.accept()
-            with conn, contextlib.suppress(ssl.SSLError, OSError):
-                context.wrap_socket(conn, server_side=True).recv(1)
-
-        server = threading.Thread(target=serve, daemon=True)
-        server.start()
-        with gskit.Environment(keyring_file=str(ca_file), signature_algorithms="RSA+SHA256:rsa_pss_rsae_sha256",
-                               check_hostname=False) as env, \
-                socket.create_connection(listener.getsockname()) as sock, env.open_session(fd=sock) as session:
-            with pytest.raises(gskit.GSKError) as info:
-                session.handshake()
-        server.join(DEADLINE)
+    with serving(server_file) as pair, gskit.Environment(
+            keyring_file=str(ca_file), signature_algorithms="RSA+SHA256:rsa_pss_rsae_sha256",
+            check_hostname=False) as env, env.open_session(fd=pair.client) as session:
+        with pytest.raises(gskit.GSKError) as info:
+            session.handshake()
     assert info.value.rc == GSK_ERROR_UNSUPPORTED_CERTIFICATE_TYPE
     assert "signed with an algorithm GSK_SSL_EXTN_SIGALG does not allow" in str(info.value)
 
