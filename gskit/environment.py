@@ -191,10 +191,7 @@ class Environment(Handle):
     def open_session(self, *, auto_init: object = True, **settings: Any) -> Session:
         """``gsk_secure_soc_open``; the Pythonic form initializes the environment first if needed."""
         with self._lock:
-            if self._state is EnvState.OPEN:
-                if not auto_init:   # (IBM i: the open calls never return GSK_INVALID_STATE)
-                    raise GSKError.for_rc(rc.GSK_IBMI_ERROR_NO_INITIALIZE,
-                                          "gsk_environment_init has not succeeded on this environment")
+            if auto_init and self._state is EnvState.OPEN:
                 self.init()
             self._advance(Op.OPEN_SESSION)
             self._live_sessions += 1

@@ -47,7 +47,8 @@ class Op(_FastEnum):
 
 
 _SAME: Final = object()   # "stay in the current state"
-# state -> operation -> new state (or _SAME); typed as plain dicts so that compiled code
+# state -> operation -> new state, _SAME, or an int: refused with that rc (IBM's own code
+# for the pair instead of GSK_INVALID_STATE); typed as plain dicts so that compiled code
 # looks both levels up as dicts, not by calling a method by name
 Transitions = dict[Enum, dict[Op, object]]
 
@@ -56,6 +57,7 @@ ENVIRONMENT_TRANSITIONS: Final[Transitions] = {
         Op.SET_ATTRIBUTE: _SAME,
         Op.GET_ATTRIBUTE: _SAME,
         Op.INIT: EnvState.INITIALIZED,
+        Op.OPEN_SESSION: rc.GSK_IBMI_ERROR_NO_INITIALIZE,   # (IBM: open calls never return 5)
         Op.CLOSE: EnvState.CLOSED,
     },
     EnvState.INITIALIZED: {
@@ -109,23 +111,31 @@ def next_state(table: Transitions, state: Enum, op: Op) -> tuple[int, Enum]:
     if row is None:                           # CLOSED has no row
         return rc.GSK_INVALID_HANDLE, state
     target = row.get(op)
+    if target is _SAME:
+        return rc.GSK_OK, state
     if target is None:
         return rc.GSK_INVALID_STATE, state
-    return rc.GSK_OK, (state if target is _SAME else cast(Enum, target))
+    if type(target) is int:
+        return cast(int, target), state
+    return rc.GSK_OK, cast(Enum, target)
 
 
 def render_markdown() -> str:
     """The state tables as Markdown, for docs/states.md."""
     lines = ["# GSKit handle states", "", "Generated from `gskit/engine/states.py` by `python -m gskit.generated_docs`. Any pair not",
              "listed returns `GSK_INVALID_STATE`, except that a read, write, misc or asynchronous start on",
-             "a session in *error* returns the rc that put it there, and `gsk_secure_soc_open` on an",
-             "environment not initialized returns `GSK_IBMI_ERROR_NO_INITIALIZE` (docs/behaviour.md);",
-             "any call on a closed handle returns `GSK_INVALID_HANDLE`.", ""]
+             "a session in *error* returns the rc that put it there (docs/behaviour.md); any call on a",
+             "closed handle returns `GSK_INVALID_HANDLE`. A pair refused with a code of its own says so.", ""]
     for title, table in (("Environment", ENVIRONMENT_TRANSITIONS), ("Session", SESSION_TRANSITIONS)):
         lines += [f"## {title}", "", "| state | operation | next state |", "|---|---|---|"]
         for state, ops in table.items():
             for op, target in ops.items():
-                shown = state.value if target is _SAME else target.value  # type: ignore[attr-defined]
+                if target is _SAME:
+                    shown = state.value
+                elif type(target) is int:
+                    shown = f"refused: {rc.entry_for(cast(int, target)).name} ({target})"  # type: ignore[union-attr]
+                else:
+                    shown = target.value  # type: ignore[attr-defined]
                 lines.append(f"| {state.value} | {op.value} | {shown} |")
         lines.append("")
     return "\n".join(lines)
