@@ -333,7 +333,7 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):,.{digits}f} ({min(values):,.{digits}f}-{max(values):,.{digits}f})"
 
 
-def paired_ratio(values: list[float], base: list[float]) -> str:
+def ratio_cell(values: list[float], base: list[float]) -> str:
     """The median of the per-round ratios, with their quartiles when there are enough rounds:
     each round ran both side by side, so load drifting between rounds cancels out, and
     the quartiles show how far one round's pairing may stray."""
@@ -359,7 +359,7 @@ def print_table(title: str, unit: str, rows: dict[str, dict[str, list[float]]]) 
     for config, per_impl in rows.items():
         cells = [summary(per_impl[n]) for n in names]
         base = per_impl.get("pyopenssl")
-        ratios = [paired_ratio(per_impl[n], base) if base else "n/a" for n in names if n != "pyopenssl"]
+        ratios = [ratio_cell(per_impl[n], base) if base else "n/a" for n in names if n != "pyopenssl"]
         print(f"| {config} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
 
 

@@ -189,9 +189,9 @@ def _resolve(settings: Settings, args, cert_key_types: list[str] | None) -> Reso
     lists: dict[Protocol, Sequence[CipherSuite]] = dict(own)
     on_v3, on_default, default_lists = [], [], {}
     for protocol in enabled:
-        suites, explicit = engine.protocol_suites(values, release, protocol)
         if protocol in own:
             continue
+        suites, explicit = engine.protocol_suites(values, release, protocol)
         if explicit:
             on_v3.append(protocol)
         else:

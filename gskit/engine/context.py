@@ -143,8 +143,8 @@ def _verify_certificate(ok: int, store: Any) -> int:
 
 def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
     current = _lib.X509_STORE_CTX_get_current_cert(store)
-    signatures = record.config.certificate_signatures
-    if ok and record.config.signature_algorithms and not signature_allowed(der_of(lent(current)), signatures):
+    config = record.config
+    if ok and config.signature_algorithms and not signature_allowed(der_of(lent(current)), config.certificate_signatures):
         _lib.X509_STORE_CTX_set_error(store, SIGNATURE_NOT_ALLOWED)   # 405, as on IBM i
         ok = 0
     if not ok and record.x509_error == 0:
@@ -162,7 +162,7 @@ def _judge(record: CallbackRecord, ok: int, store: Any, ssl: Any) -> bool:
             answer = rc.GSK_ERROR_CERT_VALIDATION
         record.callback_rc = answer
         return answer == rc.GSK_OK
-    if not record.config.verify_peer:
+    if not config.verify_peer:
         return True                  # PASSTHRU: keep going, GSK_CERTIFICATE_VALIDATION_CODE tells
     return bool(ok)
 
